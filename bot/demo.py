@@ -1,0 +1,140 @@
+"""``python -m bot demo``: the real conversation in a terminal, with no credentials at all.
+
+The same intake service, dialogue, storage code and PerfectGym client as production, talking
+real HTTP to an embedded PerfectGym stand-in on 127.0.0.1 that serves a sample configuration with
+every field active. Buttons are shown numbered; type the number to press one. At the end it
+prints the lead the stand-in received, which is exactly what PerfectGym would get.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.intake import Chat, Intake
+from bot.leads_config import LeadsConfigSource
+from bot.outbox import Outbox
+from bot.perfectgym import PerfectGymClient
+from bot.perfectgym_standin import PerfectGymStandIn, sample_config
+from bot.storage.sqlite import SqliteStorage
+from bot.studio_texts import StudioTexts
+from conversations import callbacks
+from conversations.events import ButtonPress, ContactShared, Event, TextInput
+from conversations.replies import Outcome, Reply
+
+DEMO_API_KEY = "demo-key"
+DEMO_CHAT_ID = 424242
+DEMO_PHONE = "+4915123456789"
+
+
+def _only_skip(reply: Reply) -> bool:
+    """A typed number must stay an answer where the only button is Skip."""
+    actions = [callbacks.decode(b.data) for row in reply.buttons for b in row]
+    return len(actions) == 1 and actions[0] is not None and actions[0].name == callbacks.SKIP
+
+
+class TerminalChat:
+    """Prints replies and remembers the last buttons so a typed number can press one."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._choices: list[Event] = []
+
+    async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
+        self.show(replies)
+
+    def show(self, replies: Sequence[Reply]) -> None:
+        if replies:
+            self._choices = []
+        for reply in replies:
+            self._out.write(
+                "\n" + "\n".join(f"bot> {line}" for line in reply.text.split("\n")) + "\n"
+            )
+            labels: list[str] = []
+            if reply.buttons and not _only_skip(reply):
+                self._choices = []
+                for row in reply.buttons:
+                    for button in row:
+                        self._choices.append(ButtonPress(button.data))
+                        labels.append(button.text)
+            elif reply.contact_button:
+                self._choices = [ContactShared(DEMO_PHONE)]
+                labels = [reply.contact_button]
+                for text in reply.keyboard_texts:
+                    self._choices.append(TextInput(text))
+                    labels.append(text)
+            for number, label in enumerate(labels, start=1):
+                self._out.write(f"       [{number}] {label}\n")
+            if _only_skip(reply):
+                self._out.write(f"       (or type: {reply.buttons[0][0].text})\n")
+        self._out.flush()
+
+    def event_for(self, line: str) -> Event:
+        if line.strip().isdigit() and 1 <= int(line) <= len(self._choices):
+            return self._choices[int(line) - 1]
+        return TextInput(line)
+
+    def notice(self, outcome: Outcome) -> None:
+        if outcome.notice:
+            self._out.write(f"bot> ({outcome.notice})\n")
+
+
+async def run_demo(language: str, lines: TextIO, out: TextIO) -> int:
+    async with PerfectGymStandIn(sample_config(), api_key=DEMO_API_KEY) as standin:
+        storage = SqliteStorage.open("sqlite://:memory:")
+        client = PerfectGymClient(standin.url, DEMO_API_KEY)
+        outbox = Outbox(storage, client, give_up_after=3600)
+        intake = Intake(
+            storage,
+            LeadsConfigSource(client, storage, ttl=600),
+            outbox,
+            default_locale=os.environ.get("DEFAULT_LOCALE", "en"),
+            texts=StudioTexts(),
+        )
+        terminal = TerminalChat(out)
+        intake.attach(terminal)
+        chat = Chat(DEMO_CHAT_ID, language)
+        out.write(
+            f"Demo: chatting as a prospect with Telegram language '{language}'. Type your "
+            "answers; a number presses a button; /cancel, /start, or Ctrl-D to quit.\n"
+        )
+        terminal.show((await intake.start(chat, "demo-campaign")).replies)
+        loop = asyncio.get_running_loop()
+        while not standin.created:
+            line = await loop.run_in_executor(None, lines.readline)
+            if not line:
+                break
+            line = line.rstrip("\n")
+            out.write(f"you> {line}\n")
+            if line.startswith("/start"):
+                outcome = await intake.start(chat, line.removeprefix("/start").strip() or None)
+            elif line == "/cancel":
+                outcome = await intake.cancel(chat)
+            else:
+                outcome = await intake.handle(chat, terminal.event_for(line))
+            terminal.notice(outcome)
+            terminal.show(outcome.replies)
+        await client.aclose()
+        await storage.close()
+        if not standin.created:
+            out.write("\n(no lead was created)\n")
+            return 1
+        out.write("\nThe lead the bot created (as PerfectGym received it):\n")
+        out.write(json.dumps(standin.created[-1], indent=2, ensure_ascii=False) + "\n")
+        return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot demo")
+    parser.add_argument(
+        "--language",
+        default=os.environ.get("DEMO_LANGUAGE", "en"),
+        help="the prospect's Telegram language_code, e.g. de-AT (default: en)",
+    )
+    args = parser.parse_args(argv)
+    return asyncio.run(run_demo(args.language, sys.stdin, sys.stdout))

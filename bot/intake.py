@@ -1,0 +1,325 @@
+"""The intake service: one prospect's event in, stored state and replies out.
+
+Transport-neutral: Telegram handlers and the terminal demo both call it. The order of work is the
+product's durability promise: load state, run the pure dialogue step, store the new state, and
+only then let the caller send the replies. A confirmed lead goes to the outbox in the same
+transaction as the final state, before the first delivery attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from bot.leads_config import LeadsConfigSource
+from bot.outbox import Delivery, DeliveryReport, Outbox
+from bot.storage import LeadStatus, Storage
+from bot.studio_texts import StudioTexts
+from conversations import flow
+from conversations.asking import AskContext
+from conversations.draft import build_lead
+from conversations.events import Event
+from conversations.field_plan import build_plan
+from conversations.i18n import LanguageTag, Translator, negotiate
+from conversations.replies import Outcome, Reply
+from conversations.state import ConversationState
+
+log = logging.getLogger(__name__)
+
+MAX_CAMPAIGN_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class Chat:
+    """Who wrote: the private chat and the language their Telegram app is set to."""
+
+    id: int
+    language_code: str | None = None
+    update_id: int | None = None
+
+    def is_replay(self, state: ConversationState) -> bool:
+        """Telegram redelivers an update whose processing a crash cut short; apply it once."""
+        return (
+            self.update_id is not None
+            and state.last_update_id is not None
+            and self.update_id <= state.last_update_id
+        )
+
+
+class Sender(Protocol):
+    """Sends replies outside an update's own answer (outbox results, staff notices)."""
+
+    async def send(self, chat_id: int, replies: Sequence[Reply]) -> None: ...
+
+
+class Intake:
+    def __init__(
+        self,
+        storage: Storage,
+        config: LeadsConfigSource,
+        outbox: Outbox,
+        *,
+        default_locale: str,
+        texts: StudioTexts,
+        staff_chat_id: int | None = None,
+        today: Callable[[], date] = date.today,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._clock = clock
+        self._storage = storage
+        self._config = config
+        self._outbox = outbox
+        self._default_locale = default_locale
+        self._texts = texts
+        self._staff_chat_id = staff_chat_id
+        self._today = today
+        self._sender: Sender | None = None
+        outbox.set_listener(self._on_delivered)
+
+    def attach(self, sender: Sender) -> None:
+        self._sender = sender
+
+    def _context(self, locale: str, language: str | None) -> AskContext:
+        tag = LanguageTag.parse(language) or LanguageTag.parse(locale.replace("_", "-"))
+        if tag is None:
+            return AskContext(Translator(locale), locale, None, self._today())
+        return AskContext(Translator(locale), tag.formatting_locale, tag.region, self._today())
+
+    def _locale_for(self, chat: Chat) -> str:
+        return negotiate(chat.language_code, self._default_locale)
+
+    async def _load(self, chat_id: int) -> ConversationState | None:
+        stored = await self._storage.load_conversation(chat_id)
+        if stored is None:
+            return None
+        try:
+            return ConversationState.from_json(stored)
+        except (ValueError, KeyError, TypeError):
+            log.error("conversation of a chat could not be read back; starting over")
+            return None
+
+    # --- commands -------------------------------------------------------------------------------
+
+    async def start(self, chat: Chat, payload: str | None) -> Outcome:
+        current = await self._load(chat.id)
+        if current is not None and chat.is_replay(current):
+            return flow.repeat(current, self._context(current.locale, current.language))
+        locale = self._locale_for(chat)
+        tr = Translator(locale)
+        previous = await self._storage.latest_lead(chat.id)
+        if previous is not None and previous.status is LeadStatus.PENDING:
+            return Outcome(
+                replies=(
+                    Reply(
+                        tr.gettext(
+                            "We have your details and are passing them to the studio right now. "
+                            "There is no need to send them again."
+                        )
+                    ),
+                ),
+                changed=False,
+            )
+        if previous is not None and previous.status is LeadStatus.CREATED:
+            return Outcome(
+                replies=(
+                    Reply(
+                        tr.gettext(
+                            "You have already sent us your details, and the studio will be in touch. "
+                            "If anything has changed, please contact the studio directly. "
+                            "Send /forget to delete what this chat stored about you."
+                        )
+                    ),
+                ),
+                changed=False,
+            )
+        config = await self._config.get()
+        if config is None:
+            return Outcome(
+                replies=(
+                    Reply(
+                        tr.gettext(
+                            "Sorry, I can't take your details right now. Please try again in a few minutes."
+                        )
+                    ),
+                ),
+                changed=False,
+            )
+        campaign = (payload or "").strip()[:MAX_CAMPAIGN_LENGTH] or None
+        state = ConversationState(
+            chat_id=chat.id,
+            locale=locale,
+            language=chat.language_code,
+            campaign=campaign,
+            plan=build_plan(config),
+            last_update_id=chat.update_id,
+        )
+        ctx = self._context(locale, chat.language_code)
+        outcome = flow.begin(state, ctx, self._welcome(tr))
+        await self._storage.save_conversation(chat.id, state.to_json())
+        return outcome
+
+    def _welcome(self, tr: Translator) -> str:
+        text = self._texts.welcome_for(tr.locale) or tr.gettext(
+            "Hi! 👋 I'll ask you a few short questions so the studio can get in touch with you "
+            "about a trial session. It takes about a minute. You can stop at any time with /cancel."
+        )
+        privacy = self._texts.privacy_url_for(tr.locale)
+        if privacy:
+            text += "\n\n" + tr.gettext("How the studio handles your data: {url}").format(
+                url=privacy
+            )
+        return text
+
+    async def cancel(self, chat: Chat) -> Outcome:
+        await self._storage.delete_conversation(chat.id)
+        tr = Translator(self._locale_for(chat))
+        return Outcome(
+            replies=(
+                Reply(
+                    tr.gettext(
+                        "Okay, I've stopped and deleted your answers. Send /start whenever you want to begin "
+                        "again."
+                    ),
+                    remove_keyboard=True,
+                ),
+            )
+        )
+
+    async def forget(self, chat: Chat) -> Outcome:
+        await self._storage.forget_chat(chat.id)
+        tr = Translator(self._locale_for(chat))
+        return Outcome(
+            replies=(
+                Reply(
+                    tr.gettext(
+                        "Done: everything this bot stored about this chat has been deleted. Details the studio "
+                        "already received are kept by the studio; please contact them about those."
+                    ),
+                    remove_keyboard=True,
+                ),
+            )
+        )
+
+    # --- answers --------------------------------------------------------------------------------
+
+    async def handle(self, chat: Chat, event: Event) -> Outcome:
+        state = await self._load(chat.id)
+        if state is None:
+            return await self.start(chat, None)
+        ctx = self._context(state.locale, state.language)
+        if chat.is_replay(state):
+            return flow.repeat(state, ctx)
+        outcome = flow.handle(state, event, ctx)
+        if chat.update_id is not None:
+            state.last_update_id = chat.update_id
+        if outcome.submit:
+            return await self._submit(state)
+        if outcome.changed or chat.update_id is not None:
+            await self._storage.save_conversation(chat.id, state.to_json())
+        return outcome
+
+    async def _submit(self, state: ConversationState) -> Outcome:
+        lead = build_lead(state)
+        entry = await self._storage.submit(
+            state.chat_id,
+            state.to_json(),
+            lead.model_dump_json(by_alias=True, exclude_none=True),
+            state.locale,
+            self._clock(),
+        )
+        await self._outbox.deliver(entry)
+        return Outcome(changed=False)
+
+    # --- delivery results -----------------------------------------------------------------------
+
+    async def _on_delivered(self, report: DeliveryReport) -> None:
+        entry = report.entry
+        tr = Translator(entry.locale)
+        first = report.lead.lead_customer.firstname if report.lead else ""
+        replies: list[Reply] = []
+        match report.result:
+            case Delivery.CREATED:
+                replies.append(
+                    Reply(
+                        self._texts.thank_you_for(entry.locale)
+                        or tr.gettext(
+                            "Thank you, {name}! 🎉 The studio has your details and will contact you soon."
+                        ).format(name=first)
+                    )
+                )
+                await self._notify_staff(report)
+            case Delivery.DUPLICATE:
+                replies.append(
+                    Reply(
+                        tr.gettext(
+                            "It looks like you are already registered with the studio, so I did not "
+                            "create a new request. The team will gladly help if you contact them directly."
+                        )
+                    )
+                )
+            case Delivery.INVALID:
+                replies.extend(await self._reopen(report))
+            case Delivery.RETRYING if entry.attempts == 0:
+                replies.append(
+                    Reply(
+                        tr.gettext(
+                            "Thank you, {name}! We have received your details and are passing them on to "
+                            "the studio. You don't need to do anything else."
+                        ).format(name=first)
+                    )
+                )
+            case Delivery.FAILED:
+                replies.append(
+                    Reply(
+                        tr.gettext(
+                            "Thank you! We have received your details. The studio team will follow up "
+                            "with you personally."
+                        )
+                    )
+                )
+                await self._notify_staff(report)
+            case _:
+                pass
+        if replies and self._sender is not None:
+            await self._sender.send(entry.chat_id, replies)
+
+    async def _reopen(self, report: DeliveryReport) -> list[Reply]:
+        state = await self._load(report.entry.chat_id)
+        if state is None:
+            return []
+        ctx = self._context(state.locale, state.language)
+        outcome = flow.back_to_review(
+            state,
+            ctx,
+            ctx.tr.gettext(
+                "The studio's system could not accept these details. Please check them and correct "
+                "anything that is not right, or contact the studio directly."
+            ),
+        )
+        await self._storage.reopen_conversation(report.entry.id, state.to_json())
+        return list(outcome.replies)
+
+    async def _notify_staff(self, report: DeliveryReport) -> None:
+        if self._staff_chat_id is None or self._sender is None or report.lead is None:
+            return
+        tr = Translator(self._default_locale)
+        customer = report.lead.lead_customer
+        who = f"{customer.firstname} {customer.lastname} <{customer.email}>"
+        if customer.telephone:
+            who += f", {customer.telephone}"
+        if report.result is Delivery.CREATED:
+            text = tr.gettext("New lead from Telegram: {who} (customer number {ref}).").format(
+                who=who, ref=report.lead_ref or "?"
+            )
+        else:
+            text = tr.gettext(
+                "A lead from Telegram could not be delivered to PerfectGym and needs manual entry: "
+                "{who}. Reason: {why}"
+            ).format(who=who, why=report.detail or "-")
+        if report.lead.external_identifier:
+            text += f" [{report.lead.external_identifier}]"
+        await self._sender.send(self._staff_chat_id, [Reply(text)])

@@ -1,0 +1,253 @@
+"""Delivery of confirmed leads to PerfectGym: validate, then create, retried until it lands.
+
+A lead is stored (``Storage.submit``) before its first attempt, so neither a restart nor an API
+outage loses it. Timeouts, connection errors, 5xx, 429 and auth failures (an operator can fix the
+key) are retried with exponential backoff and full jitter until ``give_up_after`` seconds have
+passed since the prospect confirmed. Other 4xx answers are final: recorded and reported to staff.
+
+Exactly one lead per submission, as far as the API allows. The API has no idempotency key and no
+lookup by ``thirdPartyId``. So before a create request leaves, the entry is marked ``create_sent``
+in storage. If the answer is then lost (timeout, dropped connection, crash), the next attempt asks
+``validate`` first: ``DUPLICATE_CUSTOMER`` for an entry whose create may have landed means it did,
+and the entry is closed as created instead of creating a second lead. The remaining gap, a studio
+whose duplicate check does not match on this lead's data, is documented in the README.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.perfectgym import (
+    LeadCreationRequest,
+    PerfectGymAuthError,
+    PerfectGymClient,
+    PerfectGymError,
+    PerfectGymProtocolError,
+    PerfectGymRejected,
+    PerfectGymUnavailable,
+    ValidationStatus,
+)
+from bot.storage import LeadStatus, OutboxEntry, Storage
+
+log = logging.getLogger(__name__)
+
+BASE_DELAY = 5.0
+MAX_DELAY = 15 * 60.0
+RATE_LIMIT_DELAY = 60.0
+POLL_INTERVAL = 2.0
+BATCH = 50
+
+
+class Delivery(StrEnum):
+    """What one attempt achieved, from the prospect's point of view."""
+
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    INVALID = "invalid"
+    RETRYING = "retrying"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    entry: OutboxEntry
+    result: Delivery
+    lead: LeadCreationRequest | None
+    lead_ref: str | None = None
+    detail: str | None = None
+
+
+OnDelivered = Callable[[DeliveryReport], Awaitable[None]]
+
+
+def backoff_delay(
+    attempts: int, *, rng: Callable[[], float] = random.random, floor: float = 0.0
+) -> float:
+    """Full-jitter exponential backoff: ``attempts`` failures so far -> seconds to wait."""
+    ceiling = min(MAX_DELAY, BASE_DELAY * 2 ** min(attempts, 20))
+    return max(floor, ceiling * (0.5 + rng() / 2))
+
+
+class Outbox:
+    def __init__(
+        self,
+        storage: Storage,
+        client: PerfectGymClient,
+        *,
+        give_up_after: float,
+        on_delivered: OnDelivered | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._storage = storage
+        self._client = client
+        self._give_up_after = give_up_after
+        self._on_delivered = on_delivered
+        self._clock = clock
+        self._in_flight: set[int] = set()
+        self._wake = asyncio.Event()
+        self._worker: asyncio.Task[None] | None = None
+
+    def set_listener(self, on_delivered: OnDelivered) -> None:
+        self._on_delivered = on_delivered
+
+    async def deliver(self, entry: OutboxEntry) -> DeliveryReport:
+        """One attempt for ``entry``; never raises for API failures."""
+        if entry.id in self._in_flight or entry.payload is None:
+            return DeliveryReport(entry, Delivery.RETRYING, None)
+        self._in_flight.add(entry.id)
+        try:
+            lead = LeadCreationRequest.model_validate_json(entry.payload)
+            return await self._attempt(entry, lead)
+        finally:
+            self._in_flight.discard(entry.id)
+
+    async def _attempt(self, entry: OutboxEntry, lead: LeadCreationRequest) -> DeliveryReport:
+        create_sent = entry.create_sent
+        try:
+            status = await self._client.validate(lead)
+            if status is ValidationStatus.DUPLICATE_CUSTOMER and create_sent:
+                log.info("lead %s: earlier create landed (validate reports duplicate)", entry.id)
+                return await self._finish(entry, lead, Delivery.CREATED, None)
+            if status is ValidationStatus.DUPLICATE_CUSTOMER:
+                return await self._finish(entry, lead, Delivery.DUPLICATE, None)
+            if status is ValidationStatus.INVALID_LEAD_DATA:
+                return await self._finish(entry, lead, Delivery.INVALID, None)
+            if status is not ValidationStatus.POSSIBLE:
+                return await self._fail(entry, lead, "validate returned an unknown status")
+            await self._storage.record_attempt(
+                entry.id,
+                attempts=entry.attempts,
+                next_attempt_at=entry.next_attempt_at,
+                create_sent=True,
+                last_error=entry.last_error,
+            )
+            create_sent = True
+            created = await self._client.create(lead)
+        except PerfectGymProtocolError as exc:
+            if create_sent:
+                log.warning(
+                    "lead %s: create answered 2xx with an unreadable body (%s); "
+                    "treating it as created",
+                    entry.id,
+                    exc,
+                )
+                return await self._finish(entry, lead, Delivery.CREATED, None)
+            return await self._retry(entry, lead, exc, create_sent)
+        except (PerfectGymUnavailable, PerfectGymAuthError) as exc:
+            if isinstance(exc, PerfectGymAuthError):
+                log.error(
+                    "PerfectGym refused the API key (%s): check PERFECTGYM_API_KEY and its "
+                    "LEAD_WRITE scope; lead %s will be retried",
+                    exc,
+                    entry.id,
+                )
+            if isinstance(exc, PerfectGymUnavailable) and not exc.maybe_processed:
+                create_sent = entry.create_sent
+            return await self._retry(entry, lead, exc, create_sent)
+        except PerfectGymRejected as exc:
+            return await self._fail(entry, lead, str(exc))
+        except PerfectGymError as exc:
+            return await self._retry(entry, lead, exc, create_sent)
+        ref = created.customer_number or str(created.id)
+        log.info("lead %s created in PerfectGym as lead id %s", entry.id, created.id)
+        return await self._finish(entry, lead, Delivery.CREATED, ref)
+
+    async def _finish(
+        self, entry: OutboxEntry, lead: LeadCreationRequest, result: Delivery, ref: str | None
+    ) -> DeliveryReport:
+        status = {
+            Delivery.CREATED: LeadStatus.CREATED,
+            Delivery.DUPLICATE: LeadStatus.DUPLICATE,
+            Delivery.INVALID: LeadStatus.INVALID,
+        }[result]
+        if result is not Delivery.INVALID:
+            await self._storage.finish_lead(entry.id, status, ref, None)
+        return await self._report(DeliveryReport(entry, result, lead, ref))
+
+    async def _retry(
+        self, entry: OutboxEntry, lead: LeadCreationRequest, exc: PerfectGymError, create_sent: bool
+    ) -> DeliveryReport:
+        now = self._clock()
+        if now - entry.created_at >= self._give_up_after:
+            return await self._fail(
+                entry, lead, f"gave up after {entry.attempts + 1} attempts: {exc}"
+            )
+        floor = 0.0
+        if isinstance(exc, PerfectGymUnavailable):
+            floor = exc.retry_after or (RATE_LIMIT_DELAY if exc.status == 429 else 0.0)
+        delay = backoff_delay(entry.attempts, floor=floor)
+        log.warning(
+            "lead %s: attempt %d failed (%s); retrying in %.0f s",
+            entry.id,
+            entry.attempts + 1,
+            exc,
+            delay,
+        )
+        await self._storage.record_attempt(
+            entry.id,
+            attempts=entry.attempts + 1,
+            next_attempt_at=now + delay,
+            create_sent=create_sent,
+            last_error=str(exc),
+        )
+        return await self._report(DeliveryReport(entry, Delivery.RETRYING, lead))
+
+    async def _fail(
+        self, entry: OutboxEntry, lead: LeadCreationRequest, why: str
+    ) -> DeliveryReport:
+        log.error("lead %s not delivered: %s", entry.id, why)
+        await self._storage.finish_lead(entry.id, LeadStatus.FAILED, None, why)
+        return await self._report(DeliveryReport(entry, Delivery.FAILED, lead, detail=why))
+
+    async def _report(self, report: DeliveryReport) -> DeliveryReport:
+        if self._on_delivered is not None:
+            try:
+                await self._on_delivered(report)
+            except Exception:
+                log.exception("delivery listener failed for lead %s", report.entry.id)
+        return report
+
+    # --- background worker ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._worker = asyncio.create_task(self._run(), name="outbox")
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            try:
+                await self._worker
+            except asyncio.CancelledError:
+                pass
+            self._worker = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_due(self) -> int:
+        """Attempt every entry that is due now; returns how many were attempted."""
+        due = [
+            e
+            for e in await self._storage.due_leads(self._clock(), BATCH)
+            if e.id not in self._in_flight
+        ]
+        await asyncio.gather(*(self.deliver(entry) for entry in due))
+        return len(due)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("outbox pass failed")
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), POLL_INTERVAL)
+            except TimeoutError:
+                pass

@@ -1,0 +1,456 @@
+"""The PerfectGym Next API leads boundary: wire models and an async client for the three endpoints.
+
+The client classifies every failure into one exception class and never retries: retry policy
+(backoff, giving up, checking for a lead created by a lost answer) belongs to the caller's outbox.
+
+Secrets and logging. The API key is added by an ``httpx.Auth`` flow, so it is in no client-level
+header map and in no repr. What the libraries log, checked against httpx 0.28 / httpcore 1.0:
+
+- ``httpx`` logs one INFO line per request: method, URL and status line. The key is a header, never
+  part of the URL.
+- ``httpcore`` logs at DEBUG connection events and request/response traces. The request appears as
+  ``<Request [b'POST']>`` (method only); the response trace includes the *response* status line
+  and headers. Request headers and bodies are never logged.
+- httpx's exceptions carry the request object but their messages hold only the error text.
+
+This module logs one DEBUG line per call (method, path, status, elapsed ms). Exception messages
+hold method, path, status and the vendor's ``errorCode``/``reference``/``traceId``; the vendor's
+``errorMessage`` stays on ``exc.error`` only, because it may quote the lead's personal data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import logging
+import re
+import time
+from collections.abc import Generator
+from enum import StrEnum
+from types import TracebackType
+from typing import Annotated, Self, TypeVar
+
+import httpx
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+from pydantic_core import ErrorDetails
+
+log = logging.getLogger(__name__)
+
+
+# --- wire models -------------------------------------------------------------------------------
+
+
+class FieldMode(StrEnum):
+    INACTIVE = "INACTIVE"
+    OPTIONAL = "OPTIONAL"
+    MANDATORY = "MANDATORY"
+    UNKNOWN = "UNKNOWN"
+
+
+class AdditionalFieldType(StrEnum):
+    BOOLEAN = "BOOLEAN"
+    DATE = "DATE"
+    LIST = "LIST"
+    NUMERIC = "NUMERIC"
+    TEXT = "TEXT"
+    UNKNOWN = "UNKNOWN"
+
+
+class ValidationStatus(StrEnum):
+    POSSIBLE = "POSSIBLE"
+    INVALID_LEAD_DATA = "INVALID_LEAD_DATA"
+    DUPLICATE_CUSTOMER = "DUPLICATE_CUSTOMER"
+    UNKNOWN = "UNKNOWN"
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _or_unknown(enum: type[_E]) -> BeforeValidator:
+    """Map a value the vendor added after this code was written to UNKNOWN instead of failing."""
+    known = {member.value for member in enum}
+
+    def parse(value: object) -> object:
+        if isinstance(value, str) and value not in known:
+            return enum("UNKNOWN")
+        return value
+
+    return BeforeValidator(parse)
+
+
+def _null_as(default: bool | str) -> BeforeValidator:
+    """The schema marks these optional; treat an explicit JSON null like an absent key."""
+    return BeforeValidator(lambda value: default if value is None else value)
+
+
+_NullAsEmpty = BeforeValidator(lambda value: [] if value is None else value)
+
+
+_Mode = Annotated[FieldMode, _or_unknown(FieldMode)]
+_FieldType = Annotated[AdditionalFieldType, _or_unknown(AdditionalFieldType)]
+_Status = Annotated[ValidationStatus, _or_unknown(ValidationStatus)]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class AdditionalFieldConfig(_Wire):
+    additional_field_id: int
+    name: str
+    type: _FieldType
+    allow_multi_selection: Annotated[bool, _null_as(False)] = False
+    selection_values: Annotated[list[str], _NullAsEmpty] = Field(default_factory=list)
+    mode: _Mode
+
+
+class ChannelConfig(_Wire):
+    communication_channel: str
+    customer_overridable: Annotated[bool, _null_as(True)] = True
+    active: Annotated[bool, _null_as(False)] = False
+
+
+class CommunicationPreferenceConfig(_Wire):
+    message_category: str | None = None
+    channels: Annotated[list[ChannelConfig], _NullAsEmpty] = Field(default_factory=list)
+
+
+class LeadConfig(_Wire):
+    address_mode: _Mode
+    date_of_birth_mode: _Mode
+    gender_mode: _Mode
+    telephone_mode: _Mode
+    additional_information: Annotated[list[AdditionalFieldConfig], _NullAsEmpty] = Field(
+        default_factory=list
+    )
+    communication_preferences: Annotated[list[CommunicationPreferenceConfig], _NullAsEmpty] = Field(
+        default_factory=list
+    )
+
+
+class LeadLanguage(_Wire):
+    language_code: str
+    country_code: str | None = None
+
+
+class LeadCustomer(_Wire):
+    third_party_id: str | None = None
+    firstname: str
+    lastname: str
+    email: str
+    gender: str | None = None
+    date_of_birth: datetime.date | None = None
+    telephone: str | None = None
+    language: LeadLanguage | None = None
+
+
+class LeadAddress(_Wire):
+    street: str
+    house_number: str
+    zip_code: str
+    city: str
+    country_code: str
+
+
+class LeadAdditionalInformation(_Wire):
+    additional_field_id: int
+    value: str | None = None
+    values: list[str] | None = None
+
+
+class LeadChannelChoice(_Wire):
+    communication_channel: str
+    active: bool
+    customer_overridable: bool | None = None
+
+
+class LeadCommunicationPreference(_Wire):
+    message_category: str | None = None
+    channels: list[LeadChannelChoice] = Field(default_factory=list)
+
+
+class LeadCreationRequest(_Wire):
+    lead_customer: LeadCustomer
+    address: LeadAddress | None = None
+    communication_preferences: list[LeadCommunicationPreference] = Field(default_factory=list)
+    additional_information: list[LeadAdditionalInformation] = Field(default_factory=list)
+    notes: str | None = None
+    external_identifier: str | None = None
+
+    def to_json_bytes(self) -> bytes:
+        """The vendor's shape: camelCase, no nulls, ISO dates; empty top-level lists left out."""
+        empty = {
+            name
+            for name in ("communication_preferences", "additional_information")
+            if not getattr(self, name)
+        }
+        return self.model_dump_json(by_alias=True, exclude_none=True, exclude=empty).encode()
+
+
+class LeadCreated(_Wire):
+    id: int
+    customer_id: int | None = None
+    uuid: str
+    customer_number: str | None = None
+
+
+class ErrorBody(_Wire):
+    error_message: Annotated[str, _null_as("")] = ""
+    error_code: str | None = None
+    reference: str | None = None
+    trace_id: str | None = None
+
+
+class _ValidationResult(_Wire):
+    status: _Status
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+class PerfectGymError(Exception):
+    """Base class. ``str()`` holds method, path, status and vendor codes, never request data."""
+
+    def __init__(
+        self, what: str, *, status: int | None = None, error: ErrorBody | None = None
+    ) -> None:
+        super().__init__(what)
+        self.status = status
+        self.error = error
+
+    def __str__(self) -> str:
+        parts = [str(self.args[0])]
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        if self.error is not None:
+            for label, value in (
+                ("errorCode", self.error.error_code),
+                ("reference", self.error.reference),
+                ("traceId", self.error.trace_id),
+            ):
+                if value:
+                    parts.append(f"{label}={value}")
+        return ", ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class PerfectGymUnavailable(PerfectGymError):
+    """Timeout, connection failure, 408, 429 or 5xx: retrying later may help.
+
+    ``maybe_processed`` is False only when the request surely had no effect (no connection, 408,
+    429); otherwise a retried create may duplicate the lead, so check with validate first.
+    """
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        status: int | None = None,
+        error: ErrorBody | None = None,
+        retry_after: float | None = None,
+        maybe_processed: bool = True,
+    ) -> None:
+        super().__init__(what, status=status, error=error)
+        self.retry_after = retry_after
+        self.maybe_processed = maybe_processed
+
+
+class PerfectGymAuthError(PerfectGymError):
+    """401/403: wrong key or missing LEAD_READ/LEAD_WRITE scope; an operator must act."""
+
+
+class PerfectGymRejected(PerfectGymError):
+    """Any other 4xx: the vendor refused this request; sending it again unchanged will not help."""
+
+
+class PerfectGymProtocolError(PerfectGymError):
+    """A 2xx whose body is not JSON or does not match the schema (for create: lead was made)."""
+
+
+# --- client --------------------------------------------------------------------------------------
+
+
+class _ApiKeyAuth(httpx.Auth):
+    """Adds the key per request, keeping it out of the client's header map and reprs."""
+
+    def __init__(self, api_key: str) -> None:
+        self._api_key = api_key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["X-API-KEY"] = self._api_key
+        yield request
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(***)"
+
+
+_KEY_CHARS = re.compile(r"[\x21-\x7e]+")
+_SECONDS = re.compile(r"\d+(\.\d+)?")
+
+
+def _normalise_base_url(base_url: str) -> str:
+    """Accept the tenant base with or without a trailing ``/`` or ``/v1``."""
+    base = base_url.strip().rstrip("/")
+    if base.endswith("/v1"):
+        base = base[: -len("/v1")].rstrip("/")
+    url = httpx.URL(base)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("PerfectGym base_url must be an absolute http(s) URL")
+    return base
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if _SECONDS.fullmatch(value):
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
+
+
+def _error_body(content: bytes) -> ErrorBody | None:
+    try:
+        return ErrorBody.model_validate_json(content)
+    except ValidationError:
+        return None
+
+
+_M = TypeVar("_M", bound=BaseModel)
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class PerfectGymClient:
+    """One pooled connection set per studio tenant; safe for concurrent use from one event loop.
+
+    ``timeout`` applies to each phase (connect, write, read, pool wait) separately.
+    ``max_connections`` is ignored when a custom ``transport`` is given.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_connections: int = 100,
+    ) -> None:
+        if not _KEY_CHARS.fullmatch(api_key):
+            raise ValueError("PerfectGym api_key must be non-empty printable ASCII without spaces")
+        self._base_url = _normalise_base_url(base_url)
+        self._http = httpx.AsyncClient(
+            base_url=self._base_url,
+            auth=_ApiKeyAuth(api_key),
+            headers={"Accept": "application/json"},
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(max_connections=max_connections),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._base_url!r})"
+
+    async def get_config(self) -> LeadConfig:
+        """GET /v1/leads/config (scope LEAD_READ)."""
+        return await self._call("GET", "/v1/leads/config", None, LeadConfig)
+
+    async def validate(self, lead: LeadCreationRequest) -> ValidationStatus:
+        """POST /v1/leads/validate (scope LEAD_WRITE): a dry run; all statuses come with 200."""
+        result = await self._call(
+            "POST", "/v1/leads/validate", lead.to_json_bytes(), _ValidationResult
+        )
+        return result.status
+
+    async def create(self, lead: LeadCreationRequest) -> LeadCreated:
+        """POST /v1/leads/create (scope LEAD_WRITE). Not idempotent: see PerfectGymUnavailable."""
+        return await self._call("POST", "/v1/leads/create", lead.to_json_bytes(), LeadCreated)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _call(self, method: str, path: str, content: bytes | None, model: type[_M]) -> _M:
+        response = await self._send(method, path, content)
+        return _parse(method, path, response, model)
+
+    async def _send(self, method: str, path: str, content: bytes | None) -> httpx.Response:
+        headers = None if content is None else {"Content-Type": "application/json"}
+        where = f"{method} {path}"
+        outcome: int | str = "-"
+        started = time.perf_counter()
+        try:
+            response = await self._http.request(method, path, content=content, headers=headers)
+            outcome = response.status_code
+        except httpx.TransportError as exc:
+            outcome = type(exc).__name__
+            raise PerfectGymUnavailable(
+                f"{where}: {outcome}", maybe_processed=not isinstance(exc, _NEVER_SENT)
+            ) from exc
+        except httpx.RequestError as exc:
+            outcome = type(exc).__name__
+            raise PerfectGymProtocolError(f"{where}: {outcome}") from exc
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            log.debug("%s %s -> %s in %.0f ms", method, path, outcome, elapsed_ms)
+        _raise_for_status(where, response)
+        return response
+
+
+def _raise_for_status(where: str, response: httpx.Response) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    error = _error_body(response.content)
+    if status in (401, 403):
+        raise PerfectGymAuthError(where, status=status, error=error)
+    if status in (408, 429) or status >= 500:
+        raise PerfectGymUnavailable(
+            where,
+            status=status,
+            error=error,
+            retry_after=_retry_after(response.headers.get("Retry-After")),
+            maybe_processed=status >= 500,
+        )
+    if 400 <= status < 500:
+        raise PerfectGymRejected(where, status=status, error=error)
+    raise PerfectGymError(f"{where}: unexpected status, check the base URL", status=status)
+
+
+def _parse(method: str, path: str, response: httpx.Response, model: type[_M]) -> _M:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        problems = exc.errors(include_url=False, include_input=False, include_context=False)
+        raise PerfectGymProtocolError(
+            f"{method} {path}: {_describe(problems)}", status=response.status_code
+        ) from None
+
+
+def _describe(problems: list[ErrorDetails]) -> str:
+    """Where the body broke the schema, without echoing any of its values."""
+    if any(problem["type"] == "json_invalid" for problem in problems):
+        return "body is not valid JSON"
+    return "body does not match the schema: " + "; ".join(
+        f"{'.'.join(str(part) for part in problem['loc']) or '$'} {problem['type']}"
+        for problem in problems[:5]
+    )

@@ -1,0 +1,104 @@
+"""Assembling the long-lived services and running the bot until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass
+
+from telegram import Update
+
+from bot.intake import Intake
+from bot.leads_config import LeadsConfigSource
+from bot.outbox import Outbox
+from bot.perfectgym import PerfectGymClient
+from bot.settings import Settings
+from bot.storage import Storage, open_storage
+from bot.studio_texts import StudioTexts
+from bot.telegram_app import build_application
+from bot.webhook import WebhookServer
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+
+@dataclass
+class Services:
+    storage: Storage
+    client: PerfectGymClient
+    outbox: Outbox
+    intake: Intake
+
+    async def close(self) -> None:
+        await self.outbox.stop()
+        await self.client.aclose()
+        await self.storage.close()
+
+
+async def build_services(settings: Settings, texts: StudioTexts) -> Services:
+    storage = await open_storage(settings.database_url)
+    client = PerfectGymClient(
+        settings.perfectgym_api_url,
+        settings.perfectgym_api_key.get_secret_value(),
+        timeout=settings.perfectgym_timeout_seconds,
+    )
+    config = LeadsConfigSource(client, storage, ttl=settings.config_ttl_seconds)
+    outbox = Outbox(storage, client, give_up_after=settings.outbox_give_up_hours * 3600)
+    intake = Intake(
+        storage,
+        config,
+        outbox,
+        default_locale=settings.default_locale,
+        texts=texts,
+        staff_chat_id=settings.staff_chat_id,
+    )
+    return Services(storage, client, outbox, intake)
+
+
+async def run(settings: Settings, texts: StudioTexts) -> None:
+    """Serve until SIGTERM or SIGINT, then finish in-flight updates and close cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    services = await build_services(settings, texts)
+    app = build_application(settings, services.intake)
+    webhook: WebhookServer | None = None
+    try:
+        async with app:
+            await app.start()
+            services.outbox.start()
+            if settings.webhook_url and settings.webhook_secret:
+                webhook = WebhookServer(
+                    app,
+                    webhook_url=settings.webhook_url,
+                    port=settings.port,
+                    secret=settings.webhook_secret.get_secret_value(),
+                )
+                await webhook.start()
+                await app.bot.set_webhook(
+                    settings.webhook_url,
+                    secret_token=settings.webhook_secret.get_secret_value(),
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+                log.info("serving webhook on port %d", settings.port)
+            else:
+                assert app.updater is not None
+                await app.bot.delete_webhook()
+                await app.updater.start_polling(
+                    allowed_updates=ALLOWED_UPDATES, poll_interval=0.0, timeout=10
+                )
+                log.info("polling for updates")
+            await stop.wait()
+            log.info("stopping")
+            if webhook is not None:
+                await webhook.stop()
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            await app.stop()
+    finally:
+        with contextlib.suppress(Exception):
+            await services.close()

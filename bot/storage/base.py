@@ -1,0 +1,101 @@
+"""The storage interface: conversations (write-through), the lead outbox and the config cache.
+
+Kept deliberately small so SQLite and PostgreSQL implement the same contract and one test suite
+runs against both. Values cross it as JSON text and plain dataclasses, never as ORM objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class LeadStatus(StrEnum):
+    PENDING = "pending"  # stored, not yet accepted by PerfectGym
+    CREATED = "created"  # PerfectGym created it (personal data erased)
+    DUPLICATE = "duplicate"  # validate said DUPLICATE_CUSTOMER: nothing created
+    INVALID = "invalid"  # validate said INVALID_LEAD_DATA: nothing created
+    FAILED = "failed"  # rejected (4xx) or given up after the give-up age
+
+
+FINISHED = frozenset({LeadStatus.CREATED, LeadStatus.DUPLICATE, LeadStatus.FAILED})
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A confirmed lead waiting for (or done with) delivery.
+
+    ``create_sent`` records that a create request may have reached PerfectGym, so a retry after
+    a lost answer checks for a duplicate first instead of creating blindly.
+    """
+
+    id: int
+    chat_id: int
+    payload: str | None
+    locale: str
+    status: LeadStatus
+    attempts: int
+    next_attempt_at: float
+    created_at: float
+    create_sent: bool
+    last_error: str | None
+    lead_ref: str | None
+
+
+class Storage(Protocol):
+    async def load_conversation(self, chat_id: int) -> str | None: ...
+
+    async def save_conversation(self, chat_id: int, state: str) -> None: ...
+
+    async def delete_conversation(self, chat_id: int) -> None: ...
+
+    async def submit(
+        self, chat_id: int, state: str, payload: str, locale: str, now: float
+    ) -> OutboxEntry:
+        """Store the final conversation state and enqueue its lead in one transaction."""
+        ...
+
+    async def due_leads(self, now: float, limit: int) -> list[OutboxEntry]: ...
+
+    async def get_lead(self, entry_id: int) -> OutboxEntry | None: ...
+
+    async def latest_lead(self, chat_id: int) -> OutboxEntry | None: ...
+
+    async def record_attempt(
+        self,
+        entry_id: int,
+        *,
+        attempts: int,
+        next_attempt_at: float,
+        create_sent: bool,
+        last_error: str | None,
+    ) -> None: ...
+
+    async def finish_lead(
+        self, entry_id: int, status: LeadStatus, lead_ref: str | None, last_error: str | None
+    ) -> None:
+        """Close an entry. Once it is final, erase the personal data (payload and conversation)."""
+        ...
+
+    async def reopen_conversation(self, entry_id: int, state: str) -> None:
+        """The studio refused the details: drop the entry, keep the conversation to correct."""
+        ...
+
+    async def forget_chat(self, chat_id: int) -> None: ...
+
+    async def load_config(self) -> tuple[str, float] | None: ...
+
+    async def save_config(self, config: str, fetched_at: float) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+async def open_storage(url: str) -> Storage:
+    if url.startswith(("postgres://", "postgresql://")):
+        from bot.storage.postgres import PostgresStorage
+
+        return await PostgresStorage.connect(url)
+    from bot.storage.sqlite import SqliteStorage
+
+    return SqliteStorage.open(url)

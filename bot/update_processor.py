@@ -1,0 +1,71 @@
+"""Concurrency with per-chat order, and a cap on how much one chat may queue.
+
+python-telegram-bot's ``concurrent_updates`` runs updates concurrently with no ordering, so a
+prospect's second answer could overtake their first. Here each chat has a lock: different chats
+run side by side (a slow PerfectGym call for one prospect holds up nobody else), one chat's
+updates run in arrival order. A chat that floods the bot has everything beyond
+``max_pending_per_chat`` queued updates dropped, so it cannot make the bot call PerfectGym or
+answer fifty times a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    def __init__(self, max_concurrent_updates: int = 512, max_pending_per_chat: int = 8) -> None:
+        super().__init__(max_concurrent_updates)
+        self._max_pending = max_pending_per_chat
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._pending: dict[int, int] = {}
+        self.dropped = 0
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Take the chat's place in line before a global slot, so a flood cannot hog the slots."""
+        chat_id = _chat_id(update)
+        if chat_id is None:
+            await super().process_update(update, coroutine)
+            return
+        pending = self._pending.get(chat_id, 0)
+        if pending >= self._max_pending:
+            self.dropped += 1
+            log.warning("flood control: dropped an update from a chat with %d queued", pending)
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            return
+        self._pending[chat_id] = pending + 1
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        try:
+            async with lock:
+                await super().process_update(update, coroutine)
+        finally:
+            left = self._pending[chat_id] - 1
+            if left:
+                self._pending[chat_id] = left
+            else:
+                del self._pending[chat_id]
+                del self._locks[chat_id]
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def _chat_id(update: object) -> int | None:
+    if isinstance(update, Update) and update.effective_chat is not None:
+        return update.effective_chat.id
+    return None

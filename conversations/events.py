@@ -1,0 +1,30 @@
+"""What a prospect can do in the chat, independent of Telegram's update types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TextInput:
+    text: str
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    data: str
+
+
+@dataclass(frozen=True)
+class ContactShared:
+    phone_number: str
+
+
+@dataclass(frozen=True)
+class UnsupportedInput:
+    """A sticker, photo, voice note, location...: something we cannot read as an answer."""
+
+    kind: str
+
+
+Event = TextInput | ButtonPress | ContactShared | UnsupportedInput

@@ -1,0 +1,215 @@
+"""The dialogue as a state machine: one event in, replies out, state updated in place.
+
+Pure: no I/O, no clock, no Telegram. The caller loads the state, calls :func:`handle`, stores the
+state *before* sending the replies, and submits the lead when the outcome says so.
+"""
+
+from __future__ import annotations
+
+from conversations import callbacks
+from conversations.answers import Answer, NeedsButton, parse_typed, problem_text
+from conversations.asking import AskContext, ask, skip_label
+from conversations.events import ButtonPress, ContactShared, Event, TextInput, UnsupportedInput
+from conversations.field_plan import AnswerKind, Question
+from conversations.parsers import InvalidAnswer, parse_phone
+from conversations.replies import Outcome, Reply
+from conversations.state import ConversationState, Phase
+from conversations.summary import review_items, summary
+
+
+def begin(state: ConversationState, ctx: AskContext, welcome: str) -> Outcome:
+    """Greet the prospect and ask the first question of a fresh conversation."""
+    state.queue = list(state.plan.keys)
+    state.phase = Phase.ASKING
+    return Outcome(replies=(Reply(welcome), _ask_current(state, ctx)))
+
+
+def handle(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
+    if state.phase is Phase.REVIEW:
+        return _handle_review(state, event, ctx)
+    if state.phase is Phase.SUBMITTED:
+        return Outcome(
+            replies=(
+                Reply(
+                    ctx.tr.gettext(
+                        "Your details are with the studio already. Send /start to begin again."
+                    )
+                ),
+            ),
+            changed=False,
+        )
+    return _handle_answer(state, event, ctx)
+
+
+def repeat(state: ConversationState, ctx: AskContext) -> Outcome:
+    """Put the current question (or the summary) again, changing nothing."""
+    if state.phase is Phase.REVIEW:
+        return Outcome(replies=(summary(state, ctx),), changed=False)
+    if state.phase is Phase.ASKING and state.queue:
+        state.token -= 1
+        return Outcome(replies=(_ask_current(state, ctx),), changed=False)
+    return Outcome(changed=False)
+
+
+def _ask_current(state: ConversationState, ctx: AskContext, *, replace: bool = False) -> Reply:
+    key = state.queue[0]
+    question = state.plan.question(key)
+    state.token += 1
+    position = None
+    if not state.editing:
+        keys = state.plan.keys
+        position = (keys.index(key) + 1, len(keys))
+    return ask(
+        question,
+        state.plan,
+        ctx,
+        state.token,
+        picks=tuple(state.picks),
+        position=position,
+        replace=replace,
+    )
+
+
+def _reask(state: ConversationState, ctx: AskContext, why: str) -> Outcome:
+    """Say what was wrong and put the same question again (with fresh buttons)."""
+    return Outcome(replies=(Reply(why), _ask_current(state, ctx)))
+
+
+def _accept(
+    state: ConversationState, question: Question, value: Answer, ctx: AskContext
+) -> Outcome:
+    state.answers[question.key] = value
+    state.queue.pop(0)
+    state.picks = []
+    replies: list[Reply] = []
+    if question.kind is AnswerKind.PHONE:
+        replies.append(Reply(ctx.tr.gettext("Thanks!"), remove_keyboard=True))
+    replies.append(_next(state, ctx))
+    return Outcome(replies=tuple(replies))
+
+
+def _skip(state: ConversationState, question: Question, ctx: AskContext) -> Outcome:
+    """Skipping one part of an optional group (the address) skips the whole group."""
+    keys = state.plan.group_keys(question.group) if question.group else (question.key,)
+    for key in keys:
+        state.answers[key] = None
+    state.queue = [key for key in state.queue if key not in keys]
+    state.picks = []
+    replies: list[Reply] = []
+    if question.kind is AnswerKind.PHONE:
+        replies.append(Reply(ctx.tr.gettext("No problem."), remove_keyboard=True))
+    replies.append(_next(state, ctx))
+    return Outcome(replies=tuple(replies))
+
+
+def _next(state: ConversationState, ctx: AskContext) -> Reply:
+    if state.queue:
+        return _ask_current(state, ctx)
+    state.phase = Phase.REVIEW
+    state.editing = False
+    state.token += 1
+    return summary(state, ctx)
+
+
+def _handle_answer(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
+    tr = ctx.tr
+    if not state.queue:
+        state.phase = Phase.REVIEW
+        return Outcome(replies=(summary(state, ctx),))
+    question = state.plan.question(state.queue[0])
+    match event:
+        case ButtonPress(data=data):
+            return _handle_button(state, question, data, ctx)
+        case ContactShared(phone_number=phone) if question.kind is AnswerKind.PHONE:
+            try:
+                return _accept(state, question, parse_phone(phone, ctx.region), ctx)
+            except InvalidAnswer as exc:
+                return _reask(state, ctx, problem_text(exc.problem, tr))
+        case TextInput(text=text):
+            if not question.required and text.strip().casefold() == skip_label(tr).casefold():
+                return _skip(state, question, ctx)
+            try:
+                return _accept(state, question, parse_typed(question, text, ctx), ctx)
+            except InvalidAnswer as exc:
+                return _reask(state, ctx, problem_text(exc.problem, tr))
+            except NeedsButton:
+                return _reask(state, ctx, tr.gettext("Please choose one of the buttons."))
+        case ContactShared() | UnsupportedInput():
+            return _reask(
+                state, ctx, tr.gettext("I can only read text here. Please type your answer.")
+            )
+    return Outcome(changed=False)
+
+
+def _stale(ctx: AskContext) -> Outcome:
+    return Outcome(notice=ctx.tr.gettext("That button is no longer active."), changed=False)
+
+
+def _handle_button(
+    state: ConversationState, question: Question, data: str, ctx: AskContext
+) -> Outcome:
+    action = callbacks.decode(data)
+    if action is None or action.token != state.token:
+        return _stale(ctx)
+    index = action.index
+    match action.name:
+        case callbacks.SKIP if not question.required:
+            return _skip(state, question, ctx)
+        case callbacks.YES | callbacks.NO if question.kind in (
+            AnswerKind.BOOLEAN,
+            AnswerKind.CONSENT,
+        ):
+            return _accept(state, question, action.name == callbacks.YES, ctx)
+        case callbacks.OPTION if index is not None and index < len(question.options):
+            if question.kind is AnswerKind.MULTI_CHOICE:
+                picks = set(state.picks) ^ {index}
+                state.picks = sorted(picks)
+                state.token -= 1  # redraw the same question: its buttons stay valid
+                return Outcome(replies=(_ask_current(state, ctx, replace=True),))
+            return _accept(state, question, question.options[index], ctx)
+        case callbacks.DONE if question.kind is AnswerKind.MULTI_CHOICE:
+            if not state.picks:
+                if question.required:
+                    return Outcome(
+                        notice=ctx.tr.gettext("Please choose at least one option."), changed=False
+                    )
+                return _skip(state, question, ctx)
+            return _accept(state, question, [question.options[i] for i in state.picks], ctx)
+        case callbacks.COUNTRY if question.kind is AnswerKind.COUNTRY and len(action.arg) == 2:
+            return _accept(state, question, action.arg.upper(), ctx)
+    return _stale(ctx)
+
+
+def _handle_review(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
+    tr = ctx.tr
+    if not isinstance(event, ButtonPress):
+        return Outcome(
+            replies=(
+                Reply(tr.gettext("Please use the buttons to send or correct your details.")),
+                summary(state, ctx),
+            ),
+            changed=False,
+        )
+    action = callbacks.decode(event.data)
+    if action is None or action.token != state.token:
+        return _stale(ctx)
+    if action.name == callbacks.CONFIRM:
+        state.phase = Phase.SUBMITTED
+        state.token += 1
+        return Outcome(submit=True)
+    items = review_items(state.plan, tr)
+    index = action.index
+    if action.name == callbacks.EDIT and index is not None and index < len(items):
+        state.queue = list(items[index].keys)
+        state.phase = Phase.ASKING
+        state.editing = True
+        state.picks = []
+        return Outcome(replies=(_ask_current(state, ctx),))
+    return _stale(ctx)
+
+
+def back_to_review(state: ConversationState, ctx: AskContext, why: str) -> Outcome:
+    """After the studio's system refused the details: explain, and let the prospect correct them."""
+    state.phase = Phase.REVIEW
+    state.token += 1
+    return Outcome(replies=(Reply(why), summary(state, ctx)))

@@ -1,0 +1,108 @@
+"""The prospect's language: which catalog speaks to them and what goes on the lead.
+
+Telegram sends an IETF tag (``de``, ``de-AT``, ``pt-br``, ``zh-hans``). Babel negotiates it against
+the catalogs shipped in ``locales/``. Catalogs are compiled from their ``.po`` source in memory on
+first use, so a forgotten ``pybabel compile`` can never leave the bot speaking stale text.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+SOURCE_LOCALE = "en"
+
+
+@dataclass(frozen=True)
+class LanguageTag:
+    """A prospect's language as the lead carries it: ``de-AT`` -> ``de`` + ``AT``."""
+
+    language: str
+    country: str | None = None
+
+    @classmethod
+    def parse(cls, code: str | None) -> LanguageTag | None:
+        """Read Telegram's ``language_code``; None when absent or not a language Babel knows."""
+        if not code:
+            return None
+        try:
+            locale = Locale.parse(code.strip().replace("_", "-"), sep="-")
+        except (ValueError, TypeError, UnknownLocaleError):
+            return None
+        return cls(language=locale.language, country=locale.territory)
+
+    @property
+    def formatting_locale(self) -> str:
+        """The Babel locale for dates and numbers: the prospect's own, even without a catalog."""
+        if self.country:
+            try:
+                return str(Locale(self.language, self.country))
+            except (ValueError, UnknownLocaleError):
+                pass
+        return self.language
+
+    @property
+    def region(self) -> str | None:
+        """The country implied by the tag, or the language's most likely one (``de`` -> ``DE``)."""
+        if self.country:
+            return self.country
+        likely: str = get_global("likely_subtags").get(self.language, "")
+        territory = likely.split("_")[-1] if likely else ""
+        return territory if len(territory) == 2 and territory.isalpha() else None
+
+
+@cache
+def available_locales() -> tuple[str, ...]:
+    """Locales with a catalog on disk, plus the source language which needs none."""
+    found = {path.parent.parent.name for path in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
+    return tuple(sorted(found | {SOURCE_LOCALE}))
+
+
+def negotiate(code: str | None, default: str) -> str:
+    """Pick the closest shipped catalog for a Telegram language code, else ``default``."""
+    tag = LanguageTag.parse(code)
+    available = available_locales()
+    if tag is not None:
+        if tag.country and f"{tag.language}_{tag.country}" in available:
+            return f"{tag.language}_{tag.country}"
+        if tag.language in available:
+            return tag.language
+    return default if default in available else SOURCE_LOCALE
+
+
+@cache
+def translations(locale: str) -> gettext.NullTranslations:
+    """The compiled catalog for a negotiated locale (the source language translates to itself)."""
+    po_path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        return gettext.NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Gettext bound to one prospect's locale; the name ``tr`` marks strings for extraction."""
+
+    locale: str
+
+    def gettext(self, message: str) -> str:
+        return translations(self.locale).gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return translations(self.locale).ngettext(singular, plural, count)

@@ -1,0 +1,36 @@
+"""What the bot says, independent of how it is delivered (Telegram or the terminal demo)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message. ``replace`` edits the message whose button was pressed instead."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    contact_button: str | None = None
+    keyboard_texts: tuple[str, ...] = ()
+    remove_keyboard: bool = False
+    replace: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one event: replies to send, and whether the lead is now ready to submit.
+
+    ``notice`` is a short toast for a pressed button (Telegram's callback answer).
+    """
+
+    replies: tuple[Reply, ...] = ()
+    submit: bool = False
+    notice: str | None = None
+    changed: bool = True

@@ -1,0 +1,74 @@
+"""One prospect's conversation as it is stored: everything needed to continue after a restart."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from conversations.answers import Answer
+from conversations.field_plan import FieldPlan
+
+
+class Phase(StrEnum):
+    ASKING = "asking"
+    REVIEW = "review"
+    SUBMITTED = "submitted"
+
+
+@dataclass
+class ConversationState:
+    """``queue`` holds the keys still to ask, in order; its head is the current question."""
+
+    chat_id: int
+    locale: str
+    language: str | None
+    campaign: str | None
+    plan: FieldPlan
+    answers: dict[str, Answer] = field(default_factory=dict)
+    queue: list[str] = field(default_factory=list)
+    phase: Phase = Phase.ASKING
+    token: int = 0
+    picks: list[int] = field(default_factory=list)
+    editing: bool = False
+    last_update_id: int | None = None
+
+    @property
+    def current(self) -> str | None:
+        return self.queue[0] if self.phase is Phase.ASKING and self.queue else None
+
+    def to_json(self) -> str:
+        data: dict[str, Any] = {
+            "chat_id": self.chat_id,
+            "locale": self.locale,
+            "language": self.language,
+            "campaign": self.campaign,
+            "plan": self.plan.to_json(),
+            "answers": self.answers,
+            "queue": self.queue,
+            "phase": self.phase.value,
+            "token": self.token,
+            "picks": self.picks,
+            "editing": self.editing,
+            "last_update_id": self.last_update_id,
+        }
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> ConversationState:
+        data = json.loads(text)
+        return cls(
+            chat_id=int(data["chat_id"]),
+            locale=data["locale"],
+            language=data["language"],
+            campaign=data["campaign"],
+            plan=FieldPlan.from_json(data["plan"]),
+            answers=dict(data["answers"]),
+            queue=list(data["queue"]),
+            phase=Phase(data["phase"]),
+            token=int(data["token"]),
+            picks=[int(i) for i in data["picks"]],
+            editing=bool(data["editing"]),
+            last_update_id=data.get("last_update_id"),
+        )

@@ -1,0 +1,75 @@
+"""The review step: every answer at a glance, with a button to correct any one of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conversations import callbacks
+from conversations.answers import display
+from conversations.asking import AskContext, consent_summary, field_label
+from conversations.field_plan import ADDRESS, AnswerKind, FieldPlan
+from conversations.i18n import Translator
+from conversations.replies import Button, Reply
+from conversations.state import ConversationState
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One correctable line: a single question, or the whole address."""
+
+    label: str
+    keys: tuple[str, ...]
+
+
+def review_items(plan: FieldPlan, tr: Translator) -> list[ReviewItem]:
+    items: list[ReviewItem] = []
+    for question in plan.questions:
+        if question.group == ADDRESS:
+            address = plan.group_keys(ADDRESS)
+            if question.key == address[0]:
+                items.append(ReviewItem(tr.gettext("Address"), address))
+            continue
+        if question.kind is AnswerKind.CONSENT and question.consent_index is not None:
+            label = consent_summary(plan.consents[question.consent_index], tr)
+        else:
+            label = field_label(question, tr)
+        items.append(ReviewItem(label, (question.key,)))
+    return items
+
+
+def _line(item: ReviewItem, state: ConversationState, ctx: AskContext) -> str:
+    tr = ctx.tr
+    plan = state.plan
+    if len(item.keys) > 1:
+        values = [state.answers.get(key) for key in item.keys]
+        if all(v is None for v in values):
+            return f"{item.label}: —"
+        parts = [display(plan.question(k), state.answers.get(k), tr, ctx.locale) for k in item.keys]
+        street, number, zip_code, city, country = (parts + [""] * 5)[:5]
+        return f"{item.label}: {street} {number}, {zip_code} {city}, {country}"
+    key = item.keys[0]
+    value = display(plan.question(key), state.answers.get(key), tr, ctx.locale)
+    separator = " " if item.label.endswith(("?", ":")) else ": "
+    return f"{item.label}{separator}{_shorten(value)}"
+
+
+def _shorten(value: str, limit: int = 200) -> str:
+    """Long free-text answers are cut in the summary so it stays within one message."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def summary(state: ConversationState, ctx: AskContext) -> Reply:
+    tr = ctx.tr
+    items = review_items(state.plan, tr)
+    lines = [tr.gettext("Please check your details:"), ""]
+    lines += [f"• {_line(item, state, ctx)}" for item in items]
+    lines += ["", tr.gettext("Is everything correct? Tap a field to change it.")]
+    rows: list[tuple[Button, ...]] = [
+        (Button(tr.gettext("✅ Yes, send it"), callbacks.encode(state.token, callbacks.CONFIRM)),)
+    ]
+    edits = [
+        Button(f"✏️ {item.label}", callbacks.encode(state.token, callbacks.EDIT, index))
+        for index, item in enumerate(items)
+    ]
+    rows.extend(tuple(edits[i : i + 2]) for i in range(0, len(edits), 2))
+    return Reply("\n".join(lines), buttons=tuple(rows))
