@@ -296,7 +296,10 @@ def _normalise_base_url(base_url: str) -> str:
     base = base_url.strip().rstrip("/")
     if base.endswith("/v1"):
         base = base[: -len("/v1")].rstrip("/")
-    url = httpx.URL(base)
+    try:
+        url = httpx.URL(base)
+    except httpx.InvalidURL:
+        url = httpx.URL()
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError("PerfectGym base_url must be an absolute http(s) URL")
     return base

@@ -286,7 +286,7 @@ def _check_additional(config: dict[str, Any], sent: list[dict[str, Any]]) -> Non
         for answer in answers:
             _check_answer(field, answer, reference)
         multi = field.get("type") == "LIST" and field.get("allowMultiSelection") is True
-        if False:
+        if len(answers) > 1 and not multi:
             raise _invalid_data(reference, "Only one value allowed.")
     for field_id, field in fields.items():
         if field.get("mode") == "MANDATORY" and field_id not in seen:

@@ -1,0 +1,98 @@
+"""The PerfectGym test double: the demo stand-in plus scripted faults."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from bot.perfectgym_standin import PerfectGymStandIn, StandInReply, StandInRequest
+
+
+class FakePerfectGym(PerfectGymStandIn):
+    """Faults are queued per endpoint ("config", "validate", "create") and used up in order."""
+
+    def __init__(self, config: dict[str, Any], api_key: str, *, latency: float = 0.0) -> None:
+        super().__init__(config, api_key)
+        self.latency = latency
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self._failures: dict[str, collections.deque[StandInReply]] = collections.defaultdict(
+            collections.deque
+        )
+        self._hangs: dict[str, collections.deque[float]] = collections.defaultdict(
+            collections.deque
+        )
+        self._lost_creates: collections.deque[bool] = collections.deque()
+        self._stopping = asyncio.Event()
+
+    def set_config(self, config: dict[str, Any]) -> None:
+        self.config = config
+
+    def fail_next(
+        self,
+        endpoint: str,
+        status: int,
+        body: str | bytes | None = None,
+        times: int = 1,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Answer ``status`` with ``body`` (default: a vendor ErrorBody) instead of the real thing."""
+        if body is None:
+            body = json.dumps({"errorMessage": "Injected failure", "errorCode": f"FAKE_{status}"})
+        raw = body.encode() if isinstance(body, str) else body
+        reply = StandInReply(status, raw, tuple((headers or {}).items()))
+        self._failures[endpoint].extend([reply] * times)
+
+    def hang_next(self, endpoint: str, seconds: float) -> None:
+        """Delay the next answer on ``endpoint`` (cut short, unanswered, if the fake stops)."""
+        self._hangs[endpoint].append(seconds)
+
+    def create_then_fail(self, times: int = 1, *, hang_up: bool = False) -> None:
+        """Record the lead for real, then answer 500 or (``hang_up``) drop the connection."""
+        self._lost_creates.extend([hang_up] * times)
+
+    async def go_down(self) -> None:
+        await self.stop()
+
+    async def come_up(self) -> None:
+        await self.start()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        await super().stop()
+        self._stopping.clear()
+
+    async def respond(self, request: StandInRequest) -> StandInReply | None:
+        endpoint = request.endpoint or request.path
+        self.requests.append((endpoint, _json_object(request.body)))
+        if self.latency and not await self._pause(self.latency):
+            return None
+        if self._hangs[endpoint] and not await self._pause(self._hangs[endpoint].popleft()):
+            return None
+        if self._failures[endpoint]:
+            return self._failures[endpoint].popleft()
+        reply = await super().respond(request)
+        lost = endpoint == "create" and reply is not None and reply.status == 200
+        if lost and self._lost_creates:
+            hang_up = self._lost_creates.popleft()
+            return None if hang_up else StandInReply.error(500, "Lost.", "FAKE_LOST")
+        return reply
+
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep; False if the fake was stopped meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+            return False
+        return True
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        parsed = json.loads(body) if body else {}
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
