@@ -158,15 +158,18 @@ class Intake:
             last_update_id=chat.update_id,
         )
         ctx = self._context(locale, chat.language_code)
-        outcome = flow.begin(state, ctx, self._welcome(tr))
+        outcome = flow.begin(state, ctx, self._welcome(tr, len(state.plan.questions)))
         await self._storage.save_conversation(chat.id, state.to_json())
         return outcome
 
-    def _welcome(self, tr: Translator) -> str:
-        text = self._texts.welcome_for(tr.locale) or tr.gettext(
-            "Hi! 👋 I'll ask you a few short questions so the studio can get in touch with you "
-            "about a trial session. It takes about a minute. You can stop at any time with /cancel."
-        )
+    def _welcome(self, tr: Translator, questions: int) -> str:
+        text = self._texts.welcome_for(tr.locale) or tr.ngettext(
+            "Hi! 👋 I'll ask you {count} short question so the studio can get in touch with you "
+            "about a trial session. You can stop at any time with /cancel.",
+            "Hi! 👋 I'll ask you {count} short questions so the studio can get in touch with you "
+            "about a trial session. You can stop at any time with /cancel.",
+            questions,
+        ).format(count=questions)
         privacy = self._texts.privacy_url_for(tr.locale)
         if privacy:
             text += "\n\n" + tr.gettext("How the studio handles your data: {url}").format(

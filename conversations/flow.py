@@ -32,7 +32,8 @@ def handle(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
             replies=(
                 Reply(
                     ctx.tr.gettext(
-                        "Your details are with the studio already. Send /start to begin again."
+                        "Your details have been sent to the studio. If something has changed, please "
+                "contact the studio directly."
                     )
                 ),
             ),
