@@ -16,6 +16,7 @@ whose duplicate check does not match on this lead's data, is documented in the R
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -70,7 +71,7 @@ def backoff_delay(
     attempts: int, *, rng: Callable[[], float] = random.random, floor: float = 0.0
 ) -> float:
     """Full-jitter exponential backoff: ``attempts`` failures so far -> seconds to wait."""
-    ceiling = min(MAX_DELAY, BASE_DELAY * 2 ** min(attempts, 20))
+    ceiling = min(MAX_DELAY, BASE_DELAY * 2.0 ** min(attempts, 20))
     return max(floor, ceiling * (0.5 + rng() / 2))
 
 
@@ -221,10 +222,8 @@ class Outbox:
     async def stop(self) -> None:
         if self._worker is not None:
             self._worker.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
-            except asyncio.CancelledError:
-                pass
             self._worker = None
 
     def wake(self) -> None:
@@ -247,7 +246,5 @@ class Outbox:
             except Exception:
                 log.exception("outbox pass failed")
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), POLL_INTERVAL)
-            except TimeoutError:
-                pass

@@ -64,6 +64,16 @@ async def run(settings: Settings, texts: StudioTexts) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    await serve(settings, texts, stop)
+
+
+async def serve(
+    settings: Settings,
+    texts: StudioTexts,
+    stop: asyncio.Event,
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Run the bot until ``stop`` is set; ``ready`` is set once updates are being received."""
     services = await build_services(settings, texts)
     app = build_application(settings, services.intake)
     webhook: WebhookServer | None = None
@@ -92,6 +102,8 @@ async def run(settings: Settings, texts: StudioTexts) -> None:
                     allowed_updates=ALLOWED_UPDATES, poll_interval=0.0, timeout=10
                 )
                 log.info("polling for updates")
+            if ready is not None:
+                ready.set()
             await stop.wait()
             log.info("stopping")
             if webhook is not None:

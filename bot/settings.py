@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     port: int = Field(default=8080, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
+    webhook_listen_host: str = "0.0.0.0"
     default_locale: str = "en"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     staff_chat_id: int | None = None

@@ -6,8 +6,10 @@ of update into a call on :class:`bot.intake.Intake` and sends the replies back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from telegram import (
     CallbackQuery,
@@ -40,6 +42,7 @@ from conversations.replies import Outcome, Reply
 log = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4096
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
@@ -67,7 +70,7 @@ def _fit(text: str) -> str:
 class TelegramSender:
     """Delivers replies to a chat; replies with ``replace`` edit the pressed message."""
 
-    def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: AnyApplication) -> None:
         self._bot = application.bot
 
     async def send(
@@ -110,10 +113,9 @@ class TelegramHandlers:
         chat = self._chat(update)
         query = update.callback_query
         if query is not None:
-            try:
+            # An old query cannot be answered; the replies below still go out.
+            with contextlib.suppress(TelegramError):
                 await query.answer(outcome.notice)
-            except TelegramError:
-                pass  # an old query cannot be answered; the replies below still go out
         if chat is not None and outcome.replies:
             await self._sender.send(chat.id, outcome.replies, query=query)
 
@@ -214,7 +216,7 @@ class TelegramHandlers:
         log.error("unhandled %s while processing an update", type(error).__name__, exc_info=error)
         if isinstance(update, Update) and (chat := self._chat(update)) is not None:
             tr = Translator(negotiate(chat.language_code, self._default_locale))
-            try:
+            with contextlib.suppress(TelegramError):
                 await self._sender.send(
                     chat.id,
                     [
@@ -225,8 +227,6 @@ class TelegramHandlers:
                         )
                     ],
                 )
-            except TelegramError:
-                pass
 
 
 def file_url_for(base_url: str) -> str:
@@ -235,7 +235,7 @@ def file_url_for(base_url: str) -> str:
     return f"{head}/file/{tail}" if head else base_url
 
 
-def build_application(settings: Settings, intake: Intake) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings, intake: Intake) -> AnyApplication:
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())

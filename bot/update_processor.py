@@ -29,11 +29,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._pending: dict[int, int] = {}
         self.dropped = 0
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Take the chat's place in line before a global slot, so a flood cannot hog the slots."""
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Runs inside one of the global slots; a flooding chat holds at most its pending cap."""
         chat_id = _chat_id(update)
         if chat_id is None:
-            await super().process_update(update, coroutine)
+            await coroutine
             return
         pending = self._pending.get(chat_id, 0)
         if pending >= self._max_pending:
@@ -46,7 +46,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         try:
             async with lock:
-                await super().process_update(update, coroutine)
+                await coroutine
         finally:
             left = self._pending[chat_id] - 1
             if left:
@@ -54,9 +54,6 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             else:
                 del self._pending[chat_id]
                 del self._locks[chat_id]
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine
 
     async def initialize(self) -> None:
         pass

@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 
 import tornado.web
 from telegram import Update
-from telegram.ext import Application
 from tornado.httpserver import HTTPServer
+
+from bot.telegram_app import AnyApplication
 
 log = logging.getLogger(__name__)
 
@@ -25,18 +26,32 @@ MAX_BODY_BYTES = 256 * 1024
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
+@tornado.web.stream_request_body
 class _UpdateHandler(tornado.web.RequestHandler):
-    def initialize(self, application: Application, secret: str) -> None:  # type: ignore[type-arg]
-        self._application = application
-        self._secret = secret
+    """Checks the secret before reading the body, and refuses bodies over the limit with 413."""
 
-    async def post(self) -> None:
+    def initialize(self, bot_application: AnyApplication, secret: str) -> None:
+        self._application = bot_application
+        self._secret = secret
+        self._body = bytearray()
+
+    def prepare(self) -> None:
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self._secret.encode()):
             log.warning("webhook request with a missing or wrong secret token rejected")
             raise tornado.web.HTTPError(403)
+        declared = self.request.headers.get("Content-Length", "0")
+        if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+            raise tornado.web.HTTPError(413)
+
+    def data_received(self, chunk: bytes) -> None:
+        if len(self._body) + len(chunk) > MAX_BODY_BYTES:
+            raise tornado.web.HTTPError(413)
+        self._body.extend(chunk)
+
+    async def post(self) -> None:
         try:
-            data = json.loads(self.request.body)
+            data = json.loads(self._body)
             update = Update.de_json(data, self._application.bot)
         except (ValueError, TypeError, KeyError):
             raise tornado.web.HTTPError(400) from None
@@ -66,10 +81,10 @@ def webhook_path(webhook_url: str) -> str:
 class WebhookServer:
     def __init__(
         self,
-        application: Application,
+        application: AnyApplication,
         *,
         webhook_url: str,
-        secret: str,  # type: ignore[type-arg]
+        secret: str,
         port: int,
         host: str = "0.0.0.0",
     ) -> None:
@@ -78,7 +93,7 @@ class WebhookServer:
                 (
                     webhook_path(webhook_url),
                     _UpdateHandler,
-                    {"application": application, "secret": secret},
+                    {"bot_application": application, "secret": secret},
                 ),
                 ("/health", _HealthHandler),
             ],
@@ -89,7 +104,7 @@ class WebhookServer:
         self._server: HTTPServer | None = None
 
     async def start(self) -> None:
-        self._server = HTTPServer(self._app, max_body_size=MAX_BODY_BYTES, xheaders=True)
+        self._server = HTTPServer(self._app, max_body_size=16 * MAX_BODY_BYTES, xheaders=True)
         self._server.listen(self._port, self._host)
 
     async def stop(self) -> None:

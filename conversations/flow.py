@@ -33,7 +33,7 @@ def handle(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
                 Reply(
                     ctx.tr.gettext(
                         "Your details have been sent to the studio. If something has changed, please "
-                "contact the studio directly."
+                        "contact the studio directly."
                     )
                 ),
             ),

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README's test command: set up everything on a fresh machine, then lint, type-check, test.
+# Installs the locked dependencies into .venv, starts a throwaway PostgreSQL server (from the
+# distribution's packages, when run as root and none is reachable) so storage tests run against
+# both SQLite and PostgreSQL, and fails when any check fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+
+if [ -z "${TEST_DATABASE_URL:-}" ] && [ -x scripts/start-postgres.sh ]; then
+    TEST_DATABASE_URL="$(scripts/start-postgres.sh)"
+    export TEST_DATABASE_URL
+fi
+
+.venv/bin/ruff check .
+.venv/bin/mypy
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,109 @@
+"""Running the real bot in-process against the loopback fakes, and playing a prospect."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.runtime import serve
+from bot.settings import Settings, load_settings
+from bot.studio_texts import StudioTexts
+from tests.fake_perfectgym import FakePerfectGym
+from tests.fake_telegram import FakeTelegram, SentMessage
+
+TOKEN = "123456:TEST-TOKEN-abcdefghijklmnop"
+API_KEY = "pg-test-key-0123456789abcdef"
+CONFIGS = Path(__file__).parent / "configs"
+
+
+def load_config(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((CONFIGS / f"{name}.json").read_text())
+    return data
+
+
+def bot_environment(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, **extra: str
+) -> dict[str, str]:
+    env = {
+        "TELEGRAM_BOT_TOKEN": tg.token,
+        "TELEGRAM_API_BASE_URL": tg.base_url,
+        "PERFECTGYM_API_URL": pg.url,
+        "PERFECTGYM_API_KEY": API_KEY,
+        "DATABASE_URL": database_url,
+        "PERFECTGYM_TIMEOUT_SECONDS": "5",
+    }
+    env.update(extra)
+    return env
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    env: dict[str, str], texts: StudioTexts | None = None
+) -> AsyncIterator[Settings]:
+    """The production ``serve`` coroutine, stopped the way SIGTERM stops it."""
+    settings = load_settings(env)
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(serve(settings, texts or StudioTexts(), stop, ready))
+    waiter = asyncio.create_task(ready.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        waiter.cancel()
+        task.result()
+        raise RuntimeError("the bot stopped before it was ready")
+    try:
+        yield settings
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+@dataclass
+class Prospect:
+    """One person chatting with the bot through the fake Telegram server."""
+
+    tg: FakeTelegram
+    chat_id: int
+    language_code: str | None = "en"
+
+    async def send(self, text: str) -> None:
+        await self.tg.send_text(self.chat_id, text, language_code=self.language_code)
+
+    async def share_contact(self, phone: str) -> None:
+        await self.tg.send_contact(self.chat_id, phone, language_code=self.language_code)
+
+    async def next(self) -> SentMessage:
+        return await self.tg.next_message(self.chat_id)
+
+    async def expect(self, *fragments: str) -> SentMessage:
+        """The bot's next message, which must contain every fragment."""
+        message = await self.next()
+        for fragment in fragments:
+            assert fragment in (message.text or ""), (
+                f"expected {fragment!r} in the bot's message {message.text!r}"
+            )
+        return message
+
+    async def press(self, message: SentMessage, label: str) -> None:
+        await self.tg.press(
+            self.chat_id,
+            message.button_data(label),
+            message_id=message.message_id,
+            language_code=self.language_code,
+        )
+
+    async def answer(self, text: str, *expect_next: str) -> SentMessage:
+        await self.send(text)
+        return await self.expect(*expect_next)
+
+    async def choose(self, message: SentMessage, label: str, *expect_next: str) -> SentMessage:
+        await self.press(message, label)
+        return await self.expect(*expect_next)
+
+
+def created_leads(pg: FakePerfectGym) -> list[dict[str, Any]]:
+    return list(pg.created)

@@ -1,0 +1,303 @@
+"""The whole main path over loopback: real Application, fake Bot API, fake PerfectGym."""
+
+from __future__ import annotations
+
+from conversations.i18n import Translator
+from tests.fake_perfectgym import FakePerfectGym
+from tests.fake_telegram import FakeTelegram
+from tests.harness import Prospect, bot_environment, load_config, running_bot
+
+
+async def test_minimal_config_asks_only_name_and_email(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        anna = Prospect(tg, chat_id=1001)
+        await anna.send("/start")
+        await anna.expect("3 short questions")
+        await anna.expect("1/3", "first name")
+        await anna.answer("Anna", "2/3", "last name")
+        await anna.answer("Schmidt", "3/3", "e-mail")
+        summary = await anna.answer(
+            "anna@example.com",
+            "Please check your details",
+            "First name: Anna",
+            "E-mail: anna@example.com",
+        )
+        assert len(summary.buttons()) == 4  # confirm + three corrections, nothing else asked
+        await anna.choose(summary, "Yes, send it", "Thank you, Anna")
+    [lead] = pg.created
+    assert lead["leadCustomer"] == {
+        "thirdPartyId": "1001",
+        "firstname": "Anna",
+        "lastname": "Schmidt",
+        "email": "anna@example.com",
+        "language": {"languageCode": "en"},
+    }
+    assert "address" not in lead
+    assert pg.calls["validate"] == 1
+    assert pg.calls["create"] == 1
+    assert tg.errors == []
+
+
+def _de(message: str) -> str:
+    """The German catalog's text; must differ from English, or the catalog is not in use."""
+    translated = Translator("de").gettext(message)
+    assert translated != message, f"no German translation for {message!r}"
+    return translated
+
+
+async def test_full_config_in_german_with_a_correction(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        jana = Prospect(tg, chat_id=2002, language_code="de-AT")
+        await jana.send("/start")
+        await jana.expect("18")
+        await jana.expect("1/18", _de("What is your first name?"))
+        await jana.answer("Jana", "2/18", _de("And your last name?"))
+        await jana.answer("Hubr", _de("What is your e-mail address?"))
+        phone = await jana.answer("jana.huber@example.at", "4/18", "+43")
+        assert phone.requests_contact
+        await jana.share_contact("436641234567")
+        await jana.expect(_de("Thanks!"))
+        gender = await jana.expect("5/18", _de("What is your gender?"))
+        await jana.choose(gender, _de("Female"), "6/18", "31.12.1990")
+        await jana.answer("12.31.1990", _de("I couldn't read that as a date."))
+        await jana.expect("6/18")
+        await jana.answer("31.12.1990", "7/18")
+        await jana.answer("Mariahilfer Straße", "8/18")
+        await jana.answer("12a", "9/18")
+        await jana.answer("1060", "10/18")
+        country = await jana.answer("Wien", "11/18")
+        assert country.buttons()[0][0] == "Österreich"
+        heard = await jana.answer("Österreich", "12/18", "How did you hear about us?")
+        goals = await jana.choose(heard, "Friends", "13/18", "Training goals")
+        await jana.press(goals, "Lose weight")
+        goals = await jana.expect("✅ Lose weight")
+        assert goals.method == "editMessageText"
+        await jana.press(goals, "Stay healthy")
+        goals = await jana.expect("✅ Stay healthy")
+        await jana.choose(goals, _de("Done"), "14/18", "Preferred trial date")
+        await jana.answer("1.6.2027", "15/18", "Training sessions per week")
+        await jana.answer("2,5", _de("Please enter a whole number, without decimals."))
+        await jana.expect("15/18")
+        await jana.answer("3", "16/18", "Any injuries")
+        await jana.answer("Knie links, 2023", "17/18", "Student")
+        consent = await jana.answer(_de("Yes"), "18/18", "E-Mail")
+        summary = await jana.choose(
+            consent,
+            _de("Yes"),
+            _de("Please check your details:"),
+            "Hubr",
+            "31.12.1990",
+            "Mariahilfer Straße 12a, 1060 Wien",
+            "01.06.2027",
+            "Lose weight, Stay healthy",
+        )
+        await jana.choose(summary, _de("Last name"), _de("And your last name?"))
+        summary = await jana.answer("Huber", _de("Please check your details:"), "Huber")
+        assert "Hubr" not in (summary.text or "")
+        await jana.choose(summary, _de("✅ Yes, send it"), "Jana")
+    [lead] = pg.created
+    assert lead["leadCustomer"] == {
+        "thirdPartyId": "2002",
+        "firstname": "Jana",
+        "lastname": "Huber",
+        "email": "jana.huber@example.at",
+        "gender": "FEMALE",
+        "dateOfBirth": "1990-12-31",
+        "telephone": "+436641234567",
+        "language": {"languageCode": "de", "countryCode": "AT"},
+    }
+    assert lead["address"] == {
+        "street": "Mariahilfer Straße",
+        "houseNumber": "12a",
+        "zipCode": "1060",
+        "city": "Wien",
+        "countryCode": "AT",
+    }
+    assert lead["additionalInformation"] == [
+        {"additionalFieldId": 7001, "value": "Friends"},
+        {"additionalFieldId": 7002, "values": ["Lose weight", "Stay healthy"]},
+        {"additionalFieldId": 7003, "value": "2027-06-01"},
+        {"additionalFieldId": 7004, "value": "3"},
+        {"additionalFieldId": 7005, "value": "Knie links, 2023"},
+        {"additionalFieldId": 7006, "value": "true"},
+    ]
+    assert lead["communicationPreferences"] == [
+        {
+            "messageCategory": "NEWSLETTER",
+            "channels": [
+                {"communicationChannel": "EMAIL", "active": True, "customerOverridable": True},
+                {
+                    "communicationChannel": "TEXT_MESSAGE",
+                    "active": True,
+                    "customerOverridable": True,
+                },
+            ],
+        },
+        {
+            "messageCategory": "CONTRACT",
+            "channels": [
+                {"communicationChannel": "EMAIL", "active": True, "customerOverridable": False}
+            ],
+        },
+    ]
+    assert tg.errors == []
+
+
+async def _answer_required_basics(p: Prospect) -> None:
+    """Through the everything config up to the phone question, English."""
+    await p.send("/start")
+    await p.expect("short questions")
+    await p.expect("first name")
+    await p.answer("Max", "last name")
+    await p.answer("Muster", "e-mail")
+    await p.answer("max@example.com", "phone number")
+
+
+async def test_optional_questions_can_be_skipped_and_are_not_sent(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    config = load_config("everything")
+    config["addressMode"] = "OPTIONAL"
+    pg.set_config(config)
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        max_ = Prospect(tg, chat_id=3003, language_code="en-GB")
+        await _answer_required_basics(max_)
+        await max_.answer("+44 7911 123456", "Thanks!")
+        gender = await max_.expect("gender", "(optional)")
+        await max_.choose(gender, "Skip", "date of birth", "31/12/1990")
+        street = await max_.answer("31/12/1990", "street", "(optional)")
+        heard = await max_.choose(street, "Skip", "How did you hear about us?")
+        goals = await max_.choose(heard, "Google", "Training goals", "(optional)")
+        trial = await max_.choose(goals, "Skip", "Preferred trial date")
+        sessions = await max_.answer("skip", "Training sessions per week")
+        injuries = await max_.choose(sessions, "Skip", "injuries")
+        student = await max_.choose(injuries, "Skip", "Student")
+        consent = await max_.choose(student, "No", "news and offers")
+        summary = await max_.choose(
+            consent,
+            "No",
+            "Please check your details",
+            "Gender: —",
+            "Address: —",
+            "Training goals: —",
+        )
+        del trial
+        await max_.choose(summary, "Yes, send it", "Thank you, Max")
+    [lead] = pg.created
+    assert "gender" not in lead["leadCustomer"]
+    assert lead["leadCustomer"]["dateOfBirth"] == "1990-12-31"
+    assert lead["leadCustomer"]["telephone"] == "+447911123456"
+    assert lead["leadCustomer"]["language"] == {"languageCode": "en", "countryCode": "GB"}
+    assert "address" not in lead
+    assert lead["additionalInformation"] == [
+        {"additionalFieldId": 7001, "value": "Google"},
+        {"additionalFieldId": 7006, "value": "false"},
+    ]
+    newsletter = lead["communicationPreferences"][0]["channels"]
+    assert [c["active"] for c in newsletter] == [False, False]
+
+
+async def test_bad_input_gets_a_reask_that_says_what_is_wrong(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        eve = Prospect(tg, chat_id=4004)
+        await eve.send("/start")
+        await eve.expect("short questions")
+        await eve.expect("first name")
+        await tg.send_sticker(4004)
+        await eve.expect("I can only read text here")
+        await eve.expect("first name")
+        await tg.send_photo(4004)
+        await eve.expect("I can only read text here")
+        await eve.expect("first name")
+        await eve.answer("x" * 4096, "too long")
+        await eve.expect("first name")
+        await eve.answer("12345", "doesn't look like a name")
+        await eve.expect("first name")
+        await eve.answer("Eve", "last name")
+        await eve.answer("/help", "I don't know that command")
+        await eve.answer("Adams", "e-mail")
+        await eve.answer("eve@", "valid e-mail address")
+        await eve.expect("e-mail")
+        await eve.answer("eve at example.com", "valid e-mail address")
+        await eve.expect("e-mail")
+        summary = await eve.answer("eve@example.com", "Please check your details")
+        await eve.answer("looks good", "Please use the buttons")
+        await eve.expect("Please check your details")
+        await eve.choose(summary, "Yes, send it", "Thank you, Eve")
+    assert len(pg.created) == 1
+    assert tg.errors == []
+
+
+async def test_deep_link_payload_becomes_the_campaign(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        sam = Prospect(tg, chat_id=5005, language_code=None)
+        await sam.send("/start CMPGN-123")
+        await sam.expect("short questions")
+        await sam.expect("first name")
+        await sam.answer("Sam", "last name")
+        await sam.answer("Lee", "e-mail")
+        summary = await sam.answer("sam@example.com", "Please check your details")
+        await sam.choose(summary, "Yes, send it", "Thank you, Sam")
+    [lead] = pg.created
+    assert lead["externalIdentifier"] == "CMPGN-123"
+    assert lead["leadCustomer"]["language"] == {"languageCode": "en"}
+
+
+async def _quick_lead(p: Prospect, email: str) -> None:
+    await p.send("/start")
+    await p.expect("short questions")
+    await p.expect("first name")
+    await p.answer("Kim", "last name")
+    await p.answer("Park", "e-mail")
+    summary = await p.answer(email, "Please check your details")
+    await p.press(summary, "Yes, send it")
+
+
+async def test_duplicate_customer_is_told_and_nothing_is_created(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        first = Prospect(tg, chat_id=6001)
+        await _quick_lead(first, "kim@example.com")
+        await first.expect("Thank you, Kim")
+        again = Prospect(tg, chat_id=6002)
+        await _quick_lead(again, "KIM@example.com")
+        await again.expect("already registered", "did not create")
+    assert len(pg.created) == 1
+    assert pg.calls["validate"] == 2
+    assert pg.calls["create"] == 1
+
+
+async def test_invalid_lead_data_returns_to_the_summary_without_creating(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        kim = Prospect(tg, chat_id=6003)
+        await kim.send("/start")
+        await kim.expect("short questions")
+        await kim.expect("first name")
+        await kim.answer("Kim", "last name")
+        await kim.answer("Park", "e-mail")
+        summary = await kim.answer("kim@example.com", "Please check your details")
+        # The studio makes the phone mandatory mid-conversation: validate now refuses the lead.
+        pg.set_config(load_config("everything"))
+        await kim.press(summary, "Yes, send it")
+        await kim.expect("could not accept these details")
+        summary = await kim.expect("Please check your details")
+        assert summary.button_data("Yes, send it")
+    assert pg.created == []
+    assert pg.calls["validate"] == 1
+    assert pg.calls["create"] == 0
