@@ -1,0 +1,100 @@
+"""``python -m bot``: one clear line for bad configuration; the demo runs the whole conversation."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VALID = {
+    "TELEGRAM_BOT_TOKEN": "123456:abcdef",
+    "PERFECTGYM_API_URL": "http://127.0.0.1:9",
+    "PERFECTGYM_API_KEY": "key-123456",
+}
+
+
+def _run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "PERFECTGYM_", "WEBHOOK_", "DATABASE_"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**clean, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({}, "TELEGRAM_BOT_TOKEN"),
+        ({k: v for k, v in VALID.items() if k != "PERFECTGYM_API_KEY"}, "PERFECTGYM_API_KEY"),
+        ({**VALID, "PORT": "eighty"}, "PORT"),
+        ({**VALID, "TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"),
+        ({**VALID, "DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({**VALID, "WEBHOOK_URL": "https://bot.example/hook"}, "WEBHOOK_SECRET"),
+        ({**VALID, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+    ],
+)
+def test_bad_configuration_stops_with_one_line_naming_the_variable(
+    env: dict[str, str], named: str
+) -> None:
+    result = _run([], env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert named in lines[0]
+    assert "Traceback" not in result.stderr
+    assert "abcdef" not in result.stderr and "key-123456" not in result.stderr
+
+
+DEMO_ANSWERS = [
+    "Anna",
+    "Muster",
+    "anna@example.com",
+    "1",  # phone: share contact
+    "1",  # gender: first button
+    "12/31/1990",
+    "Main Street",
+    "5",
+    "10115",
+    "Berlin",
+    "Germany",
+    "2",  # how did you hear: Friends
+    "1",
+    "3",
+    "4",  # goals: two picks, Done
+    "6/1/2027",
+    "3",
+    "none",
+    "1",  # trial date, sessions, injuries, student yes
+    "1",  # newsletter yes
+    "1",  # summary: confirm
+]
+
+
+def test_demo_runs_the_whole_conversation_and_prints_the_lead() -> None:
+    result = _run(["demo"], {}, stdin="\n".join(DEMO_ANSWERS) + "\n")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "Please check your details" in out
+    lead = json.loads(out[out.index("{", out.index("The lead the bot created")) :])
+    assert lead["leadCustomer"]["firstname"] == "Anna"
+    assert lead["leadCustomer"]["dateOfBirth"] == "1990-12-31"
+    assert lead["address"]["countryCode"] == "DE"
+    assert lead["externalIdentifier"] == "demo-campaign"
+    assert {"additionalFieldId": 7002, "values": ["Lose weight", "Stay healthy"]} in lead[
+        "additionalInformation"
+    ]
