@@ -57,7 +57,8 @@ def test_bad_configuration_stops_with_one_line_naming_the_variable(
     assert len(lines) == 1, result.stderr
     assert named in lines[0]
     assert "Traceback" not in result.stderr
-    assert "abcdef" not in result.stderr and "key-123456" not in result.stderr
+    assert "abcdef" not in result.stderr
+    assert "key-123456" not in result.stderr
 
 
 DEMO_ANSWERS = [
