@@ -18,7 +18,7 @@ from typing import TextIO
 
 from bot.intake import Chat, Intake
 from bot.leads_config import LeadsConfigSource
-from bot.outbox import Outbox
+from bot.outbox import Outbox, RetryPolicy
 from bot.perfectgym import PerfectGymClient
 from bot.perfectgym_standin import PerfectGymStandIn, sample_config
 from bot.storage.sqlite import SqliteStorage
@@ -88,7 +88,7 @@ async def run_demo(language: str, lines: TextIO, out: TextIO) -> int:
     async with PerfectGymStandIn(sample_config(), api_key=DEMO_API_KEY) as standin:
         storage = SqliteStorage.open("sqlite://:memory:")
         client = PerfectGymClient(standin.url, DEMO_API_KEY)
-        outbox = Outbox(storage, client, give_up_after=3600)
+        outbox = Outbox(storage, client, policy=RetryPolicy())
         intake = Intake(
             storage,
             LeadsConfigSource(client, storage, ttl=600),

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from pydantic import ValidationError
 
-from bot.perfectgym import LeadConfig, PerfectGymClient, PerfectGymError
+from bot.perfectgym import LeadConfig, PerfectGymAuthError, PerfectGymClient, PerfectGymError
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -50,16 +50,27 @@ class LeadsConfigSource:
     async def _refresh(self) -> LeadConfig | None:
         try:
             config = await self._client.get_config()
+        except PerfectGymAuthError as exc:
+            log.error(
+                "PerfectGym refused the API key (%s): check PERFECTGYM_API_KEY and its "
+                "LEAD_READ scope; using the last known config",
+                exc,
+            )
+            return await self._fall_back()
         except PerfectGymError as exc:
             log.warning("leads config fetch failed (%s); using the last known config", exc)
-            if self._config is None:
-                self._config = await self._stored()
-            self._fresh_until = self._clock() + RETRY_AFTER_FAILURE
-            return self._config
+            return await self._fall_back()
         now = self._clock()
         self._config, self._fresh_until = config, now + self._ttl
         await self._storage.save_config(config.model_dump_json(by_alias=True), now)
         return config
+
+    async def _fall_back(self) -> LeadConfig | None:
+        """Keep serving the last known config, and ask the API again only after a pause."""
+        if self._config is None:
+            self._config = await self._stored()
+        self._fresh_until = self._clock() + RETRY_AFTER_FAILURE
+        return self._config
 
     async def _stored(self) -> LeadConfig | None:
         stored = await self._storage.load_config()

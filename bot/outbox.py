@@ -38,11 +38,28 @@ from bot.storage import LeadStatus, OutboxEntry, Storage
 
 log = logging.getLogger(__name__)
 
-BASE_DELAY = 5.0
-MAX_DELAY = 15 * 60.0
-RATE_LIMIT_DELAY = 60.0
-POLL_INTERVAL = 2.0
 BATCH = 50
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How patiently a lead is retried. The vendor's rate limit resets within a minute."""
+
+    give_up_after: float = 72 * 3600.0
+    base_delay: float = 5.0
+    max_delay: float = 15 * 60.0
+    rate_limit_delay: float = 60.0
+
+    @property
+    def poll_interval(self) -> float:
+        return min(2.0, max(0.05, self.base_delay / 2))
+
+    def delay(
+        self, attempts: int, *, rng: Callable[[], float] = random.random, floor: float = 0.0
+    ) -> float:
+        """Exponential backoff with jitter (between half and all of the ceiling), at least ``floor``."""
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** min(attempts, 30))
+        return max(floor, ceiling * (0.5 + rng() / 2))
 
 
 class Delivery(StrEnum):
@@ -67,27 +84,19 @@ class DeliveryReport:
 OnDelivered = Callable[[DeliveryReport], Awaitable[None]]
 
 
-def backoff_delay(
-    attempts: int, *, rng: Callable[[], float] = random.random, floor: float = 0.0
-) -> float:
-    """Full-jitter exponential backoff: ``attempts`` failures so far -> seconds to wait."""
-    ceiling = min(MAX_DELAY, BASE_DELAY * 2.0 ** min(attempts, 20))
-    return max(floor, ceiling * (0.5 + rng() / 2))
-
-
 class Outbox:
     def __init__(
         self,
         storage: Storage,
         client: PerfectGymClient,
         *,
-        give_up_after: float,
+        policy: RetryPolicy,
         on_delivered: OnDelivered | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._storage = storage
         self._client = client
-        self._give_up_after = give_up_after
+        self._policy = policy
         self._on_delivered = on_delivered
         self._clock = clock
         self._in_flight: set[int] = set()
@@ -175,14 +184,14 @@ class Outbox:
         self, entry: OutboxEntry, lead: LeadCreationRequest, exc: PerfectGymError, create_sent: bool
     ) -> DeliveryReport:
         now = self._clock()
-        if now - entry.created_at >= self._give_up_after:
+        if now - entry.created_at >= self._policy.give_up_after:
             return await self._fail(
                 entry, lead, f"gave up after {entry.attempts + 1} attempts: {exc}"
             )
         floor = 0.0
         if isinstance(exc, PerfectGymUnavailable):
-            floor = exc.retry_after or (RATE_LIMIT_DELAY if exc.status == 429 else 0.0)
-        delay = backoff_delay(entry.attempts, floor=floor)
+            floor = exc.retry_after or (self._policy.rate_limit_delay if exc.status == 429 else 0.0)
+        delay = self._policy.delay(entry.attempts, floor=floor)
         log.warning(
             "lead %s: attempt %d failed (%s); retrying in %.0f s",
             entry.id,
@@ -247,4 +256,4 @@ class Outbox:
                 log.exception("outbox pass failed")
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_INTERVAL)
+                await asyncio.wait_for(self._wake.wait(), self._policy.poll_interval)

@@ -12,7 +12,7 @@ from telegram import Update
 
 from bot.intake import Intake
 from bot.leads_config import LeadsConfigSource
-from bot.outbox import Outbox
+from bot.outbox import Outbox, RetryPolicy
 from bot.perfectgym import PerfectGymClient
 from bot.settings import Settings
 from bot.storage import Storage, open_storage
@@ -46,7 +46,12 @@ async def build_services(settings: Settings, texts: StudioTexts) -> Services:
         timeout=settings.perfectgym_timeout_seconds,
     )
     config = LeadsConfigSource(client, storage, ttl=settings.config_ttl_seconds)
-    outbox = Outbox(storage, client, give_up_after=settings.outbox_give_up_hours * 3600)
+    policy = RetryPolicy(
+        give_up_after=settings.outbox_give_up_hours * 3600,
+        base_delay=settings.outbox_retry_base_seconds,
+        rate_limit_delay=settings.outbox_rate_limit_seconds,
+    )
+    outbox = Outbox(storage, client, policy=policy)
     intake = Intake(
         storage,
         config,

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     staff_chat_id: int | None = None
     config_ttl_seconds: float = Field(default=600.0, gt=0)
     outbox_give_up_hours: float = Field(default=72.0, gt=0)
+    outbox_retry_base_seconds: float = Field(default=5.0, gt=0)
+    outbox_rate_limit_seconds: float = Field(default=60.0, ge=0)
     perfectgym_timeout_seconds: float = Field(default=10.0, gt=0)
     studio_texts_file: str | None = None
 
