@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,7 @@ from tests.fake_telegram import FakeTelegram, SentMessage
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnop"
 API_KEY = "pg-test-key-0123456789abcdef"
 CONFIGS = Path(__file__).parent / "configs"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_config(name: str) -> dict[str, Any]:
@@ -79,6 +83,15 @@ class Prospect:
     async def next(self) -> SentMessage:
         return await self.tg.next_message(self.chat_id)
 
+    async def expect_eventually(self, *fragments: str, skip: int = 5) -> SentMessage:
+        """Like expect, but first passes over up to ``skip`` other messages (repeats after a
+        restart are allowed: the bot may ask the current question again)."""
+        for _ in range(skip + 1):
+            message = await self.next()
+            if all(fragment in (message.text or "") for fragment in fragments):
+                return message
+        raise AssertionError(f"no message with {fragments!r}")
+
     async def expect(self, *fragments: str) -> SentMessage:
         """The bot's next message, which must contain every fragment."""
         message = await self.next()
@@ -107,3 +120,55 @@ class Prospect:
 
 def created_leads(pg: FakePerfectGym) -> list[dict[str, Any]]:
     return list(pg.created)
+
+
+class BotProcess:
+    """The bot as its own OS process (``python -m bot``), to be killed like a dyno is."""
+
+    def __init__(self, env: dict[str, str], tg: FakeTelegram, log_path: Path) -> None:
+        self._env = env
+        self._tg = tg
+        self._log_path = log_path
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        polls_before = self._tg.method_calls("getUpdates")
+        clean = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "PERFECTGYM_", "WEBHOOK_", "DATABASE_"))
+        }
+        log_file = self._log_path.open("ab")
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            env={**clean, **self._env},
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=log_file,
+            cwd=ROOT,
+        )
+        log_file.close()
+        for _ in range(600):
+            if self._tg.method_calls("getUpdates") > polls_before:
+                return
+            if self._process.returncode is not None:
+                break
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the bot did not start polling:\n{self._log_path.read_text()}")
+
+    async def stop(self, sig: signal.Signals) -> int:
+        assert self._process is not None
+        self._process.send_signal(sig)
+        code = await asyncio.wait_for(self._process.wait(), 30)
+        self._process = None
+        return code
+
+    async def __aenter__(self) -> BotProcess:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._process is not None:
+            await self.stop(signal.SIGTERM)
