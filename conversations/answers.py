@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import phonenumbers
 
 from conversations import parsers
-from conversations.asking import AskContext, gender_label, no_label, yes_label
+from conversations.asking import AskContext, gender_label, no_label, phone_example, yes_label
 from conversations.field_plan import AnswerKind, Question
 from conversations.i18n import Translator
 from conversations.parsers import InvalidAnswer, Problem
@@ -26,8 +26,9 @@ class NeedsButton(ValueError):
     """Typed text that matches none of a question's buttons."""
 
 
-def problem_text(problem: Problem, tr: Translator) -> str:
+def problem_text(problem: Problem, ctx: AskContext) -> str:
     """What was wrong with an answer, in the prospect's words."""
+    tr = ctx.tr
     texts = {
         Problem.EMPTY: tr.gettext("I didn't catch an answer there."),
         Problem.TOO_LONG: tr.gettext("That is too long for this question; please keep it short."),
@@ -37,15 +38,17 @@ def problem_text(problem: Problem, tr: Translator) -> str:
         ),
         Problem.BAD_PHONE: tr.gettext(
             "That doesn't look like a valid phone number. "
-            "Please include the country code, like +49."
-        ),
+            "Please include the country code, for example {example}."
+        ).format(example=phone_example(ctx.region)),
         Problem.BAD_DATE: tr.gettext("I couldn't read that as a date."),
         Problem.DATE_TOO_EARLY: tr.gettext("That date is too far in the past."),
         Problem.DATE_TOO_LATE: tr.gettext("That date is too far in the future."),
         Problem.BAD_NUMBER: tr.gettext("That isn't a number."),
         Problem.NOT_WHOLE_NUMBER: tr.gettext("Please enter a whole number, without decimals."),
         Problem.NUMBER_OUT_OF_RANGE: tr.gettext("That number is too large."),
-        Problem.BAD_COUNTRY: tr.gettext("I don't know that country; please type its name."),
+        Problem.BAD_COUNTRY: tr.gettext(
+            "I don't know that country. Please check the spelling or type its full name."
+        ),
     }
     return texts[problem]
 

@@ -55,7 +55,7 @@ def gender_label(value: str, tr: Translator) -> str:
     labels = {
         "FEMALE": tr.gettext("Female"),
         "MALE": tr.gettext("Male"),
-        "UNISEX": tr.gettext("Diverse"),
+        "UNISEX": tr.gettext("Other"),
     }
     return labels.get(value, value)
 
@@ -92,7 +92,7 @@ def _category_topic(category: str | None, tr: Translator) -> str:
         "GENERAL": tr.gettext("general information"),
         "APPOINTMENT": tr.gettext("your appointments"),
         "CONTRACT": tr.gettext("your contract"),
-        "LOYALTY_PROGRAM": tr.gettext("our loyalty programme"),
+        "LOYALTY_PROGRAM": tr.gettext("the studio's loyalty programme"),
     }
     if category is None:
         return tr.gettext("general information")
@@ -111,58 +111,53 @@ def consent_summary(consent: ConsentCategory, tr: Translator) -> str:
     return tr.gettext("Contact about {topic}").format(topic=_category_topic(consent.category, tr))
 
 
-def _question_text(question: Question, plan: FieldPlan, ctx: AskContext) -> str:
+def _question_text(question: Question, plan: FieldPlan, ctx: AskContext) -> tuple[str, str]:
+    """The question itself, and a hint on how to answer it (possibly empty)."""
     tr = ctx.tr
+    label = question.label or question.key
     match question.kind:
         case AnswerKind.NAME if question.slot is Slot.FIRSTNAME:
-            return tr.gettext("What is your first name?")
+            return tr.gettext("What is your first name?"), ""
         case AnswerKind.NAME:
-            return tr.gettext("And your last name?")
+            return tr.gettext("And your last name?"), ""
         case AnswerKind.EMAIL:
-            return tr.gettext("What is your e-mail address?")
+            return tr.gettext("What is your e-mail address?"), ""
         case AnswerKind.PHONE:
-            return tr.gettext(
-                "What is your phone number? Tap the button below to share it, "
-                "or type it, for example {example}."
-            ).format(example=_phone_example(ctx.region))
+            return tr.gettext("What is your phone number?"), tr.gettext(
+                "Tap the button below to share it, or type it, for example {example}."
+            ).format(example=phone_example(ctx.region))
         case AnswerKind.GENDER:
-            return tr.gettext("What is your gender?")
+            return tr.gettext("What is your gender?"), ""
         case AnswerKind.BIRTH_DATE:
-            return tr.gettext("What is your date of birth? For example {example}.").format(
-                example=date_example(ctx.locale)
-            )
+            return tr.gettext("What is your date of birth?"), _date_hint(ctx)
         case AnswerKind.SHORT_TEXT:
             return {
                 Slot.STREET: tr.gettext("Your address: which street do you live on?"),
                 Slot.HOUSE_NUMBER: tr.gettext("Your house number?"),
                 Slot.ZIP_CODE: tr.gettext("Your postcode?"),
                 Slot.CITY: tr.gettext("Your city?"),
-            }.get(question.slot, question.key)
+            }.get(question.slot, question.key), ""
         case AnswerKind.COUNTRY:
-            return tr.gettext("Which country? Tap the button or type the country's name.")
-        case AnswerKind.BOOLEAN | AnswerKind.TEXT:
-            return question.label or question.key
+            return tr.gettext("Which country do you live in?"), tr.gettext(
+                "Tap the button or type the country's name."
+            )
         case AnswerKind.DATE:
-            return tr.gettext("{question}\nFor example {example}.").format(
-                question=question.label or question.key, example=date_example(ctx.locale)
-            )
+            return label, _date_hint(ctx)
         case AnswerKind.NUMBER:
-            return tr.gettext("{question}\nPlease answer with a whole number.").format(
-                question=question.label or question.key
-            )
-        case AnswerKind.CHOICE:
-            return question.label or question.key
+            return label, tr.gettext("Please answer with a whole number.")
         case AnswerKind.MULTI_CHOICE:
-            return tr.gettext("{question}\nChoose all that apply, then tap Done.").format(
-                question=question.label or question.key
-            )
+            return label, tr.gettext("Choose all that apply, then tap Done.")
         case AnswerKind.CONSENT:
             assert question.consent_index is not None
-            return consent_prompt(plan.consents[question.consent_index], tr)
-    return question.key
+            return consent_prompt(plan.consents[question.consent_index], tr), ""
+    return label, ""
 
 
-def _phone_example(region: str | None) -> str:
+def _date_hint(ctx: AskContext) -> str:
+    return ctx.tr.gettext("For example {example}.").format(example=date_example(ctx.locale))
+
+
+def phone_example(region: str | None) -> str:
     example = phonenumbers.example_number_for_type(region or "DE", 1)  # 1 = MOBILE
     if example is None:
         return "+49 151 23456789"
@@ -181,12 +176,12 @@ def ask(
 ) -> Reply:
     """The message that asks ``question``; buttons carry ``token`` (see callbacks)."""
     tr = ctx.tr
-    text = _question_text(question, plan, ctx)
+    title, hint = _question_text(question, plan, ctx)
     if not question.required:
-        title, newline, hint = text.partition("\n")
-        text = tr.gettext("{question} (optional)").format(question=title) + newline + hint
+        title = tr.gettext("{question} (optional)").format(question=title)
     if position is not None:
-        text = f"{position[0]}/{position[1]} · {text}"
+        title = f"{position[0]}/{position[1]} · {title}"
+    text = f"{title}\n{hint}" if hint else title
     rows: list[tuple[Button, ...]] = []
     match question.kind:
         case AnswerKind.GENDER:

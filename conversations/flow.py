@@ -125,14 +125,14 @@ def _handle_answer(state: ConversationState, event: Event, ctx: AskContext) -> O
             try:
                 return _accept(state, question, parse_phone(phone, ctx.region), ctx)
             except InvalidAnswer as exc:
-                return _reask(state, ctx, problem_text(exc.problem, tr))
+                return _reask(state, ctx, problem_text(exc.problem, ctx))
         case TextInput(text=text):
             if not question.required and text.strip().casefold() == skip_label(tr).casefold():
                 return _skip(state, question, ctx)
             try:
                 return _accept(state, question, parse_typed(question, text, ctx), ctx)
             except InvalidAnswer as exc:
-                return _reask(state, ctx, problem_text(exc.problem, tr))
+                return _reask(state, ctx, problem_text(exc.problem, ctx))
             except NeedsButton:
                 return _reask(state, ctx, tr.gettext("Please choose one of the buttons."))
         case ContactShared() | UnsupportedInput():

@@ -43,14 +43,18 @@ def _line(item: ReviewItem, state: ConversationState, ctx: AskContext) -> str:
     if len(item.keys) > 1:
         values = [state.answers.get(key) for key in item.keys]
         if all(v is None for v in values):
-            return f"{item.label}: —"
+            return tr.gettext("{label}: {value}").format(label=item.label, value="—")
         parts = [display(plan.question(k), state.answers.get(k), tr, ctx.locale) for k in item.keys]
         street, number, zip_code, city, country = (parts + [""] * 5)[:5]
-        return f"{item.label}: {street} {number}, {zip_code} {city}, {country}"
+        address = tr.gettext("{street} {house_number}, {zip_code} {city}, {country}").format(
+            street=street, house_number=number, zip_code=zip_code, city=city, country=country
+        )
+        return tr.gettext("{label}: {value}").format(label=item.label, value=address)
     key = item.keys[0]
     value = display(plan.question(key), state.answers.get(key), tr, ctx.locale)
-    separator = " " if item.label.endswith(("?", ":")) else ": "
-    return f"{item.label}{separator}{_shorten(value)}"
+    if item.label.endswith(("?", ":")):
+        return f"{item.label} {_shorten(value)}"
+    return tr.gettext("{label}: {value}").format(label=item.label, value=_shorten(value))
 
 
 def _shorten(value: str, limit: int = 200) -> str:
