@@ -16,6 +16,7 @@ from datetime import date
 from typing import Protocol
 
 from bot.leads_config import LeadsConfigSource
+from bot.logging_setup import chat_ref
 from bot.outbox import Delivery, DeliveryReport, Outbox
 from bot.storage import LeadStatus, Storage
 from bot.studio_texts import StudioTexts
@@ -160,6 +161,13 @@ class Intake:
         ctx = self._context(locale, chat.language_code)
         outcome = flow.begin(state, ctx, self._welcome(tr, len(state.plan.questions)))
         await self._storage.save_conversation(chat.id, state.to_json())
+        log.info(
+            "chat %s: conversation started (locale %s, %d questions, campaign %s)",
+            chat_ref(chat.id),
+            locale,
+            len(state.plan.questions),
+            "yes" if campaign else "no",
+        )
         return outcome
 
     def _welcome(self, tr: Translator, questions: int) -> str:
@@ -216,7 +224,15 @@ class Intake:
         ctx = self._context(state.locale, state.language)
         if chat.is_replay(state):
             return flow.repeat(state, ctx)
+        asked = state.current
         outcome = flow.handle(state, event, ctx)
+        log.debug(
+            "chat %s: %s on %s -> %s",
+            chat_ref(chat.id),
+            type(event).__name__,
+            asked or state.phase.value,
+            "moved on" if state.current != asked else "asked again",
+        )
         if chat.update_id is not None:
             state.last_update_id = chat.update_id
         if outcome.submit:
@@ -234,6 +250,7 @@ class Intake:
             state.locale,
             self._clock(),
         )
+        log.info("chat %s: lead %d confirmed and stored", chat_ref(state.chat_id), entry.id)
         await self._outbox.deliver(entry)
         return Outcome(changed=False)
 

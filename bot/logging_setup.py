@@ -8,12 +8,22 @@ lines say nothing an operator needs that ours do not.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import secrets
 import sys
 import time
 import traceback
 from collections.abc import Iterable
+
+_chat_key = secrets.token_bytes(16)
+
+
+def chat_ref(chat_id: int) -> str:
+    """A short opaque stand-in for a chat id, so log lines can be correlated without it."""
+    return hashlib.blake2b(str(chat_id).encode(), digest_size=4, key=_chat_key).hexdigest()
+
 
 QUIET_LIBRARIES = ("httpx", "httpcore", "telegram", "tornado.access", "apscheduler")
 
@@ -21,9 +31,9 @@ QUIET_LIBRARIES = ("httpx", "httpcore", "telegram", "tornado.access", "apschedul
 class RedactingFormatter(logging.Formatter):
     """JSON lines; any known secret in the rendered text becomes ``***``."""
 
-    def __init__(self, secrets: Iterable[str]) -> None:
+    def __init__(self, secret_values: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        self._secrets = sorted({s for s in secret_values if len(s) >= 4}, key=len, reverse=True)
 
     def _redact(self, text: str) -> str:
         for secret in self._secrets:
@@ -57,9 +67,13 @@ def _stack_without_messages(exc: BaseException) -> str:
     return "\n".join(lines)
 
 
-def configure_logging(level: str, secrets: Iterable[str]) -> None:
+def configure_logging(level: str, secret_values: Iterable[str]) -> None:
+    """Set up JSON logging; chat references stay stable across restarts (keyed by the secrets)."""
+    global _chat_key
+    values = list(secret_values)
+    _chat_key = hashlib.blake2b("".join(values).encode(), digest_size=16).digest()
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RedactingFormatter(secrets))
+    handler.setFormatter(RedactingFormatter(values))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -193,7 +193,7 @@ class Outbox:
             floor = exc.retry_after or (self._policy.rate_limit_delay if exc.status == 429 else 0.0)
         delay = self._policy.delay(entry.attempts, floor=floor)
         log.warning(
-            "lead %s: attempt %d failed (%s); retrying in %.0f s",
+            "lead %s: attempt %d failed (%s); retrying in %.1f s",
             entry.id,
             entry.attempts + 1,
             exc,
