@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from bot.leads_config import LeadsConfigSource
+from bot.leads_config import ConfigSource
 from bot.logging_setup import chat_ref
 from bot.outbox import Delivery, DeliveryReport, Outbox
 from bot.storage import LeadStatus, Storage
@@ -61,7 +61,7 @@ class Intake:
     def __init__(
         self,
         storage: Storage,
-        config: LeadsConfigSource,
+        config: ConfigSource,
         outbox: Outbox,
         *,
         default_locale: str,

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -19,6 +20,10 @@ from bot.storage import Storage
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_FAILURE = 30.0
+
+
+class ConfigSource(Protocol):
+    async def get(self) -> LeadConfig | None: ...
 
 
 class LeadsConfigSource:

@@ -244,6 +244,7 @@ def build_application(settings: Settings, intake: Intake) -> AnyApplication:
         .concurrent_updates(PerChatUpdateProcessor())
         .rate_limiter(AIORateLimiter(max_retries=3))
         .connection_pool_size(64)
+        .get_updates_connection_pool_size(2)
         .pool_timeout(10.0)
     )
     if settings.webhook_url:
