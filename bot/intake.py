@@ -18,13 +18,14 @@ from typing import Protocol
 from bot.leads_config import ConfigSource
 from bot.logging_setup import chat_ref
 from bot.outbox import Delivery, DeliveryReport, Outbox
+from bot.perfectgym import LeadConfig
 from bot.storage import LeadStatus, Storage
 from bot.studio_texts import StudioTexts
 from conversations import flow
 from conversations.asking import AskContext
 from conversations.draft import build_lead
 from conversations.events import Event
-from conversations.field_plan import build_plan
+from conversations.field_plan import FieldPlan, build_plan
 from conversations.i18n import LanguageTag, Translator, negotiate
 from conversations.replies import Outcome, Reply
 from conversations.state import ConversationState
@@ -79,6 +80,8 @@ class Intake:
         self._staff_chat_id = staff_chat_id
         self._today = today
         self._sender: Sender | None = None
+        self._plan_source: LeadConfig | None = None
+        self._plan: FieldPlan | None = None
         outbox.set_listener(self._on_delivered)
 
     def attach(self, sender: Sender) -> None:
@@ -155,7 +158,7 @@ class Intake:
             locale=locale,
             language=chat.language_code,
             campaign=campaign,
-            plan=build_plan(config),
+            plan=self._plan_for(config),
             last_update_id=chat.update_id,
         )
         ctx = self._context(locale, chat.language_code)
@@ -169,6 +172,14 @@ class Intake:
             "yes" if campaign else "no",
         )
         return outcome
+
+    def _plan_for(self, config: LeadConfig) -> FieldPlan:
+        """One plan per config object: the config source hands out the same one until it
+        changes, and every conversation started meanwhile shares its plan."""
+        if self._plan_source is not config:
+            self._plan_source, self._plan = config, build_plan(config)
+        assert self._plan is not None
+        return self._plan
 
     def _welcome(self, tr: Translator, questions: int) -> str:
         text = self._texts.welcome_for(tr.locale) or tr.ngettext(

@@ -6,9 +6,11 @@ configuration finishes under it even if the studio edits the config (or the bot 
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from functools import cached_property, lru_cache
 from typing import Any
 
 from bot.perfectgym import AdditionalFieldType, FieldMode, LeadConfig
@@ -110,6 +112,17 @@ class FieldPlan:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @cached_property
+    def text(self) -> str:
+        """The plan as JSON text, computed once: it is stored with every answer."""
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+    @staticmethod
+    @lru_cache(maxsize=64)
+    def from_text(text: str) -> FieldPlan:
+        """Parsed once per distinct plan; thousands of conversations share a handful."""
+        return FieldPlan.from_json(json.loads(text))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FieldPlan:
