@@ -52,6 +52,10 @@ class Chat:
         )
 
 
+def _say(text: str, *, remove_keyboard: bool = False, changed: bool = True) -> Outcome:
+    return Outcome(replies=(Reply(text, remove_keyboard=remove_keyboard),), changed=changed)
+
+
 class Sender(Protocol):
     """Sends replies outside an update's own answer (outbox results, staff notices)."""
 
@@ -116,39 +120,27 @@ class Intake:
         tr = Translator(locale)
         previous = await self._storage.latest_lead(chat.id)
         if previous is not None and previous.status is LeadStatus.PENDING:
-            return Outcome(
-                replies=(
-                    Reply(
-                        tr.gettext(
-                            "We have your details and are passing them to the studio right now. "
-                            "There is no need to send them again."
-                        )
-                    ),
+            return _say(
+                tr.gettext(
+                    "We have your details and are passing them to the studio right now. "
+                    "There is no need to send them again."
                 ),
                 changed=False,
             )
         if previous is not None and previous.status is LeadStatus.CREATED:
-            return Outcome(
-                replies=(
-                    Reply(
-                        tr.gettext(
-                            "You have already sent us your details, and the studio will be in touch. "
-                            "If anything has changed, please contact the studio directly. "
-                            "Send /forget to delete what this chat stored about you."
-                        )
-                    ),
+            return _say(
+                tr.gettext(
+                    "You have already sent us your details, and the studio will be in touch. "
+                    "If anything has changed, please contact the studio directly. "
+                    "Send /forget to delete what this chat stored about you."
                 ),
                 changed=False,
             )
         config = await self._config.get()
         if config is None:
-            return Outcome(
-                replies=(
-                    Reply(
-                        tr.gettext(
-                            "Sorry, I can't take your details right now. Please try again in a few minutes."
-                        )
-                    ),
+            return _say(
+                tr.gettext(
+                    "Sorry, I can't take your details right now. Please try again in a few minutes."
                 ),
                 changed=False,
             )
@@ -199,31 +191,23 @@ class Intake:
     async def cancel(self, chat: Chat) -> Outcome:
         await self._storage.delete_conversation(chat.id)
         tr = Translator(self._locale_for(chat))
-        return Outcome(
-            replies=(
-                Reply(
-                    tr.gettext(
-                        "Okay, I've stopped and deleted your answers. Send /start whenever you want to begin "
-                        "again."
-                    ),
-                    remove_keyboard=True,
-                ),
-            )
+        return _say(
+            tr.gettext(
+                "Okay, I've stopped and deleted your answers. Send /start whenever you want to begin "
+                "again."
+            ),
+            remove_keyboard=True,
         )
 
     async def forget(self, chat: Chat) -> Outcome:
         await self._storage.forget_chat(chat.id)
         tr = Translator(self._locale_for(chat))
-        return Outcome(
-            replies=(
-                Reply(
-                    tr.gettext(
-                        "Done: everything this bot stored about this chat has been deleted. Details the studio "
-                        "already received are kept by the studio; please contact them about those."
-                    ),
-                    remove_keyboard=True,
-                ),
-            )
+        return _say(
+            tr.gettext(
+                "Done: everything this bot stored about this chat has been deleted. Details the studio "
+                "already received are kept by the studio; please contact them about those."
+            ),
+            remove_keyboard=True,
         )
 
     # --- answers --------------------------------------------------------------------------------

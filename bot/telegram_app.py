@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import (
@@ -160,55 +160,38 @@ class TelegramHandlers:
         kind = message.effective_attachment.__class__.__name__ if message else "unknown"
         await self._event(update, UnsupportedInput(kind))
 
-    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _notice(self, update: Update, message: Callable[[Translator], str]) -> None:
+        """A short answer outside the conversation, in the sender's language."""
         chat = self._chat(update)
-        if chat is None:
-            return
-        tr = Translator(negotiate(chat.language_code, self._default_locale))
-        await self._sender.send(
-            chat.id,
-            [
-                Reply(
-                    tr.gettext(
-                        "I don't know that command. You can use /start, /cancel and /forget."
-                    )
-                )
-            ],
+        if chat is not None:
+            tr = Translator(negotiate(chat.language_code, self._default_locale))
+            await self._sender.send(chat.id, [Reply(message(tr))])
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._notice(
+            update,
+            lambda tr: tr.gettext(
+                "I don't know that command. You can use /start, /cancel and /forget."
+            ),
         )
 
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat = self._chat(update)
-        if chat is None:
-            return
-        tr = Translator(negotiate(chat.language_code, self._default_locale))
-        await self._sender.send(
-            chat.id,
-            [
-                Reply(
-                    tr.gettext(
-                        "I can't use edited messages. Please send your corrected answer as a new message."
-                    )
-                )
-            ],
+        await self._notice(
+            update,
+            lambda tr: tr.gettext(
+                "I can't use edited messages. Please send your corrected answer as a new message."
+            ),
         )
 
     async def not_private(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Groups and channels: prospects' details belong in a private chat only."""
         message = update.effective_message
-        if message is None or not (message.text or "").startswith("/start"):
-            return
-        chat = self._chat(update)
-        if chat is not None:
-            tr = Translator(negotiate(chat.language_code, self._default_locale))
-            await self._sender.send(
-                chat.id,
-                [
-                    Reply(
-                        tr.gettext(
-                            "Please message me in a private chat so your details stay private."
-                        )
-                    )
-                ],
+        if message is not None and (message.text or "").startswith("/start"):
+            await self._notice(
+                update,
+                lambda tr: tr.gettext(
+                    "Please message me in a private chat so your details stay private."
+                ),
             )
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
