@@ -1,0 +1,60 @@
+"""A fresh, empty database per test, on every storage backend.
+
+PostgreSQL comes from ``TEST_DATABASE_URL`` (``scripts/start-postgres.sh`` prints one): each test
+gets its own database on that server, dropped afterwards. Locally a missing server skips those
+tests; in CI it fails them, so a broken setup cannot pass as green.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+BACKENDS = ("sqlite", "postgres")
+
+
+def postgres_admin_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+def _database_url(admin_url: str, name: str) -> str:
+    """The admin URL pointed at another database, in the ``postgres://`` form PaaS add-ons use."""
+    parts = urlsplit(admin_url)
+    return urlunsplit(parts._replace(scheme="postgres", path=f"/{name}"))
+
+
+@contextlib.asynccontextmanager
+async def fresh_database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path}/bot-{uuid.uuid4().hex}.sqlite3"
+        return
+    if backend != "postgres":
+        raise ValueError(f"unknown backend {backend!r}")
+    admin_url = postgres_admin_url()
+    if admin_url is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must test PostgreSQL: TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL not available")
+    name = f"test_{uuid.uuid4().hex}"
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield _database_url(admin_url, name)
+        finally:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    async with fresh_database_url(request.param, tmp_path) as url:
+        yield url
