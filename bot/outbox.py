@@ -176,8 +176,7 @@ class Outbox:
             Delivery.DUPLICATE: LeadStatus.DUPLICATE,
             Delivery.INVALID: LeadStatus.INVALID,
         }[result]
-        if result is not Delivery.INVALID:
-            await self._storage.finish_lead(entry.id, status, ref, None)
+        await self._storage.finish_lead(entry.id, status, ref, None)
         return await self._report(DeliveryReport(entry, result, lead, ref))
 
     async def _retry(

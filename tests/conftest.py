@@ -1,12 +1,12 @@
-"""Fixtures: the loopback fakes, and a database URL per test."""
+"""Fixtures: the loopback fakes, and a fresh database per test on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
+from tests.databases import database_url as database_url
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import API_KEY, TOKEN, load_config
@@ -22,8 +22,3 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 async def pg() -> AsyncIterator[FakePerfectGym]:
     async with FakePerfectGym(load_config("everything"), API_KEY) as fake:
         yield fake
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'bot.sqlite3'}"

@@ -122,7 +122,7 @@ class SqliteStorage:
     async def due_leads(self, now: float, limit: int) -> list[OutboxEntry]:
         rows = self._db.execute(
             f"SELECT {COLUMNS} FROM outbox WHERE status = ? AND next_attempt_at <= ? "
-            "ORDER BY next_attempt_at LIMIT ?",
+            "ORDER BY next_attempt_at, id LIMIT ?",
             (LeadStatus.PENDING.value, now, limit),
         ).fetchall()
         return [_entry(row) for row in rows]
