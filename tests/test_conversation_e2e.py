@@ -304,3 +304,24 @@ async def test_invalid_lead_data_returns_to_the_summary_without_creating(
     assert pg.created == []
     assert pg.calls["validate"] == 1
     assert pg.calls["create"] == 0
+
+
+async def test_start_again_restarts_and_cancel_ends_the_conversation(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        oli = Prospect(tg, chat_id=3101)
+        await oli.send("/start")
+        await oli.expect("short questions")
+        await oli.expect("1/3", "first name")
+        await oli.answer("Oli", "2/3")
+        await oli.send("/start other-campaign")
+        await oli.expect("short questions")
+        await oli.expect("1/3", "first name")
+        await oli.answer("Olivia", "2/3")
+        await oli.answer("Stone", "3/3")
+        await oli.answer("/cancel", "stopped and deleted your answers")
+        await oli.answer("hello again", "short questions")
+        await oli.expect("1/3", "first name")
+    assert pg.created == []
