@@ -1,0 +1,90 @@
+"""What a simulated prospect says, step by step, to the real bot and to the echo floor.
+
+The real script walks ``tests/configs/everything.json`` in English: 18 questions with typed
+answers, a shared contact, single and multiple choice buttons, the summary and the confirmation
+that makes the bot call PerfectGym's validate and create. The floor script has the same kinds of
+update in the same order, so both bots receive the same number of messages per prospect.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from enum import StrEnum
+
+PHONE = "+436641234567"
+FIRST_NAME = "Alex"
+SUMMARY = "Please check your details"
+THANKS = f"Thank you, {FIRST_NAME}"
+PARKED_STEPS = 4  # /start, first name, last name, e-mail: the bot then waits for the phone number
+
+
+class Kind(StrEnum):
+    START = "/start"
+    TEXT = "text"
+    CONTACT = "contact"
+    PRESS = "button"
+    CONFIRM = "confirm"  # the press that makes the bot call PerfectGym before it answers
+
+
+@dataclass(frozen=True)
+class Step:
+    """One update from the prospect, and what the bot's answer to it must look like."""
+
+    kind: Kind
+    value: str  # the text, the phone number, or the label of the button to press
+    replies: int  # messages the bot sends in answer
+    expect: str  # a fragment of the last of them, its text or a button's label
+
+    @property
+    def calls_api(self) -> bool:
+        return self.kind is Kind.CONFIRM
+
+
+def lead_conversation(prospect: int, today: datetime.date) -> tuple[Step, ...]:
+    """The whole conversation to a created lead; the e-mail is unique per prospect."""
+    trial = today + datetime.timedelta(days=60)
+    return (
+        Step(Kind.START, "/start", 2, "1/18"),
+        Step(Kind.TEXT, FIRST_NAME, 1, "2/18"),
+        Step(Kind.TEXT, "Tester", 1, "3/18"),
+        Step(Kind.TEXT, f"prospect{prospect}@example.com", 1, "4/18"),
+        Step(Kind.CONTACT, PHONE, 2, "5/18"),
+        Step(Kind.PRESS, "Female", 1, "6/18"),
+        Step(Kind.TEXT, "12/31/1990", 1, "7/18"),
+        Step(Kind.TEXT, "Main Street", 1, "8/18"),
+        Step(Kind.TEXT, "12a", 1, "9/18"),
+        Step(Kind.TEXT, "1060", 1, "10/18"),
+        Step(Kind.TEXT, "Vienna", 1, "11/18"),
+        Step(Kind.TEXT, "Austria", 1, "12/18"),
+        Step(Kind.PRESS, "Friends", 1, "13/18"),
+        Step(Kind.PRESS, "Lose weight", 1, "✅ Lose weight"),
+        Step(Kind.PRESS, "Done", 1, "14/18"),
+        Step(Kind.TEXT, f"{trial.month}/{trial.day}/{trial.year}", 1, "15/18"),
+        Step(Kind.TEXT, "3", 1, "16/18"),
+        Step(Kind.TEXT, "none", 1, "17/18"),
+        Step(Kind.PRESS, "No", 1, "18/18"),
+        Step(Kind.PRESS, "No", 1, SUMMARY),
+        Step(Kind.CONFIRM, "Yes, send it", 1, THANKS),
+    )
+
+
+def parked_conversation(prospect: int, today: datetime.date) -> tuple[Step, ...]:
+    """A prospect who starts, answers a few questions and then stays mid-conversation."""
+    return lead_conversation(prospect, today)[:PARKED_STEPS]
+
+
+def echo_conversation(real: tuple[Step, ...]) -> tuple[Step, ...]:
+    """The same kinds of update in the same order, as the echo bot answers them (one reply each)."""
+    steps: list[Step] = []
+    for step in real:
+        match step.kind:
+            case Kind.START:
+                steps.append(Step(Kind.START, "/start", 1, "start:"))
+            case Kind.TEXT:
+                steps.append(Step(Kind.TEXT, step.value, 1, f"echo: {step.value}"))
+            case Kind.CONTACT:
+                steps.append(Step(Kind.CONTACT, step.value, 1, f"contact {step.value}"))
+            case Kind.PRESS | Kind.CONFIRM:
+                steps.append(Step(step.kind, "Echo again", 1, "pressed"))
+    return tuple(steps)
