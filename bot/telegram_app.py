@@ -226,7 +226,7 @@ def build_application(settings: Settings, intake: Intake) -> AnyApplication:
         .base_file_url(file_url_for(settings.telegram_api_base_url))
         .concurrent_updates(PerChatUpdateProcessor())
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .connection_pool_size(64)
+        .connection_pool_size(8)
         .get_updates_connection_pool_size(2)
         .pool_timeout(10.0)
     )
