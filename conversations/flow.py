@@ -6,6 +6,8 @@ state *before* sending the replies, and submits the lead when the outcome says s
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from conversations import callbacks
 from conversations.answers import Answer, NeedsButton, parse_typed, problem_text
 from conversations.asking import AskContext, ask, skip_label
@@ -21,7 +23,11 @@ def begin(state: ConversationState, ctx: AskContext, welcome: str) -> Outcome:
     """Greet the prospect and ask the first question of a fresh conversation."""
     state.queue = list(state.plan.keys)
     state.phase = Phase.ASKING
-    return Outcome(replies=(Reply(welcome), _ask_current(state, ctx)))
+    first = _ask_current(state, ctx)
+    if first.contact_button is not None:
+        return Outcome(replies=(Reply(welcome), first))
+    # One message, not two: Telegram's 30 messages/s are the bottleneck when a campaign lands.
+    return Outcome(replies=(replace(first, text=f"{welcome}\n\n{first.text}"),))
 
 
 def handle(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:

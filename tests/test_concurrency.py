@@ -11,8 +11,7 @@ from tests.harness import Prospect, bot_environment, load_config, running_bot
 
 async def _to_summary(p: Prospect, name: str) -> None:
     await p.send("/start")
-    await p.expect("short questions")
-    await p.expect("first name")
+    await p.expect("short questions", "first name")
     await p.answer(name, "last name")
     await p.answer("Tester", "e-mail")
 
@@ -41,8 +40,7 @@ async def test_one_prospects_rapid_messages_are_answered_in_order(
     async with running_bot(bot_environment(tg, pg, database_url)):
         ann = Prospect(tg, chat_id=8003)
         await ann.send("/start")
-        await ann.expect("short questions")
-        await ann.expect("first name")
+        await ann.expect("short questions", "first name")
         for text in ("Ann", "Lee", "ann@example.com"):
             await ann.send(text)
         await ann.expect("last name")

@@ -15,8 +15,7 @@ async def test_minimal_config_asks_only_name_and_email(
     async with running_bot(bot_environment(tg, pg, database_url)):
         anna = Prospect(tg, chat_id=1001)
         await anna.send("/start")
-        await anna.expect("3 short questions")
-        await anna.expect("1/3", "first name")
+        await anna.expect("3 short questions", "1/3", "first name")
         await anna.answer("Anna", "2/3", "last name")
         await anna.answer("Schmidt", "3/3", "e-mail")
         summary = await anna.answer(
@@ -54,8 +53,7 @@ async def test_full_config_in_german_with_a_correction(
     async with running_bot(bot_environment(tg, pg, database_url)):
         jana = Prospect(tg, chat_id=2002, language_code="de-AT")
         await jana.send("/start")
-        await jana.expect("18")
-        await jana.expect("1/18", _de("What is your first name?"))
+        await jana.expect("18", "1/18", _de("What is your first name?"))
         await jana.answer("Jana", "2/18", _de("And your last name?"))
         await jana.answer("Hubr", _de("What is your e-mail address?"))
         phone = await jana.answer("jana.huber@example.at", "4/18", "+43")
@@ -154,8 +152,7 @@ async def test_full_config_in_german_with_a_correction(
 async def _answer_required_basics(p: Prospect) -> None:
     """Through the everything config up to the phone question, English."""
     await p.send("/start")
-    await p.expect("short questions")
-    await p.expect("first name")
+    await p.expect("short questions", "first name")
     await p.answer("Max", "last name")
     await p.answer("Muster", "e-mail")
     await p.answer("max@example.com", "phone number")
@@ -212,8 +209,7 @@ async def test_bad_input_gets_a_reask_that_says_what_is_wrong(
     async with running_bot(bot_environment(tg, pg, database_url)):
         eve = Prospect(tg, chat_id=4004)
         await eve.send("/start")
-        await eve.expect("short questions")
-        await eve.expect("first name")
+        await eve.expect("short questions", "first name")
         await tg.send_sticker(4004)
         await eve.expect("I can only read text here")
         await eve.expect("first name")
@@ -246,8 +242,7 @@ async def test_deep_link_payload_becomes_the_campaign(
     async with running_bot(bot_environment(tg, pg, database_url)):
         sam = Prospect(tg, chat_id=5005, language_code=None)
         await sam.send("/start CMPGN-123")
-        await sam.expect("short questions")
-        await sam.expect("first name")
+        await sam.expect("short questions", "first name")
         await sam.answer("Sam", "last name")
         await sam.answer("Lee", "e-mail")
         summary = await sam.answer("sam@example.com", "Please check your details")
@@ -259,8 +254,7 @@ async def test_deep_link_payload_becomes_the_campaign(
 
 async def _quick_lead(p: Prospect, email: str) -> None:
     await p.send("/start")
-    await p.expect("short questions")
-    await p.expect("first name")
+    await p.expect("short questions", "first name")
     await p.answer("Kim", "last name")
     await p.answer("Park", "e-mail")
     summary = await p.answer(email, "Please check your details")
@@ -290,8 +284,7 @@ async def test_invalid_lead_data_returns_to_the_summary_without_creating(
     async with running_bot(bot_environment(tg, pg, database_url)):
         kim = Prospect(tg, chat_id=6003)
         await kim.send("/start")
-        await kim.expect("short questions")
-        await kim.expect("first name")
+        await kim.expect("short questions", "first name")
         await kim.answer("Kim", "last name")
         await kim.answer("Park", "e-mail")
         summary = await kim.answer("kim@example.com", "Please check your details")
@@ -313,15 +306,12 @@ async def test_start_again_restarts_and_cancel_ends_the_conversation(
     async with running_bot(bot_environment(tg, pg, database_url)):
         oli = Prospect(tg, chat_id=3101)
         await oli.send("/start")
-        await oli.expect("short questions")
-        await oli.expect("1/3", "first name")
+        await oli.expect("short questions", "1/3", "first name")
         await oli.answer("Oli", "2/3")
         await oli.send("/start other-campaign")
-        await oli.expect("short questions")
-        await oli.expect("1/3", "first name")
+        await oli.expect("short questions", "1/3", "first name")
         await oli.answer("Olivia", "2/3")
         await oli.answer("Stone", "3/3")
         await oli.answer("/cancel", "stopped and deleted your answers")
-        await oli.answer("hello again", "short questions")
-        await oli.expect("1/3", "first name")
+        await oli.answer("hello again", "short questions", "1/3", "first name")
     assert pg.created == []

@@ -55,8 +55,7 @@ async def test_groups_channels_edits_and_attachments_are_handled_deliberately(
 
         pia = Prospect(tg, chat_id=4003)
         await pia.send("/start")
-        await pia.expect("short questions")
-        await pia.expect("first name")
+        await pia.expect("short questions", "first name")
         await tg.send_update(
             {
                 "edited_message": {
@@ -103,8 +102,7 @@ async def test_a_flood_from_one_chat_is_capped_and_others_are_unaffected(
     async with running_bot(bot_environment(tg, pg, database_url)):
         spam = Prospect(tg, chat_id=4101)
         await spam.send("/start")
-        await spam.expect("short questions")
-        await spam.expect("first name")
+        await spam.expect("short questions", "first name")
         before = len(tg.messages_to(4101))
         await asyncio.gather(*(spam.send(f"flood {i}") for i in range(50)))
         calm = Prospect(tg, chat_id=4102)
@@ -151,8 +149,7 @@ async def test_every_validate_failure_has_a_clear_outcome(
     async with running_bot(bot_environment(tg, pg, database_url, **FAST)):
         ray = Prospect(tg, chat_id=4200 + status)
         await ray.send("/start")
-        await ray.expect("short questions")
-        await ray.expect("first name")
+        await ray.expect("short questions", "first name")
         await ray.answer("Ray", "last name")
         await ray.answer("Tester", "e-mail")
         summary = await ray.answer("ray@example.com", "Please check your details")
@@ -174,8 +171,7 @@ async def test_a_validate_timeout_is_retried(
     async with running_bot(bot_environment(tg, pg, database_url, **FAST)):
         tim = Prospect(tg, chat_id=4300)
         await tim.send("/start")
-        await tim.expect("short questions")
-        await tim.expect("first name")
+        await tim.expect("short questions", "first name")
         await tim.answer("Tim", "last name")
         await tim.answer("Tester", "e-mail")
         summary = await tim.answer("tim@example.com", "Please check your details")
@@ -218,8 +214,7 @@ async def test_unknown_field_types_and_modes_do_not_break_the_conversation(
     async with running_bot(bot_environment(tg, pg, database_url)):
         una = Prospect(tg, chat_id=4400)
         await una.send("/start")
-        await una.expect("6 short questions")
-        await una.expect("first name")
+        await una.expect("6 short questions", "first name")
         await una.answer("Una", "last name")
         await una.answer("Known", "e-mail")
         gender = await una.answer("una@example.com", "gender", "(optional)")
