@@ -24,8 +24,6 @@ def begin(state: ConversationState, ctx: AskContext, welcome: str) -> Outcome:
     state.queue = list(state.plan.keys)
     state.phase = Phase.ASKING
     first = _ask_current(state, ctx)
-    if first.contact_button is not None:
-        return Outcome(replies=(Reply(welcome), first))
     # One message, not two: Telegram's 30 messages/s are the bottleneck when a campaign lands.
     return Outcome(replies=(replace(first, text=f"{welcome}\n\n{first.text}"),))
 
