@@ -2,7 +2,7 @@
 
 It is built like ``bot.telegram_app.build_application`` where that matters for throughput:
 ``concurrent_updates`` with the same 512 slots (PTB's own processor, without our per-chat
-ordering), the ``AIORateLimiter(max_retries=3)`` unless ``--no-rate-limit``, a 64-connection pool
+ordering), the ``AIORateLimiter(max_retries=3)`` unless ``--no-rate-limit``, an 8-connection pool
 with a 10 s pool timeout, and long polling as ``bot.runtime.serve`` does it (the same allowed
 updates, ``poll_interval=0``, ``timeout=10``). Every text, command and contact gets a message
 with one inline button; pressing it answers the query and edits the message.
@@ -80,7 +80,7 @@ def build_echo(token: str, base_url: str, *, rate_limit: bool) -> AnyApplication
         .base_url(base_url)
         .base_file_url(_file_url(base_url))
         .concurrent_updates(512)
-        .connection_pool_size(64)
+        .connection_pool_size(8)
         .pool_timeout(10.0)
     )
     app: AnyApplication = (
