@@ -45,7 +45,7 @@ def lead_conversation(prospect: int, today: datetime.date) -> tuple[Step, ...]:
     """The whole conversation to a created lead; the e-mail is unique per prospect."""
     trial = today + datetime.timedelta(days=60)
     return (
-        Step(Kind.START, "/start", 2, "1/18"),
+        Step(Kind.START, "/start", 1, "1/18"),
         Step(Kind.TEXT, FIRST_NAME, 1, "2/18"),
         Step(Kind.TEXT, "Tester", 1, "3/18"),
         Step(Kind.TEXT, f"prospect{prospect}@example.com", 1, "4/18"),
