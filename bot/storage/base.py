@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class LeadStatus(StrEnum):
@@ -41,6 +41,35 @@ class OutboxEntry:
     create_sent: bool
     last_error: str | None
     lead_ref: str | None
+
+
+OUTBOX_COLUMNS = (
+    "id, chat_id, payload, locale, status, attempts, next_attempt_at, created_at, create_sent, "
+    "last_error, lead_ref"
+)
+
+
+class Row(Protocol):
+    """A database row addressable by column name (sqlite3.Row, asyncpg.Record)."""
+
+    def __getitem__(self, key: str) -> Any: ...
+
+
+def entry_from_row(row: Row) -> OutboxEntry:
+    """An outbox row, selected with ``OUTBOX_COLUMNS``, as an entry."""
+    return OutboxEntry(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        payload=row["payload"],
+        locale=row["locale"],
+        status=LeadStatus(row["status"]),
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        created_at=row["created_at"],
+        create_sent=bool(row["create_sent"]),
+        last_error=row["last_error"],
+        lead_ref=row["lead_ref"],
+    )
 
 
 class Storage(Protocol):

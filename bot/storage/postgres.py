@@ -10,7 +10,13 @@ import time
 
 import asyncpg
 
-from bot.storage.base import FINISHED, LeadStatus, OutboxEntry
+from bot.storage.base import (
+    FINISHED,
+    OUTBOX_COLUMNS,
+    LeadStatus,
+    OutboxEntry,
+    entry_from_row,
+)
 
 SCHEMA_VERSION = 1
 
@@ -67,22 +73,6 @@ class SchemaTooNewError(RuntimeError):
     """The database was set up by a newer release: refuse rather than misread its tables."""
 
 
-def _entry(row: asyncpg.Record) -> OutboxEntry:
-    return OutboxEntry(
-        id=row["id"],
-        chat_id=row["chat_id"],
-        payload=row["payload"],
-        locale=row["locale"],
-        status=LeadStatus(row["status"]),
-        attempts=row["attempts"],
-        next_attempt_at=row["next_attempt_at"],
-        created_at=row["created_at"],
-        create_sent=row["create_sent"],
-        last_error=row["last_error"],
-        lead_ref=row["lead_ref"],
-    )
-
-
 class PostgresStorage:
     def __init__(self, pool: asyncpg.Pool[asyncpg.Record]) -> None:
         self._pool = pool
@@ -116,7 +106,7 @@ class PostgresStorage:
             await db.execute(SAVE_CONVERSATION, chat_id, state, time.time())
             row = await db.fetchrow(
                 "INSERT INTO outbox (chat_id, payload, locale, status, next_attempt_at, "
-                f"created_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}",
+                f"created_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING {OUTBOX_COLUMNS}",
                 chat_id,
                 payload,
                 locale,
@@ -124,27 +114,30 @@ class PostgresStorage:
                 now,
             )
         assert row is not None  # INSERT ... RETURNING yields the row it inserted
-        return _entry(row)
+        return entry_from_row(row)
 
     async def due_leads(self, now: float, limit: int) -> list[OutboxEntry]:
         rows = await self._pool.fetch(
-            f"SELECT {COLUMNS} FROM outbox WHERE status = $1 AND next_attempt_at <= $2 "
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE status = $1 AND next_attempt_at <= $2 "
             "ORDER BY next_attempt_at, id LIMIT $3",
             LeadStatus.PENDING.value,
             now,
             limit,
         )
-        return [_entry(row) for row in rows]
+        return [entry_from_row(row) for row in rows]
 
     async def get_lead(self, entry_id: int) -> OutboxEntry | None:
-        row = await self._pool.fetchrow(f"SELECT {COLUMNS} FROM outbox WHERE id = $1", entry_id)
-        return None if row is None else _entry(row)
+        row = await self._pool.fetchrow(
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1", entry_id
+        )
+        return None if row is None else entry_from_row(row)
 
     async def latest_lead(self, chat_id: int) -> OutboxEntry | None:
         row = await self._pool.fetchrow(
-            f"SELECT {COLUMNS} FROM outbox WHERE chat_id = $1 ORDER BY id DESC LIMIT 1", chat_id
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE chat_id = $1 ORDER BY id DESC LIMIT 1",
+            chat_id,
         )
-        return None if row is None else _entry(row)
+        return None if row is None else entry_from_row(row)
 
     async def record_attempt(
         self,

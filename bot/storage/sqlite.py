@@ -12,7 +12,13 @@ import sqlite3
 import time
 from pathlib import Path
 
-from bot.storage.base import FINISHED, LeadStatus, OutboxEntry
+from bot.storage.base import (
+    FINISHED,
+    OUTBOX_COLUMNS,
+    LeadStatus,
+    OutboxEntry,
+    entry_from_row,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -42,11 +48,6 @@ CREATE TABLE IF NOT EXISTS config_cache (
 );
 """
 
-COLUMNS = (
-    "id, chat_id, payload, locale, status, attempts, next_attempt_at, created_at, create_sent, "
-    "last_error, lead_ref"
-)
-
 
 def _path_from_url(url: str) -> str:
     """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or ``sqlite://:memory:``."""
@@ -54,22 +55,6 @@ def _path_from_url(url: str) -> str:
     if rest in (":memory:", "/:memory:"):
         return ":memory:"
     return rest.removeprefix("/") if rest.startswith("/") else rest
-
-
-def _entry(row: sqlite3.Row) -> OutboxEntry:
-    return OutboxEntry(
-        id=row["id"],
-        chat_id=row["chat_id"],
-        payload=row["payload"],
-        locale=row["locale"],
-        status=LeadStatus(row["status"]),
-        attempts=row["attempts"],
-        next_attempt_at=row["next_attempt_at"],
-        created_at=row["created_at"],
-        create_sent=bool(row["create_sent"]),
-        last_error=row["last_error"],
-        lead_ref=row["lead_ref"],
-    )
 
 
 class SqliteStorage:
@@ -113,29 +98,32 @@ class SqliteStorage:
             await self.save_conversation(chat_id, state)
             cursor = self._db.execute(
                 "INSERT INTO outbox (chat_id, payload, locale, status, next_attempt_at, "
-                f"created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}",
+                f"created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING {OUTBOX_COLUMNS}",
                 (chat_id, payload, locale, LeadStatus.PENDING.value, now, now),
             )
             row = cursor.fetchone()
-        return _entry(row)
+        return entry_from_row(row)
 
     async def due_leads(self, now: float, limit: int) -> list[OutboxEntry]:
         rows = self._db.execute(
-            f"SELECT {COLUMNS} FROM outbox WHERE status = ? AND next_attempt_at <= ? "
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE status = ? AND next_attempt_at <= ? "
             "ORDER BY next_attempt_at, id LIMIT ?",
             (LeadStatus.PENDING.value, now, limit),
         ).fetchall()
-        return [_entry(row) for row in rows]
+        return [entry_from_row(row) for row in rows]
 
     async def get_lead(self, entry_id: int) -> OutboxEntry | None:
-        row = self._db.execute(f"SELECT {COLUMNS} FROM outbox WHERE id = ?", (entry_id,)).fetchone()
-        return None if row is None else _entry(row)
+        row = self._db.execute(
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?", (entry_id,)
+        ).fetchone()
+        return None if row is None else entry_from_row(row)
 
     async def latest_lead(self, chat_id: int) -> OutboxEntry | None:
         row = self._db.execute(
-            f"SELECT {COLUMNS} FROM outbox WHERE chat_id = ? ORDER BY id DESC LIMIT 1", (chat_id,)
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE chat_id = ? ORDER BY id DESC LIMIT 1",
+            (chat_id,),
         ).fetchone()
-        return None if row is None else _entry(row)
+        return None if row is None else entry_from_row(row)
 
     async def record_attempt(
         self,
