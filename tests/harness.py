@@ -113,6 +113,17 @@ class Prospect:
         await self.send(text)
         return await self.expect(*expect_next)
 
+    async def reach_summary(self, first: str, last: str, email: str) -> SentMessage:
+        """Through a name-and-e-mail-only config (``all-inactive``) up to the summary."""
+        await self.send("/start")
+        await self.expect("short questions", "first name")
+        await self.answer(first, "last name")
+        await self.answer(last, "e-mail")
+        return await self.answer(email, "Please check your details")
+
+    async def confirm_lead(self, first: str, last: str, email: str) -> None:
+        await self.press(await self.reach_summary(first, last, email), "Yes, send it")
+
     async def choose(self, message: SentMessage, label: str, *expect_next: str) -> SentMessage:
         await self.press(message, label)
         return await self.expect(*expect_next)

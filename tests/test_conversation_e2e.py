@@ -252,25 +252,16 @@ async def test_deep_link_payload_becomes_the_campaign(
     assert lead["leadCustomer"]["language"] == {"languageCode": "en"}
 
 
-async def _quick_lead(p: Prospect, email: str) -> None:
-    await p.send("/start")
-    await p.expect("short questions", "first name")
-    await p.answer("Kim", "last name")
-    await p.answer("Park", "e-mail")
-    summary = await p.answer(email, "Please check your details")
-    await p.press(summary, "Yes, send it")
-
-
 async def test_duplicate_customer_is_told_and_nothing_is_created(
     tg: FakeTelegram, pg: FakePerfectGym, database_url: str
 ) -> None:
     pg.set_config(load_config("all-inactive"))
     async with running_bot(bot_environment(tg, pg, database_url)):
         first = Prospect(tg, chat_id=6001)
-        await _quick_lead(first, "kim@example.com")
+        await first.confirm_lead("Kim", "Park", "kim@example.com")
         await first.expect("Thank you, Kim")
         again = Prospect(tg, chat_id=6002)
-        await _quick_lead(again, "KIM@example.com")
+        await again.confirm_lead("Kim", "Park", "KIM@example.com")
         await again.expect("already registered", "did not create")
     assert len(pg.created) == 1
     assert pg.calls["validate"] == 2

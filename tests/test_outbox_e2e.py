@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.storage import LeadStatus, open_storage
 from tests.fake_perfectgym import FakePerfectGym
-from tests.fake_telegram import FakeTelegram, SentMessage
+from tests.fake_telegram import FakeTelegram
 from tests.harness import Prospect, bot_environment, load_config, running_bot
 
 STAFF = -100777
@@ -14,19 +14,6 @@ FAST_RETRIES = {
     "PERFECTGYM_TIMEOUT_SECONDS": "1",
     "STAFF_CHAT_ID": str(STAFF),
 }
-
-
-async def _confirm(p: Prospect, name: str, email: str) -> None:
-    await p.send("/start")
-    await p.expect("short questions", "first name")
-    await p.answer(name, "last name")
-    await p.answer("Tester", "e-mail")
-    summary = await p.answer(email, "Please check your details")
-    await p.press(summary, "Yes, send it")
-
-
-async def _staff_messages(tg: FakeTelegram) -> list[SentMessage]:
-    return tg.messages_to(STAFF)
 
 
 async def test_api_down_at_confirm_the_lead_is_delivered_when_it_returns(
@@ -58,7 +45,7 @@ async def test_5xx_and_429_are_retried_until_created(
     pg.fail_next("create", 503, times=2)
     async with running_bot(bot_environment(tg, pg, database_url, **FAST_RETRIES)):
         mo = Prospect(tg, chat_id=11002)
-        await _confirm(mo, "Mo", "mo@example.com")
+        await mo.confirm_lead("Mo", "Tester", "mo@example.com")
         await mo.expect("We have received your details")
         await mo.expect("Thank you, Mo")
     assert len(pg.created) == 1
@@ -72,7 +59,7 @@ async def test_a_create_whose_answer_was_lost_is_not_created_twice(
     pg.create_then_fail(times=1, hang_up=True)
     async with running_bot(bot_environment(tg, pg, database_url, **FAST_RETRIES)):
         jo = Prospect(tg, chat_id=11003)
-        await _confirm(jo, "Jo", "jo@example.com")
+        await jo.confirm_lead("Jo", "Tester", "jo@example.com")
         await jo.expect("We have received your details")
         await jo.expect("Thank you, Jo")
     assert len(pg.created) == 1
@@ -87,7 +74,7 @@ async def test_a_rejected_lead_is_not_retried_and_staff_are_told(
     pg.fail_next("create", 400)
     async with running_bot(bot_environment(tg, pg, database_url, **FAST_RETRIES)):
         al = Prospect(tg, chat_id=11004)
-        await _confirm(al, "Al", "al@example.com")
+        await al.confirm_lead("Al", "Tester", "al@example.com")
         await al.expect("The studio team will follow up")
         staff = await tg.next_message(STAFF)
         assert "needs manual entry" in (staff.text or "")
@@ -122,7 +109,7 @@ async def test_after_a_lead_personal_data_is_erased_and_start_says_so(
     pg.set_config(load_config("all-inactive"))
     async with running_bot(bot_environment(tg, pg, database_url)):
         cy = Prospect(tg, chat_id=11006)
-        await _confirm(cy, "Cy", "cy@example.com")
+        await cy.confirm_lead("Cy", "Tester", "cy@example.com")
         await cy.expect("Thank you, Cy")
         await cy.answer("/start", "already sent us your details")
         await cy.answer("hello", "already sent us your details")
@@ -145,7 +132,7 @@ async def test_forget_deletes_everything_about_the_chat(
     pg.set_config(load_config("all-inactive"))
     async with running_bot(bot_environment(tg, pg, database_url)):
         di = Prospect(tg, chat_id=11007)
-        await _confirm(di, "Di", "di@example.com")
+        await di.confirm_lead("Di", "Tester", "di@example.com")
         await di.expect("Thank you, Di")
         await di.answer("/forget", "has been deleted")
         other = Prospect(tg, chat_id=11008)
