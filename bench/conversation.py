@@ -49,7 +49,7 @@ def lead_conversation(prospect: int, today: datetime.date) -> tuple[Step, ...]:
         Step(Kind.TEXT, FIRST_NAME, 1, "2/18"),
         Step(Kind.TEXT, "Tester", 1, "3/18"),
         Step(Kind.TEXT, f"prospect{prospect}@example.com", 1, "4/18"),
-        Step(Kind.CONTACT, PHONE, 2, "5/18"),
+        Step(Kind.CONTACT, PHONE, 1, "5/18"),
         Step(Kind.PRESS, "Female", 1, "6/18"),
         Step(Kind.TEXT, "12/31/1990", 1, "7/18"),
         Step(Kind.TEXT, "Main Street", 1, "8/18"),

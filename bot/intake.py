@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
 
@@ -300,6 +300,11 @@ class Intake:
             case _:
                 pass
         if replies and self._sender is not None:
+            # A share-contact keyboard the app hid may still be waiting to be removed (flow.py).
+            replies = [
+                replace(r, remove_keyboard=r.remove_keyboard or r.can_remove_keyboard)
+                for r in replies
+            ]
             await self._sender.send(entry.chat_id, replies)
 
     async def _reopen(self, report: DeliveryReport) -> list[Reply]:

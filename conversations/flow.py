@@ -29,6 +29,10 @@ def begin(state: ConversationState, ctx: AskContext, welcome: str) -> Outcome:
 
 
 def handle(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
+    return _carry_keyboard_removal(state, _handle(state, event, ctx))
+
+
+def _handle(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
     if state.phase is Phase.REVIEW:
         return _handle_review(state, event, ctx)
     if state.phase is Phase.SUBMITTED:
@@ -81,16 +85,17 @@ def _reask(state: ConversationState, ctx: AskContext, why: str) -> Outcome:
 
 
 def _accept(
-    state: ConversationState, question: Question, value: Answer, ctx: AskContext
+    state: ConversationState,
+    question: Question,
+    value: Answer,
+    ctx: AskContext,
+    *,
+    shared: bool = False,
 ) -> Outcome:
     state.answers[question.key] = value
     state.queue.pop(0)
     state.picks = []
-    replies: list[Reply] = []
-    if question.kind is AnswerKind.PHONE:
-        replies.append(Reply(ctx.tr.gettext("Thanks!"), remove_keyboard=True))
-    replies.append(_next(state, ctx))
-    return Outcome(replies=tuple(replies))
+    return _move_on(state, question, ctx, shared=shared)
 
 
 def _skip(state: ConversationState, question: Question, ctx: AskContext) -> Outcome:
@@ -100,11 +105,52 @@ def _skip(state: ConversationState, question: Question, ctx: AskContext) -> Outc
         state.answers[key] = None
     state.queue = [key for key in state.queue if key not in keys]
     state.picks = []
-    replies: list[Reply] = []
-    if question.kind is AnswerKind.PHONE:
-        replies.append(Reply(ctx.tr.gettext("No problem."), remove_keyboard=True))
-    replies.append(_next(state, ctx))
-    return Outcome(replies=tuple(replies))
+    return _move_on(state, question, ctx, skipped=True)
+
+
+def _move_on(
+    state: ConversationState,
+    answered: Question,
+    ctx: AskContext,
+    *,
+    skipped: bool = False,
+    shared: bool = False,
+) -> Outcome:
+    """Ask what comes next; after the phone question, also take its share-contact keyboard away.
+
+    Telegram's 30 messages/s are what a campaign's crowd waits for, so this costs no extra
+    message where it can: the next question removes the keyboard when it has none of its own,
+    and after a shared contact (which the app hides the keyboard for) a later message does, see
+    :func:`_carry_keyboard_removal`. Only a typed answer followed by buttons needs a message of
+    its own.
+    """
+    following = _next(state, ctx)
+    if answered.kind is not AnswerKind.PHONE:
+        return Outcome(replies=(following,))
+    if following.can_remove_keyboard:
+        return Outcome(replies=(replace(following, remove_keyboard=True),))
+    if shared:
+        state.contact_keyboard = True
+        return Outcome(replies=(following,))
+    ack = ctx.tr.gettext("No problem.") if skipped else ctx.tr.gettext("Thanks!")
+    return Outcome(replies=(Reply(ack, remove_keyboard=True), following))
+
+
+def _carry_keyboard_removal(state: ConversationState, outcome: Outcome) -> Outcome:
+    """Let the first message that can carry it remove a hidden share-contact keyboard."""
+    if not state.contact_keyboard:
+        return outcome
+    replies = list(outcome.replies)
+    if any(reply.contact_button for reply in replies):
+        # The phone is asked again: its new keyboard takes the old one's place.
+        state.contact_keyboard = False
+    for index, reply in enumerate(replies):
+        if state.contact_keyboard and reply.can_remove_keyboard:
+            replies[index] = replace(reply, remove_keyboard=True)
+            state.contact_keyboard = False
+    if state.contact_keyboard:
+        return outcome
+    return replace(outcome, replies=tuple(replies), changed=True)
 
 
 def _next(state: ConversationState, ctx: AskContext) -> Reply:
@@ -127,7 +173,7 @@ def _handle_answer(state: ConversationState, event: Event, ctx: AskContext) -> O
             return _handle_button(state, question, data, ctx)
         case ContactShared(phone_number=phone) if question.kind is AnswerKind.PHONE:
             try:
-                return _accept(state, question, parse_phone(phone, ctx.region), ctx)
+                return _accept(state, question, parse_phone(phone, ctx.region), ctx, shared=True)
             except InvalidAnswer as exc:
                 return _reask(state, ctx, problem_text(exc.problem, ctx))
         case TextInput(text=text):
@@ -217,4 +263,4 @@ def back_to_review(state: ConversationState, ctx: AskContext, why: str) -> Outco
     """After the studio's system refused the details: explain, and let the prospect correct them."""
     state.phase = Phase.REVIEW
     state.token += 1
-    return Outcome(replies=(Reply(why), summary(state, ctx)))
+    return _carry_keyboard_removal(state, Outcome(replies=(Reply(why), summary(state, ctx))))

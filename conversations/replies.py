@@ -22,6 +22,11 @@ class Reply:
     remove_keyboard: bool = False
     replace: bool = False
 
+    @property
+    def can_remove_keyboard(self) -> bool:
+        """A new message with no keyboard of its own can also take the share-contact one away."""
+        return not (self.buttons or self.contact_button or self.replace)
+
 
 @dataclass(frozen=True)
 class Outcome:

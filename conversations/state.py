@@ -19,7 +19,11 @@ class Phase(StrEnum):
 
 @dataclass
 class ConversationState:
-    """``queue`` holds the keys still to ask, in order; its head is the current question."""
+    """``queue`` holds the keys still to ask, in order; its head is the current question.
+
+    ``contact_keyboard`` is set while the share-contact keyboard, hidden by the prospect's app
+    after use, still waits for a message that can remove it.
+    """
 
     chat_id: int
     locale: str
@@ -32,6 +36,7 @@ class ConversationState:
     token: int = 0
     picks: list[int] = field(default_factory=list)
     editing: bool = False
+    contact_keyboard: bool = False
     last_update_id: int | None = None
 
     @property
@@ -51,6 +56,7 @@ class ConversationState:
             "token": self.token,
             "picks": self.picks,
             "editing": self.editing,
+            "contact_keyboard": self.contact_keyboard,
             "last_update_id": self.last_update_id,
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -70,5 +76,6 @@ class ConversationState:
             token=int(data["token"]),
             picks=[int(i) for i in data["picks"]],
             editing=bool(data["editing"]),
+            contact_keyboard=bool(data.get("contact_keyboard", False)),
             last_update_id=data.get("last_update_id"),
         )
