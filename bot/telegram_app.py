@@ -6,6 +6,7 @@ of update into a call on :class:`bot.intake.Intake` and sends the replies back.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
@@ -94,6 +95,12 @@ class TelegramSender:
                 return
 
 
+async def _answer(query: CallbackQuery, notice: str | None) -> None:
+    # An old query cannot be answered; the replies still go out.
+    with contextlib.suppress(TelegramError):
+        await query.answer(notice)
+
+
 class TelegramHandlers:
     def __init__(self, intake: Intake, sender: TelegramSender, default_locale: str) -> None:
         self._intake = intake
@@ -110,14 +117,19 @@ class TelegramHandlers:
         )
 
     async def _deliver(self, update: Update, outcome: Outcome) -> None:
+        """Send the replies; for a pressed button, answer its query alongside, not before.
+
+        The query's answer only ends the button's loading spinner, so it need not cost the
+        prospect a round trip of waiting before the next question.
+        """
         chat = self._chat(update)
         query = update.callback_query
+        deliveries = []
         if query is not None:
-            # An old query cannot be answered; the replies below still go out.
-            with contextlib.suppress(TelegramError):
-                await query.answer(outcome.notice)
+            deliveries.append(_answer(query, outcome.notice))
         if chat is not None and outcome.replies:
-            await self._sender.send(chat.id, outcome.replies, query=query)
+            deliveries.append(self._sender.send(chat.id, outcome.replies, query=query))
+        await asyncio.gather(*deliveries)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = self._chat(update)
