@@ -4,7 +4,8 @@ It is built like ``bot.telegram_app.build_application`` where that matters for t
 ``concurrent_updates`` with the same 512 slots (PTB's own processor, without our per-chat
 ordering), the ``AIORateLimiter(max_retries=3)`` unless ``--no-rate-limit``, an 8-connection pool
 with a 10 s pool timeout, and long polling as ``bot.runtime.serve`` does it (the same allowed
-updates, ``poll_interval=0``, ``timeout=10``). Every text, command and contact gets a message
+updates, ``poll_interval=0``, ``timeout=10``), and ``gc.freeze()`` before the first update as
+``bot.runtime.serve`` does. Every text, command and contact gets a message
 with one inline button; pressing it answers the query and edits the message.
 
 ``python -m bench.echo_bot [--no-rate-limit]`` with ``TELEGRAM_BOT_TOKEN`` and
@@ -14,6 +15,7 @@ with one inline button; pressing it answers the query and edits the message.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -73,6 +75,10 @@ def _file_url(base_url: str) -> str:
     return f"{head}/file/{tail}" if head else base_url
 
 
+async def _freeze(application: AnyApplication) -> None:
+    gc.freeze()
+
+
 def build_echo(token: str, base_url: str, *, rate_limit: bool) -> AnyApplication:
     builder = (
         ApplicationBuilder()
@@ -82,6 +88,7 @@ def build_echo(token: str, base_url: str, *, rate_limit: bool) -> AnyApplication
         .concurrent_updates(512)
         .connection_pool_size(8)
         .pool_timeout(10.0)
+        .post_init(_freeze)
     )
     app: AnyApplication = (
         builder.rate_limiter(AIORateLimiter(max_retries=3)).build()
