@@ -44,6 +44,7 @@ class CrowdResult:
     wall: float
     samples: list[Sample]
     failures: list[str]
+    waits: list[float]  # per finished prospect: the sum of its reply latencies, in seconds
 
 
 async def _act(tg: FakeTelegram, chat_id: int, step: Step, last: SentMessage | None) -> None:
@@ -131,4 +132,5 @@ async def crowd(
         failures=[
             f"chat {c}: {r.failure}" for c, r in zip(chat_ids, results, strict=True) if r.failure
         ],
+        waits=[sum(s.seconds for s in r.samples) for r in results if r.failure is None],
     )

@@ -38,7 +38,7 @@ from bench.conversation import (
 )
 from bench.processes import ROOT, BotUnderTest, Memory, module_command
 from bench.prospects import CrowdResult, Sample, crowd
-from bench.stats import HEADER, Latencies, by_kind, comparable
+from bench.stats import HEADER, Latencies, by_kind, comparable, percentile
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import API_KEY, TOKEN, load_config
@@ -49,6 +49,7 @@ ALONE_CHATS = 10
 CROWD_CHATS = 100_000
 MIN_THROUGHPUT = 15.0  # bot messages per second assumed when bounding a run; the limiter allows 30
 
+DEFAULT_THINK = 10.0  # seconds per answer: people read the question and type
 P50_TARGET = 1.5
 P99_TARGET = 2.0
 ALONE_TARGET = 3.0
@@ -78,6 +79,7 @@ class Calls:
 class LeadRun:
     startup: float
     alone: list[float]
+    alone_waits: list[list[float]]
     crowd: CrowdResult
     leads: int
     calls: Calls
@@ -187,6 +189,7 @@ async def lead_run(options: Options, workdir: Path, today: datetime.date) -> Lea
         return LeadRun(
             startup=bot.startup_seconds,
             alone=[r.wall for r in alone],
+            alone_waits=[r.waits for r in alone],
             crowd=result,
             leads=leads,
             calls=calls,
@@ -280,6 +283,19 @@ def _messages_line(messages: int, wall: float, options: Options) -> str:
     return f"  messages sent by the bot               {messages}, {rate:.1f} per second{limit}"
 
 
+def _waiting_line(lead: LeadRun) -> str:
+    """Time spent waiting for the bot, summed over a conversation: think time taken out."""
+    alone = statistics.median(w for run in lead.alone_waits for w in run)
+    crowd = sorted(lead.crowd.waits)
+    if not crowd:
+        return "  waiting for the bot per conversation   (no prospect finished)"
+    mean, p99 = statistics.fmean(crowd), percentile(crowd, 99)
+    return (
+        f"  waiting for the bot per conversation   alone {alone:.2f} s; in the crowd mean "
+        f"{mean:.2f} s ({_ratio(mean, alone):.1f}x), p99 {p99:.2f} s ({_ratio(p99, alone):.1f}x)"
+    )
+
+
 def _latency_table(samples: Sequence[Sample], out: list[str], *, kinds: bool) -> None:
     out.append(HEADER)
     out.append(Latencies.of(samples).row("all updates"))
@@ -339,6 +355,7 @@ def render(options: Options, lead: LeadRun, floor: FloorRun, parked: ParkedRun) 
         f"One prospect alone, {len(lead.alone)} runs one after another: median {alone:.2f} s "
         f"(min {min(lead.alone):.2f}, max {max(lead.alone):.2f})",
         f"  {n} prospects / one alone             {_ratio(c.wall, alone):.1f}x",
+        _waiting_line(lead),
     ]
     if options.rate_limit and not options.think:
         bound = lead.messages / TELEGRAM_RATE
@@ -442,16 +459,19 @@ def parse(argv: Sequence[str]) -> Options:
         "--parked", type=int, default=1000, help="prospects parked mid-conversation (1000)"
     )
     parser.add_argument(
-        "--alone-runs", type=int, default=3, help="single-prospect runs, median taken (3)"
+        "--alone-runs",
+        type=int,
+        help="single-prospect runs, median taken (1 at a human pace, 3 with --think 0)",
     )
     parser.add_argument(
         "--think",
         type=float,
-        default=0.0,
-        help="seconds a prospect takes to answer, on average (0: at once)",
+        help="seconds a prospect takes to answer, on average (10; 0: instantly)",
     )
     parser.add_argument(
-        "--quick", action="store_true", help="smoke run: 10 prospects, 50 parked, 1 alone run"
+        "--quick",
+        action="store_true",
+        help="smoke run: 10 prospects answering instantly, 50 parked, 1 alone run",
     )
     parser.add_argument(
         "--no-rate-limit",
@@ -463,7 +483,13 @@ def parse(argv: Sequence[str]) -> Options:
     )
     args = parser.parse_args(argv)
     if args.quick:
-        args.prospects, args.parked, args.alone_runs = 10, 50, 1
+        args.prospects, args.parked = 10, 50
+        args.alone_runs = 1 if args.alone_runs is None else args.alone_runs
+        args.think = 0.0 if args.think is None else args.think
+    if args.think is None:
+        args.think = DEFAULT_THINK
+    if args.alone_runs is None:
+        args.alone_runs = 1 if args.think else 3
     if min(args.prospects, args.parked, args.alone_runs) < 1 or min(args.latency, args.think) < 0:
         parser.error(
             "--prospects, --parked, --alone-runs must be positive; --latency, --think >= 0"
