@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -17,6 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 _FOREIGN = ("TELEGRAM_", "PERFECTGYM_", "WEBHOOK_", "DATABASE_", "STAFF_", "STUDIO_")
+BENCH_CPU, BOT_CPU = 0, 1
+
+
+def pin_to_cpu(pid: int, cpu: int) -> None:
+    """One core each for the benchmark and the bot, so neither is scheduled onto the other's."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(pid, {cpu})
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ class BotUnderTest:
                 stderr=log_file,
                 cwd=ROOT,
             )
+        pin_to_cpu(self._process.pid, BOT_CPU)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + START_TIMEOUT
         while loop.time() < deadline:

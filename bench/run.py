@@ -19,6 +19,7 @@ import asyncio
 import datetime
 import io
 import math
+import os
 import pstats
 import resource
 import sqlite3
@@ -36,7 +37,7 @@ from bench.conversation import (
     lead_conversation,
     parked_conversation,
 )
-from bench.processes import ROOT, BotUnderTest, Memory, module_command
+from bench.processes import BENCH_CPU, ROOT, BotUnderTest, Memory, module_command, pin_to_cpu
 from bench.prospects import CrowdResult, Sample, crowd
 from bench.stats import HEADER, Latencies, by_kind, comparable, percentile
 from tests.fake_perfectgym import FakePerfectGym
@@ -508,6 +509,7 @@ def parse(argv: Sequence[str]) -> Options:
 
 def main(argv: Sequence[str]) -> int:
     options = parse(argv)
+    pin_to_cpu(os.getpid(), BENCH_CPU)
     try:
         print(asyncio.run(benchmark(options)))
     except (RuntimeError, OSError) as error:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from typing import Protocol
 
 from bot.leads_config import ConfigSource
@@ -50,6 +51,15 @@ class Chat:
             and state.last_update_id is not None
             and self.update_id <= state.last_update_id
         )
+
+
+@lru_cache(maxsize=1024)
+def _formatting_for(locale: str, language: str | None) -> tuple[str, str | None]:
+    """The Babel locale and region for dates, numbers and phones; asked on every update."""
+    tag = LanguageTag.parse(language) or LanguageTag.parse(locale.replace("_", "-"))
+    if tag is None:
+        return locale, None
+    return tag.formatting_locale, tag.region
 
 
 def _say(text: str, *, remove_keyboard: bool = False, changed: bool = True) -> Outcome:
@@ -92,10 +102,8 @@ class Intake:
         self._sender = sender
 
     def _context(self, locale: str, language: str | None) -> AskContext:
-        tag = LanguageTag.parse(language) or LanguageTag.parse(locale.replace("_", "-"))
-        if tag is None:
-            return AskContext(Translator(locale), locale, None, self._today())
-        return AskContext(Translator(locale), tag.formatting_locale, tag.region, self._today())
+        formatting, region = _formatting_for(locale, language)
+        return AskContext(Translator(locale), formatting, region, self._today())
 
     def _locale_for(self, chat: Chat) -> str:
         return negotiate(chat.language_code, self._default_locale)
@@ -221,13 +229,14 @@ class Intake:
             return flow.repeat(state, ctx)
         asked = state.current
         outcome = flow.handle(state, event, ctx)
-        log.debug(
-            "chat %s: %s on %s -> %s",
-            chat_ref(chat.id),
-            type(event).__name__,
-            asked or state.phase.value,
-            "moved on" if state.current != asked else "asked again",
-        )
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "chat %s: %s on %s -> %s",
+                chat_ref(chat.id),
+                type(event).__name__,
+                asked or state.phase.value,
+                "moved on" if state.current != asked else "asked again",
+            )
         if chat.update_id is not None:
             state.last_update_id = chat.update_id
         if outcome.submit:
