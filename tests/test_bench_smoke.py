@@ -1,0 +1,33 @@
+"""The load benchmark still runs end to end: a quick run creates every lead with 2 API calls each.
+
+Only what the run proves about behaviour is checked here, never its timings: those are
+measurements, printed by ``python -m bench`` and kept in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from bench.processes import ROOT
+
+
+def test_a_quick_benchmark_run_creates_every_lead() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--prospects", "5", "--parked", "20"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = run.stdout
+    assert "leads created                          5 / 5" in report
+    assert "conversations stored in progress       20" in report
+    for target in (
+        "PASS  0 config calls per conversation once cached",
+        "PASS  2 API calls per lead (validate + create)",
+        "PASS  every prospect finished and every lead was created",
+    ):
+        assert target in report, report
