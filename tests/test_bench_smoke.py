@@ -14,7 +14,7 @@ from bench.processes import ROOT
 
 def test_a_quick_benchmark_run_creates_every_lead() -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--prospects", "5", "--parked", "20"],
+        [sys.executable, "-m", "bench", "--quick"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -23,8 +23,8 @@ def test_a_quick_benchmark_run_creates_every_lead() -> None:
     )
     assert run.returncode == 0, run.stderr[-2000:]
     report = run.stdout
-    assert "leads created                          5 / 5" in report
-    assert "conversations stored in progress       20" in report
+    assert "leads created                          10 / 10" in report
+    assert "conversations stored in progress       50" in report
     for target in (
         "PASS  0 config calls per conversation once cached",
         "PASS  2 API calls per lead (validate + create)",
