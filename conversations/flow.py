@@ -119,17 +119,15 @@ def _move_on(
     """Ask what comes next; after the phone question, also take its share-contact keyboard away.
 
     Telegram's 30 messages/s are what a campaign's crowd waits for, so this costs no extra
-    message where it can: the next question removes the keyboard when it has none of its own,
-    and after a shared contact (which the app hides the keyboard for) a later message does, see
-    :func:`_carry_keyboard_removal`. Only a typed answer followed by buttons needs a message of
-    its own.
+    message where it can: :func:`_carry_keyboard_removal` hands the removal to the next question
+    when it has no keyboard of its own, or after a shared contact (which the app hides the
+    keyboard for) to a later message. Only a typed answer followed by buttons needs a message
+    of its own.
     """
     following = _next(state, ctx)
     if answered.kind is not AnswerKind.PHONE:
         return Outcome(replies=(following,))
-    if following.can_remove_keyboard:
-        return Outcome(replies=(replace(following, remove_keyboard=True),))
-    if shared:
+    if shared or following.can_remove_keyboard:
         state.contact_keyboard = True
         return Outcome(replies=(following,))
     ack = ctx.tr.gettext("No problem.") if skipped else ctx.tr.gettext("Thanks!")
@@ -144,13 +142,13 @@ def _carry_keyboard_removal(state: ConversationState, outcome: Outcome) -> Outco
     if any(reply.contact_button for reply in replies):
         # The phone is asked again: its new keyboard takes the old one's place.
         state.contact_keyboard = False
+        return replace(outcome, changed=True)
     for index, reply in enumerate(replies):
-        if state.contact_keyboard and reply.can_remove_keyboard:
+        if reply.can_remove_keyboard:
             replies[index] = replace(reply, remove_keyboard=True)
             state.contact_keyboard = False
-    if state.contact_keyboard:
-        return outcome
-    return replace(outcome, replies=tuple(replies), changed=True)
+            return replace(outcome, replies=tuple(replies), changed=True)
+    return outcome
 
 
 def _next(state: ConversationState, ctx: AskContext) -> Reply:
