@@ -147,6 +147,33 @@ async def _one_by_one(
     return results
 
 
+@dataclass(frozen=True)
+class MeasuredCrowd:
+    crowd: CrowdResult
+    bot_cpu: float
+    bench_cpu: float
+    memory: Memory
+
+
+async def _measured_crowd(
+    tg: FakeTelegram,
+    bot: BotUnderTest,
+    script: Callable[[int], Sequence[Step]],
+    prospects: int,
+    think: float,
+) -> MeasuredCrowd:
+    """``prospects`` at once; CPU time of the bot and of this process over the crowd alone."""
+    cpu_before, bench_before = bot.cpu_seconds(), _own_cpu()
+    chats = range(CROWD_CHATS, CROWD_CHATS + prospects)
+    result = await crowd(tg, chats, script, _time_limit(len(chats), script(0), think), think)
+    return MeasuredCrowd(
+        crowd=result,
+        bot_cpu=bot.cpu_seconds() - cpu_before,
+        bench_cpu=_own_cpu() - bench_before,
+        memory=bot.memory(),
+    )
+
+
 def _require(results: Sequence[CrowdResult], what: str, bot: BotUnderTest) -> None:
     failures = [failure for result in results for failure in result.failures]
     if failures:
@@ -173,12 +200,7 @@ async def lead_run(options: Options, workdir: Path, today: datetime.date) -> Lea
             _require(alone, "a single prospect", bot)
             before = Calls(pg.calls["config"], pg.calls["validate"], pg.calls["create"])
             leads_before, sent_before = len(pg.created), len(tg.sent)
-            cpu_before, bench_before = bot.cpu_seconds(), _own_cpu()
-            chats = range(CROWD_CHATS, CROWD_CHATS + options.prospects)
-            limit = _time_limit(len(chats), script(0), options.think)
-            result = await crowd(tg, chats, script, limit, options.think)
-            bot_cpu, bench_cpu = bot.cpu_seconds() - cpu_before, _own_cpu() - bench_before
-            memory = bot.memory()
+            measured = await _measured_crowd(tg, bot, script, options.prospects, options.think)
             calls = Calls(
                 pg.calls["config"] - before.config,
                 pg.calls["validate"] - before.validate,
@@ -191,13 +213,13 @@ async def lead_run(options: Options, workdir: Path, today: datetime.date) -> Lea
             startup=bot.startup_seconds,
             alone=[r.wall for r in alone],
             alone_waits=[r.waits for r in alone],
-            crowd=result,
+            crowd=measured.crowd,
             leads=leads,
             calls=calls,
             messages=messages,
-            bot_cpu=bot_cpu,
-            bench_cpu=bench_cpu,
-            memory=memory,
+            bot_cpu=measured.bot_cpu,
+            bench_cpu=measured.bench_cpu,
+            memory=measured.memory,
             telegram_errors=list(tg.errors),
         )
 
@@ -217,16 +239,18 @@ async def floor_run(options: Options, workdir: Path, today: datetime.date) -> Fl
         try:
             _require(await _one_by_one(tg, [WARM_UP_CHAT], script), "the floor's warm-up", bot)
             sent_before = len(tg.sent)
-            cpu_before, bench_before = bot.cpu_seconds(), _own_cpu()
-            chats = range(CROWD_CHATS, CROWD_CHATS + options.prospects)
-            limit = _time_limit(len(chats), script(0), options.think)
-            result = await crowd(tg, chats, script, limit, options.think)
-            bot_cpu, bench_cpu = bot.cpu_seconds() - cpu_before, _own_cpu() - bench_before
-            memory = bot.memory()
+            measured = await _measured_crowd(tg, bot, script, options.prospects, options.think)
             messages = len(tg.sent) - sent_before
         finally:
             await bot.stop()
-        return FloorRun(bot.startup_seconds, result, messages, bot_cpu, bench_cpu, memory)
+        return FloorRun(
+            bot.startup_seconds,
+            measured.crowd,
+            messages,
+            measured.bot_cpu,
+            measured.bench_cpu,
+            measured.memory,
+        )
 
 
 def _stored_conversations(database: Path) -> int:
@@ -250,14 +274,11 @@ async def parked_run(options: Options, workdir: Path, today: datetime.date) -> P
         await bot.start()
         try:
             idle = bot.memory()
-            chats = range(CROWD_CHATS, CROWD_CHATS + options.parked)
-            limit = _time_limit(len(chats), script(0), options.think)
-            result = await crowd(tg, chats, script, limit, options.think)
-            memory = bot.memory()
+            measured = await _measured_crowd(tg, bot, script, options.parked, options.think)
             stored = _stored_conversations(database)
         finally:
             await bot.stop()
-        return ParkedRun(idle, result, stored, memory)
+        return ParkedRun(idle, measured.crowd, stored, measured.memory)
 
 
 # ------------------------------------------------------------------------------------- report
