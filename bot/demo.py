@@ -16,11 +16,10 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.intake import Chat, Intake
-from bot.leads_config import LeadsConfigSource
-from bot.outbox import Outbox, RetryPolicy
+from bot.intake import Chat
 from bot.perfectgym import PerfectGymClient
 from bot.perfectgym_standin import PerfectGymStandIn, sample_config
+from bot.services import assemble
 from bot.storage.sqlite import SqliteStorage
 from bot.studio_texts import StudioTexts
 from conversations import callbacks
@@ -86,18 +85,15 @@ class TerminalChat:
 
 async def run_demo(language: str, lines: TextIO, out: TextIO) -> int:
     async with PerfectGymStandIn(sample_config(), api_key=DEMO_API_KEY) as standin:
-        storage = SqliteStorage.open("sqlite://:memory:")
-        client = PerfectGymClient(standin.url, DEMO_API_KEY)
-        outbox = Outbox(storage, client, policy=RetryPolicy())
-        intake = Intake(
-            storage,
-            LeadsConfigSource(client, storage, ttl=600),
-            outbox,
-            default_locale=os.environ.get("DEFAULT_LOCALE", "en"),
-            texts=StudioTexts(),
-        )
         terminal = TerminalChat(out)
-        intake.attach(terminal)
+        services = assemble(
+            SqliteStorage.open("sqlite://:memory:"),
+            PerfectGymClient(standin.url, DEMO_API_KEY),
+            terminal,
+            texts=StudioTexts(),
+            default_locale=os.environ.get("DEFAULT_LOCALE", "en"),
+        )
+        intake = services.intake
         chat = Chat(DEMO_CHAT_ID, language)
         out.write(
             f"Demo: chatting as a prospect with Telegram language '{language}'. Type your "
@@ -119,8 +115,7 @@ async def run_demo(language: str, lines: TextIO, out: TextIO) -> int:
                 outcome = await intake.handle(chat, terminal.event_for(line))
             terminal.notice(outcome)
             terminal.show(outcome.replies)
-        await client.aclose()
-        await storage.close()
+        await services.close()
         if not standin.created:
             out.write("\n(no lead was created)\n")
             return 1

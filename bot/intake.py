@@ -10,24 +10,22 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import date
-from functools import lru_cache
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from bot.conversation_store import ConversationStore
 from bot.leads_config import ConfigSource
 from bot.logging_setup import chat_ref
-from bot.outbox import Delivery, DeliveryReport, Outbox
+from bot.outbox import Outbox
 from bot.perfectgym import LeadConfig
+from bot.perfectgym_adapter import lead_request, plan_from_config
 from bot.storage import LeadStatus, Storage
 from bot.studio_texts import StudioTexts
 from conversations import flow
-from conversations.asking import AskContext
-from conversations.draft import build_lead
+from conversations.draft import draft_of
 from conversations.events import Event
-from conversations.field_plan import FieldPlan, build_plan
-from conversations.i18n import LanguageTag, Translator, negotiate
+from conversations.field_plan import FieldPlan
+from conversations.i18n import Translator, negotiate
 from conversations.replies import Outcome, Reply
 from conversations.state import ConversationState
 
@@ -53,77 +51,41 @@ class Chat:
         )
 
 
-@lru_cache(maxsize=1024)
-def _formatting_for(locale: str, language: str | None) -> tuple[str, str | None]:
-    """The Babel locale and region for dates, numbers and phones; asked on every update."""
-    tag = LanguageTag.parse(language) or LanguageTag.parse(locale.replace("_", "-"))
-    if tag is None:
-        return locale, None
-    return tag.formatting_locale, tag.region
-
-
 def _say(text: str, *, remove_keyboard: bool = False, changed: bool = True) -> Outcome:
     return Outcome(replies=(Reply(text, remove_keyboard=remove_keyboard),), changed=changed)
-
-
-class Sender(Protocol):
-    """Sends replies outside an update's own answer (outbox results, staff notices)."""
-
-    async def send(self, chat_id: int, replies: Sequence[Reply]) -> None: ...
 
 
 class Intake:
     def __init__(
         self,
+        conversations: ConversationStore,
         storage: Storage,
         config: ConfigSource,
         outbox: Outbox,
         *,
         default_locale: str,
         texts: StudioTexts,
-        staff_chat_id: int | None = None,
-        today: Callable[[], date] = date.today,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._clock = clock
+        self._conversations = conversations
         self._storage = storage
         self._config = config
         self._outbox = outbox
         self._default_locale = default_locale
         self._texts = texts
-        self._staff_chat_id = staff_chat_id
-        self._today = today
-        self._sender: Sender | None = None
+        self._clock = clock
         self._plan_source: LeadConfig | None = None
         self._plan: FieldPlan | None = None
-        outbox.set_listener(self._on_delivered)
-
-    def attach(self, sender: Sender) -> None:
-        self._sender = sender
-
-    def _context(self, locale: str, language: str | None) -> AskContext:
-        formatting, region = _formatting_for(locale, language)
-        return AskContext(Translator(locale), formatting, region, self._today())
 
     def _locale_for(self, chat: Chat) -> str:
         return negotiate(chat.language_code, self._default_locale)
 
-    async def _load(self, chat_id: int) -> ConversationState | None:
-        stored = await self._storage.load_conversation(chat_id)
-        if stored is None:
-            return None
-        try:
-            return ConversationState.from_json(stored)
-        except (ValueError, KeyError, TypeError):
-            log.error("conversation of a chat could not be read back; starting over")
-            return None
-
     # --- commands -------------------------------------------------------------------------------
 
     async def start(self, chat: Chat, payload: str | None) -> Outcome:
-        current = await self._load(chat.id)
+        current = await self._conversations.load(chat.id)
         if current is not None and chat.is_replay(current):
-            return flow.repeat(current, self._context(current.locale, current.language))
+            return flow.repeat(current, self._conversations.context_of(current))
         locale = self._locale_for(chat)
         tr = Translator(locale)
         previous = await self._storage.latest_lead(chat.id)
@@ -161,9 +123,9 @@ class Intake:
             plan=self._plan_for(config),
             last_update_id=chat.update_id,
         )
-        ctx = self._context(locale, chat.language_code)
+        ctx = self._conversations.context(locale, chat.language_code)
         outcome = flow.begin(state, ctx, self._welcome(tr, len(state.plan.questions)))
-        await self._storage.save_conversation(chat.id, state.to_json())
+        await self._conversations.save(state)
         log.info(
             "chat %s: conversation started (locale %s, %d questions, campaign %s)",
             chat_ref(chat.id),
@@ -177,7 +139,7 @@ class Intake:
         """One plan per config object: the config source hands out the same one until it
         changes, and every conversation started meanwhile shares its plan."""
         if self._plan_source is not config:
-            self._plan_source, self._plan = config, build_plan(config)
+            self._plan_source, self._plan = config, plan_from_config(config)
         assert self._plan is not None
         return self._plan
 
@@ -221,10 +183,10 @@ class Intake:
     # --- answers --------------------------------------------------------------------------------
 
     async def handle(self, chat: Chat, event: Event) -> Outcome:
-        state = await self._load(chat.id)
+        state = await self._conversations.load(chat.id)
         if state is None:
             return await self.start(chat, None)
-        ctx = self._context(state.locale, state.language)
+        ctx = self._conversations.context_of(state)
         if chat.is_replay(state):
             return flow.repeat(state, ctx)
         asked = state.current
@@ -242,11 +204,11 @@ class Intake:
         if outcome.submit:
             return await self._submit(state)
         if outcome.changed or chat.update_id is not None:
-            await self._storage.save_conversation(chat.id, state.to_json())
+            await self._conversations.save(state)
         return outcome
 
     async def _submit(self, state: ConversationState) -> Outcome:
-        lead = build_lead(state)
+        lead = lead_request(draft_of(state))
         entry = await self._storage.submit(
             state.chat_id,
             state.to_json(),
@@ -257,98 +219,3 @@ class Intake:
         log.info("chat %s: lead %d confirmed and stored", chat_ref(state.chat_id), entry.id)
         await self._outbox.deliver(entry)
         return Outcome(changed=False)
-
-    # --- delivery results -----------------------------------------------------------------------
-
-    async def _on_delivered(self, report: DeliveryReport) -> None:
-        entry = report.entry
-        tr = Translator(entry.locale)
-        first = report.lead.lead_customer.firstname if report.lead else ""
-        replies: list[Reply] = []
-        match report.result:
-            case Delivery.CREATED:
-                replies.append(
-                    Reply(
-                        self._texts.thank_you_for(entry.locale)
-                        or tr.gettext(
-                            "Thank you, {name}! 🎉 The studio has your details and will contact you soon."
-                        ).format(name=first)
-                    )
-                )
-                await self._notify_staff(report)
-            case Delivery.DUPLICATE:
-                replies.append(
-                    Reply(
-                        tr.gettext(
-                            "It looks like you are already registered with the studio, so I did not "
-                            "create a new request. The team will gladly help if you contact them directly."
-                        )
-                    )
-                )
-            case Delivery.INVALID:
-                replies.extend(await self._reopen(report))
-            case Delivery.RETRYING if entry.attempts == 0:
-                replies.append(
-                    Reply(
-                        tr.gettext(
-                            "Thank you, {name}! We have received your details and are passing them on to "
-                            "the studio. You don't need to do anything else."
-                        ).format(name=first)
-                    )
-                )
-            case Delivery.FAILED:
-                replies.append(
-                    Reply(
-                        tr.gettext(
-                            "Thank you! We have received your details. The studio team will follow up "
-                            "with you personally."
-                        )
-                    )
-                )
-                await self._notify_staff(report)
-            case _:
-                pass
-        if replies and self._sender is not None:
-            # A share-contact keyboard the app hid may still be waiting to be removed (flow.py).
-            replies = [
-                replace(r, remove_keyboard=r.remove_keyboard or r.can_remove_keyboard)
-                for r in replies
-            ]
-            await self._sender.send(entry.chat_id, replies)
-
-    async def _reopen(self, report: DeliveryReport) -> list[Reply]:
-        state = await self._load(report.entry.chat_id)
-        if state is None:
-            return []
-        ctx = self._context(state.locale, state.language)
-        outcome = flow.back_to_review(
-            state,
-            ctx,
-            ctx.tr.gettext(
-                "The studio's system could not accept these details. Please check them and correct "
-                "anything that is not right, or contact the studio directly."
-            ),
-        )
-        await self._storage.reopen_conversation(report.entry.id, state.to_json())
-        return list(outcome.replies)
-
-    async def _notify_staff(self, report: DeliveryReport) -> None:
-        if self._staff_chat_id is None or self._sender is None or report.lead is None:
-            return
-        tr = Translator(self._default_locale)
-        customer = report.lead.lead_customer
-        who = f"{customer.firstname} {customer.lastname} <{customer.email}>"
-        if customer.telephone:
-            who += f", {customer.telephone}"
-        if report.result is Delivery.CREATED:
-            text = tr.gettext("New lead from Telegram: {who} (customer number {ref}).").format(
-                who=who, ref=report.lead_ref or "?"
-            )
-        else:
-            text = tr.gettext(
-                "A lead from Telegram could not be delivered to PerfectGym and needs manual entry: "
-                "{who}. Reason: {why}"
-            ).format(who=who, why=report.detail or "-")
-        if report.lead.external_identifier:
-            text += f" [{report.lead.external_identifier}]"
-        await self._sender.send(self._staff_chat_id, [Reply(text)])

@@ -100,11 +100,7 @@ class Outbox:
         self._on_delivered = on_delivered
         self._clock = clock
         self._in_flight: set[int] = set()
-        self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
-
-    def set_listener(self, on_delivered: OnDelivered) -> None:
-        self._on_delivered = on_delivered
 
     async def deliver(self, entry: OutboxEntry) -> DeliveryReport:
         """One attempt for ``entry``; never raises for API failures."""
@@ -234,9 +230,6 @@ class Outbox:
                 await self._worker
             self._worker = None
 
-    def wake(self) -> None:
-        self._wake.set()
-
     async def run_due(self) -> int:
         """Attempt every entry that is due now; returns how many were attempted."""
         due = [
@@ -253,6 +246,4 @@ class Outbox:
                 await self.run_due()
             except Exception:
                 log.exception("outbox pass failed")
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._policy.poll_interval)
+            await asyncio.sleep(self._policy.poll_interval)

@@ -335,7 +335,6 @@ class PerfectGymClient:
     """One pooled connection set per studio tenant; safe for concurrent use from one event loop.
 
     ``timeout`` applies to each phase (connect, write, read, pool wait) separately.
-    ``max_connections`` is ignored when a custom ``transport`` is given.
     """
 
     def __init__(
@@ -344,8 +343,6 @@ class PerfectGymClient:
         api_key: str,
         *,
         timeout: float = 10.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-        max_connections: int = 100,
     ) -> None:
         if not _KEY_CHARS.fullmatch(api_key):
             raise ValueError("PerfectGym api_key must be non-empty printable ASCII without spaces")
@@ -355,8 +352,6 @@ class PerfectGymClient:
             auth=_ApiKeyAuth(api_key),
             headers={"Accept": "application/json"},
             timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=max_connections),
-            transport=transport,
             follow_redirects=False,
         )
 

@@ -21,7 +21,6 @@ Error messages never quote the request's values, so they are safe to log.
 from __future__ import annotations
 
 import asyncio
-import collections
 import datetime
 import hmac
 import json
@@ -114,7 +113,6 @@ class PerfectGymStandIn:
     def __init__(self, config: dict[str, Any], api_key: str) -> None:
         self.config = config
         self.created: list[dict[str, Any]] = []
-        self.calls: collections.Counter[str] = collections.Counter()
         self._api_key = api_key
         self._port = 0
         self._server: HTTPServer | None = None
@@ -159,8 +157,8 @@ class PerfectGymStandIn:
     ) -> None:
         await self.stop()
 
-    async def respond(self, request: StandInRequest) -> StandInReply | None:
-        """Answer one request; ``None`` means hang up without answering (subclasses only)."""
+    async def respond(self, request: StandInRequest) -> StandInReply:
+        """Answer one request as PerfectGym would."""
         if request.api_key is None or not hmac.compare_digest(
             request.api_key.encode(), self._api_key.encode()
         ):
@@ -203,45 +201,13 @@ class PerfectGymStandIn:
         task.add_done_callback(self._in_flight.discard)
 
     async def _serve(self, request: HTTPServerRequest) -> None:
-        route = ROUTES.get(request.path)
-        endpoint = route[1] if route else None
-        if endpoint is not None:
-            self.calls[endpoint] += 1
-        incoming = StandInRequest(
-            method=request.method or "",
-            path=request.path,
-            endpoint=endpoint,
-            api_key=request.headers.get("X-API-KEY"),
-            content_type=request.headers.get("Content-Type", ""),
-            body=request.body,
-        )
+        incoming = read_request(request)
         try:
             reply = await self.respond(incoming)
         except Exception:
             log.exception("stand-in failed on %s %s", request.method, request.path)
             reply = StandInReply.error(500, "Unexpected system error.", "INTERNAL_ERROR")
-        connection = cast(HTTP1Connection, request.connection)
-        if reply is None:
-            log.debug("stand-in %s %s -> hung up", request.method, request.path)
-            connection.stream.close()
-            return
-        log.debug("stand-in %s %s -> %s", request.method, request.path, reply.status)
-        headers = HTTPHeaders(
-            {"Content-Type": "application/json", "Content-Length": str(len(reply.body))}
-        )
-        for name, value in reply.headers:
-            headers[name] = value
-        try:
-            reason = HTTPStatus(reply.status).phrase
-        except ValueError:
-            reason = "Unknown"
-        try:
-            connection.write_headers(
-                ResponseStartLine("HTTP/1.1", reply.status, reason), headers, reply.body
-            )
-            connection.finish()
-        except StreamClosedError:
-            pass
+        write_reply(request, reply)
 
     def _check(self, lead: dict[str, Any]) -> None:
         email = lead["leadCustomer"]["email"].casefold()
@@ -257,6 +223,39 @@ class PerfectGymStandIn:
             _check_mode(self.config.get(mode_key), _present(value), reference)
         _check_additional(self.config, lead.get("additionalInformation") or [])
         _check_preferences(self.config, lead.get("communicationPreferences") or [])
+
+
+def read_request(request: HTTPServerRequest) -> StandInRequest:
+    route = ROUTES.get(request.path)
+    return StandInRequest(
+        method=request.method or "",
+        path=request.path,
+        endpoint=route[1] if route else None,
+        api_key=request.headers.get("X-API-KEY"),
+        content_type=request.headers.get("Content-Type", ""),
+        body=request.body,
+    )
+
+
+def write_reply(request: HTTPServerRequest, reply: StandInReply) -> None:
+    log.debug("stand-in %s %s -> %s", request.method, request.path, reply.status)
+    headers = HTTPHeaders(
+        {"Content-Type": "application/json", "Content-Length": str(len(reply.body))}
+    )
+    for name, value in reply.headers:
+        headers[name] = value
+    try:
+        reason = HTTPStatus(reply.status).phrase
+    except ValueError:
+        reason = "Unknown"
+    connection = cast(HTTP1Connection, request.connection)
+    try:
+        connection.write_headers(
+            ResponseStartLine("HTTP/1.1", reply.status, reason), headers, reply.body
+        )
+        connection.finish()
+    except StreamClosedError:
+        pass
 
 
 def _present(value: object) -> bool:

@@ -7,18 +7,17 @@ import contextlib
 import gc
 import logging
 import signal
-from dataclasses import dataclass
 
 from telegram import Update
 
-from bot.intake import Intake
-from bot.leads_config import LeadsConfigSource
-from bot.outbox import Outbox, RetryPolicy
+from bot.delivery_notices import Sender
+from bot.outbox import RetryPolicy
 from bot.perfectgym import PerfectGymClient
+from bot.services import Services, assemble
 from bot.settings import Settings
-from bot.storage import Storage, open_storage
+from bot.storage import open_storage
 from bot.studio_texts import StudioTexts
-from bot.telegram_app import build_application
+from bot.telegram_app import TelegramHandlers, TelegramSender, add_handlers, build_application
 from bot.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
@@ -26,42 +25,27 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 
-@dataclass
-class Services:
-    storage: Storage
-    client: PerfectGymClient
-    outbox: Outbox
-    intake: Intake
-
-    async def close(self) -> None:
-        await self.outbox.stop()
-        await self.client.aclose()
-        await self.storage.close()
-
-
-async def build_services(settings: Settings, texts: StudioTexts) -> Services:
+async def _open_services(settings: Settings, texts: StudioTexts, sender: Sender) -> Services:
     storage = await open_storage(settings.database_url)
     client = PerfectGymClient(
         settings.perfectgym_api_url,
         settings.perfectgym_api_key.get_secret_value(),
         timeout=settings.perfectgym_timeout_seconds,
     )
-    config = LeadsConfigSource(client, storage, ttl=settings.config_ttl_seconds)
-    policy = RetryPolicy(
-        give_up_after=settings.outbox_give_up_hours * 3600,
-        base_delay=settings.outbox_retry_base_seconds,
-        rate_limit_delay=settings.outbox_rate_limit_seconds,
-    )
-    outbox = Outbox(storage, client, policy=policy)
-    intake = Intake(
+    return assemble(
         storage,
-        config,
-        outbox,
-        default_locale=settings.default_locale,
+        client,
+        sender,
         texts=texts,
+        default_locale=settings.default_locale,
         staff_chat_id=settings.staff_chat_id,
+        config_ttl=settings.config_ttl_seconds,
+        policy=RetryPolicy(
+            give_up_after=settings.outbox_give_up_hours * 3600,
+            base_delay=settings.outbox_retry_base_seconds,
+            rate_limit_delay=settings.outbox_rate_limit_seconds,
+        ),
     )
-    return Services(storage, client, outbox, intake)
 
 
 async def run(settings: Settings, texts: StudioTexts) -> None:
@@ -80,8 +64,10 @@ async def serve(
     ready: asyncio.Event | None = None,
 ) -> None:
     """Run the bot until ``stop`` is set; ``ready`` is set once updates are being received."""
-    services = await build_services(settings, texts)
-    app = build_application(settings, services.intake)
+    app = build_application(settings)
+    sender = TelegramSender(app.bot)
+    services = await _open_services(settings, texts, sender)
+    add_handlers(app, TelegramHandlers(services.intake, sender, settings.default_locale))
     webhook: WebhookServer | None = None
     try:
         async with app:
@@ -93,6 +79,7 @@ async def serve(
                     webhook_url=settings.webhook_url,
                     port=settings.port,
                     secret=settings.webhook_secret.get_secret_value(),
+                    host=settings.webhook_listen_host,
                 )
                 await webhook.start()
                 await app.bot.set_webhook(

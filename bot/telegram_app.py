@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import (
+    Bot,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -71,8 +72,8 @@ def _fit(text: str) -> str:
 class TelegramSender:
     """Delivers replies to a chat; replies with ``replace`` edit the pressed message."""
 
-    def __init__(self, application: AnyApplication) -> None:
-        self._bot = application.bot
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
 
     async def send(
         self, chat_id: int, replies: Sequence[Reply], *, query: CallbackQuery | None = None
@@ -230,7 +231,8 @@ def file_url_for(base_url: str) -> str:
     return f"{head}/file/{tail}" if head else base_url
 
 
-def build_application(settings: Settings, intake: Intake) -> AnyApplication:
+def build_application(settings: Settings) -> AnyApplication:
+    """The application without handlers: the services that handlers call need its bot first."""
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -244,10 +246,11 @@ def build_application(settings: Settings, intake: Intake) -> AnyApplication:
     )
     if settings.webhook_url:
         builder = builder.updater(None)
-    app = builder.build()
-    sender = TelegramSender(app)
-    intake.attach(sender)
-    handlers = TelegramHandlers(intake, sender, settings.default_locale)
+    return builder.build()
+
+
+def add_handlers(app: AnyApplication, handlers: TelegramHandlers) -> None:
+    """Which update goes to which handler, in the order python-telegram-bot tries them."""
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", handlers.start, filters=private))
     app.add_handler(CommandHandler("cancel", handlers.cancel, filters=private))
@@ -260,4 +263,3 @@ def build_application(settings: Settings, intake: Intake) -> AnyApplication:
     app.add_handler(MessageHandler(~private, handlers.not_private))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_error_handler(handlers.error)
-    return app

@@ -27,7 +27,6 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._max_pending = max_pending_per_chat
         self._locks: dict[int, asyncio.Lock] = {}
         self._pending: dict[int, int] = {}
-        self.dropped = 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Runs inside one of the global slots; a flooding chat holds at most its pending cap."""
@@ -37,7 +36,6 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             return
         pending = self._pending.get(chat_id, 0)
         if pending >= self._max_pending:
-            self.dropped += 1
             log.warning("flood control: dropped an update from a chat with %d queued", pending)
             if asyncio.iscoroutine(coroutine):
                 coroutine.close()

@@ -1,117 +1,119 @@
-"""The finished conversation as the vendor's lead: the one place answers meet the API's shape."""
+"""The finished conversation as a lead, in the dialogue's own terms.
+
+Each answer's kind writes it into the draft (``Kind.write``); ``bot/perfectgym_adapter.py`` turns
+the draft into PerfectGym's request. The dialogue never sees the vendor's shape.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
 
-from bot.perfectgym import (
-    LeadAdditionalInformation,
-    LeadAddress,
-    LeadChannelChoice,
-    LeadCommunicationPreference,
-    LeadCreationRequest,
-    LeadCustomer,
-    LeadLanguage,
-)
-from conversations.answers import Answer
-from conversations.field_plan import AnswerKind, FieldPlan, Slot
+from conversations.field_plan import FieldPlan, Question, Slot, WireValue
 from conversations.i18n import LanguageTag
+from conversations.kinds import kind_of
 from conversations.state import ConversationState
 
-NOTES = "Submitted via the studio's Telegram bot."
+
+@dataclass(frozen=True)
+class AdditionalAnswer:
+    field_id: int
+    value: str | list[str]
 
 
-def _text(value: Answer) -> str | None:
-    return None if value is None else str(value)
+@dataclass(frozen=True)
+class ChannelChoice:
+    channel: str
+    active: bool
+    overridable: bool
 
 
-def _by_slot(state: ConversationState, slot: Slot) -> Answer:
-    for question in state.plan.questions:
-        if question.slot is slot:
-            return state.answers.get(question.key)
-    return None
+@dataclass(frozen=True)
+class PermissionChoice:
+    """One configured message category with the channels' final yes or no."""
+
+    category: str | None
+    channels: tuple[ChannelChoice, ...]
 
 
-def _additional(state: ConversationState) -> list[LeadAdditionalInformation]:
-    result: list[LeadAdditionalInformation] = []
-    for question in state.plan.questions:
-        value = state.answers.get(question.key)
-        if question.slot is not Slot.ADDITIONAL or value is None or question.field_id is None:
-            continue
-        if question.kind is AnswerKind.MULTI_CHOICE and isinstance(value, list):
-            result.append(
-                LeadAdditionalInformation(additional_field_id=question.field_id, values=value)
-            )
-        elif isinstance(value, bool):
-            result.append(
-                LeadAdditionalInformation(
-                    additional_field_id=question.field_id, value="true" if value else "false"
-                )
-            )
-        else:
-            result.append(
-                LeadAdditionalInformation(additional_field_id=question.field_id, value=str(value))
-            )
-    return result
+@dataclass
+class LeadDraft:
+    chat_id: int
+    language: LanguageTag
+    campaign: str | None
+    firstname: str = ""
+    lastname: str = ""
+    email: str = ""
+    telephone: str | None = None
+    gender: str | None = None
+    date_of_birth: str | None = None
+    street: str | None = None
+    house_number: str | None = None
+    zip_code: str | None = None
+    city: str | None = None
+    country_code: str | None = None
+    additional: list[AdditionalAnswer] = field(default_factory=list)
+    consents: dict[int, bool] = field(default_factory=dict)
+    permissions: list[PermissionChoice] = field(default_factory=list)
+
+    def put(self, question: Question, value: WireValue) -> None:
+        """Write one answer where its slot says it lands on the lead."""
+        text = value if isinstance(value, str) else str(value)
+        match question.slot:
+            case Slot.FIRSTNAME:
+                self.firstname = text
+            case Slot.LASTNAME:
+                self.lastname = text
+            case Slot.EMAIL:
+                self.email = text
+            case Slot.TELEPHONE:
+                self.telephone = text
+            case Slot.GENDER:
+                self.gender = text
+            case Slot.DATE_OF_BIRTH:
+                self.date_of_birth = text
+            case Slot.STREET:
+                self.street = text
+            case Slot.HOUSE_NUMBER:
+                self.house_number = text
+            case Slot.ZIP_CODE:
+                self.zip_code = text
+            case Slot.CITY:
+                self.city = text
+            case Slot.COUNTRY:
+                self.country_code = text
+            case Slot.CONSENT if question.consent_index is not None:
+                self.consents[question.consent_index] = bool(value)
+            case Slot.ADDITIONAL if question.field_id is not None:
+                if isinstance(value, bool):
+                    value = "true" if value else "false"
+                self.additional.append(AdditionalAnswer(question.field_id, value))
 
 
-def _preferences(plan: FieldPlan, state: ConversationState) -> list[LeadCommunicationPreference]:
+def _permissions(plan: FieldPlan, chosen: dict[int, bool]) -> list[PermissionChoice]:
     """Every configured category goes back; channels the prospect may not change keep the
     studio's setting, the others carry the prospect's yes or no."""
-    chosen: dict[int, bool] = {
-        q.consent_index: bool(state.answers.get(q.key))
-        for q in plan.questions
-        if q.kind is AnswerKind.CONSENT and q.consent_index is not None
-    }
     return [
-        LeadCommunicationPreference(
-            message_category=consent.category,
-            channels=[
-                LeadChannelChoice(
-                    communication_channel=channel.channel,
-                    active=chosen.get(index, False)
-                    if channel.overridable
-                    else channel.default_active,
-                    customer_overridable=channel.overridable,
+        PermissionChoice(
+            consent.category,
+            tuple(
+                ChannelChoice(
+                    channel.channel,
+                    chosen.get(index, False) if channel.overridable else channel.default_active,
+                    channel.overridable,
                 )
                 for channel in consent.channels
-            ],
+            ),
         )
         for index, consent in enumerate(plan.consents)
     ]
 
 
-def _address(state: ConversationState) -> LeadAddress | None:
-    parts = [
-        _text(_by_slot(state, slot))
-        for slot in (Slot.STREET, Slot.HOUSE_NUMBER, Slot.ZIP_CODE, Slot.CITY, Slot.COUNTRY)
-    ]
-    street, number, zip_code, city, country = parts
-    if street is None or number is None or zip_code is None or city is None or country is None:
-        return None
-    return LeadAddress(
-        street=street, house_number=number, zip_code=zip_code, city=city, country_code=country
-    )
-
-
-def build_lead(state: ConversationState) -> LeadCreationRequest:
+def draft_of(state: ConversationState) -> LeadDraft:
     tag = LanguageTag.parse(state.language) or LanguageTag(state.locale.split("_")[0])
-    birth = _by_slot(state, Slot.DATE_OF_BIRTH)
-    customer = LeadCustomer(
-        third_party_id=str(state.chat_id),
-        firstname=str(_by_slot(state, Slot.FIRSTNAME)),
-        lastname=str(_by_slot(state, Slot.LASTNAME)),
-        email=str(_by_slot(state, Slot.EMAIL)),
-        gender=_text(_by_slot(state, Slot.GENDER)),
-        date_of_birth=date.fromisoformat(birth) if isinstance(birth, str) else None,
-        telephone=_text(_by_slot(state, Slot.TELEPHONE)),
-        language=LeadLanguage(language_code=tag.language, country_code=tag.country),
-    )
-    return LeadCreationRequest(
-        lead_customer=customer,
-        address=_address(state),
-        communication_preferences=_preferences(state.plan, state),
-        additional_information=_additional(state),
-        notes=NOTES,
-        external_identifier=state.campaign,
-    )
+    draft = LeadDraft(chat_id=state.chat_id, language=tag, campaign=state.campaign)
+    for question in state.plan.questions:
+        value = state.answers.get(question.key)
+        if value is not None:
+            kind_of(question).write(question, value, draft)
+    draft.permissions = _permissions(state.plan, draft.consents)
+    return draft

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gettext
 import io
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -22,6 +22,20 @@ from babel.support import Translations
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 SOURCE_LOCALE = "en"
+FALLBACK_LOCALE = "en"
+
+
+@lru_cache(maxsize=128)
+def babel_locale(identifier: str) -> Locale:
+    """Babel locale for reading and showing values; an unknown identifier (a stray Telegram
+    language code such as "pt-br" or "xx") falls back step by step to English."""
+    normalised = identifier.strip().replace("-", "_")
+    for attempt in (normalised, normalised.split("_")[0], FALLBACK_LOCALE):
+        try:
+            return Locale.parse(attempt)
+        except Exception:  # babel raises ValueError, UnknownLocaleError, TypeError, ...
+            continue
+    return Locale(FALLBACK_LOCALE)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from conversations.answers import Answer
-from conversations.field_plan import FieldPlan
+from conversations.field_plan import Answer, FieldPlan
 
 
 class Phase(StrEnum):

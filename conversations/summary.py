@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conversations import callbacks
-from conversations.answers import display
-from conversations.asking import AskContext, consent_summary, field_label
-from conversations.field_plan import ADDRESS, AnswerKind, FieldPlan
+from conversations.context import AskContext
+from conversations.field_plan import ADDRESS, Answer, FieldPlan, Question
 from conversations.i18n import Translator
+from conversations.kinds import kind_of
 from conversations.replies import Button, Reply
 from conversations.state import ConversationState
 
@@ -29,12 +29,12 @@ def review_items(plan: FieldPlan, tr: Translator) -> list[ReviewItem]:
             if question.key == address[0]:
                 items.append(ReviewItem(tr.gettext("Address"), address))
             continue
-        if question.kind is AnswerKind.CONSENT and question.consent_index is not None:
-            label = consent_summary(plan.consents[question.consent_index], tr)
-        else:
-            label = field_label(question, tr)
-        items.append(ReviewItem(label, (question.key,)))
+        items.append(ReviewItem(kind_of(question).label(question, plan, tr), (question.key,)))
     return items
+
+
+def _shown(question: Question, value: Answer, ctx: AskContext) -> str:
+    return "—" if value is None else kind_of(question).show(question, value, ctx)
 
 
 def _line(item: ReviewItem, state: ConversationState, ctx: AskContext) -> str:
@@ -44,14 +44,14 @@ def _line(item: ReviewItem, state: ConversationState, ctx: AskContext) -> str:
         values = [state.answers.get(key) for key in item.keys]
         if all(v is None for v in values):
             return tr.gettext("{label}: {value}").format(label=item.label, value="—")
-        parts = [display(plan.question(k), state.answers.get(k), tr, ctx.locale) for k in item.keys]
+        parts = [_shown(plan.question(k), state.answers.get(k), ctx) for k in item.keys]
         street, number, zip_code, city, country = (parts + [""] * 5)[:5]
         address = tr.gettext("{street} {house_number}, {zip_code} {city}, {country}").format(
             street=street, house_number=number, zip_code=zip_code, city=city, country=country
         )
         return tr.gettext("{label}: {value}").format(label=item.label, value=address)
     key = item.keys[0]
-    value = display(plan.question(key), state.answers.get(key), tr, ctx.locale)
+    value = _shown(plan.question(key), state.answers.get(key), ctx)
     if item.label.endswith(("?", ":")):
         return f"{item.label} {_shorten(value)}"
     return tr.gettext("{label}: {value}").format(label=item.label, value=_shorten(value))

@@ -7,17 +7,30 @@ import collections
 import contextlib
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from bot.perfectgym_standin import PerfectGymStandIn, StandInReply, StandInRequest
+from tornado.http1connection import HTTP1Connection
+from tornado.httputil import HTTPServerRequest
+
+from bot.perfectgym_standin import (
+    PerfectGymStandIn,
+    StandInReply,
+    StandInRequest,
+    read_request,
+    write_reply,
+)
 
 
 class FakePerfectGym(PerfectGymStandIn):
-    """Faults are queued per endpoint ("config", "validate", "create") and used up in order."""
+    """Faults are queued per endpoint ("config", "validate", "create") and used up in order.
+
+    ``calls`` counts requests per endpoint; a fault may also hang up without answering.
+    """
 
     def __init__(self, config: dict[str, Any], api_key: str, *, latency: float = 0.0) -> None:
         super().__init__(config, api_key)
         self.latency = latency
+        self.calls: collections.Counter[str] = collections.Counter()
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self._failures: dict[str, collections.deque[StandInReply]] = collections.defaultdict(
             collections.deque
@@ -66,7 +79,20 @@ class FakePerfectGym(PerfectGymStandIn):
         await super().stop()
         self._stopping.clear()
 
-    async def respond(self, request: StandInRequest) -> StandInReply | None:
+    async def _serve(self, request: HTTPServerRequest) -> None:
+        incoming = read_request(request)
+        if incoming.endpoint is not None:
+            self.calls[incoming.endpoint] += 1
+        try:
+            reply = await self._respond_or_hang_up(incoming)
+        except Exception:
+            reply = StandInReply.error(500, "Unexpected system error.", "INTERNAL_ERROR")
+        if reply is None:
+            cast(HTTP1Connection, request.connection).stream.close()
+        else:
+            write_reply(request, reply)
+
+    async def _respond_or_hang_up(self, request: StandInRequest) -> StandInReply | None:
         endpoint = request.endpoint or request.path
         self.requests.append((endpoint, _json_object(request.body)))
         if self.latency and not await self._pause(self.latency):

@@ -11,10 +11,10 @@ from datetime import date
 from typing import Any
 
 from bot.perfectgym import LeadConfig
+from bot.perfectgym_adapter import plan_from_config
 from conversations import callbacks, flow
-from conversations.asking import AskContext
+from conversations.context import AskContext
 from conversations.events import ButtonPress, ContactShared, Event, TextInput
-from conversations.field_plan import build_plan
 from conversations.i18n import Translator
 from conversations.replies import Outcome
 from conversations.state import ConversationState
@@ -27,7 +27,7 @@ def _at_phone(**modes: str) -> tuple[ConversationState, AskContext]:
     """A conversation whose current question is the phone number."""
     config: dict[str, Any] = load_config("everything")
     config.update(modes)
-    plan = build_plan(LeadConfig.model_validate(config))
+    plan = plan_from_config(LeadConfig.model_validate(config))
     state = ConversationState(chat_id=1, locale="en", language="en", campaign=None, plan=plan)
     ctx = AskContext(Translator("en"), "en", "AT", date(2026, 11, 27))
     flow.begin(state, ctx, "hi")

@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 
 from bot.perfectgym import LeadConfig
-from conversations.field_plan import ADDRESS, AnswerKind, FieldPlan, Slot, build_plan
+from bot.perfectgym_adapter import plan_from_config
+from conversations.field_plan import ADDRESS, AnswerKind, FieldPlan, Slot
 from tests.harness import load_config
 
 
 def _plan(config: dict[str, Any]) -> FieldPlan:
-    return build_plan(LeadConfig.model_validate(config))
+    return plan_from_config(LeadConfig.model_validate(config))
 
 
 def test_all_inactive_asks_only_name_and_email() -> None:

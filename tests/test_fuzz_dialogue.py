@@ -9,21 +9,22 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.conversation_store import ConversationStore
 from bot.intake import Chat, Intake
 from bot.outbox import Outbox, RetryPolicy
 from bot.perfectgym import LeadConfig, PerfectGymClient
+from bot.perfectgym_adapter import plan_from_config
 from bot.storage.sqlite import SqliteStorage
 from bot.studio_texts import StudioTexts
 from conversations import flow
-from conversations.asking import AskContext
+from conversations.context import AskContext
 from conversations.events import ButtonPress, ContactShared, Event, TextInput, UnsupportedInput
-from conversations.field_plan import build_plan
 from conversations.i18n import Translator
 from conversations.state import ConversationState
 from tests.harness import load_config
 
 CONFIG = LeadConfig.model_validate(load_config("everything"))
-PLAN = build_plan(CONFIG)
+PLAN = plan_from_config(CONFIG)
 LOCALES = ["en", "de", "pl", "es", "it", "fr", "nl", "pt", "uk", "tr", "ru"]
 
 hostile_text = st.one_of(
@@ -108,7 +109,14 @@ async def _talk(sequence: list[Event], language: str | None) -> None:
     storage = SqliteStorage.open("sqlite://:memory:")
     client = PerfectGymClient("http://127.0.0.1:9", "fuzz-key", timeout=0.5)
     outbox = Outbox(storage, client, policy=RetryPolicy())
-    intake = Intake(storage, _FixedConfig(), outbox, default_locale="en", texts=StudioTexts())
+    intake = Intake(
+        ConversationStore(storage),
+        storage,
+        _FixedConfig(),
+        outbox,
+        default_locale="en",
+        texts=StudioTexts(),
+    )
     chat = Chat(77, language)
     try:
         await intake.start(chat, None)

@@ -1,4 +1,7 @@
-"""Tests for conversations.parsers: tables per function and Problem, plus fuzzing."""
+"""The readers of typed answers: tables per function and Problem, plus fuzzing.
+
+Each reader lives with its kind of answer (``conversations/kinds/``) or, for dates and plain
+text, in ``conversations/dates.py`` and ``conversations/text.py``."""
 
 from __future__ import annotations
 
@@ -11,26 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conversations.parsers import (
-    MAX_NAME_LENGTH,
-    MAX_SHORT_LENGTH,
-    MAX_TEXT_LENGTH,
-    InvalidAnswer,
-    Problem,
-    clean_text,
-    country_name,
-    date_example,
-    format_date,
-    format_integer,
-    parse_birth_date,
-    parse_country,
-    parse_date,
-    parse_email,
-    parse_integer,
-    parse_name,
-    parse_phone,
-    parse_short_text,
-)
+from conversations.dates import date_example, format_date, parse_birth_date, parse_date
+from conversations.kinds.address_part import MAX_SHORT_LENGTH, parse_short_text
+from conversations.kinds.country import country_name, parse_country
+from conversations.kinds.email import parse_email
+from conversations.kinds.name import MAX_NAME_LENGTH, parse_name
+from conversations.kinds.number import format_integer, parse_integer
+from conversations.kinds.phone import parse_phone
+from conversations.text import MAX_TEXT_LENGTH, InvalidAnswer, Problem, clean_text
 
 LOCALES = ["en", "de", "de_AT", "fr", "pl", "uk", "pt_BR", "en_GB"]
 WIDE = date(1900, 1, 1), date(2100, 12, 31)
@@ -72,6 +63,8 @@ def test_problem_values_are_stable_strings() -> None:
         "not_whole_number",
         "number_out_of_range",
         "bad_country",
+        "not_an_option",
+        "not_text",
     }
 
 

@@ -1,0 +1,21 @@
+"""What the wording and reading of an answer depend on besides the question itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from conversations.i18n import Translator
+
+
+@dataclass(frozen=True)
+class AskContext:
+    """``tr`` speaks the closest shipped catalog; ``locale`` is the prospect's own Babel locale for
+    reading and showing dates, numbers and countries (a ``de-AT`` prospect types ``31.12.1990``
+    even when no Austrian catalog exists); ``region`` guides phone numbers; ``today`` bounds dates.
+    """
+
+    tr: Translator
+    locale: str
+    region: str | None
+    today: date

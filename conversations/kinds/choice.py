@@ -1,0 +1,44 @@
+"""One of the studio's options (an additional LIST field without multiple selection)."""
+
+from __future__ import annotations
+
+from conversations import callbacks
+from conversations.callbacks import Action
+from conversations.context import AskContext
+from conversations.field_plan import Answer, Question
+from conversations.kinds.base import Accept, Kind, Pressed, Rows, match_label
+from conversations.replies import Button
+from conversations.text import InvalidAnswer, Problem
+
+
+class ChoiceKind(Kind):
+    """One option per row; the option's text is what is stored and sent."""
+
+    def option_label(self, option: str, ctx: AskContext) -> str:
+        return option
+
+    def buttons(
+        self, question: Question, ctx: AskContext, token: int, picks: tuple[int, ...]
+    ) -> Rows:
+        return tuple(
+            (Button(self.option_label(option, ctx), callbacks.encode(token, callbacks.OPTION, i)),)
+            for i, option in enumerate(question.options)
+        )
+
+    def read_text(self, question: Question, text: str, ctx: AskContext) -> Answer:
+        labels = [self.option_label(option, ctx) for option in question.options]
+        index = match_label(text, labels)
+        if index is None:
+            raise InvalidAnswer(Problem.NOT_AN_OPTION)
+        return question.options[index]
+
+    def read_button(
+        self, question: Question, action: Action, picks: tuple[int, ...], ctx: AskContext
+    ) -> Pressed | None:
+        index = action.index
+        if action.name == callbacks.OPTION and index is not None and index < len(question.options):
+            return Accept(question.options[index])
+        return None
+
+    def show(self, question: Question, value: Answer, ctx: AskContext) -> str:
+        return self.option_label(str(value), ctx)

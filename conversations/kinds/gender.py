@@ -1,0 +1,40 @@
+"""The prospect's gender, from the vendor's three values, worded in the prospect's language."""
+
+from __future__ import annotations
+
+from conversations import callbacks
+from conversations.context import AskContext
+from conversations.field_plan import FieldPlan, Question
+from conversations.i18n import Translator
+from conversations.kinds.base import Prompt, Rows
+from conversations.kinds.choice import ChoiceKind
+from conversations.replies import Button
+
+
+class GenderKind(ChoiceKind):
+    """Like a choice, but the options are the vendor's codes, and all of them fit on one row."""
+
+    def option_label(self, option: str, ctx: AskContext) -> str:
+        tr = ctx.tr
+        labels = {
+            "FEMALE": tr.gettext("Female"),
+            "MALE": tr.gettext("Male"),
+            "UNISEX": tr.gettext("Other"),
+        }
+        return labels.get(option, option)
+
+    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext) -> Prompt:
+        return Prompt(ctx.tr.gettext("What is your gender?"))
+
+    def buttons(
+        self, question: Question, ctx: AskContext, token: int, picks: tuple[int, ...]
+    ) -> Rows:
+        return (
+            tuple(
+                Button(self.option_label(g, ctx), callbacks.encode(token, callbacks.OPTION, i))
+                for i, g in enumerate(question.options)
+            ),
+        )
+
+    def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
+        return tr.gettext("Gender")
