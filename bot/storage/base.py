@@ -118,13 +118,3 @@ class Storage(Protocol):
     async def save_config(self, config: str, fetched_at: float) -> None: ...
 
     async def close(self) -> None: ...
-
-
-async def open_storage(url: str) -> Storage:
-    if url.startswith(("postgres://", "postgresql://")):
-        from bot.storage.postgres import PostgresStorage
-
-        return await PostgresStorage.connect(url)
-    from bot.storage.sqlite import SqliteStorage
-
-    return SqliteStorage.open(url)

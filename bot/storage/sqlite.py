@@ -4,49 +4,59 @@ Uses the standard library driver directly on the event loop. Each call is one sh
 in WAL mode with ``synchronous=NORMAL``: a commit is an append to the write-ahead log (tens of
 microseconds), durable across a killed process, which is what a dyno restart is. That is cheaper
 than handing every statement to a worker thread.
+
+The ``async`` methods here never suspend, so a transaction runs to its end before any other task
+touches the one connection: nothing else can slip into it (``SqlStorage`` awaits only the
+database inside a transaction).
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
-import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, closing
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from bot.storage.base import (
-    FINISHED,
-    OUTBOX_COLUMNS,
-    LeadStatus,
-    OutboxEntry,
-    entry_from_row,
-)
+from bot.storage.schema import SQLITE, TABLES, ddl
+from bot.storage.sql import Database, SqlStorage
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    chat_id INTEGER PRIMARY KEY,
-    state TEXT NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    chat_id INTEGER NOT NULL,
-    payload TEXT,
-    locale TEXT NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL NOT NULL,
-    created_at REAL NOT NULL,
-    create_sent INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    lead_ref TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
-CREATE INDEX IF NOT EXISTS outbox_chat ON outbox (chat_id, id);
-CREATE TABLE IF NOT EXISTS config_cache (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    config TEXT NOT NULL,
-    fetched_at REAL NOT NULL
-);
-"""
+SCHEMA = ddl(SQLITE, TABLES)
+
+
+@lru_cache(maxsize=256)
+def _numbered(query: str) -> str:
+    """``$1`` to ``?1``: the same numbered parameter in SQLite's spelling."""
+    return re.sub(r"\$(\d+)", r"?\1", query)
+
+
+class _Database:
+    """The ``Database`` calls over a sqlite3 connection, run synchronously."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def _cursor(self, query: str, args: tuple[object, ...]) -> sqlite3.Cursor:
+        return self._connection.execute(_numbered(query), args)
+
+    async def execute(self, query: str, *args: object) -> None:
+        self._cursor(query, args).close()
+
+    async def fetchrow(self, query: str, *args: object) -> sqlite3.Row | None:
+        # Closing resets the statement, so an unread rest cannot hold a lock or a transaction.
+        with closing(self._cursor(query, args)) as cursor:
+            row: sqlite3.Row | None = cursor.fetchone()
+            return row
+
+    async def fetch(self, query: str, *args: object) -> list[sqlite3.Row]:
+        with closing(self._cursor(query, args)) as cursor:
+            return cursor.fetchall()
+
+    async def fetchval(self, query: str, *args: object) -> Any:
+        row = await self.fetchrow(query, *args)
+        return None if row is None else row[0]
 
 
 def _path_from_url(url: str) -> str:
@@ -57,15 +67,17 @@ def _path_from_url(url: str) -> str:
     return rest.removeprefix("/") if rest.startswith("/") else rest
 
 
-class SqliteStorage:
+class SqliteStorage(SqlStorage):
     def __init__(self, connection: sqlite3.Connection) -> None:
-        self._db = connection
+        super().__init__(_Database(connection))
+        self._connection = connection
 
     @classmethod
     def open(cls, url: str) -> SqliteStorage:
         path = _path_from_url(url)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit (isolation_level=None): every statement commits unless _transaction began one.
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         connection.row_factory = sqlite3.Row
         connection.execute("PRAGMA journal_mode=WAL")
@@ -74,129 +86,16 @@ class SqliteStorage:
         connection.executescript(SCHEMA)
         return cls(connection)
 
-    async def load_conversation(self, chat_id: int) -> str | None:
-        row = self._db.execute(
-            "SELECT state FROM conversations WHERE chat_id = ?", (chat_id,)
-        ).fetchone()
-        return None if row is None else str(row["state"])
-
-    async def save_conversation(self, chat_id: int, state: str) -> None:
-        self._db.execute(
-            "INSERT INTO conversations (chat_id, state, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (chat_id) "
-            "DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-            (chat_id, state, time.time()),
-        )
-
-    async def delete_conversation(self, chat_id: int) -> None:
-        self._db.execute("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
-
-    async def submit(
-        self, chat_id: int, state: str, payload: str, locale: str, now: float
-    ) -> OutboxEntry:
-        with self._transaction():
-            await self.save_conversation(chat_id, state)
-            cursor = self._db.execute(
-                "INSERT INTO outbox (chat_id, payload, locale, status, next_attempt_at, "
-                f"created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING {OUTBOX_COLUMNS}",
-                (chat_id, payload, locale, LeadStatus.PENDING.value, now, now),
-            )
-            row = cursor.fetchone()
-        return entry_from_row(row)
-
-    async def due_leads(self, now: float, limit: int) -> list[OutboxEntry]:
-        rows = self._db.execute(
-            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE status = ? AND next_attempt_at <= ? "
-            "ORDER BY next_attempt_at, id LIMIT ?",
-            (LeadStatus.PENDING.value, now, limit),
-        ).fetchall()
-        return [entry_from_row(row) for row in rows]
-
-    async def get_lead(self, entry_id: int) -> OutboxEntry | None:
-        row = self._db.execute(
-            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?", (entry_id,)
-        ).fetchone()
-        return None if row is None else entry_from_row(row)
-
-    async def latest_lead(self, chat_id: int) -> OutboxEntry | None:
-        row = self._db.execute(
-            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE chat_id = ? ORDER BY id DESC LIMIT 1",
-            (chat_id,),
-        ).fetchone()
-        return None if row is None else entry_from_row(row)
-
-    async def record_attempt(
-        self,
-        entry_id: int,
-        *,
-        attempts: int,
-        next_attempt_at: float,
-        create_sent: bool,
-        last_error: str | None,
-    ) -> None:
-        self._db.execute(
-            "UPDATE outbox SET attempts = ?, next_attempt_at = ?, create_sent = ?, "
-            "last_error = ? WHERE id = ?",
-            (attempts, next_attempt_at, int(create_sent), last_error, entry_id),
-        )
-
-    async def finish_lead(
-        self, entry_id: int, status: LeadStatus, lead_ref: str | None, last_error: str | None
-    ) -> None:
-        with self._transaction():
-            self._db.execute(
-                "UPDATE outbox SET status = ?, lead_ref = ?, last_error = ? WHERE id = ?",
-                (status.value, lead_ref, last_error, entry_id),
-            )
-            if status in FINISHED and status is not LeadStatus.FAILED:
-                self._db.execute("UPDATE outbox SET payload = NULL WHERE id = ?", (entry_id,))
-                self._db.execute(
-                    "DELETE FROM conversations WHERE chat_id = "
-                    "(SELECT chat_id FROM outbox WHERE id = ?)",
-                    (entry_id,),
-                )
-
-    async def reopen_conversation(self, entry_id: int, state: str) -> None:
-        with self._transaction():
-            row = self._db.execute(
-                "UPDATE outbox SET status = ?, payload = NULL WHERE id = ? RETURNING chat_id",
-                (LeadStatus.INVALID.value, entry_id),
-            ).fetchone()
-            if row is not None:
-                await self.save_conversation(int(row["chat_id"]), state)
-
-    async def forget_chat(self, chat_id: int) -> None:
-        with self._transaction():
-            self._db.execute("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
-            self._db.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
-
-    async def load_config(self) -> tuple[str, float] | None:
-        row = self._db.execute("SELECT config, fetched_at FROM config_cache").fetchone()
-        return None if row is None else (str(row["config"]), float(row["fetched_at"]))
-
-    async def save_config(self, config: str, fetched_at: float) -> None:
-        self._db.execute(
-            "INSERT INTO config_cache (id, config, fetched_at) VALUES (1, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET config = excluded.config, "
-            "fetched_at = excluded.fetched_at",
-            (config, fetched_at),
-        )
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Database]:
+        # IMMEDIATE takes the write lock up front, so the transaction cannot fail half-way on it.
+        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
 
     async def close(self) -> None:
-        self._db.close()
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error (the connection is in autocommit mode)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        self._connection.close()

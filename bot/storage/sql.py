@@ -1,0 +1,178 @@
+"""The storage contract in SQL, written once for SQLite and PostgreSQL.
+
+Both databases run the same statements; a backend supplies only a ``Database`` (four query calls,
+shaped like asyncpg's) and a transaction. Statements use PostgreSQL's ``$1`` placeholders, which
+the SQLite backend rewrites to SQLite's numbered ``?1``.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+from bot.storage.base import (
+    FINISHED,
+    OUTBOX_COLUMNS,
+    LeadStatus,
+    OutboxEntry,
+    Row,
+    entry_from_row,
+)
+
+# Final outcomes after which the personal data has no further use. FAILED keeps it for a human.
+ERASING = FINISHED - {LeadStatus.FAILED}
+
+SAVE_CONVERSATION = (
+    "INSERT INTO conversations (chat_id, state, updated_at) VALUES ($1, $2, $3) "
+    "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
+)
+
+
+class Database(Protocol):
+    """What the statements need from a connection (an asyncpg pool or connection has it)."""
+
+    async def execute(self, query: str, *args: object) -> object: ...
+
+    async def fetchrow(self, query: str, *args: object) -> Row | None: ...
+
+    async def fetch(self, query: str, *args: object) -> Sequence[Row]: ...
+
+    async def fetchval(self, query: str, *args: object) -> Any: ...
+
+
+class SqlStorage(ABC):
+    """``Storage`` over a ``Database``; a subclass opens it and knows how to run a transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @abstractmethod
+    def _transaction(self) -> AbstractAsyncContextManager[Database]:
+        """Commits what runs on the database it yields, or rolls it all back on an error.
+
+        Await nothing but that database inside: SQLite's one connection is shared by all tasks.
+        """
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    async def load_conversation(self, chat_id: int) -> str | None:
+        state: str | None = await self._db.fetchval(
+            "SELECT state FROM conversations WHERE chat_id = $1", chat_id
+        )
+        return state
+
+    async def save_conversation(self, chat_id: int, state: str) -> None:
+        await self._db.execute(SAVE_CONVERSATION, chat_id, state, time.time())
+
+    async def delete_conversation(self, chat_id: int) -> None:
+        await self._db.execute("DELETE FROM conversations WHERE chat_id = $1", chat_id)
+
+    async def submit(
+        self, chat_id: int, state: str, payload: str, locale: str, now: float
+    ) -> OutboxEntry:
+        async with self._transaction() as db:
+            await db.execute(SAVE_CONVERSATION, chat_id, state, time.time())
+            row = await db.fetchrow(
+                "INSERT INTO outbox (chat_id, payload, locale, status, next_attempt_at, "
+                f"created_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING {OUTBOX_COLUMNS}",
+                chat_id,
+                payload,
+                locale,
+                LeadStatus.PENDING.value,
+                now,
+            )
+        assert row is not None  # INSERT ... RETURNING yields the row it inserted
+        return entry_from_row(row)
+
+    async def due_leads(self, now: float, limit: int) -> list[OutboxEntry]:
+        rows = await self._db.fetch(
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE status = $1 AND next_attempt_at <= $2 "
+            "ORDER BY next_attempt_at, id LIMIT $3",
+            LeadStatus.PENDING.value,
+            now,
+            limit,
+        )
+        return [entry_from_row(row) for row in rows]
+
+    async def get_lead(self, entry_id: int) -> OutboxEntry | None:
+        row = await self._db.fetchrow(
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1", entry_id
+        )
+        return None if row is None else entry_from_row(row)
+
+    async def latest_lead(self, chat_id: int) -> OutboxEntry | None:
+        row = await self._db.fetchrow(
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE chat_id = $1 ORDER BY id DESC LIMIT 1",
+            chat_id,
+        )
+        return None if row is None else entry_from_row(row)
+
+    async def record_attempt(
+        self,
+        entry_id: int,
+        *,
+        attempts: int,
+        next_attempt_at: float,
+        create_sent: bool,
+        last_error: str | None,
+    ) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET attempts = $1, next_attempt_at = $2, create_sent = $3, "
+            "last_error = $4 WHERE id = $5",
+            attempts,
+            next_attempt_at,
+            create_sent,
+            last_error,
+            entry_id,
+        )
+
+    async def finish_lead(
+        self, entry_id: int, status: LeadStatus, lead_ref: str | None, last_error: str | None
+    ) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET status = $1, lead_ref = $2, last_error = $3 WHERE id = $4",
+                status.value,
+                lead_ref,
+                last_error,
+                entry_id,
+            )
+            if status in ERASING:
+                await db.execute("UPDATE outbox SET payload = NULL WHERE id = $1", entry_id)
+                await db.execute(
+                    "DELETE FROM conversations WHERE chat_id = "
+                    "(SELECT chat_id FROM outbox WHERE id = $1)",
+                    entry_id,
+                )
+
+    async def reopen_conversation(self, entry_id: int, state: str) -> None:
+        async with self._transaction() as db:
+            chat_id: int | None = await db.fetchval(
+                "UPDATE outbox SET status = $1, payload = NULL WHERE id = $2 RETURNING chat_id",
+                LeadStatus.INVALID.value,
+                entry_id,
+            )
+            if chat_id is not None:
+                await db.execute(SAVE_CONVERSATION, chat_id, state, time.time())
+
+    async def forget_chat(self, chat_id: int) -> None:
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM conversations WHERE chat_id = $1", chat_id)
+            await db.execute("DELETE FROM outbox WHERE chat_id = $1", chat_id)
+
+    async def load_config(self) -> tuple[str, float] | None:
+        row = await self._db.fetchrow("SELECT config, fetched_at FROM config_cache")
+        return None if row is None else (str(row["config"]), float(row["fetched_at"]))
+
+    async def save_config(self, config: str, fetched_at: float) -> None:
+        await self._db.execute(
+            "INSERT INTO config_cache (id, config, fetched_at) VALUES (1, $1, $2) "
+            "ON CONFLICT (id) DO UPDATE SET config = excluded.config, "
+            "fetched_at = excluded.fetched_at",
+            config,
+            fetched_at,
+        )
