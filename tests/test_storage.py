@@ -12,7 +12,6 @@ import asyncpg
 import pytest
 
 from bot.storage import LeadStatus, OutboxEntry, Storage, open_storage
-from tests.databases import database_url as database_url
 from tests.databases import fresh_database_url
 
 NOW = 1_700_000_000.25
@@ -21,8 +20,8 @@ UNICODE = '{"name": "Zoë Ñúñez-Łukasiewicz 🏋️‍♀️💪🏽", "note
 
 
 @pytest.fixture
-async def storage(database_url: str) -> AsyncIterator[Storage]:
-    opened = await open_storage(database_url)
+async def storage(database_url_all_backends: str) -> AsyncIterator[Storage]:
+    opened = await open_storage(database_url_all_backends)
     try:
         yield opened
     finally:
@@ -272,8 +271,8 @@ async def test_unicode_round_trips(storage: Storage) -> None:
 # --- durability and concurrency ------------------------------------------------------------------
 
 
-async def test_data_survives_reopening(database_url: str) -> None:
-    first = await open_storage(database_url)
+async def test_data_survives_reopening(database_url_all_backends: str) -> None:
+    first = await open_storage(database_url_all_backends)
     try:
         await first.save_conversation(-1001234567890123, UNICODE)
         pending = await submit(first, 1)
@@ -286,7 +285,7 @@ async def test_data_survives_reopening(database_url: str) -> None:
     finally:
         await first.close()
 
-    second = await open_storage(database_url)
+    second = await open_storage(database_url_all_backends)
     try:
         assert await second.load_conversation(-1001234567890123) == UNICODE
         assert await second.load_conversation(1) == '{"step": "done"}'
@@ -307,9 +306,11 @@ async def test_data_survives_reopening(database_url: str) -> None:
         await second.close()
 
 
-async def test_opening_twice_at_once(database_url: str) -> None:
+async def test_opening_twice_at_once(database_url_all_backends: str) -> None:
     """Two processes starting together must both find the schema ready."""
-    opened = await asyncio.gather(open_storage(database_url), open_storage(database_url))
+    opened = await asyncio.gather(
+        open_storage(database_url_all_backends), open_storage(database_url_all_backends)
+    )
     try:
         await opened[0].save_conversation(1, "{}")
         assert await opened[1].load_conversation(1) == "{}"
