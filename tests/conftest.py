@@ -1,4 +1,4 @@
-"""Fixtures: the loopback fakes, and a fresh database per test on SQLite and on PostgreSQL."""
+"""Fixtures: the loopback fakes, and a fresh database per test (see ``tests/databases.py``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.databases import database_url as database_url
+from tests.databases import database_url_all_backends as database_url_all_backends
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import API_KEY, TOKEN, load_config

@@ -1,4 +1,12 @@
-"""A fresh, empty database per test, on every storage backend.
+"""A fresh, empty database per test: SQLite for the whole bot, every backend for storage.
+
+Two fixtures, chosen by name in a test's signature:
+
+* ``database_url`` is SQLite only. The full-bot end-to-end tests use it: they test the dialogue,
+  Telegram and PerfectGym, and the storage backend underneath is not what they check.
+* ``database_url_all_backends`` runs the test once on SQLite and once on PostgreSQL. The storage
+  contract (``test_storage.py``), the restarts of a real process (``test_restarts.py``) and the
+  outbox end to end (``test_outbox_e2e.py``) use it: there the backend's behaviour is the point.
 
 PostgreSQL comes from ``TEST_DATABASE_URL`` (``scripts/start-postgres.sh`` prints one): each test
 gets its own database on that server, dropped afterwards. Locally a missing server skips those
@@ -54,7 +62,17 @@ async def fresh_database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]
         await admin.close()
 
 
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """SQLite, for the end-to-end tests of the whole bot."""
+    async with fresh_database_url("sqlite", tmp_path) as url:
+        yield url
+
+
 @pytest.fixture(params=BACKENDS)
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+async def database_url_all_backends(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[str]:
+    """Each backend in turn, for the suites whose subject is storage."""
     async with fresh_database_url(request.param, tmp_path) as url:
         yield url

@@ -8,7 +8,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,16 +113,36 @@ class Prospect:
         await self.send(text)
         return await self.expect(*expect_next)
 
-    async def reach_summary(self, first: str, last: str, email: str) -> SentMessage:
-        """Through a name-and-e-mail-only config (``all-inactive``) up to the summary."""
-        await self.send("/start")
-        await self.expect("short questions", "first name")
-        await self.answer(first, "last name")
-        await self.answer(last, "e-mail")
-        return await self.answer(email, "Please check your details")
+    async def introduce(
+        self,
+        *answers: str,
+        start: str = "/start",
+        welcome: Sequence[str] = ("short questions",),
+        count: int | None = None,
+        then: Sequence[str] = ("Please check your details",),
+    ) -> SentMessage:
+        """The script every end-to-end test opens with: ``start``, then as many of first name,
+        last name and e-mail as ``answers`` gives; returns the bot's last message.
+
+        The welcome must contain ``welcome``; with ``count`` the three questions must show their
+        progress ("1/3", "2/3", "3/3"); to an English speaker they must also name what they ask.
+        After the e-mail the bot's message must contain ``then``: by default the summary, which a
+        name-and-e-mail config (``all-inactive``) reaches there.
+        """
+        assert len(answers) <= 3, "the script answers three questions"
+        english = self.language_code is None or self.language_code.startswith("en")
+        asks = [[f"{number}/{count}"] if count else [] for number in (1, 2, 3)]
+        if english:
+            for ask, words in zip(asks, ("first name", "last name", "e-mail"), strict=True):
+                ask.append(words)
+        await self.send(start)
+        message = await self.expect(*welcome, *asks[0])
+        for answer, expected in zip(answers, [*asks[1:], then], strict=False):
+            message = await self.answer(answer, *expected)
+        return message
 
     async def confirm_lead(self, first: str, last: str, email: str) -> None:
-        await self.press(await self.reach_summary(first, last, email), "Yes, send it")
+        await self.press(await self.introduce(first, last, email), "Yes, send it")
 
     async def choose(self, message: SentMessage, label: str, *expect_next: str) -> SentMessage:
         await self.press(message, label)

@@ -9,22 +9,14 @@ from tests.fake_telegram import FakeTelegram
 from tests.harness import Prospect, bot_environment, load_config, running_bot
 
 
-async def _to_summary(p: Prospect, name: str) -> None:
-    await p.send("/start")
-    await p.expect("short questions", "first name")
-    await p.answer(name, "last name")
-    await p.answer("Tester", "e-mail")
-
-
 async def test_a_slow_perfectgym_call_does_not_hold_up_other_prospects(
     tg: FakeTelegram, pg: FakePerfectGym, database_url: str
 ) -> None:
     pg.set_config(load_config("all-inactive"))
     async with running_bot(bot_environment(tg, pg, database_url)):
         slow, quick = Prospect(tg, chat_id=8001), Prospect(tg, chat_id=8002)
-        await _to_summary(slow, "Slow")
-        summary = await slow.answer("slow@example.com", "Please check your details")
-        await _to_summary(quick, "Quick")
+        summary = await slow.introduce("Slow", "Tester", "slow@example.com")
+        await quick.introduce("Quick", "Tester")  # up to the e-mail question
         pg.latency = 1.5
         await slow.press(summary, "Yes, send it")
         await asyncio.sleep(0.2)  # the slow prospect's validate call is now in flight
@@ -39,8 +31,7 @@ async def test_one_prospects_rapid_messages_are_answered_in_order(
     pg.set_config(load_config("all-inactive"))
     async with running_bot(bot_environment(tg, pg, database_url)):
         ann = Prospect(tg, chat_id=8003)
-        await ann.send("/start")
-        await ann.expect("short questions", "first name")
+        await ann.introduce()
         for text in ("Ann", "Lee", "ann@example.com"):
             await ann.send(text)
         await ann.expect("last name")
@@ -57,8 +48,7 @@ async def test_many_prospects_at_once_all_get_their_lead(
 
         async def one(chat_id: int) -> None:
             p = Prospect(tg, chat_id=chat_id)
-            await _to_summary(p, f"P{chat_id}")
-            summary = await p.answer(f"p{chat_id}@example.com", "Please check your details")
+            summary = await p.introduce(f"P{chat_id}", "Tester", f"p{chat_id}@example.com")
             await p.choose(summary, "Yes, send it", f"Thank you, P{chat_id}")
 
         await asyncio.gather(*(one(9000 + i) for i in range(30)))

@@ -14,15 +14,13 @@ async def test_minimal_config_asks_only_name_and_email(
     pg.set_config(load_config("all-inactive"))
     async with running_bot(bot_environment(tg, pg, database_url)):
         anna = Prospect(tg, chat_id=1001)
-        await anna.send("/start")
-        await anna.expect("3 short questions", "1/3", "first name")
-        await anna.answer("Anna", "2/3", "last name")
-        await anna.answer("Schmidt", "3/3", "e-mail")
-        summary = await anna.answer(
+        summary = await anna.introduce(
+            "Anna",
+            "Schmidt",
             "anna@example.com",
-            "Please check your details",
-            "First name: Anna",
-            "E-mail: anna@example.com",
+            welcome=["3 short questions"],
+            count=3,
+            then=["Please check your details", "First name: Anna", "E-mail: anna@example.com"],
         )
         assert len(summary.buttons()) == 4  # confirm + three corrections, nothing else asked
         await anna.choose(summary, "Yes, send it", "Thank you, Anna")
@@ -151,15 +149,6 @@ async def test_full_config_in_german_with_a_correction(
     assert tg.errors == []
 
 
-async def _answer_required_basics(p: Prospect) -> None:
-    """Through the everything config up to the phone question, English."""
-    await p.send("/start")
-    await p.expect("short questions", "first name")
-    await p.answer("Max", "last name")
-    await p.answer("Muster", "e-mail")
-    await p.answer("max@example.com", "phone number")
-
-
 async def test_optional_questions_can_be_skipped_and_are_not_sent(
     tg: FakeTelegram, pg: FakePerfectGym, database_url: str
 ) -> None:
@@ -168,7 +157,7 @@ async def test_optional_questions_can_be_skipped_and_are_not_sent(
     pg.set_config(config)
     async with running_bot(bot_environment(tg, pg, database_url)):
         max_ = Prospect(tg, chat_id=3003, language_code="en-GB")
-        await _answer_required_basics(max_)
+        await max_.introduce("Max", "Muster", "max@example.com", then=["phone number"])
         thanks = await max_.answer("+44 7911 123456", "Thanks!")
         assert thanks.reply_markup == {"remove_keyboard": True}  # typed: the keyboard is still up
         gender = await max_.expect("gender", "(optional)")
@@ -211,8 +200,7 @@ async def test_bad_input_gets_a_reask_that_says_what_is_wrong(
     pg.set_config(load_config("all-inactive"))
     async with running_bot(bot_environment(tg, pg, database_url)):
         eve = Prospect(tg, chat_id=4004)
-        await eve.send("/start")
-        await eve.expect("short questions", "first name")
+        await eve.introduce()
         await tg.send_sticker(4004)
         await eve.expect("I can only read text here")
         await eve.expect("first name")
@@ -244,11 +232,7 @@ async def test_deep_link_payload_becomes_the_campaign(
     pg.set_config(load_config("all-inactive"))
     async with running_bot(bot_environment(tg, pg, database_url)):
         sam = Prospect(tg, chat_id=5005, language_code=None)
-        await sam.send("/start CMPGN-123")
-        await sam.expect("short questions", "first name")
-        await sam.answer("Sam", "last name")
-        await sam.answer("Lee", "e-mail")
-        summary = await sam.answer("sam@example.com", "Please check your details")
+        summary = await sam.introduce("Sam", "Lee", "sam@example.com", start="/start CMPGN-123")
         await sam.choose(summary, "Yes, send it", "Thank you, Sam")
     [lead] = pg.created
     assert lead["externalIdentifier"] == "CMPGN-123"
@@ -277,11 +261,7 @@ async def test_invalid_lead_data_returns_to_the_summary_without_creating(
     pg.set_config(load_config("all-inactive"))
     async with running_bot(bot_environment(tg, pg, database_url)):
         kim = Prospect(tg, chat_id=6003)
-        await kim.send("/start")
-        await kim.expect("short questions", "first name")
-        await kim.answer("Kim", "last name")
-        await kim.answer("Park", "e-mail")
-        summary = await kim.answer("kim@example.com", "Please check your details")
+        summary = await kim.introduce("Kim", "Park", "kim@example.com")
         # The studio makes the phone mandatory mid-conversation: validate now refuses the lead.
         pg.set_config(load_config("everything"))
         await kim.press(summary, "Yes, send it")
@@ -299,13 +279,8 @@ async def test_start_again_restarts_and_cancel_ends_the_conversation(
     pg.set_config(load_config("all-inactive"))
     async with running_bot(bot_environment(tg, pg, database_url)):
         oli = Prospect(tg, chat_id=3101)
-        await oli.send("/start")
-        await oli.expect("short questions", "1/3", "first name")
-        await oli.answer("Oli", "2/3")
-        await oli.send("/start other-campaign")
-        await oli.expect("short questions", "1/3", "first name")
-        await oli.answer("Olivia", "2/3")
-        await oli.answer("Stone", "3/3")
+        await oli.introduce("Oli", count=3)
+        await oli.introduce("Olivia", "Stone", start="/start other-campaign", count=3)
         await oli.answer("/cancel", "stopped and deleted your answers")
         await oli.answer("hello again", "short questions", "1/3", "first name")
     assert pg.created == []

@@ -54,8 +54,7 @@ async def test_groups_channels_edits_and_attachments_are_handled_deliberately(
         )
 
         pia = Prospect(tg, chat_id=4003)
-        await pia.send("/start")
-        await pia.expect("short questions", "first name")
+        await pia.introduce()
         await tg.send_update(
             {
                 "edited_message": {
@@ -101,8 +100,7 @@ async def test_a_flood_from_one_chat_is_capped_and_others_are_unaffected(
     pg.set_config(load_config("all-inactive"))
     async with running_bot(bot_environment(tg, pg, database_url)):
         spam = Prospect(tg, chat_id=4101)
-        await spam.send("/start")
-        await spam.expect("short questions", "first name")
+        await spam.introduce()
         before = len(tg.messages_to(4101))
         await asyncio.gather(*(spam.send(f"flood {i}") for i in range(50)))
         calm = Prospect(tg, chat_id=4102)
@@ -148,12 +146,7 @@ async def test_every_validate_failure_has_a_clear_outcome(
     pg.fail_next("validate", status, body)
     async with running_bot(bot_environment(tg, pg, database_url, **FAST)):
         ray = Prospect(tg, chat_id=4200 + status)
-        await ray.send("/start")
-        await ray.expect("short questions", "first name")
-        await ray.answer("Ray", "last name")
-        await ray.answer("Tester", "e-mail")
-        summary = await ray.answer("ray@example.com", "Please check your details")
-        await ray.press(summary, "Yes, send it")
+        await ray.confirm_lead("Ray", "Tester", "ray@example.com")
         await ray.expect(prospect_hears)
         if retried:
             await ray.expect("Thank you, Ray")
@@ -170,12 +163,7 @@ async def test_a_validate_timeout_is_retried(
     pg.hang_next("validate", 2.0)
     async with running_bot(bot_environment(tg, pg, database_url, **FAST)):
         tim = Prospect(tg, chat_id=4300)
-        await tim.send("/start")
-        await tim.expect("short questions", "first name")
-        await tim.answer("Tim", "last name")
-        await tim.answer("Tester", "e-mail")
-        summary = await tim.answer("tim@example.com", "Please check your details")
-        await tim.press(summary, "Yes, send it")
+        await tim.confirm_lead("Tim", "Tester", "tim@example.com")
         await tim.expect("We have received your details")
         await tim.expect("Thank you, Tim")
     assert len(pg.created) == 1
@@ -213,11 +201,13 @@ async def test_unknown_field_types_and_modes_do_not_break_the_conversation(
     pg.set_config(config)
     async with running_bot(bot_environment(tg, pg, database_url)):
         una = Prospect(tg, chat_id=4400)
-        await una.send("/start")
-        await una.expect("6 short questions", "first name")
-        await una.answer("Una", "last name")
-        await una.answer("Known", "e-mail")
-        gender = await una.answer("una@example.com", "gender", "(optional)")
+        gender = await una.introduce(
+            "Una",
+            "Known",
+            "una@example.com",
+            welcome=["6 short questions"],
+            then=["gender", "(optional)"],
+        )
         shoe = await una.choose(gender, "Skip", "Shoe size", "(optional)")
         consent = await una.answer("38", "space mail", "pigeon")
         summary = await una.choose(consent, "Yes", "Please check your details", "Shoe size: 38")

@@ -13,13 +13,11 @@ async def test_the_last_known_config_is_used_when_the_api_is_down_after_a_restar
     env = bot_environment(tg, pg, database_url)
     async with running_bot(env):
         first = Prospect(tg, chat_id=12001)
-        await first.send("/start")
-        await first.expect("18 short questions", "first name")
+        await first.introduce(welcome=["18 short questions"])
     await pg.go_down()
     async with running_bot(env):
         second = Prospect(tg, chat_id=12002)
-        await second.send("/start")
-        await second.expect("18 short questions", "1/18", "first name")
+        await second.introduce(welcome=["18 short questions"], count=18)
         await first.answer("Fay", "2/18", "last name")
     assert pg.calls["config"] == 1
 
@@ -33,8 +31,7 @@ async def test_with_no_config_at_all_the_prospect_is_asked_to_come_back(
         await gus.answer("/start", "try again in a few minutes")
         await gus.answer("hello?", "try again in a few minutes")
         await pg.come_up()
-        await gus.send("/start")
-        await gus.expect("short questions", "first name")
+        await gus.introduce()
 
 
 async def test_wrong_api_key_tells_the_prospect_to_try_later(
@@ -54,6 +51,5 @@ async def test_the_config_is_fetched_once_per_ttl(
     async with running_bot(bot_environment(tg, pg, database_url, CONFIG_TTL_SECONDS="600")):
         for chat_id in range(12010, 12015):
             p = Prospect(tg, chat_id=chat_id)
-            await p.send("/start")
-            await p.expect("short questions", "first name")
+            await p.introduce()
     assert pg.calls["config"] == 1

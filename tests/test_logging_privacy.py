@@ -24,11 +24,7 @@ async def test_debug_logs_hold_no_secrets_and_no_personal_data(
     pg.fail_next("validate", 500)  # one failure on the way, so error paths log too
     async with BotProcess(env, tg, log_path):
         zeb = Prospect(tg, chat_id=14001, language_code="de")
-        await zeb.send("/start")
-        await zeb.expect("18", "1/18")
-        for answer in (FIRST, LAST, EMAIL):
-            await zeb.send(answer)
-            await zeb.next()
+        await zeb.introduce(FIRST, LAST, EMAIL, welcome=["18"], count=18, then=["4/18"])
         await zeb.share_contact(PHONE_DIGITS)
         gender = await zeb.next()
         await zeb.press(gender, gender.buttons()[2][0])

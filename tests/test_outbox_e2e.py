@@ -17,14 +17,13 @@ FAST_RETRIES = {
 
 
 async def test_api_down_at_confirm_the_lead_is_delivered_when_it_returns(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
 ) -> None:
     pg.set_config(load_config("all-inactive"))
-    async with running_bot(bot_environment(tg, pg, database_url, **FAST_RETRIES)):
+    async with running_bot(bot_environment(tg, pg, database_url_all_backends, **FAST_RETRIES)):
         lou = Prospect(tg, chat_id=11001)
-        await lou.send("/start")
-        await lou.expect("short questions", "first name")
-        await pg.go_down()
+        await lou.introduce()
+        await pg.go_down()  # from the middle of the conversation on
         await lou.answer("Lou", "last name")
         await lou.answer("Tester", "e-mail")
         summary = await lou.answer("lou@example.com", "Please check your details")
@@ -38,12 +37,12 @@ async def test_api_down_at_confirm_the_lead_is_delivered_when_it_returns(
 
 
 async def test_5xx_and_429_are_retried_until_created(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
 ) -> None:
     pg.set_config(load_config("all-inactive"))
     pg.fail_next("validate", 429, times=1)
     pg.fail_next("create", 503, times=2)
-    async with running_bot(bot_environment(tg, pg, database_url, **FAST_RETRIES)):
+    async with running_bot(bot_environment(tg, pg, database_url_all_backends, **FAST_RETRIES)):
         mo = Prospect(tg, chat_id=11002)
         await mo.confirm_lead("Mo", "Tester", "mo@example.com")
         await mo.expect("We have received your details")
@@ -53,11 +52,11 @@ async def test_5xx_and_429_are_retried_until_created(
 
 
 async def test_a_create_whose_answer_was_lost_is_not_created_twice(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
 ) -> None:
     pg.set_config(load_config("all-inactive"))
     pg.create_then_fail(times=1, hang_up=True)
-    async with running_bot(bot_environment(tg, pg, database_url, **FAST_RETRIES)):
+    async with running_bot(bot_environment(tg, pg, database_url_all_backends, **FAST_RETRIES)):
         jo = Prospect(tg, chat_id=11003)
         await jo.confirm_lead("Jo", "Tester", "jo@example.com")
         await jo.expect("We have received your details")
@@ -68,11 +67,11 @@ async def test_a_create_whose_answer_was_lost_is_not_created_twice(
 
 
 async def test_a_rejected_lead_is_not_retried_and_staff_are_told(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
 ) -> None:
     pg.set_config(load_config("all-inactive"))
     pg.fail_next("create", 400)
-    async with running_bot(bot_environment(tg, pg, database_url, **FAST_RETRIES)):
+    async with running_bot(bot_environment(tg, pg, database_url_all_backends, **FAST_RETRIES)):
         al = Prospect(tg, chat_id=11004)
         await al.confirm_lead("Al", "Tester", "al@example.com")
         await al.expect("The studio team will follow up")
@@ -84,19 +83,16 @@ async def test_a_rejected_lead_is_not_retried_and_staff_are_told(
 
 
 async def test_a_lead_is_given_up_after_the_configured_age(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
 ) -> None:
     pg.set_config(load_config("all-inactive"))
-    env = bot_environment(tg, pg, database_url, **FAST_RETRIES, OUTBOX_GIVE_UP_HOURS="0.0003")
+    pg.fail_next("validate", 503, times=1000)  # validate is first called at the confirmation
+    env = bot_environment(
+        tg, pg, database_url_all_backends, **FAST_RETRIES, OUTBOX_GIVE_UP_HOURS="0.0003"
+    )
     async with running_bot(env):
         bo = Prospect(tg, chat_id=11005)
-        await bo.send("/start")
-        await bo.expect("short questions", "first name")
-        pg.fail_next("validate", 503, times=1000)
-        await bo.answer("Bo", "last name")
-        await bo.answer("Tester", "e-mail")
-        summary = await bo.answer("bo@example.com", "Please check your details")
-        await bo.press(summary, "Yes, send it")
+        await bo.confirm_lead("Bo", "Tester", "bo@example.com")
         await bo.expect("We have received your details")
         staff = await tg.next_message(STAFF)
         assert "could not be delivered" in (staff.text or "")
@@ -104,16 +100,16 @@ async def test_a_lead_is_given_up_after_the_configured_age(
 
 
 async def test_after_a_lead_personal_data_is_erased_and_start_says_so(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
 ) -> None:
     pg.set_config(load_config("all-inactive"))
-    async with running_bot(bot_environment(tg, pg, database_url)):
+    async with running_bot(bot_environment(tg, pg, database_url_all_backends)):
         cy = Prospect(tg, chat_id=11006)
         await cy.confirm_lead("Cy", "Tester", "cy@example.com")
         await cy.expect("Thank you, Cy")
         await cy.answer("/start", "already sent us your details")
         await cy.answer("hello", "already sent us your details")
-    storage = await open_storage(database_url)
+    storage = await open_storage(database_url_all_backends)
     try:
         assert await storage.load_conversation(11006) is None
         lead = await storage.latest_lead(11006)
@@ -127,20 +123,18 @@ async def test_after_a_lead_personal_data_is_erased_and_start_says_so(
 
 
 async def test_forget_deletes_everything_about_the_chat(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
 ) -> None:
     pg.set_config(load_config("all-inactive"))
-    async with running_bot(bot_environment(tg, pg, database_url)):
+    async with running_bot(bot_environment(tg, pg, database_url_all_backends)):
         di = Prospect(tg, chat_id=11007)
         await di.confirm_lead("Di", "Tester", "di@example.com")
         await di.expect("Thank you, Di")
         await di.answer("/forget", "has been deleted")
         other = Prospect(tg, chat_id=11008)
-        await other.send("/start")
-        await other.expect("short questions", "first name")
-        await other.answer("Ed", "last name")
+        await other.introduce("Ed")
         await other.answer("/forget", "has been deleted")
-    storage = await open_storage(database_url)
+    storage = await open_storage(database_url_all_backends)
     try:
         assert await storage.latest_lead(11007) is None
         assert await storage.load_conversation(11008) is None

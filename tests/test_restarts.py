@@ -19,15 +19,18 @@ FAST = {"OUTBOX_RETRY_BASE_SECONDS": "0.2", "PERFECTGYM_TIMEOUT_SECONDS": "2"}
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 async def test_a_restart_continues_at_the_same_question_with_all_answers(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, tmp_path: Path, sig: signal.Signals
+    tg: FakeTelegram,
+    pg: FakePerfectGym,
+    database_url_all_backends: str,
+    tmp_path: Path,
+    sig: signal.Signals,
 ) -> None:
-    bot = BotProcess(bot_environment(tg, pg, database_url, **FAST), tg, tmp_path / "bot.log")
+    bot = BotProcess(
+        bot_environment(tg, pg, database_url_all_backends, **FAST), tg, tmp_path / "bot.log"
+    )
     await bot.start()
     ida = Prospect(tg, chat_id=13001, language_code="de")
-    await ida.send("/start")
-    await ida.expect("18", "1/18")
-    await ida.answer("Ida", "2/18")
-    await ida.answer("Ernst", "3/18")
+    await ida.introduce("Ida", "Ernst", welcome=["18"], count=18)
     code = await bot.stop(sig)
     assert code == (0 if sig is signal.SIGTERM else -signal.SIGKILL)
     await bot.start()
@@ -39,14 +42,15 @@ async def test_a_restart_continues_at_the_same_question_with_all_answers(
 
 
 async def test_killed_right_after_an_answer_it_is_applied_exactly_once(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, tmp_path: Path
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, tmp_path: Path
 ) -> None:
     pg.set_config(load_config("all-inactive"))
-    bot = BotProcess(bot_environment(tg, pg, database_url, **FAST), tg, tmp_path / "bot.log")
+    bot = BotProcess(
+        bot_environment(tg, pg, database_url_all_backends, **FAST), tg, tmp_path / "bot.log"
+    )
     await bot.start()
     joy = Prospect(tg, chat_id=13002)
-    await joy.send("/start")
-    await joy.expect("short questions", "first name")
+    await joy.introduce()
     await joy.send("Joy")
     await bot.stop(signal.SIGKILL)  # maybe before, maybe after the answer was stored
     await bot.start()
@@ -60,13 +64,19 @@ async def test_killed_right_after_an_answer_it_is_applied_exactly_once(
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 async def test_a_confirmed_lead_survives_a_restart_during_an_outage(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, tmp_path: Path, sig: signal.Signals
+    tg: FakeTelegram,
+    pg: FakePerfectGym,
+    database_url_all_backends: str,
+    tmp_path: Path,
+    sig: signal.Signals,
 ) -> None:
     pg.set_config(load_config("all-inactive"))
-    bot = BotProcess(bot_environment(tg, pg, database_url, **FAST), tg, tmp_path / "bot.log")
+    bot = BotProcess(
+        bot_environment(tg, pg, database_url_all_backends, **FAST), tg, tmp_path / "bot.log"
+    )
     await bot.start()
     kai = Prospect(tg, chat_id=13003)
-    summary = await kai.reach_summary("Kai", "Berg", "kai@example.com")
+    summary = await kai.introduce("Kai", "Berg", "kai@example.com")
     await pg.go_down()
     await kai.press(summary, "Yes, send it")
     await kai.expect("We have received your details")
@@ -79,13 +89,15 @@ async def test_a_confirmed_lead_survives_a_restart_during_an_outage(
 
 
 async def test_killed_while_create_is_in_flight_the_lead_is_created_once(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, tmp_path: Path
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, tmp_path: Path
 ) -> None:
     pg.set_config(load_config("all-inactive"))
-    bot = BotProcess(bot_environment(tg, pg, database_url, **FAST), tg, tmp_path / "bot.log")
+    bot = BotProcess(
+        bot_environment(tg, pg, database_url_all_backends, **FAST), tg, tmp_path / "bot.log"
+    )
     await bot.start()
     lea = Prospect(tg, chat_id=13004)
-    summary = await lea.reach_summary("Lea", "Roth", "lea@example.com")
+    summary = await lea.introduce("Lea", "Roth", "lea@example.com")
     pg.hang_next("create", 0.3)  # PerfectGym is slow, then creates the lead anyway
     await lea.press(summary, "Yes, send it")
     while not any(endpoint == "create" for endpoint, _ in pg.requests):

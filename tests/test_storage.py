@@ -17,7 +17,6 @@ from bot.storage import LeadStatus, OutboxEntry, Storage, open_storage, schema
 from bot.storage.base import OUTBOX_COLUMNS
 from bot.storage.postgres import SCHEMA_VERSION, SchemaTooNewError
 from tests.databases import BACKENDS, fresh_database_url
-from tests.databases import database_url as database_url
 
 NOW = 1_700_000_000.25
 BIG_CHAT_IDS = (-1001234567890123, 2**40, -(2**40), 2**53 + 1)
@@ -25,8 +24,8 @@ UNICODE = '{"name": "Zoë Ñúñez-Łukasiewicz 🏋️‍♀️💪🏽", "note
 
 
 @pytest.fixture
-async def storage(database_url: str) -> AsyncIterator[Storage]:
-    opened = await open_storage(database_url)
+async def storage(database_url_all_backends: str) -> AsyncIterator[Storage]:
+    opened = await open_storage(database_url_all_backends)
     try:
         yield opened
     finally:
@@ -276,8 +275,8 @@ async def test_unicode_round_trips(storage: Storage) -> None:
 # --- durability and concurrency ------------------------------------------------------------------
 
 
-async def test_data_survives_reopening(database_url: str) -> None:
-    first = await open_storage(database_url)
+async def test_data_survives_reopening(database_url_all_backends: str) -> None:
+    first = await open_storage(database_url_all_backends)
     try:
         await first.save_conversation(-1001234567890123, UNICODE)
         pending = await submit(first, 1)
@@ -290,7 +289,7 @@ async def test_data_survives_reopening(database_url: str) -> None:
     finally:
         await first.close()
 
-    second = await open_storage(database_url)
+    second = await open_storage(database_url_all_backends)
     try:
         assert await second.load_conversation(-1001234567890123) == UNICODE
         assert await second.load_conversation(1) == '{"step": "done"}'
@@ -311,9 +310,9 @@ async def test_data_survives_reopening(database_url: str) -> None:
         await second.close()
 
 
-async def test_opening_twice_at_once(database_url: str) -> None:
+async def test_opening_twice_at_once(database_url_all_backends: str) -> None:
     """Two processes starting together must both find the schema ready."""
-    opened = await asyncio.gather(open_storage(database_url), open_storage(database_url))
+    opened = await asyncio.gather(open_storage(database_url_all_backends), open_storage(database_url_all_backends))
     try:
         await opened[0].save_conversation(1, "{}")
         assert await opened[1].load_conversation(1) == "{}"
@@ -526,9 +525,9 @@ def test_outbox_columns_are_the_entry_fields() -> None:
     assert OUTBOX_COLUMNS.split(", ") == names
 
 
-async def test_database_of_the_old_release_is_read_and_written(database_url: str) -> None:
-    await create_old_database(database_url)
-    storage = await open_storage(database_url)
+async def test_database_of_the_old_release_is_read_and_written(database_url_all_backends: str) -> None:
+    await create_old_database(database_url_all_backends)
+    storage = await open_storage(database_url_all_backends)
     try:
         assert await storage.load_conversation(OLD_CHAT) == UNICODE
         assert await storage.load_config() == ('{"clubs": [1]}', NOW)
@@ -569,8 +568,8 @@ async def test_database_of_the_old_release_is_read_and_written(database_url: str
         await storage.close()
 
     # What the new code wrote is what the old code would have written, type for type.
-    if database_url.startswith("sqlite"):
-        with closing(sqlite3.connect(sqlite_path(database_url))) as lite:
+    if database_url_all_backends.startswith("sqlite"):
+        with closing(sqlite3.connect(sqlite_path(database_url_all_backends))) as lite:
             rows = lite.execute(
                 "SELECT id, typeof(chat_id), attempts, create_sent, typeof(create_sent), "
                 "typeof(next_attempt_at), payload, lead_ref FROM outbox ORDER BY id"
@@ -582,7 +581,7 @@ async def test_database_of_the_old_release_is_read_and_written(database_url: str
         ]
         assert config == [('{"clubs": [2]}', "real")]
     else:
-        db = await asyncpg.connect(database_url)
+        db = await asyncpg.connect(database_url_all_backends)
         try:
             records = await db.fetch(
                 "SELECT id, attempts, create_sent, payload, lead_ref FROM outbox ORDER BY id"

@@ -27,23 +27,29 @@ async def test_studio_texts_replace_the_shipped_ones_per_language(
     pg.set_config(load_config("all-inactive"))
     async with running_bot(bot_environment(tg, pg, database_url), StudioTexts.load(str(path))):
         vera = Prospect(tg, chat_id=15001, language_code="de-AT")
-        await vera.send("/start")
-        welcome = await vera.expect(
-            "Servus vom Studio Sol!", "https://studio-sol.example/privacy", "1/3"
+        summary = await vera.introduce(
+            "Vera",
+            "Lind",
+            "vera@example.com",
+            welcome=["Servus vom Studio Sol!", "https://studio-sol.example/privacy"],
+            count=3,
+            then=["Vera"],
         )
+        welcome = tg.messages_to(15001)[0]
+        assert "Servus vom Studio Sol!" in (welcome.text or "")
         assert "Hello" not in (welcome.text or "")
-        await vera.answer("Vera", "2/3")
-        await vera.answer("Lind", "3/3")
-        summary = await vera.answer("vera@example.com", "Vera")
         await vera.press(summary, summary.buttons()[0][0])
         await vera.expect("Danke! Wir rufen dich binnen 24 Stunden an.")
 
         walt = Prospect(tg, chat_id=15002, language_code="en")
-        await walt.send("/start")
-        await walt.expect("Hello from Studio Sol!", "1/3")
-        await walt.answer("Walt", "2/3")
-        await walt.answer("Lind", "3/3")
-        summary = await walt.answer("walt@example.com", "Walt")
+        summary = await walt.introduce(
+            "Walt",
+            "Lind",
+            "walt@example.com",
+            welcome=["Hello from Studio Sol!"],
+            count=3,
+            then=["Walt"],
+        )
         await walt.press(summary, "Yes, send it")
         await walt.expect("Thank you, Walt")  # no English thank-you set: the shipped text
 

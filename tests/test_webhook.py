@@ -71,8 +71,6 @@ async def test_webhook_requires_the_secret_and_serves_health(
         assert health.json() == {"status": "ok"}
 
         ada = Prospect(tg, chat_id=7008)
-        await ada.send("/start")
-        await ada.expect("short questions", "first name")
-        await ada.answer("Ada", "last name")
+        await ada.introduce("Ada")
     assert tg.messages_to(7007) == []
     assert tg.method_calls("setWebhook") == 1
