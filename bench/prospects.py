@@ -3,7 +3,9 @@
 Reply latency of one update: from the moment the update is queued in the fake (``send_text``,
 ``send_contact`` and ``press`` append it synchronously, so ``perf_counter()`` just before the call
 is that moment) to the fake's ``sent_at`` of the first message the bot sends in answer, which is
-``perf_counter()`` when the fake received that ``sendMessage``/``editMessageText`` request. Both
+``perf_counter()`` when the fake received that ``sendMessage``/``editMessageText`` request. Edits
+that only settle an answered question (its buttons taken away) are not an answer and are passed
+over, except for the confirmation, whose first reaction is exactly such an edit ("sending…"). Both
 clocks are the benchmark process's own. A prospect answers as soon as the bot's last expected
 message for a step has arrived or, with ``think``, after a pause like a person typing: between
 half and one and a half times ``think``, and a crowd's first messages spread over ``think``
@@ -18,8 +20,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bench.conversation import Kind, Step
-from tests.fake_telegram import FakeTelegram, SentMessage
+from bench.conversation import FIRST_NAME, LAST_NAME, Kind, Step
+from tests.fake_telegram import FakeTelegram, SentMessage, is_settle
 
 LANGUAGE = "en"
 
@@ -49,7 +51,7 @@ class CrowdResult:
 
 async def _act(tg: FakeTelegram, chat_id: int, step: Step, last: SentMessage | None) -> None:
     if step.kind in (Kind.START, Kind.TEXT):
-        await tg.send_text(chat_id, step.value, language_code=LANGUAGE)
+        await tg.send_text(chat_id, step.value, language_code=LANGUAGE, first_name=FIRST_NAME)
     elif step.kind is Kind.CONTACT:
         await tg.send_contact(chat_id, step.value, language_code=LANGUAGE)
     else:
@@ -81,6 +83,7 @@ async def converse(
     loop = asyncio.get_running_loop()
     rng = random.Random(chat_id)
     result = ProspectResult()
+    tg.set_last_name(chat_id, LAST_NAME)
     last: SentMessage | None = None
     for index, step in enumerate(steps):
         if think and (index or stagger):
@@ -88,14 +91,19 @@ async def converse(
         try:
             queued = time.perf_counter()
             await _act(tg, chat_id, step, last)
-            replies = [
-                await tg.next_message(chat_id, timeout=max(0.0, deadline - loop.time()))
-                for _ in range(step.replies)
-            ]
+            first: SentMessage | None = None
+            replies: list[SentMessage] = []
+            while len(replies) < step.replies:
+                message = await tg.next_message(chat_id, timeout=max(0.0, deadline - loop.time()))
+                if first is None and message.sent_at >= queued:  # not the last step's settle
+                    first = message
+                if not is_settle(message):
+                    replies.append(message)
         except AssertionError as error:
             result.failure = f"step {index + 1} ({step.kind}): {str(error).splitlines()[0]}"
             return result
-        result.samples.append(Sample(index, step.kind, replies[0].sent_at - queued))
+        reaction = first if step.kind is Kind.CONFIRM and first is not None else replies[0]
+        result.samples.append(Sample(index, step.kind, reaction.sent_at - queued))
         last = replies[-1]
         if not _shows(last, step.expect):
             result.failure = (

@@ -55,6 +55,7 @@ P50_TARGET = 1.5
 P99_TARGET = 2.0
 ALONE_TARGET = 3.0
 RSS_TARGET_MB = 150.0
+UPDATES_TARGET = 17
 TELEGRAM_RATE = 30.0  # messages per second, AIORateLimiter's default overall limit
 
 
@@ -85,6 +86,7 @@ class LeadRun:
     leads: int
     calls: Calls
     messages: int
+    edits: int
     bot_cpu: float
     bench_cpu: float
     memory: Memory
@@ -206,7 +208,8 @@ async def lead_run(options: Options, workdir: Path, today: datetime.date) -> Lea
                 pg.calls["validate"] - before.validate,
                 pg.calls["create"] - before.create,
             )
-            leads, messages = len(pg.created) - leads_before, len(tg.sent) - sent_before
+            leads, sent = len(pg.created) - leads_before, tg.sent[sent_before:]
+            messages = sum(1 for m in sent if m.method == "sendMessage")
         finally:
             await bot.stop()
         return LeadRun(
@@ -217,6 +220,7 @@ async def lead_run(options: Options, workdir: Path, today: datetime.date) -> Lea
             leads=leads,
             calls=calls,
             messages=messages,
+            edits=sum(1 for m in sent if m.method.startswith("edit")),
             bot_cpu=measured.bot_cpu,
             bench_cpu=measured.bench_cpu,
             memory=measured.memory,
@@ -354,6 +358,8 @@ def render(options: Options, lead: LeadRun, floor: FloorRun, parked: ParkedRun) 
         f"  wall time                              {c.wall:.2f} s",
         f"  conversations per second               {leads_per_s:.2f}",
         _messages_line(lead.messages, c.wall, options),
+        f"  per conversation                       {updates} updates, "
+        f"{lead.messages / n:.1f} messages, {lead.edits / n:.1f} edits",
     ]
     _latency_table(c.samples, out, kinds=True)
     per_update = lead.bot_cpu / total_updates * 1000 if total_updates else math.nan
@@ -435,6 +441,10 @@ def render(options: Options, lead: LeadRun, floor: FloorRun, parked: ParkedRun) 
         f"{lead.calls.config / n:.2f}",
         f"  {_verdict(per_lead_ok)}  2 API calls per lead (validate + create): "
         f"{(lead.calls.validate + lead.calls.create) / max(lead.leads, 1):.2f}",
+        f"  {_verdict(updates <= UPDATES_TARGET)}  at most {UPDATES_TARGET} updates per conversation: "
+        f"{updates}",
+        f"  {_verdict(lead.messages <= updates * n)}  no more bot messages than updates: "
+        f"{lead.messages / n:.1f} per conversation",
         f"  {_verdict(complete)}  every prospect finished and every lead was created",
         "(p50/p99 ratios leave out the confirmation, where our bot waits for two PerfectGym calls",
         " by design and the floor makes none; MB = 10^6 bytes; percentiles are nearest-rank)",

@@ -25,13 +25,16 @@ def _formatting_for(locale: str, language: str | None) -> tuple[str, str | None]
 
 
 class ConversationStore:
-    def __init__(self, storage: Storage, *, today: Callable[[], date] = date.today) -> None:
+    def __init__(
+        self, storage: Storage, *, min_age: int = 16, today: Callable[[], date] = date.today
+    ) -> None:
         self._storage = storage
+        self._min_age = min_age
         self._today = today
 
     def context(self, locale: str, language: str | None) -> AskContext:
         formatting, region = _formatting_for(locale, language)
-        return AskContext(Translator(locale), formatting, region, self._today())
+        return AskContext(Translator(locale), formatting, region, self._today(), self._min_age)
 
     def context_of(self, state: ConversationState) -> AskContext:
         return self.context(state.locale, state.language)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import replace
-from typing import Protocol
 
 from bot.conversation_store import ConversationStore
 from bot.outbox import Delivery, DeliveryReport
+from bot.sender import Sender
 from bot.storage import Storage
 from bot.studio_texts import StudioTexts
 from conversations import flow
@@ -16,12 +15,6 @@ from conversations.i18n import Translator
 from conversations.replies import Reply
 
 log = logging.getLogger(__name__)
-
-
-class Sender(Protocol):
-    """Sends replies outside an update's own answer (outbox results, staff notices)."""
-
-    async def send(self, chat_id: int, replies: Sequence[Reply]) -> None: ...
 
 
 class DeliveryNotices:

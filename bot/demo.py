@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from bot.commands import help_text, unknown_command_text
 from bot.intake import Chat
 from bot.perfectgym import PerfectGymClient
 from bot.perfectgym_standin import PerfectGymStandIn, sample_config
@@ -23,18 +24,33 @@ from bot.services import assemble
 from bot.storage.sqlite import SqliteStorage
 from bot.studio_texts import StudioTexts
 from conversations import callbacks
-from conversations.events import ButtonPress, ContactShared, Event, TextInput
+from conversations.events import ButtonPress, Command, CommandName, ContactShared, Event, TextInput
+from conversations.i18n import Translator
 from conversations.replies import Outcome, Reply
 
 DEMO_API_KEY = "demo-key"
 DEMO_CHAT_ID = 424242
 DEMO_PHONE = "+4915123456789"
+DEMO_FIRST_NAME, DEMO_LAST_NAME = "Alex", "Muster"  # the demo prospect's Telegram profile
 
 
-def _only_skip(reply: Reply) -> bool:
-    """A typed number must stay an answer where the only button is Skip."""
+_NAVIGATION = frozenset({callbacks.SKIP, callbacks.BACK, callbacks.KEEP})
+
+
+def _only_navigation(reply: Reply) -> bool:
+    """A typed number must stay an answer where the only buttons are Skip, Back and Keep."""
     actions = [callbacks.decode(b.data) for row in reply.buttons for b in row]
-    return len(actions) == 1 and actions[0] is not None and actions[0].name == callbacks.SKIP
+    return bool(actions) and all(a is not None and a.name in _NAVIGATION for a in actions)
+
+
+def _typed_navigation(reply: Reply) -> str:
+    """What to type for Skip, Back and Keep in the terminal."""
+    words = []
+    for row in reply.buttons:
+        for button in row:
+            action = callbacks.decode(button.data)
+            words.append("/back" if action and action.name == callbacks.BACK else button.text)
+    return ", ".join(words)
 
 
 class TerminalChat:
@@ -47,6 +63,13 @@ class TerminalChat:
     async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
         self.show(replies)
 
+    def typing_soon(self, chat_id: int) -> None:
+        self._out.write("bot> (typing…)\n")
+
+    def settle(self, outcome: Outcome) -> None:
+        if outcome.settle is not None and outcome.settle.shown:
+            self._out.write(f"       {outcome.settle.shown}\n")
+
     def show(self, replies: Sequence[Reply]) -> None:
         if replies:
             self._choices = []
@@ -55,7 +78,7 @@ class TerminalChat:
                 "\n" + "\n".join(f"bot> {line}" for line in reply.text.split("\n")) + "\n"
             )
             labels: list[str] = []
-            if reply.buttons and not _only_skip(reply):
+            if reply.buttons and not _only_navigation(reply):
                 self._choices = []
                 for row in reply.buttons:
                     for button in row:
@@ -69,8 +92,8 @@ class TerminalChat:
                     labels.append(text)
             for number, label in enumerate(labels, start=1):
                 self._out.write(f"       [{number}] {label}\n")
-            if _only_skip(reply):
-                self._out.write(f"       (or type: {reply.buttons[0][0].text})\n")
+            if _only_navigation(reply):
+                self._out.write(f"       (or type: {_typed_navigation(reply)})\n")
         self._out.flush()
 
     def event_for(self, line: str) -> Event:
@@ -94,7 +117,7 @@ async def run_demo(language: str, lines: TextIO, out: TextIO) -> int:
             default_locale=os.environ.get("DEFAULT_LOCALE", "en"),
         )
         intake = services.intake
-        chat = Chat(DEMO_CHAT_ID, language)
+        chat = Chat(DEMO_CHAT_ID, language, first_name=DEMO_FIRST_NAME, last_name=DEMO_LAST_NAME)
         out.write(
             f"Demo: chatting as a prospect with Telegram language '{language}'. Type your "
             "answers; a number presses a button; /cancel, /start, or Ctrl-D to quit.\n"
@@ -107,13 +130,24 @@ async def run_demo(language: str, lines: TextIO, out: TextIO) -> int:
                 break
             line = line.rstrip("\n")
             out.write(f"you> {line}\n")
-            if line.startswith("/start"):
-                outcome = await intake.start(chat, line.removeprefix("/start").strip() or None)
-            elif line == "/cancel":
+            command = line.strip()
+            if command.startswith("/start"):
+                outcome = await intake.start(chat, command.removeprefix("/start").strip() or None)
+            elif command == "/cancel":
                 outcome = await intake.cancel(chat)
+            elif command == "/forget":
+                outcome = await intake.forget(chat)
+            elif command == "/help":
+                outcome = Outcome(replies=(Reply(help_text(Translator(intake.locale_for(chat)))),))
+            elif command in ("/back", "/skip"):
+                outcome = await intake.handle(chat, Command(CommandName(command[1:])))
+            elif command.startswith("/"):
+                text = unknown_command_text(Translator(intake.locale_for(chat)))
+                outcome = Outcome(replies=(Reply(text),))
             else:
                 outcome = await intake.handle(chat, terminal.event_for(line))
             terminal.notice(outcome)
+            terminal.settle(outcome)
             terminal.show(outcome.replies)
         await services.close()
         if not standin.created:

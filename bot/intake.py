@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 from bot.conversation_store import ConversationStore
 from bot.leads_config import ConfigSource
@@ -19,6 +20,7 @@ from bot.logging_setup import chat_ref
 from bot.outbox import Outbox
 from bot.perfectgym import LeadConfig
 from bot.perfectgym_adapter import lead_request, plan_from_config
+from bot.sender import Sender
 from bot.storage import LeadStatus, Storage
 from bot.studio_texts import StudioTexts
 from conversations import flow
@@ -26,8 +28,10 @@ from conversations.draft import draft_of
 from conversations.events import Event
 from conversations.field_plan import FieldPlan
 from conversations.i18n import Translator, negotiate
-from conversations.replies import Outcome, Reply
-from conversations.state import ConversationState
+from conversations.kinds.name import parse_name
+from conversations.replies import Outcome, Reply, Settle
+from conversations.state import ConversationState, Phase
+from conversations.text import InvalidAnswer
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +40,14 @@ MAX_CAMPAIGN_LENGTH = 64
 
 @dataclass(frozen=True)
 class Chat:
-    """Who wrote: the private chat and the language their Telegram app is set to."""
+    """Who wrote: the private chat, the language their Telegram app is set to, and the name on
+    their profile (offered as a one-tap answer, never used unasked)."""
 
     id: int
     language_code: str | None = None
     update_id: int | None = None
+    first_name: str | None = None
+    last_name: str | None = None
 
     def is_replay(self, state: ConversationState) -> bool:
         """Telegram redelivers an update whose processing a crash cut short; apply it once."""
@@ -49,6 +56,16 @@ class Chat:
             and state.last_update_id is not None
             and self.update_id <= state.last_update_id
         )
+
+
+def _profile_part(name: str | None) -> str | None:
+    """A profile name offered as an answer: only what would pass as a typed name."""
+    if not name:
+        return None
+    try:
+        return parse_name(name)
+    except InvalidAnswer:
+        return None
 
 
 def _say(text: str, *, remove_keyboard: bool = False, changed: bool = True) -> Outcome:
@@ -62,6 +79,7 @@ class Intake:
         storage: Storage,
         config: ConfigSource,
         outbox: Outbox,
+        sender: Sender,
         *,
         default_locale: str,
         texts: StudioTexts,
@@ -71,13 +89,14 @@ class Intake:
         self._storage = storage
         self._config = config
         self._outbox = outbox
+        self._sender = sender
         self._default_locale = default_locale
         self._texts = texts
         self._clock = clock
         self._plan_source: LeadConfig | None = None
         self._plan: FieldPlan | None = None
 
-    def _locale_for(self, chat: Chat) -> str:
+    def locale_for(self, chat: Chat) -> str:
         return negotiate(chat.language_code, self._default_locale)
 
     # --- commands -------------------------------------------------------------------------------
@@ -86,7 +105,15 @@ class Intake:
         current = await self._conversations.load(chat.id)
         if current is not None and chat.is_replay(current):
             return flow.repeat(current, self._conversations.context_of(current))
-        locale = self._locale_for(chat)
+        if current is not None and current.phase is not Phase.SUBMITTED:
+            outcome = flow.offer_resume(current, self._conversations.context_of(current))
+            current.last_update_id = chat.update_id or current.last_update_id
+            await self._conversations.save(current)
+            return outcome
+        return await self._begin(chat, payload)
+
+    async def _begin(self, chat: Chat, payload: str | None) -> Outcome:
+        locale = self.locale_for(chat)
         tr = Translator(locale)
         previous = await self._storage.latest_lead(chat.id)
         if previous is not None and previous.status is LeadStatus.PENDING:
@@ -106,6 +133,8 @@ class Intake:
                 ),
                 changed=False,
             )
+        if not self._config.is_fresh():
+            self._sender.typing_soon(chat.id)  # fetching the config may take a moment
         config = await self._config.get()
         if config is None:
             return _say(
@@ -122,9 +151,10 @@ class Intake:
             campaign=campaign,
             plan=self._plan_for(config),
             last_update_id=chat.update_id,
+            profile=(_profile_part(chat.first_name), _profile_part(chat.last_name)),
         )
         ctx = self._conversations.context(locale, chat.language_code)
-        outcome = flow.begin(state, ctx, self._welcome(tr, len(state.plan.questions)))
+        outcome = flow.begin(state, ctx, partial(self._welcome, tr))
         await self._conversations.save(state)
         log.info(
             "chat %s: conversation started (locale %s, %d questions, campaign %s)",
@@ -143,14 +173,23 @@ class Intake:
         assert self._plan is not None
         return self._plan
 
-    def _welcome(self, tr: Translator, questions: int) -> str:
-        text = self._texts.welcome_for(tr.locale) or tr.ngettext(
-            "Hi! 👋 I'll ask you {count} short question so the studio can get in touch with you "
-            "about a trial session. You can stop at any time with /cancel.",
-            "Hi! 👋 I'll ask you {count} short questions so the studio can get in touch with you "
-            "about a trial session. You can stop at any time with /cancel.",
-            questions,
-        ).format(count=questions)
+    def _welcome(self, tr: Translator, required: int, optional: int) -> str:
+        text = self._texts.welcome_for(tr.locale) or tr.gettext(
+            "Hi! 👋 So that the studio can get in touch with you about a trial session, I have "
+            "a few questions for you."
+        )
+        count = tr.ngettext(
+            "{count} question is needed.", "{count} questions are needed.", required
+        ).format(count=required)
+        if optional:
+            count += " " + tr.ngettext(
+                "{count} more is optional: skip it if you like.",
+                "{count} more are optional: skip them if you like.",
+                optional,
+            ).format(count=optional)
+        text += "\n" + count + " " + tr.gettext(
+            "Made a mistake? /back goes one question back; /cancel stops."
+        )
         privacy = self._texts.privacy_url_for(tr.locale)
         if privacy:
             text += "\n\n" + tr.gettext("How the studio handles your data: {url}").format(
@@ -160,7 +199,7 @@ class Intake:
 
     async def cancel(self, chat: Chat) -> Outcome:
         await self._storage.delete_conversation(chat.id)
-        tr = Translator(self._locale_for(chat))
+        tr = Translator(self.locale_for(chat))
         return _say(
             tr.gettext(
                 "Okay, I've stopped and deleted your answers. Send /start whenever you want to begin "
@@ -171,7 +210,7 @@ class Intake:
 
     async def forget(self, chat: Chat) -> Outcome:
         await self._storage.forget_chat(chat.id)
-        tr = Translator(self._locale_for(chat))
+        tr = Translator(self.locale_for(chat))
         return _say(
             tr.gettext(
                 "Done: everything this bot stored about this chat has been deleted. Details the studio "
@@ -201,13 +240,19 @@ class Intake:
             )
         if chat.update_id is not None:
             state.last_update_id = chat.update_id
+        if outcome.restart:
+            await self._storage.delete_conversation(chat.id)
+            restarted = await self._begin(chat, state.campaign)
+            return replace(restarted, settle=outcome.settle or Settle())
         if outcome.submit:
-            return await self._submit(state)
+            return await self._submit(state, outcome)
         if outcome.changed or chat.update_id is not None:
             await self._conversations.save(state)
         return outcome
 
-    async def _submit(self, state: ConversationState) -> Outcome:
+    async def _submit(self, state: ConversationState, confirmed: Outcome) -> Outcome:
+        """Store the lead, answer at once, and deliver it in the background: the prospect sees
+        "sending" whatever PerfectGym's latency, and the thank-you when it is done."""
         lead = lead_request(draft_of(state))
         entry = await self._storage.submit(
             state.chat_id,
@@ -217,5 +262,6 @@ class Intake:
             self._clock(),
         )
         log.info("chat %s: lead %d confirmed and stored", chat_ref(state.chat_id), entry.id)
-        await self._outbox.deliver(entry)
-        return Outcome(changed=False)
+        self._sender.typing_soon(state.chat_id)
+        self._outbox.deliver_soon(entry)
+        return replace(confirmed, submit=False, changed=False)

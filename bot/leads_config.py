@@ -25,6 +25,10 @@ RETRY_AFTER_FAILURE = 30.0
 class ConfigSource(Protocol):
     async def get(self) -> LeadConfig | None: ...
 
+    def is_fresh(self) -> bool:
+        """Whether :meth:`get` answers without asking PerfectGym."""
+        ...
+
 
 class LeadsConfigSource:
     def __init__(
@@ -42,6 +46,9 @@ class LeadsConfigSource:
         self._config: LeadConfig | None = None
         self._fresh_until = 0.0
         self._lock = asyncio.Lock()
+
+    def is_fresh(self) -> bool:
+        return self._config is not None and self._clock() < self._fresh_until
 
     async def get(self) -> LeadConfig | None:
         """The current config; stale or stored when the API fails; None when never seen."""

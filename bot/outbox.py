@@ -100,7 +100,14 @@ class Outbox:
         self._on_delivered = on_delivered
         self._clock = clock
         self._in_flight: set[int] = set()
+        self._soon: set[asyncio.Task[DeliveryReport]] = set()
         self._worker: asyncio.Task[None] | None = None
+
+    def deliver_soon(self, entry: OutboxEntry) -> None:
+        """A first attempt right away, without keeping the caller waiting for PerfectGym."""
+        task = asyncio.create_task(self.deliver(entry), name=f"lead {entry.id}")
+        self._soon.add(task)
+        task.add_done_callback(self._soon.discard)
 
     async def deliver(self, entry: OutboxEntry) -> DeliveryReport:
         """One attempt for ``entry``; never raises for API failures."""
@@ -223,7 +230,13 @@ class Outbox:
     def start(self) -> None:
         self._worker = asyncio.create_task(self._run(), name="outbox")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let first attempts in flight finish for ``grace`` seconds; an entry cut short stays
+        pending and is retried, validate first, after the restart."""
+        if self._soon:
+            await asyncio.wait(set(self._soon), timeout=grace)
+            for task in self._soon:
+                task.cancel()
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

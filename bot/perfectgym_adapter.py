@@ -46,12 +46,11 @@ _ADDITIONAL_KINDS = {
     AdditionalFieldType.TEXT: AnswerKind.TEXT,
 }
 
+# The country first: it decides how the other two answers are read.
 _ADDRESS_PARTS = (
-    ("address.street", Slot.STREET, AnswerKind.ADDRESS_PART),
-    ("address.houseNumber", Slot.HOUSE_NUMBER, AnswerKind.ADDRESS_PART),
-    ("address.zipCode", Slot.ZIP_CODE, AnswerKind.ADDRESS_PART),
-    ("address.city", Slot.CITY, AnswerKind.ADDRESS_PART),
     ("address.countryCode", Slot.COUNTRY, AnswerKind.COUNTRY),
+    ("address.street", Slot.STREET, AnswerKind.STREET_LINE),
+    ("address.zipCode", Slot.ZIP_CODE, AnswerKind.POSTCODE_LINE),
 )
 
 

@@ -10,42 +10,24 @@ import signal
 
 from telegram import Update
 
-from bot.delivery_notices import Sender
 from bot.outbox import RetryPolicy
 from bot.perfectgym import PerfectGymClient
-from bot.services import Services, assemble
+from bot.services import assemble
 from bot.settings import Settings
 from bot.storage import open_storage
 from bot.studio_texts import StudioTexts
-from bot.telegram_app import TelegramHandlers, TelegramSender, add_handlers, build_application
+from bot.telegram_app import (
+    TelegramHandlers,
+    TelegramSender,
+    add_handlers,
+    build_application,
+    register_commands,
+)
 from bot.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
-
-
-async def _open_services(settings: Settings, texts: StudioTexts, sender: Sender) -> Services:
-    storage = await open_storage(settings.database_url)
-    client = PerfectGymClient(
-        settings.perfectgym_api_url,
-        settings.perfectgym_api_key.get_secret_value(),
-        timeout=settings.perfectgym_timeout_seconds,
-    )
-    return assemble(
-        storage,
-        client,
-        sender,
-        texts=texts,
-        default_locale=settings.default_locale,
-        staff_chat_id=settings.staff_chat_id,
-        config_ttl=settings.config_ttl_seconds,
-        policy=RetryPolicy(
-            give_up_after=settings.outbox_give_up_hours * 3600,
-            base_delay=settings.outbox_retry_base_seconds,
-            rate_limit_delay=settings.outbox_rate_limit_seconds,
-        ),
-    )
 
 
 async def run(settings: Settings, texts: StudioTexts) -> None:
@@ -64,13 +46,34 @@ async def serve(
     ready: asyncio.Event | None = None,
 ) -> None:
     """Run the bot until ``stop`` is set; ``ready`` is set once updates are being received."""
+    storage = await open_storage(settings.database_url)
+    client = PerfectGymClient(
+        settings.perfectgym_api_url,
+        settings.perfectgym_api_key.get_secret_value(),
+        timeout=settings.perfectgym_timeout_seconds,
+    )
     app = build_application(settings)
-    sender = TelegramSender(app.bot)
-    services = await _open_services(settings, texts, sender)
+    sender = TelegramSender(app.bot, storage)
+    services = assemble(
+        storage,
+        client,
+        sender,
+        texts=texts,
+        default_locale=settings.default_locale,
+        staff_chat_id=settings.staff_chat_id,
+        config_ttl=settings.config_ttl_seconds,
+        min_age=settings.min_age,
+        policy=RetryPolicy(
+            give_up_after=settings.outbox_give_up_hours * 3600,
+            base_delay=settings.outbox_retry_base_seconds,
+            rate_limit_delay=settings.outbox_rate_limit_seconds,
+        ),
+    )
     add_handlers(app, TelegramHandlers(services.intake, sender, settings.default_locale))
     webhook: WebhookServer | None = None
     try:
         async with app:
+            await register_commands(app.bot, settings.default_locale)
             await app.start()
             services.outbox.start()
             if settings.webhook_url and settings.webhook_secret:

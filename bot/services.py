@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.conversation_store import ConversationStore
-from bot.delivery_notices import DeliveryNotices, Sender
+from bot.delivery_notices import DeliveryNotices
 from bot.intake import Intake
 from bot.leads_config import LeadsConfigSource
 from bot.outbox import Outbox, RetryPolicy
 from bot.perfectgym import PerfectGymClient
+from bot.sender import Sender
 from bot.storage import Storage
 from bot.studio_texts import StudioTexts
 
@@ -42,9 +43,10 @@ def assemble(
     staff_chat_id: int | None = None,
     config_ttl: float = 600.0,
     policy: RetryPolicy | None = None,
+    min_age: int = 16,
 ) -> Services:
     """Build every service from the three things that talk to the outside world."""
-    conversations = ConversationStore(storage)
+    conversations = ConversationStore(storage, min_age=min_age)
     notices = DeliveryNotices(
         conversations,
         storage,
@@ -61,6 +63,7 @@ def assemble(
         storage,
         LeadsConfigSource(client, storage, ttl=config_ttl),
         outbox,
+        sender,
         default_locale=default_locale,
         texts=texts,
     )

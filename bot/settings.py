@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     outbox_rate_limit_seconds: float = Field(default=60.0, ge=0)
     perfectgym_timeout_seconds: float = Field(default=10.0, gt=0)
     studio_texts_file: str | None = None
+    min_age: int = Field(default=16, ge=0, le=100)
 
     @field_validator("telegram_bot_token")
     @classmethod

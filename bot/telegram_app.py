@@ -9,19 +9,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from typing import Any
 
 from telegram import (
     Bot,
+    BotCommand,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
 )
+from telegram._utils.types import JSONDict
+from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -34,12 +39,22 @@ from telegram.ext import (
     filters,
 )
 
+from bot.commands import help_text, menu, unknown_command_text
 from bot.intake import Chat, Intake
 from bot.settings import Settings
+from bot.storage import ChatMessages, Storage
 from bot.update_processor import PerChatUpdateProcessor
-from conversations.events import ButtonPress, ContactShared, Event, TextInput, UnsupportedInput
-from conversations.i18n import Translator, negotiate
-from conversations.replies import Outcome, Reply
+from conversations.events import (
+    ButtonPress,
+    Command,
+    CommandName,
+    ContactShared,
+    Event,
+    TextInput,
+    UnsupportedInput,
+)
+from conversations.i18n import Translator, available_locales, negotiate
+from conversations.replies import Outcome, Reply, Settle
 
 log = logging.getLogger(__name__)
 
@@ -70,30 +85,95 @@ def _fit(text: str) -> str:
 
 
 class TelegramSender:
-    """Delivers replies to a chat; replies with ``replace`` edit the pressed message."""
+    """Delivers an outcome to a chat, keeping old buttons from lingering.
 
-    def __init__(self, bot: Bot) -> None:
+    Telegram tells a sent message's id only after sending, so the ids of the message whose
+    buttons are live and of the last summary are stored after the replies went out
+    (``Storage.save_messages``); the next update settles or updates those messages by id.
+    """
+
+    def __init__(self, bot: Bot, storage: Storage) -> None:
         self._bot = bot
+        self._storage = storage
+        self._background: set[asyncio.Task[None]] = set()
 
-    async def send(
-        self, chat_id: int, replies: Sequence[Reply], *, query: CallbackQuery | None = None
+    async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
+        await self.deliver(chat_id, Outcome(replies=tuple(replies)))
+
+    def typing_soon(self, chat_id: int) -> None:
+        task = asyncio.create_task(self._typing(chat_id))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _typing(self, chat_id: int) -> None:
+        with contextlib.suppress(TelegramError):
+            await self._bot.send_chat_action(chat_id, ChatAction.TYPING)
+
+    async def deliver(
+        self, chat_id: int, outcome: Outcome, query: CallbackQuery | None = None
     ) -> None:
-        for reply in replies:
-            markup = _markup(reply)
-            if reply.replace and query is not None and query.message is not None:
-                try:
-                    await query.edit_message_text(
-                        _fit(reply.text),
-                        reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
-                    )
-                    continue
-                except BadRequest:
-                    pass  # e.g. "message is not modified" or too old to edit: send anew
+        pressed = query.message if query is not None and isinstance(query.message, Message) else None
+        updates_summary = any(reply.in_place for reply in outcome.replies)
+        tracked = ChatMessages()
+        if updates_summary or (outcome.settle is not None and pressed is None):
+            tracked = await self._storage.load_messages(chat_id)
+        in_place = tracked.summary if updates_summary else None
+        now = ChatMessages()
+        try:
+            # What the prospect waits for goes first; the settled question is tidied after.
+            for reply in outcome.replies:
+                sent = await self._send_one(chat_id, reply, pressed, in_place)
+                if reply.buttons:
+                    now = replace(now, buttons=sent)
+                if reply.summary:
+                    now = replace(now, summary=sent)
+            if outcome.settle is not None:
+                await self._settle(chat_id, outcome.settle, pressed, tracked.buttons, in_place)
+        except Forbidden:
+            log.info("a prospect blocked the bot; reply not delivered")
+            return
+        if outcome.settle is not None or now != ChatMessages():
+            await self._storage.save_messages(chat_id, now)
+
+    async def _settle(
+        self,
+        chat_id: int,
+        settle: Settle,
+        pressed: Message | None,
+        tracked: int | None,
+        in_place: int | None,
+    ) -> None:
+        """Take the buttons off the message just dealt with; a pressed one also shows the answer."""
+        target = pressed.message_id if pressed is not None else tracked
+        if target is None or target == in_place:
+            return  # nothing to settle, or it is about to become the summary again
+        with contextlib.suppress(BadRequest):  # gone, too old, or already without buttons
+            if settle.shown and pressed is not None and pressed.text:
+                await self._bot.edit_message_text(
+                    _fit(f"{pressed.text}\n\n{settle.shown}"), chat_id, target, reply_markup=None
+                )
+            else:
+                await self._bot.edit_message_reply_markup(chat_id, target, reply_markup=None)
+
+    async def _send_one(
+        self, chat_id: int, reply: Reply, pressed: Message | None, in_place: int | None
+    ) -> int:
+        """The message's id: an edit where the reply asks for one and Telegram allows it."""
+        markup = _markup(reply)
+        inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
+        target = pressed.message_id if reply.replace and pressed is not None else None
+        if reply.in_place and in_place is not None:
+            target = in_place
+        if target is not None:
             try:
-                await self._bot.send_message(chat_id, _fit(reply.text), reply_markup=markup)
-            except Forbidden:
-                log.info("a prospect blocked the bot; reply not delivered")
-                return
+                await self._bot.edit_message_text(_fit(reply.text), chat_id, target, reply_markup=inline)
+                return target
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    return target
+                # too old to edit, or deleted: send it anew
+        message = await self._bot.send_message(chat_id, _fit(reply.text), reply_markup=markup)
+        return message.message_id
 
 
 async def _answer(query: CallbackQuery, notice: str | None) -> None:
@@ -114,7 +194,11 @@ class TelegramHandlers:
             return None
         user = update.effective_user
         return Chat(
-            update.effective_chat.id, user.language_code if user else None, update.update_id
+            update.effective_chat.id,
+            user.language_code if user else None,
+            update.update_id,
+            first_name=user.first_name if user else None,
+            last_name=user.last_name if user else None,
         )
 
     async def _deliver(self, update: Update, outcome: Outcome) -> None:
@@ -128,8 +212,8 @@ class TelegramHandlers:
         deliveries = []
         if query is not None:
             deliveries.append(_answer(query, outcome.notice))
-        if chat is not None and outcome.replies:
-            deliveries.append(self._sender.send(chat.id, outcome.replies, query=query))
+        if chat is not None and (outcome.replies or outcome.settle):
+            deliveries.append(self._sender.deliver(chat.id, outcome, query))
         await asyncio.gather(*deliveries)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -181,12 +265,16 @@ class TelegramHandlers:
             await self._sender.send(chat.id, [Reply(message(tr))])
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._notice(
-            update,
-            lambda tr: tr.gettext(
-                "I don't know that command. You can use /start, /cancel and /forget."
-            ),
-        )
+        await self._notice(update, unknown_command_text)
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._notice(update, help_text)
+
+    async def back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._event(update, Command(CommandName.BACK))
+
+    async def skip(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._event(update, Command(CommandName.SKIP))
 
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._notice(
@@ -225,6 +313,31 @@ class TelegramHandlers:
                 )
 
 
+class MessageRateLimiter(AIORateLimiter):
+    """python-telegram-bot's limiter, with Telegram's 30 messages per second counting messages.
+
+    Edits of messages already sent (a settled question, the summary updated in place) and
+    "typing…" are not new messages, so they leave the broadcast budget to the questions people
+    wait for; a 429 on them is still honoured and retried like any other.
+    """
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        if endpoint.startswith("edit") or endpoint == "sendChatAction":
+            # The limiter reads ``chat_id`` only to choose its budget; the request keeps it.
+            data = {key: value for key, value in data.items() if key != "chat_id"}
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+
 def file_url_for(base_url: str) -> str:
     """Telegram's file endpoint sits next to the Bot API one: ``.../bot`` -> ``.../file/bot``."""
     head, _, tail = base_url.rstrip("/").rpartition("/")
@@ -239,7 +352,7 @@ def build_application(settings: Settings) -> AnyApplication:
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_url_for(settings.telegram_api_base_url))
         .concurrent_updates(PerChatUpdateProcessor())
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(MessageRateLimiter(max_retries=3))
         .connection_pool_size(8)
         .get_updates_connection_pool_size(2)
         .pool_timeout(10.0)
@@ -249,12 +362,27 @@ def build_application(settings: Settings) -> AnyApplication:
     return builder.build()
 
 
+async def register_commands(bot: Bot, default_locale: str) -> None:
+    """The command menu in every catalog language, and in the default one for all others."""
+    for locale in (None, *available_locales()):
+        tr = Translator(locale or default_locale)
+        commands = [BotCommand(command, text) for command, text in menu(tr)]
+        try:
+            await bot.set_my_commands(commands, language_code=locale.split("_")[0] if locale else None)
+        except TelegramError as exc:
+            log.warning("could not register the command menu: %s", type(exc).__name__)
+            return
+
+
 def add_handlers(app: AnyApplication, handlers: TelegramHandlers) -> None:
     """Which update goes to which handler, in the order python-telegram-bot tries them."""
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", handlers.start, filters=private))
     app.add_handler(CommandHandler("cancel", handlers.cancel, filters=private))
     app.add_handler(CommandHandler("forget", handlers.forget, filters=private))
+    app.add_handler(CommandHandler("help", handlers.help, filters=private))
+    app.add_handler(CommandHandler("back", handlers.back, filters=private))
+    app.add_handler(CommandHandler("skip", handlers.skip, filters=private))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.edited))
     app.add_handler(MessageHandler(private & filters.CONTACT, handlers.contact))
     app.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))

@@ -14,6 +14,11 @@ NO = "n"
 OPTION = "o"
 EDIT = "e"
 COUNTRY = "c"
+BACK = "b"
+KEEP = "k"
+SUGGESTED = "g"
+RESUME = "r"
+RESTART = "s"
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ from conversations.i18n import Translator
 class AskContext:
     """``tr`` speaks the closest shipped catalog; ``locale`` is the prospect's own Babel locale for
     reading and showing dates, numbers and countries (a ``de-AT`` prospect types ``31.12.1990``
-    even when no Austrian catalog exists); ``region`` guides phone numbers; ``today`` bounds dates.
+    even when no Austrian catalog exists); ``region`` guides phone numbers; ``today`` bounds dates;
+    ``min_age`` is the youngest age the studio may take details from.
     """
 
     tr: Translator
     locale: str
     region: str | None
     today: date
+    min_age: int = 16

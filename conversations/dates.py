@@ -205,17 +205,24 @@ def _resolve(
         return None
     day = int(day_text)
     if len(year_text) == 4:
-        return _make_date(int(year_text), month, day)
+        return _existing(int(year_text), month, day)
     if len(year_text) != 2:
         return None
     short_year = int(year_text)
-    fits = [
-        candidate
-        for century in range(earliest.year // 100, latest.year // 100 + 1)
-        if (candidate := _make_date(century * 100 + short_year, month, day)) is not None
-        and earliest <= candidate <= latest
-    ]
+    centuries = range(earliest.year // 100, latest.year // 100 + 1)
+    dates = [_make_date(century * 100 + short_year, month, day) for century in centuries]
+    if day <= 31 and dates and all(d is None for d in dates):
+        raise InvalidAnswer(Problem.NO_SUCH_DATE)
+    fits = [d for d in dates if d is not None and earliest <= d <= latest]
     return fits[0] if len(fits) == 1 else None
+
+
+def _existing(year: int, month: int, day: int) -> date | None:
+    """30 February is readable but does not exist: say so rather than "couldn't read"."""
+    value = _make_date(year, month, day)
+    if value is None and 1 <= day <= 31 and date.min.year <= year <= date.max.year:
+        raise InvalidAnswer(Problem.NO_SUCH_DATE)
+    return value
 
 
 def _read_date(cleaned: str, conventions: _DateConventions, earliest: date, latest: date) -> date:

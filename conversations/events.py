@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -27,4 +28,16 @@ class UnsupportedInput:
     kind: str
 
 
-Event = TextInput | ButtonPress | ContactShared | UnsupportedInput
+class CommandName(StrEnum):
+    """Commands that act on the conversation itself (the others are the caller's business)."""
+
+    BACK = "back"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: CommandName
+
+
+Event = TextInput | ButtonPress | ContactShared | UnsupportedInput | Command

@@ -36,7 +36,9 @@ class AnswerKind(StrEnum):
     PHONE = "phone"
     GENDER = "gender"
     BIRTH_DATE = "birth_date"
-    ADDRESS_PART = "short_text"
+    ADDRESS_PART = "short_text"  # one part of the address per answer (plans stored before 2026-12)
+    STREET_LINE = "street_line"
+    POSTCODE_LINE = "postcode_line"
     COUNTRY = "country"
     BOOLEAN = "boolean"
     DATE = "date"

@@ -5,16 +5,20 @@ stores the state *before* sending the replies, and submits the lead when the out
 
 The phases and what moves between them, as in python-telegram-bot's ``conversationbot.py``::
 
-    (start)    begin                      -> ASKING   first question
-    ASKING     typed / pressed / contact  -> ASKING   next question, or the same one re-asked
-               ... last question answered -> REVIEW   summary
+    (start)    begin                      -> ASKING     first question
+    ASKING     typed / pressed / contact  -> ASKING     next question, or the same one re-asked
+               Back, /back                -> ASKING     the question before, with its answer
+               ... last question answered -> REVIEW     summary
     REVIEW     "Yes, send it"             -> SUBMITTED  (outcome.submit: the caller delivers)
-               a field's edit button      -> ASKING   that question (then back to REVIEW)
+               a field's edit button      -> ASKING     that question (then back to REVIEW)
+               /back                      -> ASKING     the last question
     SUBMITTED  anything                   -> SUBMITTED  "already sent"
-               the studio refused it      -> REVIEW   (back_to_review, from the outbox)
+               the studio refused it      -> REVIEW     (back_to_review, from the outbox)
+    ASKING or REVIEW, /start again        -> the same   offer_resume: Continue or Start over
 
 :data:`TRANSITIONS` below is the same table in code. Showing a question is pure: the token that
-ties buttons to their message moves only here, when the dialogue moves on (see :func:`_show`).
+ties buttons to their message moves only when the dialogue moves on (:func:`_show`), and
+whenever it moves, the message that carried the old buttons is settled (:func:`handle`).
 """
 
 from __future__ import annotations
@@ -23,13 +27,32 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from conversations import callbacks
-from conversations.asking import ask
+from conversations.asking import ask, keep_label
+from conversations.callbacks import Action
 from conversations.context import AskContext
-from conversations.events import ButtonPress, ContactShared, Event, TextInput, UnsupportedInput
-from conversations.field_plan import Answer, Question
+from conversations.events import (
+    ButtonPress,
+    Command,
+    CommandName,
+    ContactShared,
+    Event,
+    TextInput,
+    UnsupportedInput,
+)
+from conversations.field_plan import Answer, Question, Slot
 from conversations.kinds import kind_of
-from conversations.kinds.base import Accept, Notice, Skipped, Toggle, skip_label
-from conversations.replies import Outcome, Reply
+from conversations.kinds.base import (
+    Accept,
+    Incomplete,
+    Notice,
+    Skipped,
+    Toggle,
+    Unsure,
+    View,
+    back_label,
+    skip_label,
+)
+from conversations.replies import Button, Outcome, Reply, Settle
 from conversations.state import ConversationState, Phase
 from conversations.summary import review_items, summary
 from conversations.text import InvalidAnswer, Problem
@@ -40,18 +63,30 @@ Handler = Callable[[ConversationState, Event, AskContext], Outcome]
 # --- entry points ------------------------------------------------------------------------------
 
 
-def begin(state: ConversationState, ctx: AskContext, welcome: str) -> Outcome:
-    """Greet the prospect and ask the first question of a fresh conversation."""
+def begin(
+    state: ConversationState, ctx: AskContext, welcome: Callable[[int, int], str]
+) -> Outcome:
+    """Greet the prospect and ask the first question of a fresh conversation.
+
+    ``welcome`` words the greeting for the number of required and optional questions.
+    """
     state.queue = list(state.plan.keys)
     state.phase = Phase.ASKING
+    state.joint_name = all(state.profile) and _last_name_key(state) is not None
+    counted = [state.plan.question(key) for key in counted_keys(state)]
+    required = sum(1 for question in counted if question.required)
+    greeting = welcome(required, len(counted) - required)
     first = _show(state, ctx)
     # One message, not two: Telegram's 30 messages/s are the bottleneck when a campaign lands.
-    return Outcome(replies=(replace(first, text=f"{welcome}\n\n{first.text}"),))
+    return Outcome(replies=(replace(first, text=f"{greeting}\n\n{first.text}"),))
 
 
 def handle(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
-    step = TRANSITIONS[state.phase][type(event)]
-    return _carry_keyboard_removal(state, step(state, event, ctx))
+    token = state.token
+    outcome = TRANSITIONS[state.phase][type(event)](state, event, ctx)
+    if state.token != token and outcome.settle is None and not _edits_in_place(outcome):
+        outcome = replace(outcome, settle=Settle())
+    return _carry_keyboard_removal(state, outcome)
 
 
 def repeat(state: ConversationState, ctx: AskContext) -> Outcome:
@@ -61,39 +96,99 @@ def repeat(state: ConversationState, ctx: AskContext) -> Outcome:
     return Outcome(replies=(render(state, ctx),), changed=False)
 
 
+def offer_resume(state: ConversationState, ctx: AskContext) -> Outcome:
+    """``/start`` half way: keep the answers unless the prospect chooses to start over."""
+    tr = ctx.tr
+    state.token += 1
+    answered = sum(1 for key in counted_keys(state) if key in state.answers)
+    text = tr.ngettext(
+        "You have already answered {count} question. Shall we continue where you left off, or "
+        "start over?",
+        "You have already answered {count} questions. Shall we continue where you left off, or "
+        "start over?",
+        answered,
+    ).format(count=answered)
+    buttons = (
+        (Button(tr.gettext("▶️ Continue"), callbacks.encode(state.token, callbacks.RESUME)),),
+        (Button(tr.gettext("🔄 Start over"), callbacks.encode(state.token, callbacks.RESTART)),),
+    )
+    return _carry_keyboard_removal(
+        state, Outcome(replies=(Reply(text, buttons=buttons),), settle=Settle())
+    )
+
+
 def back_to_review(state: ConversationState, ctx: AskContext, why: str) -> Outcome:
     """After the studio's system refused the details: explain, and let the prospect correct them."""
     state.phase = Phase.REVIEW
-    return _carry_keyboard_removal(state, Outcome(replies=(Reply(why), _show(state, ctx))))
+    return _carry_keyboard_removal(state, Outcome(replies=(_show(state, ctx, why=why),)))
 
 
 # --- showing -----------------------------------------------------------------------------------
 
 
-def render(state: ConversationState, ctx: AskContext, *, replace: bool = False) -> Reply:
+def counted_keys(state: ConversationState) -> list[str]:
+    """The questions as the prospect counts them: one for the whole name while it is asked so."""
+    last = _last_name_key(state) if state.joint_name else None
+    return [key for key in state.plan.keys if key != last]
+
+
+def render(
+    state: ConversationState, ctx: AskContext, *, replace: bool = False, why: str | None = None
+) -> Reply:
     """The current question, or the summary in REVIEW; reads the state, never changes it."""
     if state.phase is Phase.REVIEW:
-        return summary(state, ctx)
+        shown = summary(state, ctx)
+        if why:
+            shown = Reply(f"{why}\n\n{shown.text}", buttons=shown.buttons, summary=True)
+        return shown
     key = state.queue[0]
-    position = None
-    if not state.editing:
-        keys = state.plan.keys
-        position = (keys.index(key) + 1, len(keys))
+    counted = counted_keys(state)
+    index = counted.index(key) if key in counted else 0
     return ask(
         state.plan.question(key),
         state.plan,
         ctx,
         state.token,
-        picks=tuple(state.picks),
-        position=position,
+        _view(state, ctx),
+        position=None if state.editing else (index + 1, len(counted)),
+        back=state.editing or index > 0,
         replace=replace,
+        why=why,
     )
 
 
-def _show(state: ConversationState, ctx: AskContext) -> Reply:
+def _show(
+    state: ConversationState, ctx: AskContext, *, replace: bool = False, why: str | None = None
+) -> Reply:
     """Move the token on, so every older message's buttons go stale, and show where we are."""
     state.token += 1
-    return render(state, ctx)
+    return render(state, ctx, replace=replace, why=why)
+
+
+def _view(state: ConversationState, ctx: AskContext) -> View:
+    key = state.queue[0] if state.phase is Phase.ASKING and state.queue else None
+    country = next(
+        (state.answers.get(q.key) for q in state.plan.questions if q.slot is Slot.COUNTRY), None
+    )
+    return View(
+        picks=tuple(state.picks),
+        suggestions=tuple(state.suggestions),
+        partial=state.partial,
+        current=state.answers.get(key) if key else None,
+        has_current=key in state.answers if key else False,
+        country=country if isinstance(country, str) else ctx.region,
+        profile=state.profile,
+        joint_name=state.joint_name,
+    )
+
+
+def _edits_in_place(outcome: Outcome) -> bool:
+    """A reply that edits the pressed message keeps it as the one with buttons."""
+    return any(reply.replace for reply in outcome.replies)
+
+
+def _last_name_key(state: ConversationState) -> str | None:
+    return next((q.key for q in state.plan.questions if q.slot is Slot.LASTNAME), None)
 
 
 # --- ASKING ------------------------------------------------------------------------------------
@@ -108,12 +203,20 @@ def _typed(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
     if not state.queue:
         return _review_now(state, ctx)
     question = _current(state)
-    if not question.required and event.text.strip().casefold() == skip_label(ctx.tr).casefold():
-        return _skip(state, question, ctx)
+    text = event.text.strip().casefold()
+    if text == back_label(ctx.tr).casefold():
+        return _back(state, ctx)
+    if text == skip_label(ctx.tr).casefold():
+        return _skip_asked(state, question, ctx)
+    view = _view(state, ctx)
+    if view.current is not None:
+        keep = keep_label(kind_of(question).show(question, view.current, ctx, view), ctx)
+        if text == keep.casefold():
+            return _keep(state, question, ctx)
     try:
-        value = kind_of(question).read_text(question, event.text, ctx)
-    except InvalidAnswer as exc:
-        return _reask(state, question, exc.problem, ctx)
+        value = kind_of(question).read_text(question, event.text, ctx, view)
+    except InvalidAnswer as error:
+        return _reask(state, question, error, ctx)
     return _accept(state, question, value, ctx)
 
 
@@ -123,16 +226,27 @@ def _shared_contact(state: ConversationState, event: Event, ctx: AskContext) -> 
         return _review_now(state, ctx)
     question = _current(state)
     try:
-        value = kind_of(question).read_contact(question, event.phone_number, ctx)
-    except InvalidAnswer as exc:
-        return _reask(state, question, exc.problem, ctx)
+        value = kind_of(question).read_contact(
+            question, event.phone_number, ctx, _view(state, ctx)
+        )
+    except InvalidAnswer as error:
+        return _reask(state, question, error, ctx)
     return _accept(state, question, value, ctx, shared=True)
 
 
 def _unreadable(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
     if not state.queue:
         return _review_now(state, ctx)
-    return _reask(state, _current(state), Problem.NOT_TEXT, ctx)
+    return _reask(state, _current(state), InvalidAnswer(Problem.NOT_TEXT), ctx)
+
+
+def _command(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
+    assert isinstance(event, Command)
+    if not state.queue:
+        return _review_now(state, ctx)
+    if event.name is CommandName.BACK:
+        return _back(state, ctx)
+    return _skip_asked(state, _current(state), ctx)
 
 
 def _pressed(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
@@ -142,26 +256,57 @@ def _pressed(state: ConversationState, event: Event, ctx: AskContext) -> Outcome
     action = callbacks.decode(event.data)
     if action is None or action.token != state.token:
         return _stale(ctx)
+    if (resumed := _resume(state, action, ctx)) is not None:
+        return resumed
     question = _current(state)
-    if action.name == callbacks.SKIP:
-        return _stale(ctx) if question.required else _skip(state, question, ctx)
-    match kind_of(question).read_button(question, action, tuple(state.picks), ctx):
+    view = _view(state, ctx)
+    kind = kind_of(question)
+    match action.name:
+        case callbacks.BACK:
+            return _back(state, ctx)
+        case callbacks.KEEP if view.current is not None:
+            kept = _answered(kind.show(question, view.current, ctx, view))
+            return _keep(state, question, ctx, shown=kept)
+        case callbacks.SKIP:
+            return _skip_asked(state, question, ctx, shown=_answered(skip_label(ctx.tr)))
+    match kind.read_button(question, action, ctx, view):
         case Accept(value=value):
-            return _accept(state, question, value, ctx)
+            shown = None if value is None else _answered(kind.show(question, value, ctx, view))
+            return _accept(state, question, value, ctx, shown=shown)
         case Toggle(picks=picks):
             state.picks = list(picks)
             return Outcome(replies=(render(state, ctx, replace=True),))
         case Notice(text=text):
             return Outcome(notice=text, changed=False)
         case Skipped():
-            return _skip(state, question, ctx)
+            return _skip(state, question, ctx, shown=_answered(skip_label(ctx.tr)))
     return _stale(ctx)
 
 
-def _reask(state: ConversationState, question: Question, problem: Problem, ctx: AskContext) -> Outcome:
-    """Say what was wrong and put the same question again (with fresh buttons)."""
-    why = kind_of(question).explain(problem, ctx)
-    return Outcome(replies=(Reply(why), _show(state, ctx)))
+def _answered(shown: str) -> str:
+    """How a pressed answer is written under its question."""
+    return f"✔️ {shown}"
+
+
+def _resume(state: ConversationState, action: Action, ctx: AskContext) -> Outcome | None:
+    """The buttons of :func:`offer_resume`."""
+    if action.name == callbacks.RESUME:
+        return Outcome(replies=(_show(state, ctx),))
+    if action.name == callbacks.RESTART:
+        return Outcome(restart=True)
+    return None
+
+
+def _reask(
+    state: ConversationState, question: Question, error: InvalidAnswer, ctx: AskContext
+) -> Outcome:
+    """Say what was wrong and how to fix it, with the question again: one message."""
+    if isinstance(error, Unsure):
+        state.suggestions = list(error.suggestions)
+    if isinstance(error, Incomplete):
+        state.partial = error.partial
+    why = kind_of(question).explain(error, ctx, _view(state, ctx))
+    return Outcome(replies=(_show(state, ctx, why=why),))
 
 
 def _accept(
@@ -171,21 +316,92 @@ def _accept(
     ctx: AskContext,
     *,
     shared: bool = False,
+    shown: str | None = None,
 ) -> Outcome:
-    state.answers[question.key] = value
+    answered = kind_of(question).distribute(question, value, state.plan)
+    state.answers.update(answered)
+    state.queue = [key for key in state.queue if key not in answered]
+    if question.slot is Slot.FIRSTNAME and len(answered) == 1:
+        state.joint_name = False  # one name typed: the last name is asked on its own
+    return _move_on(state, question, ctx, shared=shared, shown=shown)
+
+
+def _keep(
+    state: ConversationState, question: Question, ctx: AskContext, *, shown: str | None = None
+) -> Outcome:
     state.queue.pop(0)
-    state.picks = []
-    return _move_on(state, question, ctx, shared=shared)
+    return _move_on(state, question, ctx, shown=shown)
 
 
-def _skip(state: ConversationState, question: Question, ctx: AskContext) -> Outcome:
+def _skip_asked(
+    state: ConversationState, question: Question, ctx: AskContext, *, shown: str | None = None
+) -> Outcome:
+    """Skip, Skip button or ``/skip``: a required question says why it can't be skipped."""
+    if question.required:
+        return _reask(state, question, InvalidAnswer(Problem.REQUIRED), ctx)
+    return _skip(state, question, ctx, shown=shown)
+
+
+def _skip(
+    state: ConversationState, question: Question, ctx: AskContext, *, shown: str | None = None
+) -> Outcome:
     """Skipping one part of an optional group (the address) skips the whole group."""
     keys = state.plan.group_keys(question.group) if question.group else (question.key,)
     for key in keys:
         state.answers[key] = None
     state.queue = [key for key in state.queue if key not in keys]
+    return _move_on(state, question, ctx, skipped=True, shown=shown)
+
+
+def _back(state: ConversationState, ctx: AskContext) -> Outcome:
+    """The question before this one, showing its answer; while correcting, the summary."""
+    if state.editing or state.phase is Phase.REVIEW:
+        return _to_review_or_last(state, ctx)
+    counted = counted_keys(state)
+    key = state.queue[0]
+    index = counted.index(key) if key in counted else 0
+    if index == 0:
+        return Outcome(
+            replies=(_show(state, ctx, why=ctx.tr.gettext("This is the first question.")),)
+        )
+    _go_to(state, counted[index - 1])
+    return Outcome(replies=(_show(state, ctx),))
+
+
+def _to_review_or_last(state: ConversationState, ctx: AskContext) -> Outcome:
+    if state.editing:
+        state.queue = []
+        return _move_on_to_review(state, ctx)
+    _go_to(state, counted_keys(state)[-1])
+    state.phase = Phase.ASKING
+    return Outcome(replies=(_show(state, ctx),))
+
+
+def _go_to(state: ConversationState, key: str) -> None:
+    """Put ``key`` first in the queue; a skipped group (the address) is asked from its start."""
+    question = state.plan.question(key)
+    keys = [key]
+    if question.group:
+        group = state.plan.group_keys(question.group)
+        if all(state.answers.get(k) is None for k in group):
+            keys = list(group)
+    state.queue = keys + [k for k in state.queue if k not in keys]
+    _restore_picks(state)
+
+
+def _restore_picks(state: ConversationState) -> None:
+    """Coming back to a multiple choice shows its ticks as they were."""
+    _clear_question_state(state)
+    current = state.answers.get(state.queue[0])
+    options = state.plan.question(state.queue[0]).options
+    if isinstance(current, list):
+        state.picks = [i for i, option in enumerate(options) if option in current]
+
+
+def _clear_question_state(state: ConversationState) -> None:
     state.picks = []
-    return _move_on(state, question, ctx, skipped=True)
+    state.suggestions = []
+    state.partial = None
 
 
 def _move_on(
@@ -195,6 +411,7 @@ def _move_on(
     *,
     skipped: bool = False,
     shared: bool = False,
+    shown: str | None = None,
 ) -> Outcome:
     """Ask what comes next; after a reply-keyboard question, also take its keyboard away.
 
@@ -204,17 +421,37 @@ def _move_on(
     keyboard for) to a later message. Only a typed answer followed by buttons needs a message
     of its own.
     """
-    if not state.queue:
-        state.phase = Phase.REVIEW
-        state.editing = False
-    following = _show(state, ctx)
+    _clear_question_state(state)
+    if state.queue:
+        following = _show(state, ctx)
+        settle = Settle(shown) if shown is not None else None
+        outcome = Outcome(replies=(following,), settle=settle)
+    else:
+        outcome = _move_on_to_review(state, ctx, shown=shown)
+        following = outcome.replies[0]
     if not kind_of(answered).reply_keyboard:
-        return Outcome(replies=(following,))
+        return outcome
     if shared or following.can_remove_keyboard:
         state.contact_keyboard = True
-        return Outcome(replies=(following,))
+        return outcome
     ack = ctx.tr.gettext("No problem.") if skipped else ctx.tr.gettext("Thanks!")
-    return Outcome(replies=(Reply(ack, remove_keyboard=True), following))
+    return replace(outcome, replies=(Reply(ack, remove_keyboard=True), *outcome.replies))
+
+
+def _move_on_to_review(
+    state: ConversationState, ctx: AskContext, *, shown: str | None = None
+) -> Outcome:
+    """The summary; after a correction it updates the earlier summary message in place."""
+    correcting = state.editing
+    state.phase = Phase.REVIEW
+    state.editing = False
+    _clear_question_state(state)
+    shown_summary = _show(state, ctx)
+    if correcting:
+        return Outcome(replies=(replace(shown_summary, in_place=True),), settle=Settle(shown))
+    return Outcome(
+        replies=(shown_summary,), settle=Settle(shown) if shown is not None else None
+    )
 
 
 def _review_now(state: ConversationState, ctx: AskContext) -> Outcome:
@@ -235,29 +472,30 @@ def _review_pressed(state: ConversationState, event: Event, ctx: AskContext) -> 
     action = callbacks.decode(event.data)
     if action is None or action.token != state.token:
         return _stale(ctx)
+    if (resumed := _resume(state, action, ctx)) is not None:
+        return resumed
     if action.name == callbacks.CONFIRM:
         state.phase = Phase.SUBMITTED
         state.token += 1
-        return Outcome(submit=True)
+        sending = ctx.tr.gettext("⏳ Sending your details to the studio…")
+        return Outcome(submit=True, settle=Settle(sending))
     items = review_items(state.plan, ctx.tr)
     index = action.index
     if action.name == callbacks.EDIT and index is not None and index < len(items):
-        state.queue = list(items[index].keys)
         state.phase = Phase.ASKING
         state.editing = True
-        state.picks = []
-        return Outcome(replies=(_show(state, ctx),))
+        state.queue = list(items[index].keys)
+        _restore_picks(state)
+        # The summary message itself turns into the question, and back into the summary.
+        return Outcome(replies=(_show(state, ctx, replace=True),))
     return _stale(ctx)
 
 
 def _review_other(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
-    return Outcome(
-        replies=(
-            Reply(ctx.tr.gettext("Please use the buttons to send or correct your details.")),
-            render(state, ctx),
-        ),
-        changed=False,
-    )
+    if isinstance(event, Command) and event.name is CommandName.BACK:
+        return _to_review_or_last(state, ctx)
+    why = ctx.tr.gettext("Please use the buttons to send or correct your details.")
+    return Outcome(replies=(_show(state, ctx, why=why),))
 
 
 # --- SUBMITTED ---------------------------------------------------------------------------------
@@ -285,18 +523,21 @@ TRANSITIONS: Mapping[Phase, Mapping[type[Event], Handler]] = {
         ButtonPress: _pressed,
         ContactShared: _shared_contact,
         UnsupportedInput: _unreadable,
+        Command: _command,
     },
     Phase.REVIEW: {
         ButtonPress: _review_pressed,
         TextInput: _review_other,
         ContactShared: _review_other,
         UnsupportedInput: _review_other,
+        Command: _review_other,
     },
     Phase.SUBMITTED: {
         TextInput: _already_sent,
         ButtonPress: _already_sent,
         ContactShared: _already_sent,
         UnsupportedInput: _already_sent,
+        Command: _already_sent,
     },
 }
 

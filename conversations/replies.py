@@ -13,7 +13,9 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message. ``replace`` edits the message whose button was pressed instead."""
+    """One message. ``replace`` edits the message whose button was pressed instead; ``summary``
+    marks the summary, and ``in_place`` asks to update the last summary message with it instead
+    of sending a new one (after a correction), where the chat allows."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -21,21 +23,35 @@ class Reply:
     keyboard_texts: tuple[str, ...] = ()
     remove_keyboard: bool = False
     replace: bool = False
+    summary: bool = False
+    in_place: bool = False
 
     @property
     def can_remove_keyboard(self) -> bool:
         """A new message with no keyboard of its own can also take the share-contact one away."""
-        return not (self.buttons or self.contact_button or self.replace)
+        return not (self.buttons or self.contact_button or self.replace or self.in_place)
+
+
+@dataclass(frozen=True)
+class Settle:
+    """The question just dealt with loses its buttons, so old buttons never linger; a pressed
+    answer is also written under the question (``shown``), so the chat reads as a record."""
+
+    shown: str | None = None
 
 
 @dataclass(frozen=True)
 class Outcome:
     """The result of one event: replies to send, and whether the lead is now ready to submit.
 
-    ``notice`` is a short toast for a pressed button (Telegram's callback answer).
+    ``notice`` is a short toast for a pressed button (Telegram's callback answer); ``settle``
+    applies to the newest earlier message with buttons; ``restart`` asks the caller for a fresh
+    conversation (the prospect chose "Start over").
     """
 
     replies: tuple[Reply, ...] = ()
     submit: bool = False
     notice: str | None = None
     changed: bool = True
+    settle: Settle | None = None
+    restart: bool = False

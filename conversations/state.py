@@ -21,7 +21,10 @@ class ConversationState:
     """``queue`` holds the keys still to ask, in order; its head is the current question.
 
     ``contact_keyboard`` is set while the share-contact keyboard, hidden by the prospect's app
-    after use, still waits for a message that can remove it.
+    after use, still waits for a message that can remove it. ``profile`` is the name on the
+    prospect's Telegram profile, offered as a one-tap answer; ``joint_name`` is set while one
+    question asks for the whole name. ``suggestions`` and ``partial`` belong to the current
+    question (one-tap fixes on offer; the part of a two-part answer already given).
     """
 
     chat_id: int
@@ -37,6 +40,10 @@ class ConversationState:
     editing: bool = False
     contact_keyboard: bool = False
     last_update_id: int | None = None
+    profile: tuple[str | None, str | None] = (None, None)
+    joint_name: bool = False
+    suggestions: list[str] = field(default_factory=list)
+    partial: Answer = None
 
     @property
     def current(self) -> str | None:
@@ -57,6 +64,10 @@ class ConversationState:
             "editing": self.editing,
             "contact_keyboard": self.contact_keyboard,
             "last_update_id": self.last_update_id,
+            "profile": list(self.profile),
+            "joint_name": self.joint_name,
+            "suggestions": self.suggestions,
+            "partial": self.partial,
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -77,4 +88,16 @@ class ConversationState:
             editing=bool(data["editing"]),
             contact_keyboard=bool(data.get("contact_keyboard", False)),
             last_update_id=data.get("last_update_id"),
+            profile=_profile(data.get("profile")),
+            joint_name=bool(data.get("joint_name", False)),
+            suggestions=[str(s) for s in data.get("suggestions", [])],
+            partial=data.get("partial"),
         )
+
+
+def _profile(value: object) -> tuple[str | None, str | None]:
+    """Stored conversations from before 2026-12 have no profile."""
+    if isinstance(value, list) and len(value) == 2:
+        first, last = value
+        return (first if isinstance(first, str) else None, last if isinstance(last, str) else None)
+    return (None, None)

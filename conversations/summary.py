@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conversations import callbacks
+from conversations.asking import MAX_BUTTON_TEXT, shorten
 from conversations.context import AskContext
-from conversations.field_plan import ADDRESS, Answer, FieldPlan, Question
+from conversations.field_plan import ADDRESS, Answer, FieldPlan, Question, Slot
 from conversations.i18n import Translator
 from conversations.kinds import kind_of
+from conversations.kinds.base import View
 from conversations.replies import Button, Reply
 from conversations.state import ConversationState
 
@@ -33,25 +35,38 @@ def review_items(plan: FieldPlan, tr: Translator) -> list[ReviewItem]:
     return items
 
 
-def _shown(question: Question, value: Answer, ctx: AskContext) -> str:
-    return "—" if value is None else kind_of(question).show(question, value, ctx)
+def _shown(question: Question, value: Answer, ctx: AskContext, view: View) -> str:
+    return "—" if value is None else kind_of(question).show(question, value, ctx, view)
+
+
+def _address_view(state: ConversationState, ctx: AskContext) -> View:
+    country = next(
+        (state.answers.get(q.key) for q in state.plan.questions if q.slot is Slot.COUNTRY), None
+    )
+    return View(country=country if isinstance(country, str) else ctx.region)
 
 
 def _line(item: ReviewItem, state: ConversationState, ctx: AskContext) -> str:
     tr = ctx.tr
     plan = state.plan
+    view = _address_view(state, ctx)
     if len(item.keys) > 1:
         values = [state.answers.get(key) for key in item.keys]
         if all(v is None for v in values):
             return tr.gettext("{label}: {value}").format(label=item.label, value="—")
-        parts = [_shown(plan.question(k), state.answers.get(k), ctx) for k in item.keys]
-        street, number, zip_code, city, country = (parts + [""] * 5)[:5]
-        address = tr.gettext("{street} {house_number}, {zip_code} {city}, {country}").format(
-            street=street, house_number=number, zip_code=zip_code, city=city, country=country
-        )
+        questions = [plan.question(k) for k in item.keys]
+        parts = [_shown(q, state.answers.get(q.key), ctx, view) for q in questions]
+        if len(parts) == 5:  # one answer per part: plans stored before 2026-12
+            street, number, zip_code, city, country = parts
+            address = tr.gettext("{street} {house_number}, {zip_code} {city}, {country}").format(
+                street=street, house_number=number, zip_code=zip_code, city=city, country=country
+            )
+        else:  # the country is asked first but written last
+            ordered = sorted(questions, key=lambda q: q.slot is Slot.COUNTRY)
+            address = ", ".join(_shown(q, state.answers.get(q.key), ctx, view) for q in ordered)
         return tr.gettext("{label}: {value}").format(label=item.label, value=address)
     key = item.keys[0]
-    value = _shown(plan.question(key), state.answers.get(key), ctx)
+    value = _shown(plan.question(key), state.answers.get(key), ctx, view)
     if item.label.endswith(("?", ":")):
         return f"{item.label} {_shorten(value)}"
     return tr.gettext("{label}: {value}").format(label=item.label, value=_shorten(value))
@@ -71,9 +86,14 @@ def summary(state: ConversationState, ctx: AskContext) -> Reply:
     rows: list[tuple[Button, ...]] = [
         (Button(tr.gettext("✅ Yes, send it"), callbacks.encode(state.token, callbacks.CONFIRM)),)
     ]
-    edits = [
-        Button(f"✏️ {item.label}", callbacks.encode(state.token, callbacks.EDIT, index))
+    # One column: a phone shows each label whole when it is short enough.
+    rows.extend(
+        (
+            Button(
+                f"✏️ {shorten(item.label, MAX_BUTTON_TEXT - 3)}",
+                callbacks.encode(state.token, callbacks.EDIT, index),
+            ),
+        )
         for index, item in enumerate(items)
-    ]
-    rows.extend(tuple(edits[i : i + 2]) for i in range(0, len(edits), 2))
-    return Reply("\n".join(lines), buttons=tuple(rows))
+    )
+    return Reply("\n".join(lines), buttons=tuple(rows), summary=True)

@@ -18,8 +18,12 @@ class Problem(StrEnum):
     TOO_LONG = "too_long"
     BAD_NAME = "bad_name"
     BAD_EMAIL = "bad_email"
+    EMAIL_TYPO = "email_typo"
     BAD_PHONE = "bad_phone"
+    BAD_PHONE_FOR_COUNTRY = "bad_phone_for_country"
     BAD_DATE = "bad_date"
+    NO_SUCH_DATE = "no_such_date"
+    TOO_YOUNG = "too_young"
     DATE_TOO_EARLY = "date_too_early"
     DATE_TOO_LATE = "date_too_late"
     BAD_NUMBER = "bad_number"
@@ -27,17 +31,25 @@ class Problem(StrEnum):
     NUMBER_OUT_OF_RANGE = "number_out_of_range"
     BAD_COUNTRY = "bad_country"
     NOT_AN_OPTION = "not_an_option"
+    NO_HOUSE_NUMBER = "no_house_number"
+    NO_STREET = "no_street"
+    NO_POSTCODE = "no_postcode"
+    NO_CITY = "no_city"
+    BAD_POSTCODE = "bad_postcode"
     NOT_TEXT = "not_text"
+    REQUIRED = "required"
 
 
 class InvalidAnswer(ValueError):
-    """The answer cannot be used; ``problem`` says why so the caller can re-ask."""
+    """The answer cannot be used; ``problem`` says why so the caller can re-ask, and ``detail``
+    names what the explanation needs (the country a phone number belongs to)."""
 
     problem: Problem
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, detail: str | None = None) -> None:
         super().__init__(problem.value)
         self.problem = problem
+        self.detail = detail
 
 
 MAX_TEXT_LENGTH = 500

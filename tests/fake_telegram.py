@@ -181,6 +181,12 @@ class SentMessage:
         )
 
 
+def is_settle(message: SentMessage) -> bool:
+    """An edit that only took an answered question's buttons away (or wrote the answer under it):
+    nothing for the prospect to answer."""
+    return message.method.startswith("edit") and not message.buttons()
+
+
 class _ApiError(Exception):
     """An error answer; ``recorded`` errors are bot mistakes that tests assert never happen."""
 
@@ -599,6 +605,8 @@ class FakeTelegram:
         self._poll_generation = 0
         self._allowed_updates: frozenset[str] = frozenset()
         self._chats: dict[int, JSONDict] = {}
+        self._last_names: dict[int, str | None] = {}
+        self.chat_actions: list[tuple[int, str, float]] = []
         self._last_message_id: dict[int, int] = {}
         self._deleted: set[tuple[int, int]] = set()
         self._bot_messages: dict[tuple[int, int], _BotMessage] = {}
@@ -802,6 +810,12 @@ class FakeTelegram:
         log.cursor += 1
         return log.messages[log.cursor - 1]
 
+    def drain(self, chat_id: int) -> list[SentMessage]:
+        """Mark everything sent so far as read; returns what had not been read yet."""
+        log = self._log(chat_id)
+        unread, log.cursor = log.messages[log.cursor :], len(log.messages)
+        return list(unread)
+
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         return list(self._log(chat_id).messages)
 
@@ -826,6 +840,14 @@ class FakeTelegram:
                     f"chat {chat_id} never went quiet for {quiet}s within {timeout}s\n"
                     f"{self._history(chat_id)}"
                 )
+
+    def with_buttons(self, chat_id: int) -> list[int]:
+        """Ids of the bot's messages in a chat that carry inline buttons right now."""
+        return sorted(
+            message_id
+            for (chat, message_id), message in self._bot_messages.items()
+            if chat == chat_id and (message.reply_markup or {}).get("inline_keyboard")
+        )
 
     def method_calls(self, method: str) -> int:
         return self._calls.get(method.lower(), 0)
@@ -1109,9 +1131,10 @@ class FakeTelegram:
         return True
 
     async def _send_chat_action(self, call: _Call) -> bool:
-        call.get_int("chat_id")
+        chat_id = call.get_int("chat_id")
         if call.get_str("action") not in _CHAT_ACTIONS:
             raise _bad_request("wrong parameter action in request")
+        self.chat_actions.append((chat_id, call.get_str("action") or "", call.received_at))
         return True
 
     # ----------------------------------------------------------------- helpers
@@ -1180,12 +1203,18 @@ class FakeTelegram:
     def _first_name(self, chat_id: int) -> str:
         return str(self._chat(chat_id).get("first_name", "Pat"))
 
+    def set_last_name(self, chat_id: int, last_name: str | None) -> None:
+        """The last name on the prospect's profile, sent with their updates from now on."""
+        self._last_names[chat_id] = last_name
+
     def _user(self, chat_id: int, first_name: str | None, language_code: str | None) -> JSONDict:
         user: JSONDict = {
             "id": chat_id,
             "is_bot": False,
             "first_name": first_name or self._first_name(chat_id),
         }
+        if self._last_names.get(chat_id):
+            user["last_name"] = self._last_names[chat_id]
         if language_code is not None:
             user["language_code"] = language_code
         return user

@@ -17,7 +17,7 @@ from bot.runtime import serve
 from bot.settings import Settings, load_settings
 from bot.studio_texts import StudioTexts
 from tests.fake_perfectgym import FakePerfectGym
-from tests.fake_telegram import FakeTelegram, SentMessage
+from tests.fake_telegram import FakeTelegram, SentMessage, is_settle
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnop"
 API_KEY = "pg-test-key-0123456789abcdef"
@@ -73,15 +73,23 @@ class Prospect:
     tg: FakeTelegram
     chat_id: int
     language_code: str | None = "en"
+    first_name: str = "Pat"
 
     async def send(self, text: str) -> None:
-        await self.tg.send_text(self.chat_id, text, language_code=self.language_code)
+        await self.tg.send_text(
+            self.chat_id, text, language_code=self.language_code, first_name=self.first_name
+        )
 
     async def share_contact(self, phone: str) -> None:
         await self.tg.send_contact(self.chat_id, phone, language_code=self.language_code)
 
     async def next(self) -> SentMessage:
-        return await self.tg.next_message(self.chat_id)
+        """The bot's next message or edit with something to read, passing over settles (edits
+        that only take an answered question's buttons away, or add the answer under it)."""
+        while True:
+            message = await self.tg.next_message(self.chat_id)
+            if not is_settle(message):
+                return message
 
     async def expect_eventually(self, *fragments: str, skip: int = 5) -> SentMessage:
         """Like expect, but first passes over up to ``skip`` other messages (repeats after a
@@ -117,7 +125,7 @@ class Prospect:
         self,
         *answers: str,
         start: str = "/start",
-        welcome: Sequence[str] = ("short questions",),
+        welcome: Sequence[str] = ("questions are needed",),
         count: int | None = None,
         then: Sequence[str] = ("Please check your details",),
     ) -> SentMessage:

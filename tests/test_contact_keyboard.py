@@ -17,7 +17,7 @@ from conversations.context import AskContext
 from conversations.events import ButtonPress, ContactShared, Event, TextInput
 from conversations.i18n import Translator
 from conversations.replies import Outcome
-from conversations.state import ConversationState
+from conversations.state import ConversationState, Phase
 from tests.harness import load_config
 
 PHONE = "+436641234567"
@@ -30,7 +30,7 @@ def _at_phone(**modes: str) -> tuple[ConversationState, AskContext]:
     plan = plan_from_config(LeadConfig.model_validate(config))
     state = ConversationState(chat_id=1, locale="en", language="en", campaign=None, plan=plan)
     ctx = AskContext(Translator("en"), "en", "AT", date(2026, 11, 27))
-    flow.begin(state, ctx, "hi")
+    flow.begin(state, ctx, lambda required, optional: "hi")
     state.queue = state.queue[state.queue.index("telephone") :]
     return state, ctx
 
@@ -41,7 +41,9 @@ def _press(state: ConversationState, outcome: Outcome, label: str) -> Event:
     return ButtonPress(data)
 
 
-def test_a_shared_contact_before_buttons_costs_no_extra_message() -> None:
+def test_a_shared_contact_costs_no_extra_message_and_the_removal_waits() -> None:
+    """The app hides a used one-time keyboard; every later question carries inline buttons
+    (at least Back), so the removal waits for the first message that can carry it."""
     state, ctx = _at_phone()
     gender = flow.handle(state, ContactShared(PHONE), ctx)
     assert [r.text.split(" · ")[-1] for r in gender.replies] == ["What is your gender? (optional)"]
@@ -50,11 +52,9 @@ def test_a_shared_contact_before_buttons_costs_no_extra_message() -> None:
 
     birth = flow.handle(state, _press(state, gender, "Female"), ctx)
     assert len(birth.replies) == 1
-    assert birth.replies[0].remove_keyboard
-    assert not state.contact_keyboard
-
-    street = flow.handle(state, TextInput("12/31/1990"), ctx)
-    assert not street.replies[0].remove_keyboard
+    assert birth.replies[0].buttons
+    assert not birth.replies[0].remove_keyboard
+    assert state.contact_keyboard
 
 
 def test_a_typed_number_before_buttons_gets_its_own_thanks() -> None:
@@ -66,14 +66,13 @@ def test_a_typed_number_before_buttons_gets_its_own_thanks() -> None:
     assert not state.contact_keyboard
 
 
-def test_the_next_plain_question_removes_the_keyboard_itself() -> None:
-    for event in (ContactShared(PHONE), TextInput(PHONE)):
-        state, ctx = _at_phone(genderMode="INACTIVE")
-        outcome = flow.handle(state, event, ctx)
-        assert len(outcome.replies) == 1
-        assert "date of birth" in outcome.replies[0].text
-        assert outcome.replies[0].remove_keyboard
-        assert not state.contact_keyboard
+def test_a_typed_number_always_gets_its_thanks_since_every_next_question_has_buttons() -> None:
+    state, ctx = _at_phone(genderMode="INACTIVE")
+    outcome = flow.handle(state, TextInput(PHONE), ctx)
+    assert outcome.replies[0].text == "Thanks!"
+    assert outcome.replies[0].remove_keyboard
+    assert "date of birth" in outcome.replies[1].text
+    assert not state.contact_keyboard
 
 
 def test_skipping_the_phone_before_buttons_says_no_problem() -> None:
@@ -84,15 +83,21 @@ def test_skipping_the_phone_before_buttons_says_no_problem() -> None:
     assert outcome.replies[1].buttons
 
 
-def test_the_pending_removal_survives_a_restart_and_rides_on_a_reask() -> None:
+def test_the_pending_removal_survives_a_restart_and_rides_on_a_plain_message() -> None:
     state, ctx = _at_phone()
     flow.handle(state, ContactShared(PHONE), ctx)
     state = ConversationState.from_json(state.to_json())
     assert state.contact_keyboard
 
     reask = flow.handle(state, TextInput("banana"), ctx)  # gender needs a button
-    assert reask.replies[0].remove_keyboard  # the plain explanation carries it
-    assert not reask.replies[1].remove_keyboard
+    assert len(reask.replies) == 1  # what was wrong and the question: one message
+    assert reask.replies[0].buttons
+    assert not reask.replies[0].remove_keyboard
+    assert state.contact_keyboard
+
+    state.phase = Phase.SUBMITTED
+    sent = flow.handle(state, TextInput("hello?"), ctx)
+    assert sent.replies[0].remove_keyboard
     assert not state.contact_keyboard
 
 

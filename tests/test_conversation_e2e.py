@@ -18,7 +18,7 @@ async def test_minimal_config_asks_only_name_and_email(
             "Anna",
             "Schmidt",
             "anna@example.com",
-            welcome=["3 short questions"],
+            welcome=["3 questions are needed"],
             count=3,
             then=["Please check your details", "First name: Anna", "E-mail: anna@example.com"],
         )
@@ -48,30 +48,41 @@ def _de(message: str) -> str:
 async def test_full_config_in_german_with_a_correction(
     tg: FakeTelegram, pg: FakePerfectGym, database_url: str
 ) -> None:
+    tg.set_last_name(2002, "Huber")
     async with running_bot(bot_environment(tg, pg, database_url)):
-        jana = Prospect(tg, chat_id=2002, language_code="de-AT")
+        jana = Prospect(tg, chat_id=2002, language_code="de-AT", first_name="Jana")
         await jana.send("/start")
-        await jana.expect("18", "1/18", _de("What is your first name?"))
-        await jana.answer("Jana", "2/18", _de("And your last name?"))
-        await jana.answer("Hubr", _de("What is your e-mail address?"))
-        phone = await jana.answer("jana.huber@example.at", "4/18", "+43")
+        name = await jana.expect("1/15", _de("What is your name?"))
+        assert name.button_data("Jana Huber")  # the profile's name, one tap away
+        await jana.answer("Jana Hubr", "2/15", _de("What is your e-mail address?"))
+        await tg.wait_idle(2002)
+        assert tg.messages_to(2002)[-1].method == "editMessageReplyMarkup"  # typed: buttons go
+        phone = await jana.answer("jana.huber@example.at", "3/15", "+43")
         assert phone.requests_contact
         await jana.share_contact("436641234567")
-        # No "Thanks!" of its own: the app hid the used keyboard, the next plain question removes it.
-        gender = await jana.expect("5/18", _de("What is your gender?"))
+        # No "Thanks!" of its own: the app hid the used keyboard.
+        gender = await jana.expect("4/15", _de("What is your gender?"))
         assert gender.buttons()
-        birth = await jana.choose(gender, _de("Female"), "6/18", "31.12.1990")
-        assert birth.reply_markup == {"remove_keyboard": True}
-        await jana.answer("12.31.1990", _de("I couldn't read that as a date."))
-        await jana.expect("6/18")
-        await jana.answer("31.12.1990", "7/18")
-        await jana.answer("Mariahilfer Straße", "8/18")
-        await jana.answer("12a", "9/18")
-        await jana.answer("1060", "10/18")
-        country = await jana.answer("Wien", "11/18")
+        await jana.choose(gender, _de("Female"), "5/15", "31.12.1990")
+        await tg.wait_idle(2002)
+        pressed = tg.messages_to(2002)[-1]
+        assert pressed.message_id == gender.message_id
+        assert not pressed.buttons()
+        assert f"✔️ {_de('Female')}" in (pressed.text or "")  # the answer shows under it
+        unreadable = _de("I couldn't read that as a date. Please type it like {example}.")
+        bad = await jana.answer("12.31.1990", unreadable.format(example="31.12.1990"))
+        assert "5/15" in (bad.text or "")  # what was wrong and the question: one message
+        country = await jana.answer("31.12.1990", "6/15")
         assert country.buttons()[0][0] == "Österreich"
-        heard = await jana.answer("Österreich", "12/18", "How did you hear about us?")
-        goals = await jana.choose(heard, "Friends", "13/18", "Training goals")
+        await jana.answer("Österreich", "7/15")
+        await jana.answer(
+            "Mariahilfer Straße",
+            _de("I couldn't find the house number there."),
+            _de("And the house number on {street}?").format(street="Mariahilfer Straße"),
+        )
+        await jana.answer("12a", "8/15", "1010 Wien")
+        heard = await jana.answer("1060 Wien", "9/15", "How did you hear about us?")
+        goals = await jana.choose(heard, "Friends", "10/15", "Training goals")
         await jana.press(goals, "Lose weight")
         goals = await jana.expect("Training goals")
         assert goals.method == "editMessageText"
@@ -80,13 +91,12 @@ async def test_full_config_in_german_with_a_correction(
         goals = await jana.expect("Training goals")
         assert goals.button_data("✅ Stay healthy")
         assert goals.button_data("▫️ Build muscle")
-        await jana.choose(goals, _de("Done"), "14/18", "Preferred trial date")
-        await jana.answer("1.6.2027", "15/18", "Training sessions per week")
-        await jana.answer("2,5", _de("Please enter a whole number, without decimals."))
-        await jana.expect("15/18")
-        await jana.answer("3", "16/18", "Any injuries")
-        await jana.answer("Knie links, 2023", "17/18", "Student")
-        consent = await jana.answer(_de("Yes"), "18/18", "E-Mail")
+        await jana.choose(goals, _de("Done"), "11/15", "Preferred trial date")
+        await jana.answer("1.6.2027", "12/15", "Training sessions per week")
+        await jana.answer("2,5", _de("Please enter a whole number, without decimals."), "12/15")
+        await jana.answer("3", "13/15", "Any injuries")
+        await jana.answer("Knie links, 2023", "14/15", "Student")
+        consent = await jana.answer(_de("Yes"), "15/15", "E-Mail")
         summary = await jana.choose(
             consent,
             _de("Yes"),
@@ -97,10 +107,15 @@ async def test_full_config_in_german_with_a_correction(
             "01.06.2027",
             "Lose weight, Stay healthy",
         )
-        await jana.choose(summary, _de("Last name"), _de("And your last name?"))
-        summary = await jana.answer("Huber", _de("Please check your details:"), "Huber")
-        assert "Hubr" not in (summary.text or "")
-        await jana.choose(summary, _de("✅ Yes, send it"), "Jana")
+        question = await jana.choose(summary, _de("Last name"), _de("And your last name?"), "Hubr")
+        assert question.message_id == summary.message_id  # the summary turns into the question
+        assert question.button_data(_de("Keep: {answer}").format(answer="Hubr"))
+        corrected = await jana.answer("Huber", _de("Please check your details:"), "Huber")
+        assert corrected.method == "editMessageText"  # updated in place, not sent again
+        assert corrected.message_id == summary.message_id
+        assert "Hubr" not in (corrected.text or "")
+        await jana.choose(corrected, _de("✅ Yes, send it"), "Jana")
+        assert tg.with_buttons(2002) == []  # no button is left behind
     [lead] = pg.created
     assert lead["leadCustomer"] == {
         "thirdPartyId": "2002",
@@ -158,12 +173,12 @@ async def test_optional_questions_can_be_skipped_and_are_not_sent(
     async with running_bot(bot_environment(tg, pg, database_url)):
         max_ = Prospect(tg, chat_id=3003, language_code="en-GB")
         await max_.introduce("Max", "Muster", "max@example.com", then=["phone number"])
-        thanks = await max_.answer("+44 7911 123456", "Thanks!")
+        thanks = await max_.answer("+44 7911 123456", "Thanks!")  # typed: no message can take
         assert thanks.reply_markup == {"remove_keyboard": True}  # typed: the keyboard is still up
         gender = await max_.expect("gender", "(optional)")
         await max_.choose(gender, "Skip", "date of birth", "31/12/1990")
-        street = await max_.answer("31/12/1990", "street", "(optional)")
-        heard = await max_.choose(street, "Skip", "How did you hear about us?")
+        country = await max_.answer("31/12/1990", "country", "(optional)")
+        heard = await max_.choose(country, "Skip", "How did you hear about us?")
         goals = await max_.choose(heard, "Google", "Training goals", "(optional)")
         trial = await max_.choose(goals, "Skip", "Preferred trial date")
         sessions = await max_.answer("skip", "Training sessions per week")
@@ -201,26 +216,21 @@ async def test_bad_input_gets_a_reask_that_says_what_is_wrong(
     async with running_bot(bot_environment(tg, pg, database_url)):
         eve = Prospect(tg, chat_id=4004)
         await eve.introduce()
+        # Each mistake costs one message: what was wrong and how to fix it, and the question.
         await tg.send_sticker(4004)
-        await eve.expect("I can only read text here")
-        await eve.expect("first name")
+        await eve.expect("I can only read text here", "first name")
         await tg.send_photo(4004)
-        await eve.expect("I can only read text here")
-        await eve.expect("first name")
-        await eve.answer("x" * 4096, "too long")
-        await eve.expect("first name")
-        await eve.answer("12345", "doesn't look like a name")
-        await eve.expect("first name")
+        await eve.expect("I can only read text here", "first name")
+        await eve.answer("x" * 4096, "too long", "first name")
+        await eve.answer("12345", "doesn't look like a name", "type just your name", "first name")
         await eve.answer("Eve", "last name")
-        await eve.answer("/help", "I don't know that command")
+        await eve.answer("/hello", "I don't know that command", "/start", "/back", "/help")
+        await eve.answer("/skip", "can't be skipped", "last name")
         await eve.answer("Adams", "e-mail")
-        await eve.answer("eve@", "valid e-mail address")
-        await eve.expect("e-mail")
-        await eve.answer("eve at example.com", "valid e-mail address")
-        await eve.expect("e-mail")
-        summary = await eve.answer("eve@example.com", "Please check your details")
-        await eve.answer("looks good", "Please use the buttons")
-        await eve.expect("Please check your details")
+        await eve.answer("eve@", "valid e-mail address", "name@example.com", "e-mail")
+        await eve.answer("eve at example.com", "valid e-mail address", "e-mail")
+        await eve.answer("eve@example.com", "Please check your details")
+        summary = await eve.answer("looks good", "Please use the buttons", "Please check")
         await eve.choose(summary, "Yes, send it", "Thank you, Eve")
     assert len(pg.created) == 1
     assert tg.errors == []
@@ -265,8 +275,7 @@ async def test_invalid_lead_data_returns_to_the_summary_without_creating(
         # The studio makes the phone mandatory mid-conversation: validate now refuses the lead.
         pg.set_config(load_config("everything"))
         await kim.press(summary, "Yes, send it")
-        await kim.expect("could not accept these details")
-        summary = await kim.expect("Please check your details")
+        summary = await kim.expect("could not accept these details", "Please check your details")
         assert summary.button_data("Yes, send it")
     assert pg.created == []
     assert pg.calls["validate"] == 1
@@ -280,7 +289,9 @@ async def test_start_again_restarts_and_cancel_ends_the_conversation(
     async with running_bot(bot_environment(tg, pg, database_url)):
         oli = Prospect(tg, chat_id=3101)
         await oli.introduce("Oli", count=3)
-        await oli.introduce("Olivia", "Stone", start="/start other-campaign", count=3)
+        offer = await oli.answer("/start other-campaign", "answered 1 question", "start over")
+        await oli.choose(offer, "Start over", "questions are needed", "1/3", "first name")
+        await oli.answer("Olivia", "2/3", "last name")
         await oli.answer("/cancel", "stopped and deleted your answers")
-        await oli.answer("hello again", "short questions", "1/3", "first name")
+        await oli.answer("hello again", "questions are needed", "1/3", "first name")
     assert pg.created == []

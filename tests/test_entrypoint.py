@@ -62,17 +62,14 @@ def test_bad_configuration_stops_with_one_line_naming_the_variable(
 
 
 DEMO_ANSWERS = [
-    "Anna",
-    "Muster",
+    "Anna Muster",  # typed over the profile's "Alex Muster"
     "anna@example.com",
     "1",  # phone: share contact
     "1",  # gender: first button
     "12/31/1990",
-    "Main Street",
-    "5",
-    "10115",
-    "Berlin",
     "Germany",
+    "Hauptstraße 5",
+    "10115 Berlin",
     "2",  # how did you hear: Friends
     "1",
     "3",
@@ -93,6 +90,14 @@ def test_demo_runs_the_whole_conversation_and_prints_the_lead() -> None:
     assert "Please check your details" in out
     lead = json.loads(out[out.index("{", out.index("The lead the bot created")) :])
     assert lead["leadCustomer"]["firstname"] == "Anna"
+    assert lead["leadCustomer"]["lastname"] == "Muster"
+    assert lead["address"] == {
+        "street": "Hauptstraße",
+        "houseNumber": "5",
+        "zipCode": "10115",
+        "city": "Berlin",
+        "countryCode": "DE",
+    }
     assert lead["leadCustomer"]["dateOfBirth"] == "1990-12-31"
     assert lead["address"]["countryCode"] == "DE"
     assert lead["externalIdentifier"] == "demo-campaign"

@@ -13,12 +13,12 @@ async def test_the_last_known_config_is_used_when_the_api_is_down_after_a_restar
     env = bot_environment(tg, pg, database_url)
     async with running_bot(env):
         first = Prospect(tg, chat_id=12001)
-        await first.introduce(welcome=["18 short questions"])
+        await first.introduce(welcome=["11 questions are needed", "5 more are optional"])
     await pg.go_down()
     async with running_bot(env):
         second = Prospect(tg, chat_id=12002)
-        await second.introduce(welcome=["18 short questions"], count=18)
-        await first.answer("Fay", "2/18", "last name")
+        await second.introduce(welcome=["11 questions are needed"], count=16)
+        await first.answer("Fay", "2/16", "last name")
     assert pg.calls["config"] == 1
 
 

@@ -30,12 +30,12 @@ async def test_a_restart_continues_at_the_same_question_with_all_answers(
     )
     await bot.start()
     ida = Prospect(tg, chat_id=13001, language_code="de")
-    await ida.introduce("Ida", "Ernst", welcome=["18"], count=18)
+    await ida.introduce("Ida", "Ernst", welcome=["16"], count=16)
     code = await bot.stop(sig)
     assert code == (0 if sig is signal.SIGTERM else -signal.SIGKILL)
     await bot.start()
     await ida.send("ida@example.de")
-    phone = await ida.expect_eventually("4/18")  # after SIGKILL, 3/18 may be asked once more
+    phone = await ida.expect_eventually("4/16")  # after SIGKILL, 3/16 may be asked once more
     assert phone.requests_contact
     await bot.stop(signal.SIGTERM)
     assert pg.calls["config"] == 1

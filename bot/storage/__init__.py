@@ -1,8 +1,8 @@
 """Durable storage, selected by ``DATABASE_URL``: SQLite by default, PostgreSQL on PaaS add-ons."""
 
-from bot.storage.base import LeadStatus, OutboxEntry, Storage
+from bot.storage.base import ChatMessages, LeadStatus, OutboxEntry, Storage
 
-__all__ = ["LeadStatus", "OutboxEntry", "Storage", "open_storage"]
+__all__ = ["ChatMessages", "LeadStatus", "OutboxEntry", "Storage", "open_storage"]
 
 
 async def open_storage(url: str) -> Storage:

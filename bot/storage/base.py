@@ -43,6 +43,16 @@ class OutboxEntry:
     lead_ref: str | None
 
 
+@dataclass(frozen=True)
+class ChatMessages:
+    """The bot's messages in a chat that it may still edit: the one whose buttons are live, and
+    the last summary. Telegram's message ids are known only after sending, so these are stored
+    after the replies went out, apart from the conversation."""
+
+    buttons: int | None = None
+    summary: int | None = None
+
+
 OUTBOX_COLUMNS = (
     "id, chat_id, payload, locale, status, attempts, next_attempt_at, created_at, create_sent, "
     "last_error, lead_ref"
@@ -112,6 +122,12 @@ class Storage(Protocol):
         ...
 
     async def forget_chat(self, chat_id: int) -> None: ...
+
+    async def load_messages(self, chat_id: int) -> ChatMessages: ...
+
+    async def save_messages(self, chat_id: int, messages: ChatMessages) -> None:
+        """The buttons message as given (None: no live buttons); the summary kept when None."""
+        ...
 
     async def load_config(self) -> tuple[str, float] | None: ...
 

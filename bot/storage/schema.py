@@ -152,4 +152,14 @@ CONFIG_CACHE = Table(
     ),
 )
 
-TABLES = (CONVERSATIONS, OUTBOX, CONFIG_CACHE)
+# Added 2026-12 (a new table: databases of the earlier release get it at the next start).
+CHAT_MESSAGES = Table(
+    "chat_messages",
+    (
+        Column("chat_id", Type.BIGINT, primary_key=True),
+        Column("buttons_message_id", Type.BIGINT, nullable=True),  # the one that has buttons
+        Column("summary_message_id", Type.BIGINT, nullable=True),  # updated after a correction
+    ),
+)
+
+TABLES = (CONVERSATIONS, OUTBOX, CONFIG_CACHE, CHAT_MESSAGES)

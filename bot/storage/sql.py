@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from bot.storage.base import (
     FINISHED,
     OUTBOX_COLUMNS,
+    ChatMessages,
     LeadStatus,
     OutboxEntry,
     Row,
@@ -163,6 +164,28 @@ class SqlStorage(ABC):
         async with self._transaction() as db:
             await db.execute("DELETE FROM conversations WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM outbox WHERE chat_id = $1", chat_id)
+            await db.execute("DELETE FROM chat_messages WHERE chat_id = $1", chat_id)
+
+    async def load_messages(self, chat_id: int) -> ChatMessages:
+        row = await self._db.fetchrow(
+            "SELECT buttons_message_id, summary_message_id FROM chat_messages WHERE chat_id = $1",
+            chat_id,
+        )
+        if row is None:
+            return ChatMessages()
+        return ChatMessages(row["buttons_message_id"], row["summary_message_id"])
+
+    async def save_messages(self, chat_id: int, messages: ChatMessages) -> None:
+        await self._db.execute(
+            "INSERT INTO chat_messages (chat_id, buttons_message_id, summary_message_id) "
+            "VALUES ($1, $2, $3) ON CONFLICT (chat_id) DO UPDATE SET "
+            "buttons_message_id = excluded.buttons_message_id, "
+            "summary_message_id = "
+            "COALESCE(excluded.summary_message_id, chat_messages.summary_message_id)",
+            chat_id,
+            messages.buttons,
+            messages.summary,
+        )
 
     async def load_config(self) -> tuple[str, float] | None:
         row = await self._db.fetchrow("SELECT config, fetched_at FROM config_cache")

@@ -24,6 +24,8 @@ from conversations.kinds.multi_choice import MultiChoiceKind
 from conversations.kinds.name import NameKind
 from conversations.kinds.number import NumberKind
 from conversations.kinds.phone import PhoneKind
+from conversations.kinds.postcode_line import PostcodeLineKind
+from conversations.kinds.street_line import StreetLineKind
 from conversations.kinds.yes_no import YesNoKind
 
 KINDS: Mapping[AnswerKind, Kind] = {
@@ -33,6 +35,8 @@ KINDS: Mapping[AnswerKind, Kind] = {
     AnswerKind.GENDER: GenderKind(),
     AnswerKind.BIRTH_DATE: BirthDateKind(),
     AnswerKind.ADDRESS_PART: AddressPartKind(),
+    AnswerKind.STREET_LINE: StreetLineKind(),
+    AnswerKind.POSTCODE_LINE: PostcodeLineKind(),
     AnswerKind.COUNTRY: CountryKind(),
     AnswerKind.BOOLEAN: YesNoKind(),
     AnswerKind.DATE: DateKind(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from conversations.context import AskContext
 from conversations.field_plan import Answer, FieldPlan, Question, Slot
 from conversations.i18n import Translator
-from conversations.kinds.base import Kind, Prompt
+from conversations.kinds.base import Kind, Prompt, View
 from conversations.text import InvalidAnswer, Problem, clean_text
 
 MAX_SHORT_LENGTH = 100
@@ -24,7 +24,7 @@ def parse_short_text(text: str) -> str:
 
 
 class AddressPartKind(Kind):
-    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext) -> Prompt:
+    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
         tr = ctx.tr
         prompts = {
             Slot.STREET: tr.gettext("Your address: which street do you live on?"),
@@ -34,7 +34,7 @@ class AddressPartKind(Kind):
         }
         return Prompt(prompts.get(question.slot, question.key))
 
-    def read_text(self, question: Question, text: str, ctx: AskContext) -> Answer:
+    def read_text(self, question: Question, text: str, ctx: AskContext, view: View) -> Answer:
         return parse_short_text(text)
 
     def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:

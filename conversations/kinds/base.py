@@ -61,6 +61,45 @@ class Skipped:
 Pressed = Accept | Toggle | Notice | Skipped
 
 
+@dataclass(frozen=True)
+class View:
+    """What the conversation adds to a question when it is shown or read.
+
+    ``picks``: options ticked so far (multiple choice); ``suggestions``: one-tap answers on offer
+    (the Telegram profile's name, a corrected e-mail address); ``partial``: the part of a
+    two-part answer already given; ``current``: the stored answer when the prospect came back
+    to the question (``None`` also when it was skipped; ``has_current`` tells them apart);
+    ``country``: the address's country, or the prospect's region, for reading address lines;
+    ``profile``: first and last name from the prospect's Telegram profile, offered as one tap;
+    ``joint_name``: the first-name question asks for the whole name.
+    """
+
+    picks: tuple[int, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    partial: Answer = None
+    current: Answer = None
+    has_current: bool = False
+    country: str | None = None
+    profile: tuple[str | None, str | None] = (None, None)
+    joint_name: bool = False
+
+
+class Unsure(InvalidAnswer):
+    """A readable answer that looks mistyped: offer ``suggestions`` as one-tap fixes."""
+
+    def __init__(self, problem: Problem, suggestions: tuple[str, ...]) -> None:
+        super().__init__(problem)
+        self.suggestions = suggestions
+
+
+class Incomplete(InvalidAnswer):
+    """Part of a two-part answer (street without house number): keep ``partial``, ask the rest."""
+
+    def __init__(self, problem: Problem, partial: Answer) -> None:
+        super().__init__(problem)
+        self.partial = partial
+
+
 def yes_label(tr: Translator) -> str:
     return tr.gettext("Yes")
 
@@ -71,6 +110,17 @@ def no_label(tr: Translator) -> str:
 
 def skip_label(tr: Translator) -> str:
     return tr.gettext("Skip")
+
+
+def back_label(tr: Translator) -> str:
+    return tr.gettext("⬅️ Back")
+
+
+def suggestion_rows(view: View, token: int) -> Rows:
+    return tuple(
+        (Button(text, callbacks.encode(token, callbacks.SUGGESTED, i)),)
+        for i, text in enumerate(view.suggestions)
+    )
 
 
 def match_label(text: str, labels: list[str]) -> int | None:
@@ -88,14 +138,12 @@ class Kind:
     reply_keyboard = False
     """Asked with a reply keyboard (share contact) that must be taken away afterwards."""
 
-    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext) -> Prompt:
+    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
         return Prompt(question.label or question.key)
 
-    def buttons(
-        self, question: Question, ctx: AskContext, token: int, picks: tuple[int, ...]
-    ) -> Rows:
-        """The answer buttons, without Skip (the dialogue adds it for optional questions)."""
-        return ()
+    def buttons(self, question: Question, ctx: AskContext, token: int, view: View) -> Rows:
+        """The answer buttons, without Keep, Skip and Back (the dialogue adds those)."""
+        return suggestion_rows(view, token)
 
     def reply(
         self,
@@ -103,48 +151,61 @@ class Kind:
         text: str,
         ctx: AskContext,
         token: int,
-        picks: tuple[int, ...],
+        view: View,
         *,
+        extra: Rows,
         replace: bool,
     ) -> Reply:
-        rows = list(self.buttons(question, ctx, token, picks))
-        if not question.required:
-            rows.append((Button(skip_label(ctx.tr), callbacks.encode(token, callbacks.SKIP)),))
-        return Reply(text, buttons=tuple(rows), replace=replace)
+        """The question's message; ``extra`` are the dialogue's own rows (Keep, Skip, Back)."""
+        rows = self.buttons(question, ctx, token, view) + extra
+        return Reply(text, buttons=rows, replace=replace)
 
-    def read_text(self, question: Question, text: str, ctx: AskContext) -> Answer:
+    def read_text(self, question: Question, text: str, ctx: AskContext, view: View) -> Answer:
         """The answer in ``text``; raises InvalidAnswer, which :meth:`explain` words."""
         raise InvalidAnswer(Problem.EMPTY)
 
     def read_button(
-        self, question: Question, action: Action, picks: tuple[int, ...], ctx: AskContext
+        self, question: Question, action: Action, ctx: AskContext, view: View
     ) -> Pressed | None:
         """What a pressed button of this question means; None for a button it never showed."""
+        index = action.index
+        if action.name == callbacks.SUGGESTED and index is not None and index < len(view.suggestions):
+            return Accept(view.suggestions[index])
         return None
 
-    def read_contact(self, question: Question, phone_number: str, ctx: AskContext) -> Answer:
+    def read_contact(
+        self, question: Question, phone_number: str, ctx: AskContext, view: View
+    ) -> Answer:
         """A shared Telegram contact; only the phone question takes one."""
         raise InvalidAnswer(Problem.NOT_TEXT)
 
-    def explain(self, problem: Problem, ctx: AskContext) -> str:
-        """What was wrong with an answer, in the prospect's words."""
+    def explain(self, error: InvalidAnswer, ctx: AskContext, view: View) -> str:
+        """What was wrong with an answer and how to fix it, in the prospect's words."""
         tr = ctx.tr
-        match problem:
+        match error.problem:
             case Problem.TOO_LONG:
                 return tr.gettext("That is too long for this question; please keep it short.")
             case Problem.NOT_AN_OPTION:
                 return tr.gettext("Please choose one of the buttons.")
             case Problem.NOT_TEXT:
                 return tr.gettext("I can only read text here. Please type your answer.")
+            case Problem.REQUIRED:
+                return tr.gettext(
+                    "This one can't be skipped: the studio needs it to get in touch with you."
+                )
         return tr.gettext("I didn't catch an answer there.")
 
     def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
         """The short name of the field, for the summary and its correction buttons."""
         return question.label or question.key
 
-    def show(self, question: Question, value: Answer, ctx: AskContext) -> str:
+    def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
         """A stored (never None) answer as the prospect reads it back in the summary."""
         return str(value)
+
+    def distribute(self, question: Question, value: Answer, plan: FieldPlan) -> dict[str, Answer]:
+        """Which questions one answer answers: itself, unless it covers more (the whole name)."""
+        return {question.key: value}
 
     def wire(self, question: Question, value: Answer) -> WireValue:
         return str(value)

@@ -6,7 +6,7 @@ from conversations import callbacks
 from conversations.callbacks import Action
 from conversations.context import AskContext
 from conversations.field_plan import Answer, Question
-from conversations.kinds.base import Accept, Kind, Pressed, Rows, match_label
+from conversations.kinds.base import Accept, Kind, Pressed, Rows, View, match_label
 from conversations.replies import Button
 from conversations.text import InvalidAnswer, Problem
 
@@ -17,15 +17,13 @@ class ChoiceKind(Kind):
     def option_label(self, option: str, ctx: AskContext) -> str:
         return option
 
-    def buttons(
-        self, question: Question, ctx: AskContext, token: int, picks: tuple[int, ...]
-    ) -> Rows:
+    def buttons(self, question: Question, ctx: AskContext, token: int, view: View) -> Rows:
         return tuple(
             (Button(self.option_label(option, ctx), callbacks.encode(token, callbacks.OPTION, i)),)
             for i, option in enumerate(question.options)
         )
 
-    def read_text(self, question: Question, text: str, ctx: AskContext) -> Answer:
+    def read_text(self, question: Question, text: str, ctx: AskContext, view: View) -> Answer:
         labels = [self.option_label(option, ctx) for option in question.options]
         index = match_label(text, labels)
         if index is None:
@@ -33,12 +31,12 @@ class ChoiceKind(Kind):
         return question.options[index]
 
     def read_button(
-        self, question: Question, action: Action, picks: tuple[int, ...], ctx: AskContext
+        self, question: Question, action: Action, ctx: AskContext, view: View
     ) -> Pressed | None:
         index = action.index
         if action.name == callbacks.OPTION and index is not None and index < len(question.options):
             return Accept(question.options[index])
         return None
 
-    def show(self, question: Question, value: Answer, ctx: AskContext) -> str:
+    def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
         return self.option_label(str(value), ctx)

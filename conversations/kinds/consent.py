@@ -7,7 +7,7 @@ from babel.lists import format_list
 from conversations.context import AskContext
 from conversations.field_plan import ConsentCategory, FieldPlan, Question
 from conversations.i18n import Translator
-from conversations.kinds.base import Prompt
+from conversations.kinds.base import Prompt, View
 from conversations.kinds.yes_no import YesNoKind
 
 
@@ -56,10 +56,10 @@ class ConsentKind(YesNoKind):
     """Asked in the studio's words for the category; written into the lead by the draft, which
     also sends back the channels the prospect may not change."""
 
-    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext) -> Prompt:
+    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
         consent = _category(question, plan)
         if consent is None:
-            return super().prompt(question, plan, ctx)
+            return super().prompt(question, plan, ctx, view)
         return Prompt(consent_prompt(consent, ctx.tr))
 
     def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:

@@ -13,7 +13,7 @@ from conversations.callbacks import Action
 from conversations.context import AskContext
 from conversations.field_plan import Answer, FieldPlan, Question
 from conversations.i18n import FALLBACK_LOCALE, Translator, babel_locale
-from conversations.kinds.base import Accept, Kind, Pressed, Prompt, Rows
+from conversations.kinds.base import Accept, Kind, Pressed, Prompt, Rows, View
 from conversations.replies import Button
 from conversations.text import MAX_STRUCTURED_LENGTH, InvalidAnswer, Problem, clean_structured, fold
 
@@ -89,43 +89,41 @@ def country_name(code: str, locale: str) -> str:
 class CountryKind(Kind):
     """Typed as a name or code; the prospect's own region comes as a one-tap button."""
 
-    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext) -> Prompt:
+    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
         tr = ctx.tr
         return Prompt(
             tr.gettext("Which country do you live in?"),
             tr.gettext("Tap the button or type the country's name."),
         )
 
-    def buttons(
-        self, question: Question, ctx: AskContext, token: int, picks: tuple[int, ...]
-    ) -> Rows:
+    def buttons(self, question: Question, ctx: AskContext, token: int, view: View) -> Rows:
         if not ctx.region:
             return ()
         name = country_name(ctx.region, ctx.tr.locale)
         return ((Button(name, callbacks.encode(token, callbacks.COUNTRY, ctx.region)),),)
 
-    def read_text(self, question: Question, text: str, ctx: AskContext) -> Answer:
+    def read_text(self, question: Question, text: str, ctx: AskContext, view: View) -> Answer:
         try:
             return parse_country(text, ctx.locale)
         except InvalidAnswer:
             return parse_country(text, ctx.tr.locale)
 
     def read_button(
-        self, question: Question, action: Action, picks: tuple[int, ...], ctx: AskContext
+        self, question: Question, action: Action, ctx: AskContext, view: View
     ) -> Pressed | None:
         if action.name == callbacks.COUNTRY and len(action.arg) == 2:
             return Accept(action.arg.upper())
         return None
 
-    def explain(self, problem: Problem, ctx: AskContext) -> str:
-        if problem is Problem.BAD_COUNTRY:
+    def explain(self, error: InvalidAnswer, ctx: AskContext, view: View) -> str:
+        if error.problem is Problem.BAD_COUNTRY:
             return ctx.tr.gettext(
                 "I don't know that country. Please check the spelling or type its full name."
             )
-        return super().explain(problem, ctx)
+        return super().explain(error, ctx, view)
 
     def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
         return tr.gettext("Country")
 
-    def show(self, question: Question, value: Answer, ctx: AskContext) -> str:
+    def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
         return country_name(str(value), ctx.tr.locale)

@@ -6,7 +6,7 @@ from conversations import callbacks
 from conversations.context import AskContext
 from conversations.field_plan import FieldPlan, Question
 from conversations.i18n import Translator
-from conversations.kinds.base import Prompt, Rows
+from conversations.kinds.base import Prompt, Rows, View
 from conversations.kinds.choice import ChoiceKind
 from conversations.replies import Button
 
@@ -23,12 +23,10 @@ class GenderKind(ChoiceKind):
         }
         return labels.get(option, option)
 
-    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext) -> Prompt:
+    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
         return Prompt(ctx.tr.gettext("What is your gender?"))
 
-    def buttons(
-        self, question: Question, ctx: AskContext, token: int, picks: tuple[int, ...]
-    ) -> Rows:
+    def buttons(self, question: Question, ctx: AskContext, token: int, view: View) -> Rows:
         return (
             tuple(
                 Button(self.option_label(g, ctx), callbacks.encode(token, callbacks.OPTION, i))

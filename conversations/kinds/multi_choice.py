@@ -15,6 +15,7 @@ from conversations.kinds.base import (
     Rows,
     Skipped,
     Toggle,
+    View,
     match_label,
 )
 from conversations.replies import Button
@@ -25,18 +26,16 @@ class MultiChoiceKind(Kind):
     """Options toggle on the same message (✅/▫️); Done accepts the picks, typed text may list
     them separated by commas."""
 
-    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext) -> Prompt:
+    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
         return Prompt(
-            question.label or question.key, ctx.tr.gettext("Choose all that apply, then tap Done.")
+            question.label or question.key, ctx.tr.gettext("Tap all that apply, then Done, or type them separated by commas.")
         )
 
-    def buttons(
-        self, question: Question, ctx: AskContext, token: int, picks: tuple[int, ...]
-    ) -> Rows:
+    def buttons(self, question: Question, ctx: AskContext, token: int, view: View) -> Rows:
         options = tuple(
             (
                 Button(
-                    ("✅ " if i in picks else "▫️ ") + option,
+                    ("✅ " if i in view.picks else "▫️ ") + option,
                     callbacks.encode(token, callbacks.OPTION, i),
                 ),
             )
@@ -44,27 +43,27 @@ class MultiChoiceKind(Kind):
         )
         return (*options, (Button(ctx.tr.gettext("Done"), callbacks.encode(token, callbacks.DONE)),))
 
-    def read_text(self, question: Question, text: str, ctx: AskContext) -> Answer:
+    def read_text(self, question: Question, text: str, ctx: AskContext, view: View) -> Answer:
         picked = [match_label(part, list(question.options)) for part in text.split(",")]
         if not picked or None in picked:
             raise InvalidAnswer(Problem.NOT_AN_OPTION)
         return [question.options[i] for i in sorted({i for i in picked if i is not None})]
 
     def read_button(
-        self, question: Question, action: Action, picks: tuple[int, ...], ctx: AskContext
+        self, question: Question, action: Action, ctx: AskContext, view: View
     ) -> Pressed | None:
         index = action.index
         if action.name == callbacks.OPTION and index is not None and index < len(question.options):
-            return Toggle(tuple(sorted(set(picks) ^ {index})))
+            return Toggle(tuple(sorted(set(view.picks) ^ {index})))
         if action.name == callbacks.DONE:
-            if picks:
-                return Accept([question.options[i] for i in picks])
+            if view.picks:
+                return Accept([question.options[i] for i in view.picks])
             if question.required:
                 return Notice(ctx.tr.gettext("Please choose at least one option."))
             return Skipped()
         return None
 
-    def show(self, question: Question, value: Answer, ctx: AskContext) -> str:
+    def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
         if isinstance(value, list):
             return ", ".join(value) if value else "—"
         return str(value)

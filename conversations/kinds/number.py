@@ -13,7 +13,7 @@ from babel import Locale
 from conversations.context import AskContext
 from conversations.field_plan import Answer, FieldPlan, Question
 from conversations.i18n import babel_locale
-from conversations.kinds.base import Kind, Prompt
+from conversations.kinds.base import Kind, Prompt, View
 from conversations.text import MAX_STRUCTURED_LENGTH, NO_LIMIT, InvalidAnswer, Problem, clean_text
 
 MAX_NUMBER = 10**9
@@ -130,24 +130,24 @@ def _raw_group_symbol(loc: Locale) -> str:
 
 
 class NumberKind(Kind):
-    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext) -> Prompt:
+    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
         return Prompt(
             question.label or question.key, ctx.tr.gettext("Please answer with a whole number.")
         )
 
-    def read_text(self, question: Question, text: str, ctx: AskContext) -> Answer:
+    def read_text(self, question: Question, text: str, ctx: AskContext, view: View) -> Answer:
         return parse_integer(text, ctx.locale)
 
-    def explain(self, problem: Problem, ctx: AskContext) -> str:
+    def explain(self, error: InvalidAnswer, ctx: AskContext, view: View) -> str:
         tr = ctx.tr
-        match problem:
+        match error.problem:
             case Problem.BAD_NUMBER:
                 return tr.gettext("That isn't a number.")
             case Problem.NOT_WHOLE_NUMBER:
                 return tr.gettext("Please enter a whole number, without decimals.")
             case Problem.NUMBER_OUT_OF_RANGE:
                 return tr.gettext("That number is too large.")
-        return super().explain(problem, ctx)
+        return super().explain(error, ctx, view)
 
-    def show(self, question: Question, value: Answer, ctx: AskContext) -> str:
+    def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
         return format_integer(value, ctx.locale) if isinstance(value, int) else str(value)

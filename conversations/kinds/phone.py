@@ -10,7 +10,8 @@ import phonenumbers
 from conversations.context import AskContext
 from conversations.field_plan import Answer, FieldPlan, Question
 from conversations.i18n import Translator
-from conversations.kinds.base import Kind, Prompt, skip_label
+from conversations.kinds.base import Kind, Prompt, Rows, View
+from conversations.kinds.country import country_name
 from conversations.replies import Reply
 from conversations.text import MAX_STRUCTURED_LENGTH, InvalidAnswer, Problem, clean_structured
 
@@ -45,7 +46,12 @@ def _phone_candidates(text: str, region: str | None) -> Iterator[tuple[str, str 
 
 
 def parse_phone(text: str, region: str | None) -> str:
-    """Return the number in E.164, which the lead API stores verbatim."""
+    """Return the number in E.164, which the lead API stores verbatim.
+
+    A number typed with its country code that is not valid there is refused as
+    ``BAD_PHONE_FOR_COUNTRY`` (with the country as detail), so the re-ask need not tell the
+    prospect to add a code they already gave.
+    """
     candidate = clean_structured(text, Problem.BAD_PHONE, MAX_STRUCTURED_LENGTH)
     region_code = region.upper() if region else None
     try:
@@ -56,9 +62,31 @@ def parse_phone(text: str, region: str | None) -> str:
                 continue
             if phonenumbers.is_valid_number(number):
                 return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        dialled = _dialled_country(candidate)
     except Exception as exc:  # the fuzz contract: only InvalidAnswer may escape
         raise InvalidAnswer(Problem.BAD_PHONE) from exc
+    if dialled is not None:
+        raise InvalidAnswer(Problem.BAD_PHONE_FOR_COUNTRY, detail=dialled)
     raise InvalidAnswer(Problem.BAD_PHONE)
+
+
+def _dialled_country(text: str) -> str | None:
+    """The country whose code the prospect typed (``+44 …``, ``0049 …``), if any."""
+    digits = "".join(c for c in text if c.isdigit())
+    if text.startswith("+"):
+        international = "+" + digits
+    elif digits.startswith("00"):
+        international = "+" + digits[2:]
+    else:
+        return None
+    try:
+        number = phonenumbers.parse(international, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code is None:
+        return None
+    country = phonenumbers.region_code_for_country_code(number.country_code)
+    return None if country in ("ZZ", "001") else str(country)
 
 
 
@@ -80,7 +108,7 @@ def international(e164: str) -> str:
 class PhoneKind(Kind):
     reply_keyboard = True
 
-    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext) -> Prompt:
+    def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
         tr = ctx.tr
         return Prompt(
             tr.gettext("What is your phone number?"),
@@ -95,34 +123,42 @@ class PhoneKind(Kind):
         text: str,
         ctx: AskContext,
         token: int,
-        picks: tuple[int, ...],
+        view: View,
         *,
+        extra: Rows,
         replace: bool,
     ) -> Reply:
-        """Telegram's share-contact button only exists on a reply keyboard, so Skip is a typed
-        keyboard text there, not an inline button."""
+        """Telegram's share-contact button only exists on a reply keyboard, so Keep, Skip and
+        Back are typed keyboard texts there, not inline buttons."""
         return Reply(
             text,
             contact_button=ctx.tr.gettext("📱 Share my number"),
-            keyboard_texts=() if question.required else (skip_label(ctx.tr),),
+            keyboard_texts=tuple(button.text for row in extra for button in row),
         )
 
-    def read_text(self, question: Question, text: str, ctx: AskContext) -> Answer:
+    def read_text(self, question: Question, text: str, ctx: AskContext, view: View) -> Answer:
         return parse_phone(text, ctx.region)
 
-    def read_contact(self, question: Question, phone_number: str, ctx: AskContext) -> Answer:
+    def read_contact(
+        self, question: Question, phone_number: str, ctx: AskContext, view: View
+    ) -> Answer:
         return parse_phone(phone_number, ctx.region)
 
-    def explain(self, problem: Problem, ctx: AskContext) -> str:
-        if problem is Problem.BAD_PHONE:
-            return ctx.tr.gettext(
-                "That doesn't look like a valid phone number. "
-                "Please include the country code, for example {example}."
+    def explain(self, error: InvalidAnswer, ctx: AskContext, view: View) -> str:
+        tr = ctx.tr
+        if error.problem is Problem.BAD_PHONE_FOR_COUNTRY and error.detail:
+            return tr.gettext(
+                "That isn't a valid phone number in {country}. Please check the digits."
+            ).format(country=country_name(error.detail, tr.locale))
+        if error.problem is Problem.BAD_PHONE:
+            return tr.gettext(
+                "That doesn't look like a valid phone number. Please check the digits, or type "
+                "it with the country code, for example {example}."
             ).format(example=phone_example(ctx.region))
-        return super().explain(problem, ctx)
+        return super().explain(error, ctx, view)
 
     def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
         return tr.gettext("Phone")
 
-    def show(self, question: Question, value: Answer, ctx: AskContext) -> str:
+    def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
         return international(str(value))

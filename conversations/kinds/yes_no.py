@@ -7,7 +7,16 @@ from conversations.callbacks import Action
 from conversations.context import AskContext
 from conversations.field_plan import Answer, Question, WireValue
 from conversations.i18n import Translator
-from conversations.kinds.base import Accept, Kind, Pressed, Rows, match_label, no_label, yes_label
+from conversations.kinds.base import (
+    Accept,
+    Kind,
+    Pressed,
+    Rows,
+    View,
+    match_label,
+    no_label,
+    yes_label,
+)
 from conversations.replies import Button
 from conversations.text import InvalidAnswer, Problem
 
@@ -23,9 +32,7 @@ def read_yes_no(text: str, tr: Translator) -> bool:
 
 
 class YesNoKind(Kind):
-    def buttons(
-        self, question: Question, ctx: AskContext, token: int, picks: tuple[int, ...]
-    ) -> Rows:
+    def buttons(self, question: Question, ctx: AskContext, token: int, view: View) -> Rows:
         tr = ctx.tr
         return (
             (
@@ -34,17 +41,17 @@ class YesNoKind(Kind):
             ),
         )
 
-    def read_text(self, question: Question, text: str, ctx: AskContext) -> Answer:
+    def read_text(self, question: Question, text: str, ctx: AskContext, view: View) -> Answer:
         return read_yes_no(text, ctx.tr)
 
     def read_button(
-        self, question: Question, action: Action, picks: tuple[int, ...], ctx: AskContext
+        self, question: Question, action: Action, ctx: AskContext, view: View
     ) -> Pressed | None:
         if action.name in (callbacks.YES, callbacks.NO):
             return Accept(action.name == callbacks.YES)
         return None
 
-    def show(self, question: Question, value: Answer, ctx: AskContext) -> str:
+    def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
         return yes_label(ctx.tr) if value else no_label(ctx.tr)
 
     def wire(self, question: Question, value: Answer) -> WireValue:

@@ -1,0 +1,43 @@
+"""The bot's commands: the menu Telegram shows (``setMyCommands``, per language) and /help."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from conversations.i18n import Translator
+
+# (command, its description in the menu), in the menu's order.
+COMMANDS: tuple[tuple[str, Callable[[Translator], str]], ...] = (
+    ("start", lambda tr: tr.gettext("Begin, or continue where you left off")),
+    ("back", lambda tr: tr.gettext("Go back one question")),
+    ("cancel", lambda tr: tr.gettext("Stop and delete your answers")),
+    ("forget", lambda tr: tr.gettext("Delete everything stored about you")),
+    ("help", lambda tr: tr.gettext("What this bot does with your details")),
+)
+
+
+def menu(tr: Translator) -> list[tuple[str, str]]:
+    return [(command, describe(tr)) for command, describe in COMMANDS]
+
+
+def command_list(tr: Translator) -> str:
+    return "\n".join(f"/{command} \u2013 {description}" for command, description in menu(tr))
+
+
+def help_text(tr: Translator) -> str:
+    return (
+        tr.gettext(
+            "I take your contact details for the studio, so that it can get in touch with you "
+            "about a trial session. When you confirm them, they go to the studio's customer "
+            "system (PerfectGym) and this chat's copy is deleted; unfinished answers are "
+            "deleted when you send /cancel or /forget."
+        )
+        + "\n\n"
+        + command_list(tr)
+    )
+
+
+def unknown_command_text(tr: Translator) -> str:
+    return tr.gettext("I don't know that command. These are the ones I know:") + "\n" + command_list(
+        tr
+    )
