@@ -43,9 +43,7 @@ _LETTER = r"[^\W\d_]"
 # 12, 12a, 12 a, 12bis, 12 ter: a single letter only, so "12 Baker" stays a number and a street.
 _UNIT = rf"[0-9]{{1,5}}(?:[ ]?(?:bis|ter|quater)\b|[ ]?{_LETTER}(?!{_LETTER}))?"
 # 10/12, 3-5, 12/3/5, Italian "1/A", Dutch "263-II"; Spanish "s/n" (sin número) is one too.
-_NUMBER_CORE = (
-    rf"(?:{_UNIT}(?:[ ]?[-/][ ]?(?:{_UNIT}|{_LETTER}{{1,3}}(?!{_LETTER}))){{0,3}}|s/n)"
-)
+_NUMBER_CORE = rf"(?:{_UNIT}(?:[ ]?[-/][ ]?(?:{_UNIT}|{_LETTER}{{1,3}}(?!{_LETTER}))){{0,3}}|s/n)"
 # A flat or door after the number: Polish "1 m. 4", "10 lok. 5", Austrian "12 Top 3", Belgian
 # "3 bus 2", Swedish "lgh 1101", Russian/Ukrainian "кв. 5", Turkish "D:5", Spanish "5, 3º B",
 # Danish "12, 3. tv".
@@ -57,15 +55,14 @@ _NUMBER = rf"(?:{_NUMBER_CORE}{_FLAT})"
 # Words that only announce the number and are not kept: "No: 12", "Nr. 12", "№ 12", "д. 12".
 _MARKER = r"(?:(?:no|nr|n|nº|n°|№|д|буд)\.?:?[ ]?)"
 
-_NUMBER_AFTER = re.compile(
-    rf"(?P<street>.+?)[ ,]+{_MARKER}?(?P<number>{_NUMBER})", re.IGNORECASE
-)
+_NUMBER_AFTER = re.compile(rf"(?P<street>.+?)[ ,]+{_MARKER}?(?P<number>{_NUMBER})", re.IGNORECASE)
 # The English flat in front of the number stays with it: "Flat 3, 12 Baker Street".
 _FLAT_FIRST = rf"(?:(?:flat|apartment|apt\.?|unit)[ ]?[0-9]{{1,4}}{_LETTER}?,?[ ])"
 _NUMBER_BEFORE = re.compile(
     rf"{_MARKER}?(?P<number>{_FLAT_FIRST}?{_NUMBER})[ ,]+(?P<street>.+)", re.IGNORECASE
 )
-_NUMBER_ALONE = re.compile(rf"{_MARKER}?(?P<number>{_NUMBER})", re.IGNORECASE)
+_MARKER_ALONE = re.compile(_MARKER, re.IGNORECASE)
+_NUMBER_ALONE = re.compile(rf"{_MARKER}?(?P<number>{_FLAT_FIRST}?{_NUMBER})", re.IGNORECASE)
 _EDGE_PUNCTUATION = " ,;:"
 
 
@@ -85,7 +82,7 @@ def read_street_line(text: str, country: str | None) -> StreetLine:
         match = pattern.fullmatch(value)
         if match is not None:
             street = match["street"].strip(_EDGE_PUNCTUATION)
-            if _has_letter(street):
+            if _is_street(street):
                 return StreetLine(street, match["number"])
     if _NUMBER_ALONE.fullmatch(value) is not None or not _has_letter(value):
         raise InvalidAnswer(Problem.NO_STREET)
@@ -105,9 +102,14 @@ def read_street(text: str) -> str:
     """Only the street, as re-asked when the number came alone: anything with a letter that is
     not itself a house number."""
     value = clean_text(text, MAX_STRUCTURED_LENGTH).strip(_EDGE_PUNCTUATION)
-    if not _has_letter(value) or _NUMBER_ALONE.fullmatch(value) is not None:
+    if not _is_street(value) or _NUMBER_ALONE.fullmatch(value) is not None:
         raise InvalidAnswer(Problem.NO_STREET)
     return value
+
+
+def _is_street(value: str) -> bool:
+    """Has a letter, and is more than the word announcing a number ("Nr.")."""
+    return _has_letter(value) and _MARKER_ALONE.fullmatch(value) is None
 
 
 # --- postcode and city -------------------------------------------------------------------------
@@ -330,7 +332,7 @@ def _build_format(code: str) -> _PostcodeFormat | None:
 
 
 def _tidy_commas(value: str) -> str:
-    """"Berlin,10115" is two words."""
+    """ "Berlin,10115" is two words."""
     return re.sub(r" ?, ?", ", ", value).strip()
 
 

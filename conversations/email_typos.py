@@ -5,7 +5,7 @@ release 2021) knows US mailboxes only and its list has a lost comma ("gmx" "hotm
 ``email-typo-fixer`` rewrites whole addresses from a hard-coded, Brazil-centred typo table and
 pulls in rapidfuzz and publicsuffixlist. Here the domain's name and its top-level domain are
 compared separately with the popular mailbox domains of the bot's markets, by
-Damerau–Levenshtein distance: at most 1 for names of up to seven letters, 2 beyond, none for
+Damerau-Levenshtein distance: at most 1 for names of up to seven letters, 2 beyond, none for
 names of three letters or fewer ("o2", "wp"). A top-level domain that exists is changed only
 when the name is exactly a popular mailbox's ("gmail.co"); one that does not exist is fixed when
 a common one is one edit away ("firma.con"). A fix is only offered when it is the single best
@@ -56,17 +56,24 @@ COMMON_TLDS = (
 # Generic top-level domains that exist and are one edit from a common one, or simply in use
 # around the studios, so never "fixed". Country codes come from Babel's territory list.
 _GENERIC_TLDS = frozenset(
-    "com net org info biz edu gov int mil name pro mobi app dev io ai tv online shop store site "
-    "tech email cloud fit fitness gym yoga studio berlin wien koeln hamburg bayern nrw swiss "
-    "paris london amsterdam istanbul cat eus gal art cam new nec ong ngo bid bio frl run now bet "
-    "ski sky ltd xyz top club live life world travel family health care".split()
-)
+    {
+        "com", "net", "org", "info", "biz", "edu", "gov", "int", "mil", "name", "pro", "mobi",
+        "app", "dev", "io", "ai", "tv", "online", "shop", "store", "site", "tech", "email", "cloud",
+        "fit", "fitness", "gym", "yoga", "studio", "berlin", "wien", "koeln", "hamburg", "bayern",
+        "nrw", "swiss", "paris", "london", "amsterdam", "istanbul", "cat", "eus", "gal", "art",
+        "cam", "new", "nec", "ong", "ngo", "bid", "bio", "frl", "run", "now", "bet", "ski", "sky",
+        "ltd", "xyz", "top", "club", "live", "life", "world", "travel", "family", "health", "care",
+    }
+)  # fmt: skip
 
 # Second-level registries whose names sit one label deeper ("hotmail.co.uk").
 _TWO_LABEL_SUFFIXES = frozenset(
-    "co.uk org.uk ac.uk gov.uk me.uk com.tr net.tr org.tr com.ua org.ua com.pl net.pl org.pl "
-    "com.es com.pt co.at or.at ac.at gv.at com.ru com.cy com.mt".split()
-)
+    {
+        "co.uk", "org.uk", "ac.uk", "gov.uk", "me.uk", "com.tr", "net.tr", "org.tr", "com.ua",
+        "org.ua", "com.pl", "net.pl", "org.pl", "com.es", "com.pt", "co.at", "or.at", "ac.at",
+        "gv.at", "com.ru", "com.cy", "com.mt",
+    }
+)  # fmt: skip
 
 _MAX_DOMAIN_LENGTH = 255
 
@@ -137,7 +144,7 @@ def _split(domain: str) -> tuple[str, str]:
 
 
 def _distance(a: str, b: str, limit: int) -> int:
-    """Damerau–Levenshtein distance (optimal string alignment), or ``limit + 1`` once it is
+    """Damerau-Levenshtein distance (optimal string alignment), or ``limit + 1`` once it is
     certainly over the limit: a swap ("gmial") counts as one edit."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
@@ -160,7 +167,8 @@ def _distance(a: str, b: str, limit: int) -> int:
 def _existing_tlds() -> frozenset[str]:
     """Every country-code top-level domain (Babel's territories, plus "uk"), and the generic
     ones above."""
-    codes = {code.lower() for code in Locale("en").territories if len(code) == 2}
+    territories = Locale("en").territories
+    codes = {code.lower() for code in territories if isinstance(code, str) and len(code) == 2}
     return frozenset(codes | {"uk"} | _GENERIC_TLDS | _TWO_LABEL_SUFFIXES)
 
 
