@@ -250,14 +250,11 @@ def _command(state: ConversationState, event: Event, ctx: AskContext) -> Outcome
 
 
 def _pressed(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
-    assert isinstance(event, ButtonPress)
     if not state.queue:
         return _review_now(state, ctx)
-    action = callbacks.decode(event.data)
-    if action is None or action.token != state.token:
-        return _stale(ctx)
-    if (resumed := _resume(state, action, ctx)) is not None:
-        return resumed
+    action = _live_action(state, event, ctx)
+    if isinstance(action, Outcome):
+        return action
     question = _current(state)
     view = _view(state, ctx)
     kind = kind_of(question)
@@ -286,6 +283,16 @@ def _pressed(state: ConversationState, event: Event, ctx: AskContext) -> Outcome
 def _answered(shown: str) -> str:
     """How a pressed answer is written under its question."""
     return f"✔️ {shown}"
+
+
+def _live_action(state: ConversationState, event: Event, ctx: AskContext) -> Action | Outcome:
+    """The pressed button's action; a stale button, or Continue/Start over, is answered here."""
+    assert isinstance(event, ButtonPress)
+    action = callbacks.decode(event.data)
+    if action is None or action.token != state.token:
+        return _stale(ctx)
+    resumed = _resume(state, action, ctx)
+    return action if resumed is None else resumed
 
 
 def _resume(state: ConversationState, action: Action, ctx: AskContext) -> Outcome | None:
@@ -468,12 +475,9 @@ def _stale(ctx: AskContext) -> Outcome:
 
 
 def _review_pressed(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
-    assert isinstance(event, ButtonPress)
-    action = callbacks.decode(event.data)
-    if action is None or action.token != state.token:
-        return _stale(ctx)
-    if (resumed := _resume(state, action, ctx)) is not None:
-        return resumed
+    action = _live_action(state, event, ctx)
+    if isinstance(action, Outcome):
+        return action
     if action.name == callbacks.CONFIRM:
         state.phase = Phase.SUBMITTED
         state.token += 1

@@ -123,6 +123,13 @@ def suggestion_rows(view: View, token: int) -> Rows:
     )
 
 
+def two_parts(value: Answer) -> tuple[str, str]:
+    """An answer stored as two parts (street and number, postcode and city)."""
+    if isinstance(value, list) and len(value) == 2:
+        return value[0], value[1]
+    return str(value), ""
+
+
 def match_label(text: str, labels: list[str]) -> int | None:
     """Index of the button whose label (or 1-based number) was typed."""
     wanted = text.strip().casefold()

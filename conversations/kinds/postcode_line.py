@@ -16,17 +16,11 @@ from conversations.addresses import (
 from conversations.context import AskContext
 from conversations.field_plan import Answer, FieldPlan, Question
 from conversations.i18n import Translator
-from conversations.kinds.base import Incomplete, Kind, Prompt, View
+from conversations.kinds.base import Incomplete, Kind, Prompt, View, two_parts
 from conversations.text import InvalidAnswer, Problem
 
 if TYPE_CHECKING:
     from conversations.draft import LeadDraft
-
-
-def _parts(value: Answer) -> tuple[str, str]:
-    if isinstance(value, list) and len(value) == 2:
-        return value[0], value[1]
-    return str(value), ""
 
 
 class PostcodeLineKind(Kind):
@@ -83,13 +77,13 @@ class PostcodeLineKind(Kind):
         return tr.gettext("Postcode and city")
 
     def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
-        code, city = _parts(value)
+        code, city = two_parts(value)
         if postcode_before_city(view.country):
             return f"{code} {city}".strip()
         return f"{city} {code}".strip()
 
     def write(self, question: Question, value: Answer, draft: LeadDraft) -> None:
-        draft.zip_code, draft.city = _parts(value)
+        draft.zip_code, draft.city = two_parts(value)
 
 
 # A city to show in the hint beside the country's example postcode, written as locals write it.

@@ -17,17 +17,11 @@ from conversations.addresses import (
 from conversations.context import AskContext
 from conversations.field_plan import Answer, FieldPlan, Question
 from conversations.i18n import Translator
-from conversations.kinds.base import Incomplete, Kind, Prompt, View
+from conversations.kinds.base import Incomplete, Kind, Prompt, View, two_parts
 from conversations.text import InvalidAnswer, Problem
 
 if TYPE_CHECKING:
     from conversations.draft import LeadDraft
-
-
-def _parts(value: Answer) -> tuple[str, str]:
-    if isinstance(value, list) and len(value) == 2:
-        return value[0], value[1]
-    return str(value), ""
 
 
 class StreetLineKind(Kind):
@@ -74,13 +68,13 @@ class StreetLineKind(Kind):
         return tr.gettext("Street and number")
 
     def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
-        street, number = _parts(value)
+        street, number = two_parts(value)
         if number_before_street(view.country):
             return f"{number} {street}".strip()
         return f"{street} {number}".strip()
 
     def write(self, question: Question, value: Answer, draft: LeadDraft) -> None:
-        draft.street, draft.house_number = _parts(value)
+        draft.street, draft.house_number = two_parts(value)
 
 
 def _example(country: str | None, tr: Translator) -> str:
