@@ -25,7 +25,7 @@ from bot.storage.sqlite import SqliteStorage
 from bot.studio_texts import StudioTexts
 from conversations import callbacks
 from conversations.events import ButtonPress, Command, CommandName, ContactShared, Event, TextInput
-from conversations.i18n import Translator
+from conversations.i18n import LanguageTag, Translator, available_locales
 from conversations.replies import Outcome, Reply
 
 DEMO_API_KEY = "demo-key"
@@ -159,11 +159,19 @@ async def run_demo(language: str, lines: TextIO, out: TextIO) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot demo")
+    languages = ", ".join(available_locales())
+    parser = argparse.ArgumentParser(
+        prog="python -m bot demo",
+        description="Chat with the bot in this terminal, against an embedded PerfectGym stand-in.",
+    )
     parser.add_argument(
         "--language",
         default=os.environ.get("DEMO_LANGUAGE", "en"),
-        help="the prospect's Telegram language_code, e.g. de-AT (default: en)",
+        help=f"the prospect's Telegram language_code, e.g. de-AT (default: en); "
+        f"languages: {languages}",
     )
     args = parser.parse_args(argv)
+    tag = LanguageTag.parse(args.language)
+    if tag is None or tag.language not in {locale.split("_")[0] for locale in available_locales()}:
+        parser.error(f"unknown language {args.language!r}; available: {languages}")
     return asyncio.run(run_demo(args.language, sys.stdin, sys.stdout))

@@ -30,25 +30,44 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 
-    telegram_bot_token: SecretStr
-    telegram_api_base_url: str = "https://api.telegram.org/bot"
-    perfectgym_api_url: str
-    perfectgym_api_key: SecretStr
-    database_url: str = DEFAULT_SQLITE_URL
-    webhook_url: str | None = None
-    port: int = Field(default=8080, ge=1, le=65535)
-    webhook_secret: SecretStr | None = None
-    webhook_listen_host: str = "0.0.0.0"
-    default_locale: str = "en"
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    staff_chat_id: int | None = None
-    config_ttl_seconds: float = Field(default=600.0, gt=0)
-    outbox_give_up_hours: float = Field(default=72.0, gt=0)
-    outbox_retry_base_seconds: float = Field(default=5.0, gt=0)
-    outbox_rate_limit_seconds: float = Field(default=60.0, ge=0)
-    perfectgym_timeout_seconds: float = Field(default=10.0, gt=0)
-    studio_texts_file: str | None = None
-    min_age: int = Field(default=16, ge=0, le=100)
+    telegram_bot_token: SecretStr = Field(description="the bot's token from @BotFather")
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="a local Bot API server or a test double",
+    )
+    perfectgym_api_url: str = Field(
+        description="the tenant's base URL, https://<tenant>.open-api.perfectgym.com"
+    )
+    perfectgym_api_key: SecretStr = Field(
+        description="the studio's API key (LEAD_READ, LEAD_WRITE)"
+    )
+    database_url: str = Field(
+        default=DEFAULT_SQLITE_URL, description="sqlite:///file (one process) or postgres://..."
+    )
+    webhook_url: str | None = Field(default=None, description="webhook mode when set; else polling")
+    port: int = Field(default=8080, ge=1, le=65535, description="the webhook server's port")
+    webhook_secret: SecretStr | None = Field(default=None, description="required with WEBHOOK_URL")
+    webhook_listen_host: str = Field(default="0.0.0.0", description="the address the webhook binds")
+    default_locale: str = Field(
+        default="en", description="language for prospects whose own has no catalog"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", description="DEBUG, INFO, WARNING or ERROR"
+    )
+    staff_chat_id: int | None = Field(default=None, description="chat that is told of every lead")
+    config_ttl_seconds: float = Field(
+        default=600.0, gt=0, description="leads config cache, seconds"
+    )
+    outbox_give_up_hours: float = Field(
+        default=72.0, gt=0, description="hours after which a lead is no longer retried"
+    )
+    outbox_retry_base_seconds: float = Field(default=5.0, gt=0, description="first retry delay")
+    outbox_rate_limit_seconds: float = Field(
+        default=60.0, ge=0, description="pause after a 429 without Retry-After"
+    )
+    perfectgym_timeout_seconds: float = Field(default=10.0, gt=0, description="per PerfectGym call")
+    studio_texts_file: str | None = Field(default=None, description="the studio's own texts (JSON)")
+    min_age: int = Field(default=16, ge=0, le=100, description="youngest age the studio takes details from")
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -104,3 +104,30 @@ def test_demo_runs_the_whole_conversation_and_prints_the_lead() -> None:
     assert {"additionalFieldId": 7002, "values": ["Lose weight", "Stay healthy"]} in lead[
         "additionalInformation"
     ]
+
+
+def test_help_prints_usage_commands_and_variables_without_any_configuration() -> None:
+    for flag in ("--help", "-h"):
+        result = _run([flag], {})
+        assert result.returncode == 0, result.stderr
+        assert "usage: python -m bot" in result.stdout
+        assert "demo" in result.stdout
+        for variable in ("TELEGRAM_BOT_TOKEN", "PERFECTGYM_API_KEY", "DATABASE_URL", "MIN_AGE"):
+            assert variable in result.stdout
+
+
+def test_an_unknown_command_says_so_with_the_usage() -> None:
+    result = _run(["serve-please"], {})
+    assert result.returncode == 2
+    assert "unknown command 'serve-please'" in result.stderr
+    assert "usage: python -m bot" in result.stderr
+
+
+def test_demo_help_lists_the_languages_and_refuses_an_unknown_one() -> None:
+    helped = _run(["demo", "--help"], {})
+    assert helped.returncode == 0
+    assert "de, en, es, fr, it, nl, pl" in " ".join(helped.stdout.split())
+    refused = _run(["demo", "--language", "sv"], {})
+    assert refused.returncode == 2
+    assert "unknown language 'sv'" in refused.stderr
+    assert "available: de, en, es" in refused.stderr
