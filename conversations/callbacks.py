@@ -31,6 +31,11 @@ class Action:
     def index(self) -> int | None:
         return int(self.arg) if self.arg.isdigit() and len(self.arg) < 4 else None
 
+    def pick(self, name: str, count: int) -> int | None:
+        """Which of ``count`` items a ``name`` button chose; None for any other button."""
+        index = self.index
+        return index if self.name == name and index is not None and index < count else None
+
 
 def encode(token: int, name: str, arg: str | int = "") -> str:
     data = f"{token}|{name}|{arg}"

@@ -63,9 +63,7 @@ Handler = Callable[[ConversationState, Event, AskContext], Outcome]
 # --- entry points ------------------------------------------------------------------------------
 
 
-def begin(
-    state: ConversationState, ctx: AskContext, welcome: Callable[[int, int], str]
-) -> Outcome:
+def begin(state: ConversationState, ctx: AskContext, welcome: Callable[[int, int], str]) -> Outcome:
     """Greet the prospect and ask the first question of a fresh conversation.
 
     ``welcome`` words the greeting for the number of required and optional questions.
@@ -167,16 +165,13 @@ def _show(
 
 def _view(state: ConversationState, ctx: AskContext) -> View:
     key = state.queue[0] if state.phase is Phase.ASKING and state.queue else None
-    country = next(
-        (state.answers.get(q.key) for q in state.plan.questions if q.slot is Slot.COUNTRY), None
-    )
     return View(
         picks=tuple(state.picks),
         suggestions=tuple(state.suggestions),
         partial=state.partial,
         current=state.answers.get(key) if key else None,
         has_current=key in state.answers if key else False,
-        country=country if isinstance(country, str) else ctx.region,
+        country=state.address_country(ctx.region),
         profile=state.profile,
         joint_name=state.joint_name,
     )
@@ -226,9 +221,7 @@ def _shared_contact(state: ConversationState, event: Event, ctx: AskContext) -> 
         return _review_now(state, ctx)
     question = _current(state)
     try:
-        value = kind_of(question).read_contact(
-            question, event.phone_number, ctx, _view(state, ctx)
-        )
+        value = kind_of(question).read_contact(question, event.phone_number, ctx, _view(state, ctx))
     except InvalidAnswer as error:
         return _reask(state, question, error, ctx)
     return _accept(state, question, value, ctx, shared=True)
@@ -456,9 +449,7 @@ def _move_on_to_review(
     shown_summary = _show(state, ctx)
     if correcting:
         return Outcome(replies=(replace(shown_summary, in_place=True),), settle=Settle(shown))
-    return Outcome(
-        replies=(shown_summary,), settle=Settle(shown) if shown is not None else None
-    )
+    return Outcome(replies=(shown_summary,), settle=Settle(shown) if shown is not None else None)
 
 
 def _review_now(state: ConversationState, ctx: AskContext) -> Outcome:

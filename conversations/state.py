@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from conversations.field_plan import Answer, FieldPlan
+from conversations.field_plan import Answer, FieldPlan, Slot
 
 
 class Phase(StrEnum):
@@ -44,6 +44,15 @@ class ConversationState:
     joint_name: bool = False
     suggestions: list[str] = field(default_factory=list)
     partial: Answer = None
+
+    def address_country(self, fallback: str | None) -> str | None:
+        """The country of the address as answered, else ``fallback`` (the prospect's region):
+        it decides how the address lines are read and shown."""
+        for question in self.plan.questions:
+            if question.slot is Slot.COUNTRY:
+                answer = self.answers.get(question.key)
+                return answer if isinstance(answer, str) else fallback
+        return fallback
 
     @property
     def current(self) -> str | None:

@@ -40,10 +40,7 @@ def _shown(question: Question, value: Answer, ctx: AskContext, view: View) -> st
 
 
 def _address_view(state: ConversationState, ctx: AskContext) -> View:
-    country = next(
-        (state.answers.get(q.key) for q in state.plan.questions if q.slot is Slot.COUNTRY), None
-    )
-    return View(country=country if isinstance(country, str) else ctx.region)
+    return View(country=state.address_country(ctx.region))
 
 
 def _line(item: ReviewItem, state: ConversationState, ctx: AskContext) -> str:

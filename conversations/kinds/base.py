@@ -175,10 +175,8 @@ class Kind:
         self, question: Question, action: Action, ctx: AskContext, view: View
     ) -> Pressed | None:
         """What a pressed button of this question means; None for a button it never showed."""
-        index = action.index
-        if action.name == callbacks.SUGGESTED and index is not None and index < len(view.suggestions):
-            return Accept(view.suggestions[index])
-        return None
+        index = action.pick(callbacks.SUGGESTED, len(view.suggestions))
+        return None if index is None else Accept(view.suggestions[index])
 
     def read_contact(
         self, question: Question, phone_number: str, ctx: AskContext, view: View

@@ -51,4 +51,3 @@ class BirthDateKind(DateKind):
 
     def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
         return tr.gettext("Date of birth")
-

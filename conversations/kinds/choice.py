@@ -33,10 +33,8 @@ class ChoiceKind(Kind):
     def read_button(
         self, question: Question, action: Action, ctx: AskContext, view: View
     ) -> Pressed | None:
-        index = action.index
-        if action.name == callbacks.OPTION and index is not None and index < len(question.options):
-            return Accept(question.options[index])
-        return None
+        index = action.pick(callbacks.OPTION, len(question.options))
+        return None if index is None else Accept(question.options[index])
 
     def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
         return self.option_label(str(value), ctx)

@@ -39,9 +39,9 @@ class DateKind(Kind):
         tr = ctx.tr
         match error.problem:
             case Problem.BAD_DATE:
-                return tr.gettext("I couldn't read that as a date. Please type it like {example}.").format(
-                    example=date_example(ctx.locale)
-                )
+                return tr.gettext(
+                    "I couldn't read that as a date. Please type it like {example}."
+                ).format(example=date_example(ctx.locale))
             case Problem.NO_SUCH_DATE:
                 return tr.gettext(
                     "That day doesn't exist in that month. Please check the day and the month."

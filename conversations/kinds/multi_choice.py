@@ -28,7 +28,8 @@ class MultiChoiceKind(Kind):
 
     def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
         return Prompt(
-            question.label or question.key, ctx.tr.gettext("Tap all that apply, then Done, or type them separated by commas.")
+            question.label or question.key,
+            ctx.tr.gettext("Tap all that apply, then Done, or type them separated by commas."),
         )
 
     def buttons(self, question: Question, ctx: AskContext, token: int, view: View) -> Rows:
@@ -41,7 +42,10 @@ class MultiChoiceKind(Kind):
             )
             for i, option in enumerate(question.options)
         )
-        return (*options, (Button(ctx.tr.gettext("Done"), callbacks.encode(token, callbacks.DONE)),))
+        return (
+            *options,
+            (Button(ctx.tr.gettext("Done"), callbacks.encode(token, callbacks.DONE)),),
+        )
 
     def read_text(self, question: Question, text: str, ctx: AskContext, view: View) -> Answer:
         picked = [match_label(part, list(question.options)) for part in text.split(",")]
@@ -52,8 +56,8 @@ class MultiChoiceKind(Kind):
     def read_button(
         self, question: Question, action: Action, ctx: AskContext, view: View
     ) -> Pressed | None:
-        index = action.index
-        if action.name == callbacks.OPTION and index is not None and index < len(question.options):
+        index = action.pick(callbacks.OPTION, len(question.options))
+        if index is not None:
             return Toggle(tuple(sorted(set(view.picks) ^ {index})))
         if action.name == callbacks.DONE:
             if view.picks:

@@ -57,7 +57,11 @@ def _profile_text(question: Question, view: View) -> str | None:
 class NameKind(Kind):
     def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
         tr = ctx.tr
-        hint = tr.gettext("Tap the button if that's you, or type it.") if _profile_text(question, view) else ""
+        hint = (
+            tr.gettext("Tap the button if that's you, or type it.")
+            if _profile_text(question, view)
+            else ""
+        )
         if joint(question, view):
             return Prompt(tr.gettext("What is your name?"), hint)
         if question.slot is Slot.FIRSTNAME:

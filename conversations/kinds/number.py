@@ -128,7 +128,6 @@ def _raw_group_symbol(loc: Locale) -> str:
         return ","
 
 
-
 class NumberKind(Kind):
     def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
         return Prompt(

@@ -89,7 +89,6 @@ def _dialled_country(text: str) -> str | None:
     return None if country in ("ZZ", "001") else str(country)
 
 
-
 def phone_example(region: str | None) -> str:
     example = phonenumbers.example_number_for_type(region or "DE", 1)  # 1 = MOBILE
     if example is None:
