@@ -205,6 +205,8 @@ wait_accepting 60 || {
 as_server "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCKETS" -p "$PORT" -d postgres >/dev/null <<EOF || die "could not create the role and the database"
 SELECT 'CREATE ROLE $USER_NAME' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$USER_NAME')\gexec
 ALTER ROLE $USER_NAME LOGIN CREATEDB PASSWORD '$PASSWORD';
+-- DROP DATABASE ... WITH (FORCE) of a finished test must also end an autovacuum worker there.
+GRANT pg_signal_backend TO $USER_NAME;
 SELECT 'CREATE DATABASE $DATABASE OWNER $USER_NAME' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DATABASE')\gexec
 EOF
 
