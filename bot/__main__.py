@@ -6,16 +6,20 @@ import asyncio
 import sys
 
 from bot.logging_setup import configure_logging
-from bot.settings import Settings, SettingsError, load_settings
-from bot.studio_texts import StudioTexts, StudioTextsError
+from bot.perfectgym import LeadConfig, PerfectGymClient, PerfectGymError
+from bot.perfectgym_adapter import additional_fields
+from bot.settings import Settings, SettingsError, load_perfectgym_settings, load_settings
+from bot.studio_texts import StudioTexts, StudioTextsError, template
 
-USAGE = """usage: python -m bot [demo [--language CODE]] [--help]
+USAGE = """usage: python -m bot [demo [--language CODE] | studio-texts-template] [--help]
 
 Telegram lead-intake bot for fitness studios on the PerfectGym Next API.
 
 commands:
-  (none)   run the bot: configuration from the environment variables below
-  demo     chat with the bot in this terminal, no credentials needed (demo --help)
+  (none)                 run the bot: configuration from the environment variables below
+  demo                   chat with the bot in this terminal, no credentials needed (demo --help)
+  studio-texts-template  print a STUDIO_TEXTS_FILE to fill in, from the live leads config
+                         (needs PERFECTGYM_API_URL and PERFECTGYM_API_KEY)
 
 environment variables:
 """
@@ -24,10 +28,37 @@ environment variables:
 def usage() -> str:
     """The sub-commands and every setting, read from the settings model itself."""
     lines = []
-    for name, field in Settings.model_fields.items():
+    own_first = sorted(Settings.model_fields, key=lambda name: name not in Settings.__annotations__)
+    for name in own_first:
+        field = Settings.model_fields[name]
         required = " (required)" if field.is_required() else ""
         lines.append(f"  {name.upper():<28}{field.description or ''}{required}")
     return USAGE + "\n".join(lines) + "\n"
+
+
+def studio_texts_template() -> int:
+    """Print a complete, blank studio texts file for the studio's live leads config."""
+    try:
+        settings = load_perfectgym_settings()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+    async def fetch() -> LeadConfig:
+        async with PerfectGymClient(
+            settings.perfectgym_api_url,
+            settings.perfectgym_api_key.get_secret_value(),
+            timeout=settings.perfectgym_timeout_seconds,
+        ) as client:
+            return await client.get_config()
+
+    try:
+        config = asyncio.run(fetch())
+    except PerfectGymError as exc:
+        print(f"could not read the leads config from PerfectGym: {exc}", file=sys.stderr)
+        return 1
+    print(template(additional_fields(config)), end="")
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -38,12 +69,14 @@ def main(argv: list[str]) -> int:
         from bot.demo import main as demo_main
 
         return demo_main(argv[1:])
+    if argv[:1] == ["studio-texts-template"]:
+        return studio_texts_template()
     if argv:
         print(f"unknown command {argv[0]!r}\n\n{usage()}", file=sys.stderr, end="")
         return 2
     try:
         settings = load_settings()
-        texts = StudioTexts.load(settings.studio_texts_file)
+        texts = StudioTexts.load(settings.studio_texts_file, privacy_url=settings.privacy_url)
     except (SettingsError, StudioTextsError) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
@@ -56,7 +89,11 @@ def main(argv: list[str]) -> int:
     )
     from bot.runtime import run
 
-    asyncio.run(run(settings, texts))
+    try:
+        asyncio.run(run(settings, texts))
+    except StudioTextsError as exc:  # checked against the leads config once it is known
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

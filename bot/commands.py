@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from conversations.i18n import Translator
+from conversations.studio import Studio
 
 # (command, its description in the menu), in the menu's order.
 COMMANDS: tuple[tuple[str, Callable[[Translator], str]], ...] = (
@@ -24,20 +25,24 @@ def command_list(tr: Translator) -> str:
     return "\n".join(f"/{command} \u2013 {description}" for command, description in menu(tr))
 
 
-def help_text(tr: Translator) -> str:
-    return (
-        tr.gettext(
-            "I take your contact details for the studio, so that it can get in touch with you "
-            "about a trial session. When you confirm them, they go to the studio's customer "
-            "system (PerfectGym) and this chat's copy is deleted; unfinished answers are "
-            "deleted when you send /cancel or /forget."
+def help_text(tr: Translator, studio: Studio, privacy_url: str | None) -> str:
+    text = (
+        studio.recipient(tr)
+        + " "
+        + tr.gettext(
+            "When you confirm them, they go to the studio's customer system (PerfectGym) and "
+            "this chat's copy is deleted; unfinished answers are deleted when you send /cancel "
+            "or /forget."
         )
-        + "\n\n"
-        + command_list(tr)
     )
+    if privacy_url:
+        text += "\n" + tr.gettext("How the studio handles your data: {url}").format(url=privacy_url)
+    return text + "\n\n" + command_list(tr)
 
 
 def unknown_command_text(tr: Translator) -> str:
-    return tr.gettext("I don't know that command. These are the ones I know:") + "\n" + command_list(
-        tr
+    return (
+        tr.gettext("I don't know that command. These are the ones I know:")
+        + "\n"
+        + command_list(tr)
     )

@@ -44,7 +44,7 @@ class DeliveryNotices:
             case Delivery.CREATED:
                 replies.append(
                     Reply(
-                        self._texts.thank_you_for(entry.locale)
+                        self._texts.thank_you_for(entry.locale, self._conversations.studio.name)
                         or tr.gettext(
                             "Thank you, {name}! 🎉 The studio has your details and will contact you soon."
                         ).format(name=first)

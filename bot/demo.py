@@ -14,24 +14,27 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
-from bot.commands import help_text, unknown_command_text
+from bot.commands import unknown_command_text
 from bot.intake import Chat
 from bot.perfectgym import PerfectGymClient
 from bot.perfectgym_standin import PerfectGymStandIn, sample_config
+from bot.runtime import studio_fallback
 from bot.services import assemble
+from bot.settings import AddressForm, SettingsError, StudioSettings, load_studio_settings
 from bot.storage.sqlite import SqliteStorage
-from bot.studio_texts import StudioTexts
+from bot.studio_texts import StudioTexts, StudioTextsError
 from conversations import callbacks
 from conversations.events import ButtonPress, Command, CommandName, ContactShared, Event, TextInput
-from conversations.i18n import LanguageTag, Translator, available_locales
+from conversations.i18n import LanguageTag, available_locales
 from conversations.replies import Outcome, Reply
 
 DEMO_API_KEY = "demo-key"
 DEMO_CHAT_ID = 424242
 DEMO_PHONE = "+4915123456789"
 DEMO_FIRST_NAME, DEMO_LAST_NAME = "Alex", "Muster"  # the demo prospect's Telegram profile
+DEMO_PRIVACY_URL = "https://your-studio.example/privacy (set PRIVACY_URL to your notice)"
 
 
 _NAVIGATION = frozenset({callbacks.SKIP, callbacks.BACK, callbacks.KEEP})
@@ -106,16 +109,40 @@ class TerminalChat:
             self._out.write(f"bot> ({outcome.notice})\n")
 
 
-async def run_demo(language: str, lines: TextIO, out: TextIO) -> int:
-    async with PerfectGymStandIn(sample_config(), api_key=DEMO_API_KEY) as standin:
+def demo_studio(settings: StudioSettings) -> dict[str, Any]:
+    """The stand-in's studio (``StudioInformation``): the owner's name and country if set."""
+    studio: dict[str, Any] = {
+        "studioId": 1,
+        "name": settings.studio_name or "Demo Studio",
+        "email": "hello@studio.example",
+        "accessCodeConfiguration": {"enabled": False},
+    }
+    if settings.studio_country:
+        studio["countryCode"] = settings.studio_country
+    return studio
+
+
+async def run_demo(
+    language: str, lines: TextIO, out: TextIO, settings: StudioSettings | None = None
+) -> int:
+    settings = settings or StudioSettings()
+    texts = StudioTexts.load(
+        settings.studio_texts_file, privacy_url=settings.privacy_url or DEMO_PRIVACY_URL
+    )
+    standin = PerfectGymStandIn(sample_config(), DEMO_API_KEY, demo_studio(settings))
+    async with standin:
         terminal = TerminalChat(out)
         services = assemble(
             SqliteStorage.open("sqlite://:memory:"),
             PerfectGymClient(standin.url, DEMO_API_KEY),
             terminal,
-            texts=StudioTexts(),
-            default_locale=os.environ.get("DEFAULT_LOCALE", "en"),
+            texts=texts,
+            default_locale=settings.default_locale,
+            min_age=settings.min_age,
+            studio=studio_fallback(settings),
+            formal=settings.address_form is AddressForm.FORMAL,
         )
+        await services.prepare()
         intake = services.intake
         chat = Chat(DEMO_CHAT_ID, language, first_name=DEMO_FIRST_NAME, last_name=DEMO_LAST_NAME)
         out.write(
@@ -138,11 +165,11 @@ async def run_demo(language: str, lines: TextIO, out: TextIO) -> int:
             elif command == "/forget":
                 outcome = await intake.forget(chat)
             elif command == "/help":
-                outcome = Outcome(replies=(Reply(help_text(Translator(intake.locale_for(chat)))),))
+                outcome = Outcome(replies=(Reply(intake.help_text(intake.translator_for(chat))),))
             elif command in ("/back", "/skip"):
                 outcome = await intake.handle(chat, Command(CommandName(command[1:])))
             elif command.startswith("/"):
-                text = unknown_command_text(Translator(intake.locale_for(chat)))
+                text = unknown_command_text(intake.translator_for(chat))
                 outcome = Outcome(replies=(Reply(text),))
             else:
                 outcome = await intake.handle(chat, terminal.event_for(line))
@@ -163,6 +190,9 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bot demo",
         description="Chat with the bot in this terminal, against an embedded PerfectGym stand-in.",
+        epilog="Preview your own bot: the demo honours STUDIO_NAME, STUDIO_COUNTRY, "
+        "STUDIO_TIMEZONE, STUDIO_TEXTS_FILE, PRIVACY_URL, ADDRESS_FORM, DEFAULT_LOCALE and "
+        "MIN_AGE from the environment.",
     )
     parser.add_argument(
         "--language",
@@ -174,4 +204,9 @@ def main(argv: Sequence[str]) -> int:
     tag = LanguageTag.parse(args.language)
     if tag is None or tag.language not in {locale.split("_")[0] for locale in available_locales()}:
         parser.error(f"unknown language {args.language!r}; available: {languages}")
-    return asyncio.run(run_demo(args.language, sys.stdin, sys.stdout))
+    try:
+        settings = load_studio_settings()
+        return asyncio.run(run_demo(args.language, sys.stdin, sys.stdout, settings))
+    except (SettingsError, StudioTextsError) as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 
+from bot.commands import help_text
 from bot.conversation_store import ConversationStore
 from bot.leads_config import ConfigSource
 from bot.logging_setup import chat_ref
@@ -83,6 +84,7 @@ class Intake:
         *,
         default_locale: str,
         texts: StudioTexts,
+        formal: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._conversations = conversations
@@ -92,12 +94,22 @@ class Intake:
         self._sender = sender
         self._default_locale = default_locale
         self._texts = texts
+        self._formal = formal
         self._clock = clock
         self._plan_source: LeadConfig | None = None
         self._plan: FieldPlan | None = None
 
     def locale_for(self, chat: Chat) -> str:
-        return negotiate(chat.language_code, self._default_locale)
+        return negotiate(chat.language_code, self._default_locale, formal=self._formal)
+
+    def translator_for(self, chat: Chat) -> Translator:
+        return Translator(self.locale_for(chat))
+
+    def help_text(self, tr: Translator) -> str:
+        """/help: who receives the details, what happens to them, and the commands."""
+        return help_text(
+            tr, self._conversations.studio.studio, self._texts.privacy_url_for(tr.locale)
+        )
 
     # --- commands -------------------------------------------------------------------------------
 
@@ -174,10 +186,10 @@ class Intake:
         return self._plan
 
     def _welcome(self, tr: Translator, required: int, optional: int) -> str:
-        text = self._texts.welcome_for(tr.locale) or tr.gettext(
-            "Hi! 👋 So that the studio can get in touch with you about a trial session, I have "
-            "a few questions for you."
-        )
+        """Who is asking, why, how many questions, and where the privacy notice is."""
+        studio = self._conversations.studio.studio
+        text = self._texts.welcome_for(tr.locale, studio.name) or studio.greeting(tr)
+        text += " " + tr.gettext("Your answers are used only for this and go to no one else.")
         count = tr.ngettext(
             "{count} question is needed.", "{count} questions are needed.", required
         ).format(count=required)
@@ -187,8 +199,11 @@ class Intake:
                 "{count} more are optional: skip them if you like.",
                 optional,
             ).format(count=optional)
-        text += "\n" + count + " " + tr.gettext(
-            "Made a mistake? /back goes one question back; /cancel stops."
+        text += (
+            "\n"
+            + count
+            + " "
+            + tr.gettext("Made a mistake? /back goes one question back; /cancel stops.")
         )
         privacy = self._texts.privacy_url_for(tr.locale)
         if privacy:

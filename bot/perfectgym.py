@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import Annotated, Self, TypeVar
 
 import httpx
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
@@ -127,6 +127,23 @@ class LeadConfig(_Wire):
     communication_preferences: Annotated[list[CommunicationPreferenceConfig], _NullAsEmpty] = Field(
         default_factory=list
     )
+
+
+class StudioInformation(_Wire):
+    """``GET /v1/studios/information``: the parts of the studio the bot speaks of. The schema
+    makes every one optional; a blank counts as absent."""
+
+    studio_id: int
+    name: str | None = None
+    country_code: str | None = None
+    email: str | None = None
+    telephone: str | None = None
+    website: str | None = None
+
+    @field_validator("name", "country_code", "email", "telephone", "website")
+    @classmethod
+    def _blank_is_absent(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
 
 
 class LeadLanguage(_Wire):
@@ -361,6 +378,10 @@ class PerfectGymClient:
     async def get_config(self) -> LeadConfig:
         """GET /v1/leads/config (scope LEAD_READ)."""
         return await self._call("GET", "/v1/leads/config", None, LeadConfig)
+
+    async def get_studio_information(self) -> StudioInformation:
+        """GET /v1/studios/information (scope STUDIO_READ, which a leads-only key may lack)."""
+        return await self._call("GET", "/v1/studios/information", None, StudioInformation)
 
     async def validate(self, lead: LeadCreationRequest) -> ValidationStatus:
         """POST /v1/leads/validate (scope LEAD_WRITE): a dry run; all statuses come with 200."""

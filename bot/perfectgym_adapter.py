@@ -128,6 +128,15 @@ def plan_from_config(config: LeadConfig) -> FieldPlan:
     return FieldPlan(tuple(questions), consents)
 
 
+def additional_fields(config: LeadConfig) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """Every configured additional field, active or not: id -> (its label, its options), what
+    the studio's texts may translate."""
+    return {
+        extra.additional_field_id: (extra.name, tuple(extra.selection_values))
+        for extra in reversed(config.additional_information)
+    }
+
+
 def _distinct(fields: list[AdditionalFieldConfig]) -> list[AdditionalFieldConfig]:
     """Active additional fields, each id once (the first one configured wins)."""
     seen: set[int] = set()

@@ -46,6 +46,7 @@ ROUTES = {
     "/v1/leads/config": ("GET", "config"),
     "/v1/leads/validate": ("POST", "validate"),
     "/v1/leads/create": ("POST", "create"),
+    "/v1/studios/information": ("GET", "studio"),
 }
 GENDERS = frozenset({"MALE", "FEMALE", "UNISEX"})
 ADDRESS_FIELDS = ("street", "houseNumber", "zipCode", "city", "countryCode")
@@ -105,13 +106,18 @@ def _invalid_data(reference: str, message: str) -> _Refusal:
 
 
 class PerfectGymStandIn:
-    """Serves ``/v1/leads/{config,validate,create}`` from ``config`` (raw LeadConfig JSON).
+    """Serves ``/v1/leads/{config,validate,create}`` from ``config`` (raw LeadConfig JSON) and
+    ``/v1/studios/information`` from ``studio`` (raw StudioInformation JSON; None answers 403,
+    as for a key without the STUDIO_READ scope).
 
     ``stop()`` then ``start()`` listens again on the same port, so a client keeps its URL.
     """
 
-    def __init__(self, config: dict[str, Any], api_key: str) -> None:
+    def __init__(
+        self, config: dict[str, Any], api_key: str, studio: dict[str, Any] | None = None
+    ) -> None:
         self.config = config
+        self.studio = studio
         self.created: list[dict[str, Any]] = []
         self._api_key = api_key
         self._port = 0
@@ -172,6 +178,14 @@ class PerfectGymStandIn:
             return StandInReply.error(405, "Method not allowed.", "METHOD_NOT_ALLOWED")
         if request.endpoint == "config":
             return StandInReply.json(200, self.config)
+        if request.endpoint == "studio":
+            if self.studio is None:
+                return StandInReply.error(
+                    403,
+                    "Authorization failed. The caller has no privilege to the given resource.",
+                    "FORBIDDEN",
+                )
+            return StandInReply.json(200, self.studio)
         if not request.content_type.lower().startswith("application/json"):
             return StandInReply.error(415, "Content type not supported.", "UNSUPPORTED_MEDIA_TYPE")
         try:

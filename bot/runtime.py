@@ -13,8 +13,9 @@ from telegram import Update
 from bot.outbox import RetryPolicy
 from bot.perfectgym import PerfectGymClient
 from bot.services import assemble
-from bot.settings import Settings
+from bot.settings import AddressForm, Settings, StudioSettings
 from bot.storage import open_storage
+from bot.studio_information import StudioFallback
 from bot.studio_texts import StudioTexts
 from bot.telegram_app import (
     TelegramHandlers,
@@ -28,6 +29,10 @@ from bot.webhook import WebhookServer
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+
+def studio_fallback(settings: StudioSettings) -> StudioFallback:
+    return StudioFallback(settings.studio_name, settings.studio_country, settings.studio_timezone)
 
 
 async def run(settings: Settings, texts: StudioTexts) -> None:
@@ -63,6 +68,8 @@ async def serve(
         staff_chat_id=settings.staff_chat_id,
         config_ttl=settings.config_ttl_seconds,
         min_age=settings.min_age,
+        studio=studio_fallback(settings),
+        formal=settings.address_form is AddressForm.FORMAL,
         policy=RetryPolicy(
             give_up_after=settings.outbox_give_up_hours * 3600,
             base_delay=settings.outbox_retry_base_seconds,
@@ -72,8 +79,13 @@ async def serve(
     add_handlers(app, TelegramHandlers(services.intake, sender, settings.default_locale))
     webhook: WebhookServer | None = None
     try:
+        await services.prepare()
         async with app:
-            await register_commands(app.bot, settings.default_locale)
+            await register_commands(
+                app.bot,
+                settings.default_locale,
+                formal=settings.address_form is AddressForm.FORMAL,
+            )
             await app.start()
             services.outbox.start()
             if settings.webhook_url and settings.webhook_secret:

@@ -5,6 +5,7 @@ Shared by the bot (``bot/runtime.py``, with Telegram as the sender) and the term
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bot.conversation_store import ConversationStore
@@ -13,9 +14,13 @@ from bot.intake import Intake
 from bot.leads_config import LeadsConfigSource
 from bot.outbox import Outbox, RetryPolicy
 from bot.perfectgym import PerfectGymClient
+from bot.perfectgym_adapter import additional_fields
 from bot.sender import Sender
 from bot.storage import Storage
+from bot.studio_information import StudioDirectory, StudioFallback
 from bot.studio_texts import StudioTexts
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -24,11 +29,30 @@ class Services:
 
     storage: Storage
     client: PerfectGymClient
+    config: LeadsConfigSource
+    studio: StudioDirectory
+    texts: StudioTexts
     outbox: Outbox
     intake: Intake
 
+    async def prepare(self) -> None:
+        """Before the first prospect: learn who the studio is, and check the studio's texts
+        against its leads config (a :class:`StudioTextsError` stops the start)."""
+        await self.studio.start()
+        config = await self.config.get()
+        if config is None:
+            log.warning("no leads config yet: the studio's texts are checked once it arrives")
+        else:
+            self.texts.check_fields(additional_fields(config))
+        if self.texts.privacy_url_for("en") is None:
+            log.warning(
+                "no privacy notice is linked: set PRIVACY_URL (or privacy_url in "
+                "STUDIO_TEXTS_FILE) to the studio's privacy notice"
+            )
+
     async def close(self) -> None:
         await self.outbox.stop()
+        await self.studio.close()
         await self.client.aclose()
         await self.storage.close()
 
@@ -44,9 +68,12 @@ def assemble(
     config_ttl: float = 600.0,
     policy: RetryPolicy | None = None,
     min_age: int = 16,
+    studio: StudioFallback | None = None,
+    formal: bool = False,
 ) -> Services:
     """Build every service from the three things that talk to the outside world."""
-    conversations = ConversationStore(storage, min_age=min_age)
+    directory = StudioDirectory(client, storage, studio or StudioFallback(), ttl=config_ttl)
+    conversations = ConversationStore(storage, directory, texts=texts, min_age=min_age)
     notices = DeliveryNotices(
         conversations,
         storage,
@@ -58,13 +85,15 @@ def assemble(
     outbox = Outbox(
         storage, client, policy=policy or RetryPolicy(), on_delivered=notices.on_delivered
     )
+    config = LeadsConfigSource(client, storage, ttl=config_ttl)
     intake = Intake(
         conversations,
         storage,
-        LeadsConfigSource(client, storage, ttl=config_ttl),
+        config,
         outbox,
         sender,
         default_locale=default_locale,
         texts=texts,
+        formal=formal,
     )
-    return Services(storage, client, outbox, intake)
+    return Services(storage, client, config, directory, texts, outbox, intake)

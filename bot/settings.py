@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.studio_information import is_time_zone, territory_names
 
 DEFAULT_SQLITE_URL = "sqlite:///leads-bot.sqlite3"
 
@@ -21,11 +23,111 @@ class RunMode(StrEnum):
     WEBHOOK = "webhook"
 
 
+class AddressForm(StrEnum):
+    INFORMAL = "informal"
+    FORMAL = "formal"
+
+
 class SettingsError(Exception):
     """Raised with a one-line, operator-facing message that names the offending variable."""
 
 
-class Settings(BaseSettings):
+def _unset_if_blank(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class StudioSettings(BaseSettings):
+    """Who the bot speaks for and how: all the demo needs to preview a studio's own bot."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    default_locale: str = Field(
+        default="en", description="language for prospects whose own has no catalog"
+    )
+    studio_texts_file: str | None = Field(default=None, description="the studio's own texts (JSON)")
+    min_age: int = Field(
+        default=16, ge=0, le=100, description="youngest age the studio takes details from"
+    )
+    studio_name: str | None = Field(
+        default=None, description="the studio's name when PerfectGym does not give it"
+    )
+    studio_country: str | None = Field(
+        default=None, description="ISO 3166-1 code (GB, AT) when PerfectGym does not give it"
+    )
+    studio_timezone: str | None = Field(
+        default=None, description="IANA zone for 'today'; default: the country's main zone"
+    )
+    privacy_url: str | None = Field(
+        default=None, description="the studio's privacy notice, linked in the welcome"
+    )
+    address_form: AddressForm = Field(
+        default=AddressForm.INFORMAL, description="informal or formal (German Sie)"
+    )
+
+    @field_validator(
+        "studio_texts_file",
+        "studio_name",
+        "studio_country",
+        "studio_timezone",
+        "privacy_url",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return _unset_if_blank(value)
+
+    @field_validator("studio_country")
+    @classmethod
+    def _country_code(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().upper()
+        if code not in territory_names():
+            raise ValueError("must be an ISO 3166-1 alpha-2 code such as GB, AT or PL")
+        return code
+
+    @field_validator("studio_timezone")
+    @classmethod
+    def _time_zone(cls, value: str | None) -> str | None:
+        if value is not None and not is_time_zone(value):
+            raise ValueError("must be an IANA time zone such as Europe/London")
+        return value
+
+    @field_validator("privacy_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be a web address starting with https://")
+        return value
+
+    @field_validator("address_form", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+
+class PerfectGymSettings(BaseSettings):
+    """The studio's PerfectGym tenant: all ``studio-texts-template`` needs."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    perfectgym_api_url: str = Field(
+        description="the tenant's base URL, https://<tenant>.open-api.perfectgym.com"
+    )
+    perfectgym_api_key: SecretStr = Field(
+        description="the studio's API key (LEAD_READ, LEAD_WRITE)"
+    )
+    perfectgym_timeout_seconds: float = Field(default=10.0, gt=0, description="per PerfectGym call")
+
+    @field_validator("perfectgym_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
+class Settings(StudioSettings, PerfectGymSettings):
     """Everything the bot process needs, with the variable names the issue fixes."""
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
@@ -35,12 +137,6 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/bot",
         description="a local Bot API server or a test double",
     )
-    perfectgym_api_url: str = Field(
-        description="the tenant's base URL, https://<tenant>.open-api.perfectgym.com"
-    )
-    perfectgym_api_key: SecretStr = Field(
-        description="the studio's API key (LEAD_READ, LEAD_WRITE)"
-    )
     database_url: str = Field(
         default=DEFAULT_SQLITE_URL, description="sqlite:///file (one process) or postgres://..."
     )
@@ -48,9 +144,6 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535, description="the webhook server's port")
     webhook_secret: SecretStr | None = Field(default=None, description="required with WEBHOOK_URL")
     webhook_listen_host: str = Field(default="0.0.0.0", description="the address the webhook binds")
-    default_locale: str = Field(
-        default="en", description="language for prospects whose own has no catalog"
-    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         default="INFO", description="DEBUG, INFO, WARNING or ERROR"
     )
@@ -65,9 +158,6 @@ class Settings(BaseSettings):
     outbox_rate_limit_seconds: float = Field(
         default=60.0, ge=0, description="pause after a 429 without Retry-After"
     )
-    perfectgym_timeout_seconds: float = Field(default=10.0, gt=0, description="per PerfectGym call")
-    studio_texts_file: str | None = Field(default=None, description="the studio's own texts (JSON)")
-    min_age: int = Field(default=16, ge=0, le=100, description="youngest age the studio takes details from")
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -78,9 +168,9 @@ class Settings(BaseSettings):
             raise ValueError("must look like <digits>:<secret>")
         return value
 
-    @field_validator("telegram_api_base_url", "perfectgym_api_url", "webhook_url")
+    @field_validator("telegram_api_base_url", "webhook_url")
     @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
+    def _http_urls(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
@@ -97,31 +187,48 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator(
-        "webhook_url", "staff_chat_id", "webhook_secret", "studio_texts_file", mode="before"
-    )
+    @field_validator("webhook_url", "staff_chat_id", "webhook_secret", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
-        return None if value == "" else value
+        return _unset_if_blank(value)
 
     @property
     def run_mode(self) -> RunMode:
         return RunMode.WEBHOOK if self.webhook_url else RunMode.POLLING
 
 
+_S = TypeVar("_S", bound=BaseSettings)
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read settings, turning pydantic's report into one line per process start."""
+    settings = _load(Settings, environ)
+    if settings.run_mode is RunMode.WEBHOOK and settings.webhook_secret is None:
+        raise SettingsError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+    return settings
+
+
+def load_studio_settings(environ: dict[str, str] | None = None) -> StudioSettings:
+    """The studio's part alone, for the demo and tools that need no token."""
+    return _load(StudioSettings, environ)
+
+
+def load_perfectgym_settings(environ: dict[str, str] | None = None) -> PerfectGymSettings:
+    return _load(PerfectGymSettings, environ)
+
+
+def _load(model: type[_S], environ: dict[str, str] | None) -> _S:
     env = dict(os.environ if environ is None else environ)
     try:
-        settings = Settings.model_validate(
-            {
-                key.lower(): value
-                for key, value in env.items()
-                if key.lower() in Settings.model_fields
-            }
+        settings = model.model_validate(
+            {key.lower(): value for key, value in env.items() if key.lower() in model.model_fields}
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
+        # The model's own variables first: a bare environment names TELEGRAM_BOT_TOKEN.
+        errors = sorted(
+            exc.errors(), key=lambda e: bool(e["loc"]) and e["loc"][0] not in model.__annotations__
+        )
+        first = errors[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
         reason = (
             "is required but not set"
@@ -129,6 +236,4 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             else first["msg"].removeprefix("Value error, ")
         )
         raise SettingsError(f"{name} {reason}") from None
-    if settings.run_mode is RunMode.WEBHOOK and settings.webhook_secret is None:
-        raise SettingsError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
     return settings

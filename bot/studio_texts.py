@@ -1,64 +1,226 @@
-"""Texts a studio may word itself, per language: welcome, privacy notice link, thank-you.
+"""Texts a studio words itself, per language: welcome, privacy notice, thank-you, and its own
+questions (the additional fields' labels and options).
 
-Read from the JSON file named by ``STUDIO_TEXTS_FILE``::
+Read from the JSON file named by ``STUDIO_TEXTS_FILE``; ``python -m bot studio-texts-template``
+prints a complete one to fill in::
 
-    {"welcome": {"en": "Hi from Studio Sol!", "de": "Hallo vom Studio Sol!"},
+    {"welcome": {"en": "Hi from {studio}!", "de": "Hallo vom {studio}!"},
      "privacy_url": {"en": "https://studio.example/privacy"},
-     "thank_you": {"de": "Danke! Wir melden uns."}}
+     "thank_you": {"de": "Danke! Wir melden uns."},
+     "additional_fields": {
+        "7": {"label": {"de": "Wie hast du von uns erfahren?"},
+              "options": {"Instagram": {"de": "Instagram"}, "A friend": {"de": "Freunde"}}}}}
 
-A language the studio left out falls back to its base language (``de`` for ``de_AT``), then to
-``en`` for the link only, then to the bot's own translated text.
+A blank text counts as missing. A missing language falls back to its base language (``de`` for
+``de_AT``), then to the bot's own text (or, for additional fields, the config's); the privacy
+link falls back to ``en``, then to ``PRIVACY_URL``. A file that does not parse, names a language
+the bot has no catalog for, or uses a placeholder other than ``{studio}`` stops the start;
+a field or option the leads config does not have stops it once the config is known
+(:meth:`StudioTexts.check_fields`).
 """
 
 from __future__ import annotations
 
 import json
+import string
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from babel import Locale, UnknownLocaleError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from conversations.i18n import available_locales
+from conversations.wording import FieldWording
+
+PLACEHOLDERS = {"welcome": {"studio"}, "thank_you": {"studio"}}
 
 
 class StudioTextsError(Exception):
-    pass
+    """One operator-facing line saying what in the file to fix."""
+
+
+PerLanguage = dict[str, str]
+
+
+class _Field(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    configured: str = ""  # the label in the leads config, for the reader of the file; ignored
+    label: PerLanguage = {}
+    options: dict[str, PerLanguage] = {}
 
 
 class _TextsFile(BaseModel):
-    welcome: dict[str, str] = {}
-    privacy_url: dict[str, str] = {}
-    thank_you: dict[str, str] = {}
+    model_config = ConfigDict(extra="forbid")
+
+    welcome: PerLanguage = {}
+    privacy_url: PerLanguage = {}
+    thank_you: PerLanguage = {}
+    additional_fields: dict[int, _Field] = {}
 
 
-def _pick(texts: dict[str, str], locale: str) -> str | None:
-    for candidate in (locale, locale.split("_")[0]):
+def _pick(texts: Mapping[str, str], locale: str) -> str | None:
+    base = locale.split("@")[0]
+    for candidate in (base, base.split("_")[0]):
         if texts.get(candidate, "").strip():
             return texts[candidate].strip()
     return None
 
 
+def _language_known(code: str) -> bool:
+    try:
+        language = Locale.parse(code.replace("-", "_")).language
+    except (ValueError, TypeError, UnknownLocaleError):
+        return False
+    return language in available_locales()
+
+
+def _texts(data: _TextsFile) -> Iterator[tuple[str, str, str]]:
+    """Every text in the file with where it is: ("welcome.de", allowed placeholders' key, text)."""
+    for name in ("welcome", "privacy_url", "thank_you"):
+        for language, text in getattr(data, name).items():
+            yield f"{name}.{language}", name, text
+    for field_id, texts in data.additional_fields.items():
+        for language, text in texts.label.items():
+            yield f"additional_fields.{field_id}.label.{language}", "label", text
+        for option, per_language in texts.options.items():
+            for language, text in per_language.items():
+                yield f"additional_fields.{field_id}.options.{option}.{language}", "option", text
+
+
+def _check(data: _TextsFile) -> None:
+    for where, kind, text in _texts(data):
+        language = where.rsplit(".", 1)[1]
+        if not _language_known(language):
+            known = ", ".join(available_locales())
+            raise StudioTextsError(
+                f"STUDIO_TEXTS_FILE: {where}: the bot has no language {language!r} (it has {known})"
+            )
+        try:
+            used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError:
+            raise StudioTextsError(
+                f"STUDIO_TEXTS_FILE: {where}: unbalanced {{ or }}; write {{{{ and }}}} for braces"
+            ) from None
+        allowed = PLACEHOLDERS.get(kind, set())
+        if used - allowed:
+            wanted = ", ".join(f"{{{name}}}" for name in sorted(allowed)) or "none"
+            found = ", ".join(f"{{{name}}}" for name in sorted(used - allowed))
+            raise StudioTextsError(
+                f"STUDIO_TEXTS_FILE: {where}: unknown placeholder {found} (allowed: {wanted})"
+            )
+
+
 @dataclass(frozen=True)
 class StudioTexts:
-    welcome: dict[str, str] = field(default_factory=dict)
-    privacy_url: dict[str, str] = field(default_factory=dict)
-    thank_you: dict[str, str] = field(default_factory=dict)
+    welcome: PerLanguage = field(default_factory=dict)
+    privacy_url: PerLanguage = field(default_factory=dict)
+    thank_you: PerLanguage = field(default_factory=dict)
+    labels: dict[int, PerLanguage] = field(default_factory=dict)
+    options: dict[int, dict[str, PerLanguage]] = field(default_factory=dict)
+    default_privacy_url: str | None = None
+    _wordings: dict[str, FieldWording] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def load(cls, path: str | None) -> StudioTexts:
+    def load(cls, path: str | None, *, privacy_url: str | None = None) -> StudioTexts:
         if path is None:
-            return cls()
+            return cls(default_privacy_url=privacy_url)
         try:
-            data = _TextsFile.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
-        except (OSError, ValueError, ValidationError) as exc:
+            raw = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
             raise StudioTextsError(
-                f"STUDIO_TEXTS_FILE cannot be read: {type(exc).__name__}"
+                f"STUDIO_TEXTS_FILE cannot be read: {exc.strerror or type(exc).__name__}"
             ) from None
-        return cls(data.welcome, data.privacy_url, data.thank_you)
+        return cls.parse(raw, privacy_url=privacy_url)
 
-    def welcome_for(self, locale: str) -> str | None:
-        return _pick(self.welcome, locale)
+    @classmethod
+    def parse(cls, raw: str, *, privacy_url: str | None = None) -> StudioTexts:
+        try:
+            data = _TextsFile.model_validate(json.loads(raw))
+        except json.JSONDecodeError as exc:
+            raise StudioTextsError(
+                f"STUDIO_TEXTS_FILE is not valid JSON: {exc.msg} at line {exc.lineno}"
+            ) from None
+        except ValidationError as exc:
+            first = exc.errors(include_url=False, include_input=False)[0]
+            where = ".".join(str(part) for part in first["loc"]) or "the file"
+            raise StudioTextsError(f"STUDIO_TEXTS_FILE: {where}: {first['msg']}") from None
+        _check(data)
+        return cls(
+            welcome=data.welcome,
+            privacy_url=data.privacy_url,
+            thank_you=data.thank_you,
+            labels={fid: texts.label for fid, texts in data.additional_fields.items()},
+            options={fid: texts.options for fid, texts in data.additional_fields.items()},
+            default_privacy_url=privacy_url,
+        )
+
+    def check_fields(self, fields: Mapping[int, tuple[str, tuple[str, ...]]]) -> None:
+        """Every field and option the file words must exist in the leads config (field id ->
+        its label and options), or the studio's translation would silently never be shown."""
+        for field_id in sorted(self.labels.keys() | self.options.keys()):
+            if field_id not in fields:
+                known = ", ".join(str(f) for f in sorted(fields)) or "none"
+                raise StudioTextsError(
+                    f"STUDIO_TEXTS_FILE: additional_fields.{field_id}: the leads config has no "
+                    f"such additional field (it has {known})"
+                )
+            for option in self.options.get(field_id, {}):
+                if option not in fields[field_id][1]:
+                    raise StudioTextsError(
+                        f"STUDIO_TEXTS_FILE: additional_fields.{field_id}.options.{option}: "
+                        f"not one of the field's selectionValues"
+                    )
+
+    def welcome_for(self, locale: str, studio: str | None) -> str | None:
+        text = _pick(self.welcome, locale)
+        return None if text is None else text.format(studio=studio or "")
 
     def privacy_url_for(self, locale: str) -> str | None:
-        return _pick(self.privacy_url, locale) or _pick(self.privacy_url, "en")
+        return (
+            _pick(self.privacy_url, locale)
+            or _pick(self.privacy_url, "en")
+            or self.default_privacy_url
+        )
 
-    def thank_you_for(self, locale: str) -> str | None:
-        return _pick(self.thank_you, locale)
+    def thank_you_for(self, locale: str, studio: str | None = None) -> str | None:
+        text = _pick(self.thank_you, locale)
+        return None if text is None else text.format(studio=studio or "")
+
+    def wording_for(self, locale: str) -> FieldWording:
+        """Asked on every update, so worked out once per language."""
+        if locale not in self._wordings:
+            labels = {fid: text for fid, per in self.labels.items() if (text := _pick(per, locale))}
+            options = {
+                (fid, option): text
+                for fid, per_option in self.options.items()
+                for option, per in per_option.items()
+                if (text := _pick(per, locale))
+            }
+            self._wordings[locale] = FieldWording(labels, options)
+        return self._wordings[locale]
+
+
+def template(fields: Mapping[int, tuple[str, tuple[str, ...]]]) -> str:
+    """A complete file to fill in: every text, field and option in every catalog language,
+    blank. Loaded as it is, it changes nothing (blanks fall back)."""
+    languages = available_locales()
+
+    def blank() -> PerLanguage:
+        return dict.fromkeys(languages, "")
+
+    data = {
+        "welcome": blank(),
+        "privacy_url": blank(),
+        "thank_you": blank(),
+        "additional_fields": {
+            str(field_id): {
+                "configured": label,
+                "label": blank(),
+                "options": {option: blank() for option in options},
+            }
+            for field_id, (label, options) in sorted(fields.items())
+        },
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

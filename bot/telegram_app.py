@@ -39,7 +39,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import help_text, menu, unknown_command_text
+from bot.commands import menu, unknown_command_text
 from bot.intake import Chat, Intake
 from bot.settings import Settings
 from bot.storage import ChatMessages, Storage
@@ -112,7 +112,9 @@ class TelegramSender:
     async def deliver(
         self, chat_id: int, outcome: Outcome, query: CallbackQuery | None = None
     ) -> None:
-        pressed = query.message if query is not None and isinstance(query.message, Message) else None
+        pressed = (
+            query.message if query is not None and isinstance(query.message, Message) else None
+        )
         updates_summary = any(reply.in_place for reply in outcome.replies)
         tracked = ChatMessages()
         if updates_summary or (outcome.settle is not None and pressed is None):
@@ -166,7 +168,9 @@ class TelegramSender:
             target = in_place
         if target is not None:
             try:
-                await self._bot.edit_message_text(_fit(reply.text), chat_id, target, reply_markup=inline)
+                await self._bot.edit_message_text(
+                    _fit(reply.text), chat_id, target, reply_markup=inline
+                )
                 return target
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
@@ -261,14 +265,14 @@ class TelegramHandlers:
         """A short answer outside the conversation, in the sender's language."""
         chat = self._chat(update)
         if chat is not None:
-            tr = Translator(negotiate(chat.language_code, self._default_locale))
+            tr = self._intake.translator_for(chat)
             await self._sender.send(chat.id, [Reply(message(tr))])
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._notice(update, unknown_command_text)
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._notice(update, help_text)
+        await self._notice(update, self._intake.help_text)
 
     async def back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._event(update, Command(CommandName.BACK))
@@ -299,7 +303,7 @@ class TelegramHandlers:
         error = context.error
         log.error("unhandled %s while processing an update", type(error).__name__, exc_info=error)
         if isinstance(update, Update) and (chat := self._chat(update)) is not None:
-            tr = Translator(negotiate(chat.language_code, self._default_locale))
+            tr = self._intake.translator_for(chat)
             with contextlib.suppress(TelegramError):
                 await self._sender.send(
                     chat.id,
@@ -362,13 +366,15 @@ def build_application(settings: Settings) -> AnyApplication:
     return builder.build()
 
 
-async def register_commands(bot: Bot, default_locale: str) -> None:
+async def register_commands(bot: Bot, default_locale: str, *, formal: bool = False) -> None:
     """The command menu in every catalog language, and in the default one for all others."""
     for locale in (None, *available_locales()):
-        tr = Translator(locale or default_locale)
+        tr = Translator(negotiate(locale, default_locale, formal=formal))
         commands = [BotCommand(command, text) for command, text in menu(tr)]
         try:
-            await bot.set_my_commands(commands, language_code=locale.split("_")[0] if locale else None)
+            await bot.set_my_commands(
+                commands, language_code=locale.split("_")[0] if locale else None
+            )
         except TelegramError as exc:
             log.warning("could not register the command menu: %s", type(exc).__name__)
             return

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from conversations.i18n import Translator
+from conversations.studio import Studio
+from conversations.wording import FieldWording
 
 
 @dataclass(frozen=True)
@@ -13,7 +15,8 @@ class AskContext:
     """``tr`` speaks the closest shipped catalog; ``locale`` is the prospect's own Babel locale for
     reading and showing dates, numbers and countries (a ``de-AT`` prospect types ``31.12.1990``
     even when no Austrian catalog exists); ``region`` guides phone numbers; ``today`` bounds dates;
-    ``min_age`` is the youngest age the studio may take details from.
+    ``min_age`` is the youngest age the studio may take details from; ``studio`` is who receives
+    the details; ``wording`` the studio's own words for its additional questions.
     """
 
     tr: Translator
@@ -21,3 +24,5 @@ class AskContext:
     region: str | None
     today: date
     min_age: int = 16
+    studio: Studio = field(default_factory=Studio)
+    wording: FieldWording = field(default_factory=FieldWording)

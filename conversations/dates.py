@@ -27,6 +27,7 @@ from conversations.text import (
 
 OLDEST_AGE = 120
 
+
 def _pattern_parts(pattern: str) -> list[tuple[bool, str]]:
     """Split an LDML date pattern into (is_field, text) chunks, adjacent literals merged."""
     parts: list[tuple[bool, str]] = []
@@ -290,7 +291,12 @@ def parse_birth_date(text: str, locale: str, *, today: date) -> date:
 
 
 def format_date(value: date, locale: str) -> str:
-    return str(babel.dates.format_date(value, "medium", locale=babel_locale(locale)))
+    """Numeric where the locale writes dates in numbers (31.12.1990); else the month in full,
+    since abbreviations lose the case a date needs ("17 maj" for Polish "17 maja")."""
+    loc = babel_locale(locale)
+    medium = loc.date_formats["medium"].pattern
+    width = "long" if "MMM" in medium else "medium"
+    return str(babel.dates.format_date(value, width, locale=loc))
 
 
 def date_example(locale: str) -> str:

@@ -474,7 +474,7 @@ def _review_pressed(state: ConversationState, event: Event, ctx: AskContext) -> 
         state.token += 1
         sending = ctx.tr.gettext("⏳ Sending your details to the studio…")
         return Outcome(submit=True, settle=Settle(sending))
-    items = review_items(state.plan, ctx.tr)
+    items = review_items(state.plan, ctx)
     index = action.index
     if action.name == callbacks.EDIT and index is not None and index < len(items):
         state.phase = Phase.ASKING

@@ -76,23 +76,38 @@ class LanguageTag:
         return territory if len(territory) == 2 and territory.isalpha() else None
 
 
+FORMAL = "formal"
+"""The modifier of a catalog that addresses the prospect formally (``de@formal``: "Sie")."""
+
+
+@cache
+def _catalogs() -> frozenset[str]:
+    return frozenset(
+        path.parent.parent.name for path in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
+    )
+
+
 @cache
 def available_locales() -> tuple[str, ...]:
-    """Locales with a catalog on disk, plus the source language which needs none."""
-    found = {path.parent.parent.name for path in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
-    return tuple(sorted(found | {SOURCE_LOCALE}))
+    """Languages with a catalog on disk, plus the source language which needs none; variants
+    such as ``de@formal`` are chosen by :func:`negotiate`, not offered as languages."""
+    return tuple(sorted({name for name in _catalogs() if "@" not in name} | {SOURCE_LOCALE}))
 
 
-def negotiate(code: str | None, default: str) -> str:
-    """Pick the closest shipped catalog for a Telegram language code, else ``default``."""
+def negotiate(code: str | None, default: str, *, formal: bool = False) -> str:
+    """Pick the closest shipped catalog for a Telegram language code, else ``default``; with
+    ``formal``, its formal variant where one exists (languages without one have one form)."""
     tag = LanguageTag.parse(code)
     available = available_locales()
+    chosen = default if default in available else SOURCE_LOCALE
     if tag is not None:
         if tag.country and f"{tag.language}_{tag.country}" in available:
-            return f"{tag.language}_{tag.country}"
-        if tag.language in available:
-            return tag.language
-    return default if default in available else SOURCE_LOCALE
+            chosen = f"{tag.language}_{tag.country}"
+        elif tag.language in available:
+            chosen = tag.language
+    if formal and f"{chosen}@{FORMAL}" in _catalogs():
+        return f"{chosen}@{FORMAL}"
+    return chosen
 
 
 @cache

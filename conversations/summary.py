@@ -8,7 +8,6 @@ from conversations import callbacks
 from conversations.asking import MAX_BUTTON_TEXT, shorten
 from conversations.context import AskContext
 from conversations.field_plan import ADDRESS, Answer, FieldPlan, Question, Slot
-from conversations.i18n import Translator
 from conversations.kinds import kind_of
 from conversations.kinds.base import View
 from conversations.replies import Button, Reply
@@ -23,15 +22,15 @@ class ReviewItem:
     keys: tuple[str, ...]
 
 
-def review_items(plan: FieldPlan, tr: Translator) -> list[ReviewItem]:
+def review_items(plan: FieldPlan, ctx: AskContext) -> list[ReviewItem]:
     items: list[ReviewItem] = []
     for question in plan.questions:
         if question.group == ADDRESS:
             address = plan.group_keys(ADDRESS)
             if question.key == address[0]:
-                items.append(ReviewItem(tr.gettext("Address"), address))
+                items.append(ReviewItem(ctx.tr.gettext("Address"), address))
             continue
-        items.append(ReviewItem(kind_of(question).label(question, plan, tr), (question.key,)))
+        items.append(ReviewItem(kind_of(question).label(question, plan, ctx), (question.key,)))
     return items
 
 
@@ -76,7 +75,7 @@ def _shorten(value: str, limit: int = 200) -> str:
 
 def summary(state: ConversationState, ctx: AskContext) -> Reply:
     tr = ctx.tr
-    items = review_items(state.plan, tr)
+    items = review_items(state.plan, ctx)
     lines = [tr.gettext("Please check your details:"), ""]
     lines += [f"• {_line(item, state, ctx)}" for item in items]
     lines += ["", tr.gettext("Is everything correct? Tap a field to change it.")]

@@ -51,8 +51,10 @@ async def running_bot(
 ) -> AsyncIterator[Settings]:
     """The production ``serve`` coroutine, stopped the way SIGTERM stops it."""
     settings = load_settings(env)
+    if texts is None:
+        texts = StudioTexts.load(settings.studio_texts_file, privacy_url=settings.privacy_url)
     stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve(settings, texts or StudioTexts(), stop, ready))
+    task = asyncio.create_task(serve(settings, texts, stop, ready))
     waiter = asyncio.create_task(ready.wait())
     await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
     if task.done():

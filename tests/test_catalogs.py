@@ -188,3 +188,18 @@ def test_catalog_compiles(locale: str) -> None:
 
 def test_a_german_prospect_gets_german() -> None:
     assert Translator("de").gettext("Yes") == "Ja"
+
+
+def test_the_formal_german_catalog_never_says_du() -> None:
+    """ADDRESS_FORM=formal: every German text says "Sie", the catalog test above checks the
+    rest (complete, not fuzzy, same placeholders and commands)."""
+    catalog = _catalog("de@formal")
+    informal = re.compile(r"\b(du|dich|dir|dein|deine|deinen|deinem|deiner|deines)\b", re.I)
+    offending = [
+        translation
+        for message in catalog
+        if message.id
+        for translation in _translations(message)
+        if informal.search(translation)
+    ]
+    assert offending == []

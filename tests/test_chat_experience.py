@@ -372,6 +372,7 @@ async def test_typing_is_shown_only_where_the_bot_really_waits(
     tg: FakeTelegram, pg: FakePerfectGym, database_url: str
 ) -> None:
     pg.set_config(load_config("all-inactive"))
+    pg.fail_next("config", 503)  # the fetch at start-up fails: Amy's /start waits for one
     async with running_bot(bot_environment(tg, pg, database_url)):
         amy = Prospect(tg, chat_id=7100)
         summary = await amy.introduce("Amy", "Li", "amy@example.com")

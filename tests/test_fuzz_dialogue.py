@@ -16,6 +16,7 @@ from bot.outbox import Outbox, RetryPolicy
 from bot.perfectgym import LeadConfig, PerfectGymClient
 from bot.perfectgym_adapter import plan_from_config
 from bot.storage.sqlite import SqliteStorage
+from bot.studio_information import StudioDirectory, StudioFallback
 from bot.studio_texts import StudioTexts
 from conversations import flow
 from conversations.context import AskContext
@@ -143,7 +144,7 @@ async def _talk(sequence: list[Event], language: str | None) -> None:
     client = PerfectGymClient("http://127.0.0.1:9", "fuzz-key", timeout=0.5)
     outbox = Outbox(storage, client, policy=RetryPolicy())
     intake = Intake(
-        ConversationStore(storage),
+        ConversationStore(storage, StudioDirectory(None, storage, StudioFallback(), ttl=60)),
         storage,
         _FixedConfig(),
         outbox,

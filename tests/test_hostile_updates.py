@@ -208,7 +208,7 @@ async def test_unknown_field_types_and_modes_do_not_break_the_conversation(
             then=["gender", "(optional)"],
         )
         shoe = await una.choose(gender, "Skip", "Shoe size", "(optional)")
-        consent = await una.answer("38", "space mail", "pigeon")
+        consent = await una.answer("38", "“space mail”", "through other channels")
         summary = await una.choose(consent, "Yes", "Please check your details", "Shoe size: 38")
         assert "Mood" not in (summary.text or "")
         del shoe

@@ -497,9 +497,11 @@ def test_format_date_reads_back(locale: str) -> None:
     ("locale", "expected"),
     [
         ("de", "31.12.1990"),
-        ("en", "Dec 31, 1990"),
-        ("en_GB", "31 Dec 1990"),
-        ("fr", "31 déc. 1990"),
+        ("en", "December 31, 1990"),
+        ("en_GB", "31 December 1990"),
+        ("fr", "31 décembre 1990"),
+        ("pl", "31 grudnia 1990"),  # the month in the genitive, as a date needs
+        ("ru", "31 декабря 1990\u202f\u0433."),
     ],
 )
 def test_format_date(locale: str, expected: str) -> None:

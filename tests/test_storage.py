@@ -243,6 +243,15 @@ async def test_config_cache_round_trip_and_overwrite(storage: Storage) -> None:
     assert await storage.load_config() == ('{"clubs": [1, 2]}', NOW + 3600.5)
 
 
+async def test_studio_cache_round_trip_apart_from_the_config(storage: Storage) -> None:
+    assert await storage.load_studio() is None
+    await storage.save_config('{"clubs": [1]}', NOW)
+    await storage.save_studio('{"studioId": 1}', NOW)
+    await storage.save_studio('{"studioId": 1, "name": "Sol"}', NOW + 60)
+    assert await storage.load_studio() == ('{"studioId": 1, "name": "Sol"}', NOW + 60)
+    assert await storage.load_config() == ('{"clubs": [1]}', NOW)
+
+
 # --- values at the edges -------------------------------------------------------------------------
 
 
@@ -325,7 +334,9 @@ async def test_data_survives_reopening(database_url_all_backends: str) -> None:
 
 async def test_opening_twice_at_once(database_url_all_backends: str) -> None:
     """Two processes starting together must both find the schema ready."""
-    opened = await asyncio.gather(open_storage(database_url_all_backends), open_storage(database_url_all_backends))
+    opened = await asyncio.gather(
+        open_storage(database_url_all_backends), open_storage(database_url_all_backends)
+    )
     try:
         await opened[0].save_conversation(1, "{}")
         assert await opened[1].load_conversation(1) == "{}"
@@ -531,8 +542,9 @@ async def test_schema_is_the_one_existing_databases_have(tmp_path: Path, backend
     assert len(old) > 20
     added = [entry for entry in new if entry not in old]
     assert [entry for entry in new if entry in old] == old  # nothing changed, nothing dropped
-    assert added  # the chat_messages table of 2026-12
-    assert all("chat_messages" in repr(entry) for entry in added)
+    assert added  # the chat_messages and studio_cache tables of 2026-12
+    assert all("chat_messages" in repr(entry) or "studio_cache" in repr(entry) for entry in added)
+    assert any("studio_cache" in repr(entry) for entry in added)
 
 
 def test_outbox_columns_are_the_entry_fields() -> None:
@@ -541,7 +553,9 @@ def test_outbox_columns_are_the_entry_fields() -> None:
     assert OUTBOX_COLUMNS.split(", ") == names
 
 
-async def test_database_of_the_old_release_is_read_and_written(database_url_all_backends: str) -> None:
+async def test_database_of_the_old_release_is_read_and_written(
+    database_url_all_backends: str,
+) -> None:
     await create_old_database(database_url_all_backends)
     storage = await open_storage(database_url_all_backends)
     try:

@@ -162,4 +162,14 @@ CHAT_MESSAGES = Table(
     ),
 )
 
-TABLES = (CONVERSATIONS, OUTBOX, CONFIG_CACHE, CHAT_MESSAGES)
+# Added 2026-12: GET /v1/studios/information, kept like the leads config (last known value).
+STUDIO_CACHE = Table(
+    "studio_cache",
+    (
+        SINGLE_ROW_ID,
+        Column("information", Type.TEXT),
+        Column("fetched_at", Type.REAL),
+    ),
+)
+
+TABLES = (CONVERSATIONS, OUTBOX, CONFIG_CACHE, CHAT_MESSAGES, STUDIO_CACHE)

@@ -199,3 +199,16 @@ class SqlStorage(ABC):
             config,
             fetched_at,
         )
+
+    async def load_studio(self) -> tuple[str, float] | None:
+        row = await self._db.fetchrow("SELECT information, fetched_at FROM studio_cache")
+        return None if row is None else (str(row["information"]), float(row["fetched_at"]))
+
+    async def save_studio(self, information: str, fetched_at: float) -> None:
+        await self._db.execute(
+            "INSERT INTO studio_cache (id, information, fetched_at) VALUES (1, $1, $2) "
+            "ON CONFLICT (id) DO UPDATE SET information = excluded.information, "
+            "fetched_at = excluded.fetched_at",
+            information,
+            fetched_at,
+        )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from conversations.context import AskContext
 from conversations.field_plan import Answer, FieldPlan, Question, Slot
-from conversations.i18n import Translator
 from conversations.kinds.base import Kind, Prompt, View
 from conversations.text import InvalidAnswer, Problem, clean_text
 
@@ -37,11 +36,11 @@ class AddressPartKind(Kind):
     def read_text(self, question: Question, text: str, ctx: AskContext, view: View) -> Answer:
         return parse_short_text(text)
 
-    def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
+    def label(self, question: Question, plan: FieldPlan, ctx: AskContext) -> str:
         labels = {
-            Slot.STREET: tr.gettext("Street"),
-            Slot.HOUSE_NUMBER: tr.gettext("House number"),
-            Slot.ZIP_CODE: tr.gettext("Postcode"),
-            Slot.CITY: tr.gettext("City"),
+            Slot.STREET: ctx.tr.gettext("Street"),
+            Slot.HOUSE_NUMBER: ctx.tr.gettext("House number"),
+            Slot.ZIP_CODE: ctx.tr.gettext("Postcode"),
+            Slot.CITY: ctx.tr.gettext("City"),
         }
         return labels.get(question.slot, question.key)

@@ -146,7 +146,7 @@ class Kind:
     """Asked with a reply keyboard (share contact) that must be taken away afterwards."""
 
     def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
-        return Prompt(question.label or question.key)
+        return Prompt(ctx.wording.label(question))
 
     def buttons(self, question: Question, ctx: AskContext, token: int, view: View) -> Rows:
         """The answer buttons, without Keep, Skip and Back (the dialogue adds those)."""
@@ -200,9 +200,9 @@ class Kind:
                 )
         return tr.gettext("I didn't catch an answer there.")
 
-    def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
+    def label(self, question: Question, plan: FieldPlan, ctx: AskContext) -> str:
         """The short name of the field, for the summary and its correction buttons."""
-        return question.label or question.key
+        return ctx.wording.label(question)
 
     def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
         """A stored (never None) answer as the prospect reads it back in the summary."""

@@ -7,7 +7,6 @@ from datetime import date
 from conversations.context import AskContext
 from conversations.dates import OLDEST_AGE, date_example, parse_birth_date, years_before
 from conversations.field_plan import FieldPlan, Question
-from conversations.i18n import Translator
 from conversations.kinds.base import Prompt, View
 from conversations.kinds.date import DateKind, date_hint
 from conversations.text import InvalidAnswer, Problem
@@ -49,5 +48,5 @@ class BirthDateKind(DateKind):
                 ).format(age=ctx.min_age)
         return super().explain(error, ctx, view)
 
-    def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
-        return tr.gettext("Date of birth")
+    def label(self, question: Question, plan: FieldPlan, ctx: AskContext) -> str:
+        return ctx.tr.gettext("Date of birth")

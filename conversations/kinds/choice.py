@@ -14,17 +14,22 @@ from conversations.text import InvalidAnswer, Problem
 class ChoiceKind(Kind):
     """One option per row; the option's text is what is stored and sent."""
 
-    def option_label(self, option: str, ctx: AskContext) -> str:
-        return option
+    def option_label(self, question: Question, option: str, ctx: AskContext) -> str:
+        return ctx.wording.option(question, option)
 
     def buttons(self, question: Question, ctx: AskContext, token: int, view: View) -> Rows:
         return tuple(
-            (Button(self.option_label(option, ctx), callbacks.encode(token, callbacks.OPTION, i)),)
+            (
+                Button(
+                    self.option_label(question, option, ctx),
+                    callbacks.encode(token, callbacks.OPTION, i),
+                ),
+            )
             for i, option in enumerate(question.options)
         )
 
     def read_text(self, question: Question, text: str, ctx: AskContext, view: View) -> Answer:
-        labels = [self.option_label(option, ctx) for option in question.options]
+        labels = [self.option_label(question, option, ctx) for option in question.options]
         index = match_label(text, labels)
         if index is None:
             raise InvalidAnswer(Problem.NOT_AN_OPTION)
@@ -37,4 +42,4 @@ class ChoiceKind(Kind):
         return None if index is None else Accept(question.options[index])
 
     def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
-        return self.option_label(str(value), ctx)
+        return self.option_label(question, str(value), ctx)

@@ -1,4 +1,9 @@
-"""A contact permission: one yes-or-no per message category the prospect may decide on."""
+"""A contact permission: one yes-or-no per message category the prospect may decide on.
+
+Each category is one whole sentence and each channel one adverbial phrase ("by e-mail", "in
+person"), so every language can word the question naturally for any mix of channels instead of
+forcing nouns after a fixed preposition.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +15,44 @@ from conversations.i18n import Translator
 from conversations.kinds.base import Prompt, View
 from conversations.kinds.yes_no import YesNoKind
 
+CHANNELS = ("EMAIL", "TEXT_MESSAGE", "PHONE", "LETTER", "FAX", "CHAT", "CONVERSATION", "OTHER")
+CATEGORIES = ("NEWSLETTER", "GENERAL", "APPOINTMENT", "CONTRACT", "LOYALTY_PROGRAM")
 
-def _channel_name(channel: str, tr: Translator) -> str:
-    names = {
-        "EMAIL": tr.gettext("e-mail"),
-        "TEXT_MESSAGE": tr.gettext("text message"),
-        "PHONE": tr.gettext("phone"),
-        "LETTER": tr.gettext("letter"),
-        "FAX": tr.gettext("fax"),
-        "CHAT": tr.gettext("chat"),
-        "CONVERSATION": tr.gettext("personal conversation"),
-        "OTHER": tr.gettext("other channels"),
+
+def channel_phrase(channel: str, tr: Translator) -> str:
+    phrases = {
+        "EMAIL": tr.gettext("by e-mail"),
+        "TEXT_MESSAGE": tr.gettext("by text message"),
+        "PHONE": tr.gettext("by phone"),
+        "LETTER": tr.gettext("by post"),
+        "FAX": tr.gettext("by fax"),
+        "CHAT": tr.gettext("in a chat"),
+        "CONVERSATION": tr.gettext("in person"),
     }
-    return names.get(channel, channel.replace("_", " ").lower())
+    # A channel PerfectGym adds later is still asked, in the words for "other channels".
+    return phrases.get(channel) or tr.gettext("through other channels")
 
 
-def _category_topic(category: str | None, tr: Translator) -> str:
+def _question(category: str | None, channels: str, tr: Translator) -> str:
+    sentences = {
+        "NEWSLETTER": tr.gettext("May the studio send you news and offers {channels}?"),
+        "GENERAL": tr.gettext("May the studio send you general information {channels}?"),
+        "APPOINTMENT": tr.gettext("May the studio contact you about your appointments {channels}?"),
+        "CONTRACT": tr.gettext("May the studio contact you about your contract {channels}?"),
+        "LOYALTY_PROGRAM": tr.gettext(
+            "May the studio contact you about its loyalty programme {channels}?"
+        ),
+    }
+    if category in sentences:
+        return sentences[category].format(channels=channels)
+    if category:  # a category PerfectGym adds later: asked in its own words, never unnamed
+        return tr.gettext("May the studio contact you {channels} about “{topic}”?").format(
+            channels=channels, topic=category.replace("_", " ").lower()
+        )
+    return tr.gettext("May the studio contact you {channels}?").format(channels=channels)
+
+
+def _topic(category: str | None, tr: Translator) -> str:
     topics = {
         "NEWSLETTER": tr.gettext("news and offers"),
         "GENERAL": tr.gettext("general information"),
@@ -33,17 +60,16 @@ def _category_topic(category: str | None, tr: Translator) -> str:
         "CONTRACT": tr.gettext("your contract"),
         "LOYALTY_PROGRAM": tr.gettext("the studio's loyalty programme"),
     }
-    if category is None:
-        return tr.gettext("general information")
-    return topics.get(category, category.replace("_", " ").lower())
+    if category in topics:
+        return topics[category]
+    return category.replace("_", " ").lower() if category else tr.gettext("general information")
 
 
-def consent_prompt(consent: ConsentCategory, tr: Translator) -> str:
-    channels = [_channel_name(c, tr) for c in consent.asked_channels]
-    return tr.gettext("May the studio contact you about {topic} by {channels}?").format(
-        topic=_category_topic(consent.category, tr),
-        channels=format_list(channels, locale=tr.locale),
-    )
+def consent_prompt(consent: ConsentCategory, tr: Translator, withdrawal: str) -> str:
+    """The question, then how to take the consent back (the law wants it said up front)."""
+    phrases = list(dict.fromkeys(channel_phrase(c, tr) for c in consent.asked_channels))
+    question = _question(consent.category, format_list(phrases, locale=tr.locale), tr)
+    return question + "\n" + withdrawal
 
 
 def _category(question: Question, plan: FieldPlan) -> ConsentCategory | None:
@@ -60,12 +86,12 @@ class ConsentKind(YesNoKind):
         consent = _category(question, plan)
         if consent is None:
             return super().prompt(question, plan, ctx, view)
-        return Prompt(consent_prompt(consent, ctx.tr))
+        return Prompt(consent_prompt(consent, ctx.tr, ctx.studio.withdrawal(ctx.tr)))
 
-    def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
+    def label(self, question: Question, plan: FieldPlan, ctx: AskContext) -> str:
         consent = _category(question, plan)
         if consent is None:
-            return tr.gettext("Contact permission")
-        return tr.gettext("Contact about {topic}").format(
-            topic=_category_topic(consent.category, tr)
+            return ctx.tr.gettext("Contact permission")
+        return ctx.tr.gettext("Contact about {topic}").format(
+            topic=_topic(consent.category, ctx.tr)
         )

@@ -12,7 +12,7 @@ from conversations import callbacks
 from conversations.callbacks import Action
 from conversations.context import AskContext
 from conversations.field_plan import Answer, FieldPlan, Question
-from conversations.i18n import FALLBACK_LOCALE, Translator, babel_locale
+from conversations.i18n import FALLBACK_LOCALE, babel_locale
 from conversations.kinds.base import Accept, Kind, Pressed, Prompt, Rows, View
 from conversations.replies import Button
 from conversations.text import MAX_STRUCTURED_LENGTH, InvalidAnswer, Problem, clean_structured, fold
@@ -122,8 +122,8 @@ class CountryKind(Kind):
             )
         return super().explain(error, ctx, view)
 
-    def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
-        return tr.gettext("Country")
+    def label(self, question: Question, plan: FieldPlan, ctx: AskContext) -> str:
+        return ctx.tr.gettext("Country")
 
     def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
         return country_name(str(value), ctx.tr.locale)

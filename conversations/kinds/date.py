@@ -22,7 +22,7 @@ class DateKind(Kind):
     """Any date within a lifetime either way; stored as an ISO string."""
 
     def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
-        return Prompt(question.label or question.key, date_hint(ctx))
+        return Prompt(ctx.wording.label(question), date_hint(ctx))
 
     def read_date(self, text: str, ctx: AskContext) -> date:
         return parse_date(

@@ -7,7 +7,6 @@ from email_validator import validate_email
 from conversations.context import AskContext
 from conversations.email_typos import suggest_fix
 from conversations.field_plan import Answer, FieldPlan, Question
-from conversations.i18n import Translator
 from conversations.kinds.base import Kind, Prompt, Unsure, View
 from conversations.text import InvalidAnswer, Problem, clean_structured
 
@@ -49,5 +48,5 @@ class EmailKind(Kind):
             ).format(address=view.suggestions[0])
         return super().explain(error, ctx, view)
 
-    def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
-        return tr.gettext("E-mail")
+    def label(self, question: Question, plan: FieldPlan, ctx: AskContext) -> str:
+        return ctx.tr.gettext("E-mail")

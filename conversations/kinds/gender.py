@@ -5,7 +5,6 @@ from __future__ import annotations
 from conversations import callbacks
 from conversations.context import AskContext
 from conversations.field_plan import FieldPlan, Question
-from conversations.i18n import Translator
 from conversations.kinds.base import Prompt, Rows, View
 from conversations.kinds.choice import ChoiceKind
 from conversations.replies import Button
@@ -14,7 +13,7 @@ from conversations.replies import Button
 class GenderKind(ChoiceKind):
     """Like a choice, but the options are the vendor's codes, and all of them fit on one row."""
 
-    def option_label(self, option: str, ctx: AskContext) -> str:
+    def option_label(self, question: Question, option: str, ctx: AskContext) -> str:
         tr = ctx.tr
         labels = {
             "FEMALE": tr.gettext("Female"),
@@ -29,10 +28,13 @@ class GenderKind(ChoiceKind):
     def buttons(self, question: Question, ctx: AskContext, token: int, view: View) -> Rows:
         return (
             tuple(
-                Button(self.option_label(g, ctx), callbacks.encode(token, callbacks.OPTION, i))
+                Button(
+                    self.option_label(question, g, ctx),
+                    callbacks.encode(token, callbacks.OPTION, i),
+                )
                 for i, g in enumerate(question.options)
             ),
         )
 
-    def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
-        return tr.gettext("Gender")
+    def label(self, question: Question, plan: FieldPlan, ctx: AskContext) -> str:
+        return ctx.tr.gettext("Gender")

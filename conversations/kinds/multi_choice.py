@@ -28,7 +28,7 @@ class MultiChoiceKind(Kind):
 
     def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
         return Prompt(
-            question.label or question.key,
+            ctx.wording.label(question),
             ctx.tr.gettext("Tap all that apply, then Done, or type them separated by commas."),
         )
 
@@ -36,7 +36,7 @@ class MultiChoiceKind(Kind):
         options = tuple(
             (
                 Button(
-                    ("✅ " if i in view.picks else "▫️ ") + option,
+                    ("✅ " if i in view.picks else "▫️ ") + ctx.wording.option(question, option),
                     callbacks.encode(token, callbacks.OPTION, i),
                 ),
             )
@@ -48,7 +48,8 @@ class MultiChoiceKind(Kind):
         )
 
     def read_text(self, question: Question, text: str, ctx: AskContext, view: View) -> Answer:
-        picked = [match_label(part, list(question.options)) for part in text.split(",")]
+        labels = [ctx.wording.option(question, option) for option in question.options]
+        picked = [match_label(part, labels) for part in text.split(",")]
         if not picked or None in picked:
             raise InvalidAnswer(Problem.NOT_AN_OPTION)
         return [question.options[i] for i in sorted({i for i in picked if i is not None})]
@@ -69,8 +70,8 @@ class MultiChoiceKind(Kind):
 
     def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
         if isinstance(value, list):
-            return ", ".join(value) if value else "—"
-        return str(value)
+            return ", ".join(ctx.wording.option(question, v) for v in value) if value else "—"
+        return ctx.wording.option(question, str(value))
 
     def wire(self, question: Question, value: Answer) -> WireValue:
         return list(value) if isinstance(value, list) else str(value)

@@ -6,7 +6,6 @@ from conversations import callbacks
 from conversations.callbacks import Action
 from conversations.context import AskContext
 from conversations.field_plan import Answer, FieldPlan, Question, Slot
-from conversations.i18n import Translator
 from conversations.kinds.base import Accept, Kind, Pressed, Prompt, Rows, View
 from conversations.replies import Button
 from conversations.text import InvalidAnswer, Problem, clean_text
@@ -105,7 +104,7 @@ class NameKind(Kind):
             return ctx.tr.gettext("That doesn't look like a name. Please type just your name.")
         return super().explain(error, ctx, view)
 
-    def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
+    def label(self, question: Question, plan: FieldPlan, ctx: AskContext) -> str:
         if question.slot is Slot.FIRSTNAME:
-            return tr.gettext("First name")
-        return tr.gettext("Last name")
+            return ctx.tr.gettext("First name")
+        return ctx.tr.gettext("Last name")

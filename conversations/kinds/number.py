@@ -131,7 +131,7 @@ def _raw_group_symbol(loc: Locale) -> str:
 class NumberKind(Kind):
     def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
         return Prompt(
-            question.label or question.key, ctx.tr.gettext("Please answer with a whole number.")
+            ctx.wording.label(question), ctx.tr.gettext("Please answer with a whole number.")
         )
 
     def read_text(self, question: Question, text: str, ctx: AskContext, view: View) -> Answer:

@@ -9,7 +9,6 @@ import phonenumbers
 
 from conversations.context import AskContext
 from conversations.field_plan import Answer, FieldPlan, Question
-from conversations.i18n import Translator
 from conversations.kinds.base import Kind, Prompt, Rows, View
 from conversations.kinds.country import country_name
 from conversations.replies import Reply
@@ -156,8 +155,8 @@ class PhoneKind(Kind):
             ).format(example=phone_example(ctx.region))
         return super().explain(error, ctx, view)
 
-    def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
-        return tr.gettext("Phone")
+    def label(self, question: Question, plan: FieldPlan, ctx: AskContext) -> str:
+        return ctx.tr.gettext("Phone")
 
     def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
         return international(str(value))

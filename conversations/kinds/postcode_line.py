@@ -15,7 +15,6 @@ from conversations.addresses import (
 )
 from conversations.context import AskContext
 from conversations.field_plan import Answer, FieldPlan, Question
-from conversations.i18n import Translator
 from conversations.kinds.base import Incomplete, Kind, Prompt, View, two_parts
 from conversations.text import InvalidAnswer, Problem
 
@@ -73,8 +72,8 @@ class PostcodeLineKind(Kind):
                 return tr.gettext("That postcode doesn't look right. Please check it.")
         return super().explain(error, ctx, view)
 
-    def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
-        return tr.gettext("Postcode and city")
+    def label(self, question: Question, plan: FieldPlan, ctx: AskContext) -> str:
+        return ctx.tr.gettext("Postcode and city")
 
     def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
         code, city = two_parts(value)

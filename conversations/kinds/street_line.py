@@ -64,8 +64,8 @@ class StreetLineKind(Kind):
                 return tr.gettext("I couldn't find the street there.")
         return super().explain(error, ctx, view)
 
-    def label(self, question: Question, plan: FieldPlan, tr: Translator) -> str:
-        return tr.gettext("Street and number")
+    def label(self, question: Question, plan: FieldPlan, ctx: AskContext) -> str:
+        return ctx.tr.gettext("Street and number")
 
     def show(self, question: Question, value: Answer, ctx: AskContext, view: View) -> str:
         street, number = two_parts(value)
