@@ -46,6 +46,10 @@ def _run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.Co
         ({**VALID, "DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({**VALID, "WEBHOOK_URL": "https://bot.example/hook"}, "WEBHOOK_SECRET"),
         ({**VALID, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({**VALID, "STUDIO_COUNTRY": "England"}, "STUDIO_COUNTRY"),
+        ({**VALID, "STUDIO_TIMEZONE": "Europe/Londn"}, "STUDIO_TIMEZONE"),
+        ({**VALID, "PRIVACY_URL": "studio.example/privacy"}, "PRIVACY_URL"),
+        ({**VALID, "ADDRESS_FORM": "polite"}, "ADDRESS_FORM"),
     ],
 )
 def test_bad_configuration_stops_with_one_line_naming_the_variable(
@@ -131,3 +135,43 @@ def test_demo_help_lists_the_languages_and_refuses_an_unknown_one() -> None:
     assert refused.returncode == 2
     assert "unknown language 'sv'" in refused.stderr
     assert "available: de, en, es" in refused.stderr
+
+
+def test_the_demo_previews_the_studios_own_bot(tmp_path: Path) -> None:
+    texts = tmp_path / "texts.json"
+    texts.write_text(
+        json.dumps({"additional_fields": {"7001": {"label": {"de": "Woher kennen Sie uns?"}}}}),
+        encoding="utf-8",
+    )
+    env = {
+        "STUDIO_NAME": "FitBox Wien",
+        "STUDIO_COUNTRY": "AT",
+        "PRIVACY_URL": "https://fitbox.example/datenschutz",
+        "ADDRESS_FORM": "formal",
+        "STUDIO_TEXTS_FILE": str(texts),
+    }
+    answers = ["1", "eva@example.at", "0664 1234567", "1", "17.05.1990", "1", "Ring 1", "1010 Wien"]
+    result = _run(["demo", "--language", "de"], env, stdin="\n".join(answers) + "\n")
+    out = result.stdout
+    assert "Hier ist FitBox Wien" in out
+    assert "https://fitbox.example/datenschutz" in out
+    assert "Wie lautet Ihre E-Mail-Adresse?" in out  # formal German
+    assert "+43" in out  # the studio's country decides the phone example
+    assert "Woher kennen Sie uns?" in out  # the studio's own question, in German
+
+
+def test_the_demo_shows_where_the_privacy_link_would_go() -> None:
+    result = _run(["demo"], {}, stdin="")
+    assert "set PRIVACY_URL" in result.stdout
+    assert "This is Demo Studio" in result.stdout
+
+
+def test_the_demo_refuses_a_broken_studio_texts_file(tmp_path: Path) -> None:
+    texts = tmp_path / "texts.json"
+    texts.write_text('{"welcome": {"de": "Hallo {name}"}}', encoding="utf-8")
+    result = _run(["demo"], {"STUDIO_TEXTS_FILE": str(texts)})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "configuration error: STUDIO_TEXTS_FILE: welcome.de: unknown placeholder {name} "
+        "(allowed: {studio})"
+    ]
