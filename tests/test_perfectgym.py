@@ -31,6 +31,7 @@ from bot.perfectgym import (
     PerfectGymProtocolError,
     PerfectGymRejected,
     PerfectGymUnavailable,
+    StudioInformation,
     ValidationStatus,
 )
 from bot.perfectgym_standin import sample_config
@@ -825,3 +826,36 @@ def test_sample_config_is_the_everything_config() -> None:
     assert "INACTIVE" not in modes
     types = {f["type"] for f in config["additionalInformation"]}
     assert types == {"LIST", "DATE", "NUMERIC", "TEXT", "BOOLEAN"}
+
+
+def test_studio_information_reads_the_vendors_documented_example() -> None:
+    """``StudioInformation`` as the vendor documents it (every property but two optional)."""
+    example = {
+        "name": "Example studio",
+        "description": "Example studio description",
+        "country": "Germany",
+        "countryCode": "DE",
+        "studioId": 123,
+        "openingDate": "2025-06-11",
+        "email": "operator@example.com",
+        "logoUrl": "https://example.com",
+        "telephone": "0831/6901234-10",
+        "website": "https://example.com",
+        "zip": "84439",
+        "city": "Berlin",
+        "accessCodeConfiguration": {"enabled": True},
+        "location": {"longitude": 9.993682, "latitude": 53.551086},
+        "studioTags": [{"name": "tag123"}],
+    }
+    info = StudioInformation.model_validate(example)
+    assert (info.name, info.country_code, info.email) == (
+        "Example studio",
+        "DE",
+        "operator@example.com",
+    )
+    assert info.telephone == "0831/6901234-10"
+    bare = StudioInformation.model_validate(
+        {"studioId": 1, "name": "  ", "accessCodeConfiguration": {}}
+    )
+    assert bare.name is None  # a blank name is no name
+    assert bare.country_code is None
