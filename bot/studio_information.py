@@ -202,7 +202,14 @@ class StudioDirectory:
     def _refresh_soon(self) -> None:
         if self._refreshing is None or self._refreshing.done():
             self._fresh_until = self._clock() + RETRY_AFTER_FAILURE  # one refresh at a time
-            self._refreshing = asyncio.get_running_loop().create_task(self.refresh())
+            self._refreshing = asyncio.get_running_loop().create_task(self._refresh_quietly())
+
+    async def _refresh_quietly(self) -> None:
+        """In the background nobody awaits the refresh: a failure is logged, never lost."""
+        try:
+            await self.refresh()
+        except Exception as exc:  # e.g. the database briefly gone: the next refresh retries
+            log.warning("studio information refresh failed (%s)", type(exc).__name__)
 
     async def _stored(self) -> StudioProfile | None:
         stored = await self._storage.load_studio()

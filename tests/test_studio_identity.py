@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.studio_information import Source, StudioFallback
 from bot.studio_texts import StudioTexts
 from conversations.i18n import Translator
 from tests.fake_perfectgym import FakePerfectGym
@@ -254,3 +257,26 @@ async def test_studio_texts_naming_a_field_the_config_lacks_stop_the_start(
     with pytest.raises(Exception, match=r"additional_fields\.9999: the leads config has no"):
         async with running_bot(bot_environment(tg, pg, database_url), texts):
             pass
+
+
+@pytest.mark.parametrize(
+    ("country", "zone"),
+    [
+        ("GB", "Europe/London"),
+        ("AT", "Europe/Vienna"),
+        ("PL", "Europe/Warsaw"),
+        ("ES", "Europe/Madrid"),  # not the Canaries
+        ("PT", "Europe/Lisbon"),  # not the Azores
+        ("US", "America/New_York"),
+        (None, None),
+    ],
+)
+def test_today_is_reckoned_in_the_studio_countrys_main_zone(
+    country: str | None, zone: str | None
+) -> None:
+    assert StudioFallback(country=country).profile(None, Source.NONE).time_zone == zone
+    chosen = StudioFallback(country=country, time_zone="Pacific/Kiritimati")
+    profile = chosen.profile(None, Source.NONE)
+    assert profile.time_zone == "Pacific/Kiritimati"  # STUDIO_TIMEZONE wins
+    kiritimati = datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
+    assert profile.today() == kiritimati
