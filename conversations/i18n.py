@@ -124,6 +124,11 @@ def translations(locale: str) -> gettext.NullTranslations:
     return Translations(fp=buffer, domain=DOMAIN)
 
 
+# The variety each catalog is written in, where Babel's default differs: the source is British
+# English ("programme", no serial comma) and ``pt`` European Portuguese, the vendor's market.
+WRITTEN_IN = {"en": "en_GB", "pt": "pt_PT"}
+
+
 @dataclass(frozen=True)
 class Translator:
     """Gettext bound to one prospect's locale; the name ``tr`` marks strings for extraction."""
@@ -135,3 +140,9 @@ class Translator:
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return translations(self.locale).ngettext(singular, plural, count)
+
+    @property
+    def written_in(self) -> str:
+        """The Babel locale for joining translated words (lists), matching the catalog."""
+        base = self.locale.split("@")[0]
+        return WRITTEN_IN.get(base, base)

@@ -70,8 +70,15 @@ def test_the_channels_stand_in_the_question_as_the_language_lists_them(locale: s
         for channel in CHANNELS:
             assert channel_phrase(channel, tr) in consent_prompt(_only(channel, category), tr, "")
         every = consent_prompt(_category(category, CHANNELS), tr, "")
-        listed = format_list([channel_phrase(c, tr) for c in CHANNELS], locale=tr.locale)
+        listed = format_list([channel_phrase(c, tr) for c in CHANNELS], locale=tr.written_in)
         assert listed in every
+
+
+def test_english_lists_are_british_like_the_rest_of_the_source() -> None:
+    question = consent_prompt(
+        _category("CONTRACT", ("EMAIL", "PHONE", "LETTER")), Translator("en"), ""
+    )
+    assert "by e-mail, by phone and by post?" in question  # no serial comma
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -68,7 +68,7 @@ def _topic(category: str | None, tr: Translator) -> str:
 def consent_prompt(consent: ConsentCategory, tr: Translator, withdrawal: str) -> str:
     """The question, then how to take the consent back (the law wants it said up front)."""
     phrases = list(dict.fromkeys(channel_phrase(c, tr) for c in consent.asked_channels))
-    question = _question(consent.category, format_list(phrases, locale=tr.locale), tr)
+    question = _question(consent.category, format_list(phrases, locale=tr.written_in), tr)
     return question + "\n" + withdrawal
 
 
