@@ -9,6 +9,7 @@ from bot.logging_setup import configure_logging
 from bot.perfectgym import LeadConfig, PerfectGymClient, PerfectGymError
 from bot.perfectgym_adapter import additional_fields
 from bot.settings import Settings, SettingsError, load_perfectgym_settings, load_settings
+from bot.storage.sqlite import DatabaseInUseError
 from bot.studio_texts import StudioTexts, StudioTextsError, template
 
 USAGE = """usage: python -m bot [demo [--language CODE] | studio-texts-template] [--help]
@@ -91,7 +92,7 @@ def main(argv: list[str]) -> int:
 
     try:
         asyncio.run(run(settings, texts))
-    except StudioTextsError as exc:  # checked against the leads config once it is known
+    except (StudioTextsError, DatabaseInUseError) as exc:  # found once the bot starts
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     return 0

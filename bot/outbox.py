@@ -18,8 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
+import socket
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -49,6 +52,8 @@ class RetryPolicy:
     base_delay: float = 5.0
     max_delay: float = 15 * 60.0
     rate_limit_delay: float = 60.0
+    # How long one attempt may hold an entry: validate and create at their timeouts, with room.
+    lease: float = 60.0
 
     @property
     def poll_interval(self) -> float:
@@ -100,6 +105,8 @@ class Outbox:
         self._on_delivered = on_delivered
         self._clock = clock
         self._in_flight: set[int] = set()
+        # Leases in the database name their holder: this process, unique across restarts.
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._soon: set[asyncio.Task[DeliveryReport]] = set()
         self._worker: asyncio.Task[None] | None = None
 
@@ -110,15 +117,30 @@ class Outbox:
         task.add_done_callback(self._soon.discard)
 
     async def deliver(self, entry: OutboxEntry) -> DeliveryReport:
-        """One attempt for ``entry``; never raises for API failures."""
-        if entry.id in self._in_flight or entry.payload is None:
+        """One attempt for ``entry`` if no other attempt (here or in another instance on the
+        same database) holds it; never raises for API failures."""
+        if entry.id in self._in_flight:
             return DeliveryReport(entry, Delivery.RETRYING, None)
+        now = self._clock()
+        claimed = await self._storage.claim_lead(
+            entry.id, self._owner, now, now + self._policy.lease
+        )
+        if claimed is None:
+            return DeliveryReport(entry, Delivery.RETRYING, None)
+        return await self._attempt_claimed(claimed)
+
+    async def _attempt_claimed(self, entry: OutboxEntry) -> DeliveryReport:
+        """The attempt for an entry this process holds the lease of; released at the end."""
         self._in_flight.add(entry.id)
         try:
+            if entry.payload is None:
+                return DeliveryReport(entry, Delivery.RETRYING, None)
             lead = LeadCreationRequest.model_validate_json(entry.payload)
             return await self._attempt(entry, lead)
         finally:
             self._in_flight.discard(entry.id)
+            with contextlib.suppress(Exception):  # an unreleased lease simply runs out
+                await self._storage.release_lead(entry.id, self._owner)
 
     async def _attempt(self, entry: OutboxEntry, lead: LeadCreationRequest) -> DeliveryReport:
         create_sent = entry.create_sent
@@ -244,13 +266,10 @@ class Outbox:
             self._worker = None
 
     async def run_due(self) -> int:
-        """Attempt every entry that is due now; returns how many were attempted."""
-        due = [
-            e
-            for e in await self._storage.due_leads(self._clock(), BATCH)
-            if e.id not in self._in_flight
-        ]
-        await asyncio.gather(*(self.deliver(entry) for entry in due))
+        """Attempt every due entry no other attempt holds; returns how many were attempted."""
+        now = self._clock()
+        due = await self._storage.claim_due_leads(now, BATCH, self._owner, now + self._policy.lease)
+        await asyncio.gather(*(self._attempt_claimed(entry) for entry in due))
         return len(due)
 
     async def _run(self) -> None:

@@ -442,13 +442,15 @@ def _raise_for_status(where: str, response: httpx.Response) -> None:
     error = _error_body(response.content)
     if status in (401, 403):
         raise PerfectGymAuthError(where, status=status, error=error)
-    if status in (408, 429) or status >= 500:
+    # 409 "Concurrent modification detected" is the vendor's own "try again": like a 5xx,
+    # the request may or may not have taken effect, so a retry validates first.
+    if status in (408, 409, 429) or status >= 500:
         raise PerfectGymUnavailable(
             where,
             status=status,
             error=error,
             retry_after=_retry_after(response.headers.get("Retry-After")),
-            maybe_processed=status >= 500,
+            maybe_processed=status >= 500 or status == 409,
         )
     if 400 <= status < 500:
         raise PerfectGymRejected(where, status=status, error=error)

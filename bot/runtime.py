@@ -12,6 +12,7 @@ from telegram import Update
 
 from bot.outbox import RetryPolicy
 from bot.perfectgym import PerfectGymClient
+from bot.poller import Poller
 from bot.services import assemble
 from bot.settings import AddressForm, Settings, StudioSettings
 from bot.storage import open_storage
@@ -57,7 +58,7 @@ async def serve(
         settings.perfectgym_api_key.get_secret_value(),
         timeout=settings.perfectgym_timeout_seconds,
     )
-    app = build_application(settings)
+    app = build_application(settings, storage.chat_lock)
     sender = TelegramSender(app.bot, storage)
     services = assemble(
         storage,
@@ -73,11 +74,13 @@ async def serve(
         policy=RetryPolicy(
             give_up_after=settings.outbox_give_up_hours * 3600,
             base_delay=settings.outbox_retry_base_seconds,
+            lease=settings.outbox_lease_seconds,
             rate_limit_delay=settings.outbox_rate_limit_seconds,
         ),
     )
     add_handlers(app, TelegramHandlers(services.intake, sender, settings.default_locale))
     webhook: WebhookServer | None = None
+    poller: Poller | None = None
     try:
         await services.prepare()
         async with app:
@@ -106,10 +109,8 @@ async def serve(
             else:
                 assert app.updater is not None
                 await app.bot.delete_webhook()
-                await app.updater.start_polling(
-                    allowed_updates=ALLOWED_UPDATES, poll_interval=0.0, timeout=10
-                )
-                log.info("polling for updates")
+                poller = Poller(app.updater, storage, allowed_updates=ALLOWED_UPDATES)
+                await poller.start()
             # Everything built so far (modules, catalogs, the application) lives as long as the
             # process; freezing it keeps full collections from walking it again: under load they
             # took about 50 ms each, stalling every chat.
@@ -120,8 +121,8 @@ async def serve(
             log.info("stopping")
             if webhook is not None:
                 await webhook.stop()
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
+            if poller is not None:
+                await poller.stop()
             await app.stop()
     finally:
         with contextlib.suppress(Exception):

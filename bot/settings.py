@@ -155,6 +155,9 @@ class Settings(StudioSettings, PerfectGymSettings):
         default=72.0, gt=0, description="hours after which a lead is no longer retried"
     )
     outbox_retry_base_seconds: float = Field(default=5.0, gt=0, description="first retry delay")
+    outbox_lease_seconds: float = Field(
+        default=60.0, ge=1, description="how long one attempt holds a lead (other instances wait)"
+    )
     outbox_rate_limit_seconds: float = Field(
         default=60.0, ge=0, description="pause after a 429 without Retry-After"
     )

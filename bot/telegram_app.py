@@ -43,7 +43,7 @@ from bot.commands import menu, unknown_command_text
 from bot.intake import Chat, Intake
 from bot.settings import Settings
 from bot.storage import ChatMessages, Storage
-from bot.update_processor import PerChatUpdateProcessor
+from bot.update_processor import ChatLock, PerChatUpdateProcessor
 from conversations.events import (
     ButtonPress,
     Command,
@@ -348,14 +348,14 @@ def file_url_for(base_url: str) -> str:
     return f"{head}/file/{tail}" if head else base_url
 
 
-def build_application(settings: Settings) -> AnyApplication:
+def build_application(settings: Settings, chat_lock: ChatLock | None = None) -> AnyApplication:
     """The application without handlers: the services that handlers call need its bot first."""
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_url_for(settings.telegram_api_base_url))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(chat_lock=chat_lock))
         .rate_limiter(MessageRateLimiter(max_retries=3))
         .connection_pool_size(8)
         .get_updates_connection_pool_size(2)

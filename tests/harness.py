@@ -172,7 +172,8 @@ class BotProcess:
         self._log_path = log_path
         self._process: asyncio.subprocess.Process | None = None
 
-    async def start(self) -> None:
+    async def start(self, *, standby: bool = False) -> None:
+        """Wait until it polls, or (``standby``) until it says another instance does."""
         polls_before = self._tg.method_calls("getUpdates")
         clean = {
             k: v
@@ -192,12 +193,17 @@ class BotProcess:
         )
         log_file.close()
         for _ in range(600):
-            if self._tg.method_calls("getUpdates") > polls_before:
+            if standby and "this one stands by" in self.log():
+                return
+            if not standby and self._tg.method_calls("getUpdates") > polls_before:
                 return
             if self._process.returncode is not None:
                 break
             await asyncio.sleep(0.05)
         raise AssertionError(f"the bot did not start polling:\n{self._log_path.read_text()}")
+
+    def log(self) -> str:
+        return self._log_path.read_text(errors="replace") if self._log_path.exists() else ""
 
     async def stop(self, sig: signal.Signals) -> int:
         assert self._process is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -9,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from bot.storage import open_storage
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID = {
@@ -175,3 +178,16 @@ def test_the_demo_refuses_a_broken_studio_texts_file(tmp_path: Path) -> None:
         "configuration error: STUDIO_TEXTS_FILE: welcome.de: unknown placeholder {name} "
         "(allowed: {studio})"
     ]
+
+
+async def test_a_second_process_on_one_sqlite_file_refuses_to_start(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    held = await open_storage(url)  # the first "instance": this test process
+    try:
+        result = await asyncio.to_thread(_run, [], {**VALID, "DATABASE_URL": url})
+    finally:
+        await held.close()
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert "is in use by another bot process: SQLite is for one process" in last
+    assert "Traceback" not in result.stderr

@@ -125,7 +125,7 @@ async def test_a_flood_from_one_chat_is_capped_and_others_are_unaffected(
         (401, None, True, "We have received your details"),
         (403, None, True, "We have received your details"),
         (404, None, False, "The studio team will follow up"),
-        (409, None, False, "The studio team will follow up"),
+        (409, None, True, "We have received your details"),
         (429, None, True, "We have received your details"),
         (500, None, True, "We have received your details"),
         (503, None, True, "We have received your details"),

@@ -51,6 +51,21 @@ async def test_5xx_and_429_are_retried_until_created(
     assert pg.calls["create"] == 3
 
 
+async def test_409_concurrent_modification_is_retried_validate_first(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    pg.fail_next("create", 409)  # the vendor's "Concurrent modification detected": try again
+    async with running_bot(bot_environment(tg, pg, database_url, **FAST_RETRIES)):
+        lu = Prospect(tg, chat_id=11009)
+        await lu.confirm_lead("Lu", "Tester", "lu@example.com")
+        await lu.expect("We have received your details")
+        await lu.expect("Thank you, Lu")
+    assert len(pg.created) == 1
+    assert pg.calls["create"] == 2
+    assert pg.calls["validate"] == 2  # the retry checked first whether the 409 had landed
+
+
 async def test_a_create_whose_answer_was_lost_is_not_created_twice(
     tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
 ) -> None:

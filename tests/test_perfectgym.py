@@ -362,7 +362,7 @@ EXPECTED_CLASS: list[tuple[int, type[PerfectGymError]]] = [
     (401, PerfectGymAuthError),
     (403, PerfectGymAuthError),
     (404, PerfectGymRejected),
-    (409, PerfectGymRejected),
+    (409, PerfectGymUnavailable),  # the vendor's concurrent modification: try again
     (422, PerfectGymRejected),
     (408, PerfectGymUnavailable),
     (429, PerfectGymUnavailable),
@@ -398,7 +398,7 @@ async def test_status_maps_to_exception_class(
         error_message="Injected failure", error_code=f"FAKE_{status}"
     )
     if isinstance(caught.value, PerfectGymUnavailable):
-        assert caught.value.maybe_processed is (status >= 500)
+        assert caught.value.maybe_processed is (status >= 500 or status == 409)
         assert caught.value.retry_after is None
     assert fake.created == []
 

@@ -14,7 +14,11 @@ from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import BotProcess, Prospect, bot_environment, load_config
 
-FAST = {"OUTBOX_RETRY_BASE_SECONDS": "0.2", "PERFECTGYM_TIMEOUT_SECONDS": "2"}
+FAST = {
+    "OUTBOX_RETRY_BASE_SECONDS": "0.2",
+    "PERFECTGYM_TIMEOUT_SECONDS": "2",
+    "OUTBOX_LEASE_SECONDS": "5",  # a killed instance's lead is taken over after 5 s
+}
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])

@@ -106,6 +106,42 @@ async def test_submit_is_atomic(storage: Storage) -> None:
     assert await storage.due_leads(NOW, 10) == []
 
 
+async def test_a_lead_is_leased_to_one_instance_at_a_time(storage: Storage) -> None:
+    entry = await storage.submit(8, "{}", '{"lead": 1}', "en", NOW)
+    held = await storage.claim_lead(entry.id, "a", NOW, NOW + 120)
+    assert held is not None
+    assert held.id == entry.id
+    assert await storage.claim_lead(entry.id, "b", NOW + 1, NOW + 121) is None  # a holds it
+    assert await storage.claim_due_leads(NOW + 1, 10, "b", NOW + 121) == []
+    taken = await storage.claim_due_leads(NOW + 121, 10, "b", NOW + 241)  # a's lease ran out
+    assert [e.id for e in taken] == [entry.id]
+    await storage.release_lead(entry.id, "a")  # a's late release does not free b's lease
+    assert await storage.claim_lead(entry.id, "c", NOW + 122, NOW + 242) is None
+    await storage.release_lead(entry.id, "b")
+    assert await storage.claim_lead(entry.id, "c", NOW + 122, NOW + 242) is not None
+    await storage.finish_lead(entry.id, LeadStatus.CREATED, "1-1", None)
+    await storage.release_lead(entry.id, "c")
+    assert await storage.claim_lead(entry.id, "d", NOW + 123, NOW + 243) is None  # finished
+
+
+async def test_two_instances_claiming_at_once_split_the_due_leads(
+    database_url_all_backends: str,
+) -> None:
+    first = await open_storage(database_url_all_backends)
+    second = await open_storage(database_url_all_backends)
+    try:
+        ids = {(await first.submit(100 + n, "{}", "{}", "en", NOW)).id for n in range(20)}
+        a, b = await asyncio.gather(
+            first.claim_due_leads(NOW, 50, "a", NOW + 120),
+            second.claim_due_leads(NOW, 50, "b", NOW + 120),
+        )
+        assert {e.id for e in a}.isdisjoint({e.id for e in b})
+        assert {e.id for e in a} | {e.id for e in b} == ids
+    finally:
+        await first.close()
+        await second.close()
+
+
 async def test_get_lead_of_unknown_id(storage: Storage) -> None:
     assert await storage.get_lead(424242) is None
 
@@ -542,9 +578,10 @@ async def test_schema_is_the_one_existing_databases_have(tmp_path: Path, backend
     assert len(old) > 20
     added = [entry for entry in new if entry not in old]
     assert [entry for entry in new if entry in old] == old  # nothing changed, nothing dropped
-    assert added  # the chat_messages and studio_cache tables of 2026-12
-    assert all("chat_messages" in repr(entry) or "studio_cache" in repr(entry) for entry in added)
-    assert any("studio_cache" in repr(entry) for entry in added)
+    assert added  # the chat_messages, studio_cache and outbox_leases tables of 2026-12
+    new_tables = ("chat_messages", "studio_cache", "outbox_leases")
+    assert all(any(table in repr(entry) for table in new_tables) for entry in added)
+    assert all(any(table in repr(entry) for entry in added) for table in new_tables[1:])
 
 
 def test_outbox_columns_are_the_entry_fields() -> None:
@@ -635,3 +672,30 @@ async def test_postgres_refuses_a_newer_schema(tmp_path: Path) -> None:
             await db.close()
         with pytest.raises(SchemaTooNewError, match="newer"):
             await open_storage(url)
+
+
+async def test_a_chat_is_locked_across_instances_on_postgres(
+    database_url_all_backends: str,
+) -> None:
+    first = await open_storage(database_url_all_backends)
+    second = await open_storage(database_url_all_backends)
+    order: list[str] = []
+    try:
+        async with first.chat_lock(42):
+            waiting = asyncio.create_task(_hold(second, 42, order))
+            other_chat = asyncio.create_task(_hold(second, 43, order))
+            await asyncio.wait_for(other_chat, 5)  # other chats are not held up
+            await asyncio.sleep(0.3)
+            order.append("first done")
+        await asyncio.wait_for(waiting, 5)
+    finally:
+        await first.close()
+        await second.close()
+    if database_url_all_backends.startswith("sqlite"):
+        return  # one process per SQLite file: the in-process lock orders its chats
+    assert order == ["43", "first done", "42"]
+
+
+async def _hold(storage: Storage, chat_id: int, order: list[str]) -> None:
+    async with storage.chat_lock(chat_id):
+        order.append(str(chat_id))

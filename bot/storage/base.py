@@ -6,6 +6,7 @@ runs against both. Values cross it as JSON text and plain dataclasses, never as 
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -96,6 +97,36 @@ class Storage(Protocol):
         ...
 
     async def due_leads(self, now: float, limit: int) -> list[OutboxEntry]: ...
+
+    async def claim_due_leads(
+        self, now: float, limit: int, owner: str, until: float
+    ) -> list[OutboxEntry]:
+        """Due entries nobody else holds, each leased to ``owner`` until ``until``."""
+        ...
+
+    async def claim_lead(
+        self, entry_id: int, owner: str, now: float, until: float
+    ) -> OutboxEntry | None:
+        """The entry, fresh, leased to ``owner``; None if another holds it or it is finished."""
+        ...
+
+    async def release_lead(self, entry_id: int, owner: str) -> None: ...
+
+    async def acquire_leadership(self) -> bool:
+        """Try to become the one instance that long-polls Telegram (a second ``getUpdates``
+        caller gets 409); True while this instance is it."""
+        ...
+
+    async def leadership_alive(self) -> bool:
+        """Whether the leadership is still held (False: lost with its connection)."""
+        ...
+
+    async def release_leadership(self) -> None: ...
+
+    def chat_lock(self, chat_id: int) -> AbstractAsyncContextManager[None]:
+        """Held while one update of the chat is applied and answered; on PostgreSQL across
+        processes, so two instances never apply two updates of one chat at once."""
+        ...
 
     async def get_lead(self, entry_id: int) -> OutboxEntry | None: ...
 

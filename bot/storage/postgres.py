@@ -6,6 +6,7 @@ The statements are ``SqlStorage``'s, run over an asyncpg pool. A PaaS add-on han
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,6 +29,15 @@ VERSION_TABLE = Table(
     ),
 )
 
+# Keys of the chats' advisory locks: hashed text, so they cannot meet SCHEMA_LOCK's number.
+CHAT_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
+CHAT_LOCK_PREFIX = "studio-leads-bot chat "
+
+# The poller's lock: held by the one instance that calls getUpdates.
+TRY_POLLER_LOCK = "SELECT pg_try_advisory_lock(hashtextextended($1, 0))"
+POLLER_LOCK = "studio-leads-bot poller"
+LEADER_TIMEOUT = 5.0
+
 SCHEMA = ddl(POSTGRES, (VERSION_TABLE, *TABLES))
 
 
@@ -36,19 +46,78 @@ class SchemaTooNewError(RuntimeError):
 
 
 class PostgresStorage(SqlStorage):
-    def __init__(self, pool: asyncpg.Pool[asyncpg.Record]) -> None:
+    """Two pools: statements, and the chats' locks. A lock is held on a connection of its own
+    while the update's statements run on the other pool, so lock holders can never starve
+    their own statements of connections (at most 10 + 10 per instance)."""
+
+    _SKIP_LOCKED = " FOR UPDATE OF o SKIP LOCKED"
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool[asyncpg.Record],
+        locks: asyncpg.Pool[asyncpg.Record],
+        url: str,
+    ) -> None:
         super().__init__(pool)
         self._pool = pool
+        self._locks = locks
+        self._url = url
+        self._leader: asyncpg.Connection[asyncpg.Record] | None = None
 
     @classmethod
     async def connect(cls, url: str) -> PostgresStorage:
         pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
         try:
             await _create_schema(pool)
+            locks = await asyncpg.create_pool(url, min_size=0, max_size=10)
         except BaseException:
             await pool.close()
             raise
-        return cls(pool)
+        return cls(pool, locks, url)
+
+    async def acquire_leadership(self) -> bool:
+        """A session advisory lock on a connection of its own: it ends with that connection, so
+        a killed leader's lock is gone as soon as PostgreSQL sees its socket close."""
+        if self._leader is not None:
+            return await self.leadership_alive()
+        try:
+            leader = await asyncpg.connect(self._url, timeout=LEADER_TIMEOUT)
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            return False
+        try:
+            won = bool(await leader.fetchval(TRY_POLLER_LOCK, POLLER_LOCK, timeout=LEADER_TIMEOUT))
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            won = False
+        if won:
+            self._leader = leader
+        else:
+            await leader.close(timeout=LEADER_TIMEOUT)
+        return won
+
+    async def leadership_alive(self) -> bool:
+        if self._leader is None:
+            return False
+        try:
+            await self._leader.fetchval("SELECT 1", timeout=LEADER_TIMEOUT)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            leader, self._leader = self._leader, None
+            leader.terminate()
+            return False
+        return True
+
+    async def release_leadership(self) -> None:
+        leader, self._leader = self._leader, None
+        if leader is not None:
+            with contextlib.suppress(Exception):
+                await leader.close(timeout=LEADER_TIMEOUT)  # the lock ends with the session
+
+    @asynccontextmanager
+    async def chat_lock(self, chat_id: int) -> AsyncIterator[None]:
+        """A transaction-scoped advisory lock: released at commit, or by PostgreSQL when the
+        holder's connection dies with its process."""
+        async with self._locks.acquire() as db, db.transaction():
+            await db.execute(CHAT_LOCK, f"{CHAT_LOCK_PREFIX}{chat_id}")
+            yield
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Database]:
@@ -56,6 +125,8 @@ class PostgresStorage(SqlStorage):
             yield db
 
     async def close(self) -> None:
+        await self.release_leadership()
+        await self._locks.close()
         await self._pool.close()
 
 

@@ -172,4 +172,16 @@ STUDIO_CACHE = Table(
     ),
 )
 
-TABLES = (CONVERSATIONS, OUTBOX, CONFIG_CACHE, CHAT_MESSAGES, STUDIO_CACHE)
+# Added 2026-12: who is attempting an outbox entry, until when. With two instances on one
+# database only the holder of an unexpired lease calls PerfectGym for that lead; a killed
+# instance's lease runs out and another takes the entry over (validate first, as after a crash).
+OUTBOX_LEASES = Table(
+    "outbox_leases",
+    (
+        Column("entry_id", Type.BIGINT, primary_key=True),
+        Column("owner", Type.TEXT),
+        Column("until", Type.REAL),
+    ),
+)
+
+TABLES = (CONVERSATIONS, OUTBOX, CONFIG_CACHE, CHAT_MESSAGES, STUDIO_CACHE, OUTBOX_LEASES)

@@ -7,6 +7,7 @@ the SQLite backend rewrites to SQLite's numbered ``?1``.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -98,6 +99,82 @@ class SqlStorage(ABC):
             limit,
         )
         return [entry_from_row(row) for row in rows]
+
+    # Rows a claim's selection locks: PostgreSQL skips those another instance is claiming;
+    # SQLite has one writer and no row locks.
+    _SKIP_LOCKED = ""
+
+    async def claim_due_leads(
+        self, now: float, limit: int, owner: str, until: float
+    ) -> list[OutboxEntry]:
+        async with self._transaction() as db:
+            rows = await db.fetch(
+                "SELECT o.id FROM outbox o LEFT JOIN outbox_leases l ON l.entry_id = o.id "
+                "WHERE o.status = $1 AND o.next_attempt_at <= $2 "
+                "AND (l.until IS NULL OR l.until < $2) "
+                f"ORDER BY o.next_attempt_at, o.id LIMIT $3{self._SKIP_LOCKED}",
+                LeadStatus.PENDING.value,
+                now,
+                limit,
+            )
+            claimed = [
+                entry
+                for row in rows
+                if (entry := await self._claim(db, int(row["id"]), owner, now, until))
+            ]
+        return claimed
+
+    async def claim_lead(
+        self, entry_id: int, owner: str, now: float, until: float
+    ) -> OutboxEntry | None:
+        async with self._transaction() as db:
+            return await self._claim(db, entry_id, owner, now, until)
+
+    async def _claim(
+        self, db: Database, entry_id: int, owner: str, now: float, until: float
+    ) -> OutboxEntry | None:
+        """The lease, if nobody holds an unexpired one, and the entry as it is now. The upsert's
+        condition is checked against the latest committed lease, so of two instances claiming
+        at once exactly one gets the row back."""
+        won = await db.fetchval(
+            "INSERT INTO outbox_leases (entry_id, owner, until) VALUES ($1, $2, $3) "
+            "ON CONFLICT (entry_id) DO UPDATE SET owner = excluded.owner, until = excluded.until "
+            "WHERE outbox_leases.until < $4 RETURNING entry_id",
+            entry_id,
+            owner,
+            until,
+            now,
+        )
+        if won is None:
+            return None
+        row = await db.fetchrow(
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1 AND status = $2",
+            entry_id,
+            LeadStatus.PENDING.value,
+        )
+        if row is None:  # finished meanwhile by whoever held it before
+            await db.execute("DELETE FROM outbox_leases WHERE entry_id = $1", entry_id)
+            return None
+        return entry_from_row(row)
+
+    def chat_lock(self, chat_id: int) -> AbstractAsyncContextManager[None]:
+        """One process per SQLite file (see ``sqlite.py``): its in-process lock is enough."""
+        return contextlib.nullcontext()
+
+    # One process per SQLite file: it is always the poller. PostgreSQL overrides these.
+    async def acquire_leadership(self) -> bool:
+        return True
+
+    async def leadership_alive(self) -> bool:
+        return True
+
+    async def release_leadership(self) -> None:
+        return None
+
+    async def release_lead(self, entry_id: int, owner: str) -> None:
+        await self._db.execute(
+            "DELETE FROM outbox_leases WHERE entry_id = $1 AND owner = $2", entry_id, owner
+        )
 
     async def get_lead(self, entry_id: int) -> OutboxEntry | None:
         row = await self._db.fetchrow(

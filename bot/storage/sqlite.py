@@ -12,6 +12,8 @@ database inside a transaction).
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator
@@ -24,6 +26,45 @@ from bot.storage.schema import SQLITE, TABLES, ddl
 from bot.storage.sql import Database, SqlStorage
 
 SCHEMA = ddl(SQLITE, TABLES)
+
+
+class DatabaseInUseError(RuntimeError):
+    """A second process on one SQLite file: its per-chat order and outbox guard would not see
+    the first one's. One operator-facing line."""
+
+
+# Lock files this process holds, with how many open storages use each.
+_held: dict[str, tuple[int, int]] = {}
+
+
+def _hold_file(path: str) -> str:
+    """A POSIX record lock on ``<path>.lock`` while this process has the file open. Such locks
+    belong to the process, so a test or tool reopening the file in-process is not refused."""
+    key = os.path.realpath(path)
+    if key in _held:
+        fd, users = _held[key]
+        _held[key] = (fd, users + 1)
+        return key
+    fd = os.open(f"{key}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise DatabaseInUseError(
+            f"DATABASE_URL {path} is in use by another bot process: SQLite is for one process; "
+            "run a second instance on PostgreSQL"
+        ) from None
+    _held[key] = (fd, 1)
+    return key
+
+
+def _release_file(key: str) -> None:
+    fd, users = _held[key]
+    if users > 1:
+        _held[key] = (fd, users - 1)
+    else:
+        del _held[key]
+        os.close(fd)  # ends the lock
 
 
 @lru_cache(maxsize=256)
@@ -68,23 +109,34 @@ def _path_from_url(url: str) -> str:
 
 
 class SqliteStorage(SqlStorage):
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, held: str | None = None) -> None:
         super().__init__(_Database(connection))
         self._connection = connection
+        self._held = held
 
     @classmethod
     def open(cls, url: str) -> SqliteStorage:
         path = _path_from_url(url)
+        held = None
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit (isolation_level=None): every statement commits unless _transaction began one.
-        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        connection.row_factory = sqlite3.Row
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute("PRAGMA busy_timeout=5000")
-        connection.executescript(SCHEMA)
-        return cls(connection)
+            held = _hold_file(path)
+        try:
+            # Autocommit (isolation_level=None): every statement commits unless _transaction
+            # began one.
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA busy_timeout=5000")
+            connection.executescript(SCHEMA)
+            # This process holds the file: leases left behind are of a process now gone.
+            connection.execute("DELETE FROM outbox_leases")
+        except BaseException:
+            if held is not None:
+                _release_file(held)
+            raise
+        return cls(connection, held)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Database]:
@@ -99,3 +151,6 @@ class SqliteStorage(SqlStorage):
 
     async def close(self) -> None:
         self._connection.close()
+        if self._held is not None:
+            _release_file(self._held)
+            self._held = None

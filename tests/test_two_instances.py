@@ -1,0 +1,92 @@
+"""Two bot processes on one PostgreSQL, as during a rolling deploy or with failover (issue 13):
+one poller, one attempt per lead at a time, one writer per chat."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+
+from tests.databases import fresh_database_url
+from tests.fake_perfectgym import FakePerfectGym
+from tests.fake_telegram import FakeTelegram
+from tests.harness import BotProcess, Prospect, bot_environment, load_config
+
+FAST = {
+    "OUTBOX_RETRY_BASE_SECONDS": "0.2",
+    "PERFECTGYM_TIMEOUT_SECONDS": "2",
+    "OUTBOX_LEASE_SECONDS": "5",  # a killed instance's lead is taken over after 5 s
+}
+
+
+async def _until(condition: object, seconds: float) -> None:
+    assert callable(condition)
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.1)
+
+
+async def test_two_instances_one_killed_every_lead_once_no_answer_lost(
+    tg: FakeTelegram, pg: FakePerfectGym, tmp_path: Path
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    pg.fail_next("create", 503, times=8)  # creates fail for a while: both outboxes retry
+    async with fresh_database_url("postgres", tmp_path) as url:
+        env = bot_environment(tg, pg, url, **FAST)
+        first = BotProcess(env, tg, tmp_path / "first.log")
+        second = BotProcess(env, tg, tmp_path / "second.log")
+        await first.start()
+        await second.start(standby=True)  # the leader polls; the other stands by
+        people = [Prospect(tg, chat_id=16000 + n) for n in range(8)]
+        for n, person in enumerate(people):
+            await person.introduce()
+            await person.answer(f"Ann{n}", "last name")
+        for n, person in enumerate(people[:4]):  # half confirm while both run
+            await person.answer(f"Lee{n}", "e-mail")
+            summary = await person.answer(f"ann{n}@example.com", "Please check your details")
+            await person.choose(summary, "Yes, send it", "We have received your details")
+        polls = tg.method_calls("getUpdates")
+        killed_at = time.monotonic()
+        await first.stop(signal.SIGKILL)
+        await _until(lambda: tg.method_calls("getUpdates") > polls, 10)  # taken over
+        takeover = time.monotonic() - killed_at
+        for n, person in enumerate(people[4:], start=4):
+            await person.answer(f"Lee{n}", "e-mail")
+            summary = await person.answer(f"ann{n}@example.com", "Please check your details")
+            await person.press(summary, "Yes, send it")
+            await person.expect_eventually(f"Thank you, Ann{n}")
+        await _until(lambda: len(pg.created) >= 8, 60)
+        await asyncio.sleep(1.0)  # a duplicate would show up here
+        await second.stop(signal.SIGTERM)
+    assert takeover < 10
+    customers = sorted(
+        (lead["leadCustomer"]["thirdPartyId"], lead["leadCustomer"]["lastname"])
+        for lead in pg.created
+    )
+    assert customers == [(str(16000 + n), f"Lee{n}") for n in range(8)]  # once each, complete
+    assert all(lead["leadCustomer"]["firstname"].startswith("Ann") for lead in pg.created)
+
+
+async def test_a_rolling_deploy_hands_polling_over_without_losing_an_update(
+    tg: FakeTelegram, pg: FakePerfectGym, tmp_path: Path
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    async with fresh_database_url("postgres", tmp_path) as url:
+        env = bot_environment(tg, pg, url, **FAST)
+        old = BotProcess(env, tg, tmp_path / "old.log")
+        new = BotProcess(env, tg, tmp_path / "new.log")
+        await old.start()
+        kim = Prospect(tg, chat_id=16100)
+        await kim.introduce()
+        await new.start(standby=True)  # the new release starts first ...
+        await kim.send("Kim")  # ... an update arrives during the deploy ...
+        assert await old.stop(signal.SIGTERM) == 0  # ... then the old one is stopped
+        await kim.expect_eventually("last name")
+        await kim.answer("Lund", "e-mail")
+        summary = await kim.answer("kim@example.com", "Please check your details", "Kim")
+        await kim.choose(summary, "Yes, send it", "Thank you, Kim")
+        await new.stop(signal.SIGTERM)
+    assert [lead["leadCustomer"]["lastname"] for lead in pg.created] == ["Lund"]
+    assert "Conflict" not in old.log() + new.log()  # no 409: never two pollers at once
