@@ -126,4 +126,8 @@ class DeliveryNotices:
             ).format(who=who, why=report.detail or "-")
         if report.lead.external_identifier:
             text += f" [{report.lead.external_identifier}]"
+        if report.dropped_campaign:
+            text += " " + tr.gettext(
+                "PerfectGym refused the campaign code {campaign}, so the lead was sent without it."
+            ).format(campaign=report.dropped_campaign)
         await self._sender.send(self._staff_chat_id, [Reply(text)])

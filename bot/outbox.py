@@ -24,7 +24,7 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.perfectgym import (
@@ -84,6 +84,7 @@ class DeliveryReport:
     lead: LeadCreationRequest | None
     lead_ref: str | None = None
     detail: str | None = None
+    dropped_campaign: str | None = None  # refused by PerfectGym, so the lead went without it
 
 
 OnDelivered = Callable[[DeliveryReport], Awaitable[None]]
@@ -105,6 +106,8 @@ class Outbox:
         self._on_delivered = on_delivered
         self._clock = clock
         self._in_flight: set[int] = set()
+        # Campaign codes PerfectGym refused, until the lead's outcome is reported to staff.
+        self._dropped: dict[int, str] = {}
         # Leases in the database name their holder: this process, unique across restarts.
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._soon: set[asyncio.Task[DeliveryReport]] = set()
@@ -186,12 +189,27 @@ class Outbox:
                 create_sent = entry.create_sent
             return await self._retry(entry, lead, exc, create_sent)
         except PerfectGymRejected as exc:
+            if exc.status in (400, 404) and lead.external_identifier:
+                return await self._without_campaign(entry, lead, exc)
             return await self._fail(entry, lead, str(exc))
         except PerfectGymError as exc:
             return await self._retry(entry, lead, exc, create_sent)
         ref = created.customer_number or str(created.id)
         log.info("lead %s created in PerfectGym as lead id %s", entry.id, created.id)
         return await self._finish(entry, lead, Delivery.CREATED, ref)
+
+    async def _without_campaign(
+        self, entry: OutboxEntry, lead: LeadCreationRequest, exc: PerfectGymRejected
+    ) -> DeliveryReport:
+        """A mistyped campaign link must not cost the lead: send it once more without its
+        ``externalIdentifier``, stored first so a restart does not bring the code back."""
+        campaign = lead.external_identifier
+        log.warning("lead %s: refused with its campaign code (%s); retrying without", entry.id, exc)
+        bare = lead.model_copy(update={"external_identifier": None})
+        payload = bare.model_dump_json(by_alias=True, exclude_none=True)
+        await self._storage.replace_payload(entry.id, payload)
+        self._dropped[entry.id] = campaign or ""
+        return await self._attempt(replace(entry, payload=payload), bare)
 
     async def _finish(
         self, entry: OutboxEntry, lead: LeadCreationRequest, result: Delivery, ref: str | None
@@ -240,6 +258,10 @@ class Outbox:
         return await self._report(DeliveryReport(entry, Delivery.FAILED, lead, detail=why))
 
     async def _report(self, report: DeliveryReport) -> DeliveryReport:
+        if report.entry.id in self._dropped:
+            final = report.result is not Delivery.RETRYING
+            campaign = (self._dropped.pop if final else self._dropped.get)(report.entry.id)
+            report = replace(report, dropped_campaign=campaign)
         if self._on_delivered is not None:
             try:
                 await self._on_delivered(report)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.storage import LeadStatus, open_storage
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
@@ -79,6 +81,24 @@ async def test_a_create_whose_answer_was_lost_is_not_created_twice(
     assert len(pg.created) == 1
     assert pg.calls["create"] == 1
     assert pg.calls["validate"] == 2
+
+
+@pytest.mark.parametrize(("endpoint", "status"), [("validate", 404), ("create", 400)])
+async def test_a_refused_campaign_code_does_not_cost_the_lead(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, endpoint: str, status: int
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    pg.fail_next(endpoint, status)
+    async with running_bot(bot_environment(tg, pg, database_url, **FAST_RETRIES)):
+        kai = Prospect(tg, chat_id=11010)
+        summary = await kai.introduce("Kai", "Tester", "kai@example.com", start="/start summer_26")
+        await kai.press(summary, "Yes, send it")
+        await kai.expect("Thank you, Kai")
+        staff = await tg.next_message(STAFF)
+    [lead] = pg.created
+    assert "externalIdentifier" not in lead
+    assert "refused the campaign code summer_26" in (staff.text or "")
+    assert pg.calls[endpoint] == 2  # refused with the code, accepted without it
 
 
 async def test_a_rejected_lead_is_not_retried_and_staff_are_told(

@@ -112,6 +112,10 @@ class Storage(Protocol):
 
     async def release_lead(self, entry_id: int, owner: str) -> None: ...
 
+    async def replace_payload(self, entry_id: int, payload: str) -> None:
+        """The lead as it will be sent from now on (e.g. without a refused campaign code)."""
+        ...
+
     async def acquire_leadership(self) -> bool:
         """Try to become the one instance that long-polls Telegram (a second ``getUpdates``
         caller gets 409); True while this instance is it."""

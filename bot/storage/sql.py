@@ -171,6 +171,9 @@ class SqlStorage(ABC):
     async def release_leadership(self) -> None:
         return None
 
+    async def replace_payload(self, entry_id: int, payload: str) -> None:
+        await self._db.execute("UPDATE outbox SET payload = $1 WHERE id = $2", payload, entry_id)
+
     async def release_lead(self, entry_id: int, owner: str) -> None:
         await self._db.execute(
             "DELETE FROM outbox_leases WHERE entry_id = $1 AND owner = $2", entry_id, owner
