@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime
 import io
 import math
@@ -37,6 +38,7 @@ from bench.conversation import (
     lead_conversation,
     parked_conversation,
 )
+from bench.database import proxied_database
 from bench.processes import BENCH_CPU, ROOT, BotUnderTest, Memory, module_command, pin_to_cpu
 from bench.prospects import CrowdResult, Sample, crowd
 from bench.stats import HEADER, Latencies, by_kind, comparable, percentile
@@ -68,6 +70,7 @@ class Options:
     think: float
     rate_limit: bool
     profile: Path | None
+    database: str = "sqlite"
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class LeadRun:
     bench_cpu: float
     memory: Memory
     telegram_errors: list[str]
+    database_trips: int | None = None  # PostgreSQL round trips over the crowd
 
 
 @dataclass(frozen=True)
@@ -121,13 +125,14 @@ def _time_limit(prospects: int, steps: Sequence[Step], think: float) -> float:
     return 60.0 + messages / MIN_THROUGHPUT + 1.5 * len(steps) * think
 
 
-def _bot_env(tg: FakeTelegram, pg: FakePerfectGym, database: Path) -> dict[str, str]:
+def _bot_env(tg: FakeTelegram, pg: FakePerfectGym, database: Path | str) -> dict[str, str]:
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
     return {
         "TELEGRAM_BOT_TOKEN": tg.token,
         "TELEGRAM_API_BASE_URL": tg.base_url,
         "PERFECTGYM_API_URL": pg.url,
         "PERFECTGYM_API_KEY": API_KEY,
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": url,
         "LOG_LEVEL": "WARNING",
     }
 
@@ -187,13 +192,18 @@ async def lead_run(options: Options, workdir: Path, today: datetime.date) -> Lea
         return lead_conversation(chat, today)
 
     config = load_config(CONFIG)
-    async with (
-        FakeTelegram(TOKEN) as tg,
-        FakePerfectGym(config, API_KEY, latency=options.latency) as pg,
-    ):
+    async with contextlib.AsyncExitStack() as stack:
+        tg = await stack.enter_async_context(FakeTelegram(TOKEN))
+        pg = await stack.enter_async_context(
+            FakePerfectGym(config, API_KEY, latency=options.latency)
+        )
+        database: Path | str = workdir / "bot.sqlite3"
+        proxy = None
+        if options.database == "postgres":
+            database, proxy = await stack.enter_async_context(proxied_database())
         log = workdir / "bot.log"
         command = module_command(_bot_module(options), profile=options.profile)
-        bot = BotUnderTest(command, _bot_env(tg, pg, workdir / "bot.sqlite3"), tg, log)
+        bot = BotUnderTest(command, _bot_env(tg, pg, database), tg, log)
         await bot.start()
         try:
             _require(await _one_by_one(tg, [WARM_UP_CHAT], script), "the warm-up", bot)
@@ -202,7 +212,9 @@ async def lead_run(options: Options, workdir: Path, today: datetime.date) -> Lea
             _require(alone, "a single prospect", bot)
             before = Calls(pg.calls["config"], pg.calls["validate"], pg.calls["create"])
             leads_before, sent_before = len(pg.created), len(tg.sent)
+            trips_before = proxy.requests if proxy else 0
             measured = await _measured_crowd(tg, bot, script, options.prospects, options.think)
+            trips = (proxy.requests - trips_before) if proxy else None
             calls = Calls(
                 pg.calls["config"] - before.config,
                 pg.calls["validate"] - before.validate,
@@ -225,6 +237,7 @@ async def lead_run(options: Options, workdir: Path, today: datetime.date) -> Lea
             bench_cpu=measured.bench_cpu,
             memory=measured.memory,
             telegram_errors=list(tg.errors),
+            database_trips=trips,
         )
 
 
@@ -286,6 +299,12 @@ async def parked_run(options: Options, workdir: Path, today: datetime.date) -> P
 
 
 # ------------------------------------------------------------------------------------- report
+
+
+def _database_name(options: Options) -> str:
+    if options.database == "postgres":
+        return "PostgreSQL behind a proxy adding 1 ms each way"
+    return "SQLite"
 
 
 def _verdict(ok: bool) -> str:
@@ -352,7 +371,7 @@ def render(options: Options, lead: LeadRun, floor: FloorRun, parked: ParkedRun) 
     total_updates = len(c.samples)
     out += [
         "",
-        f"Real bot (python -m bot, SQLite), {n} prospects at once",
+        f"Real bot (python -m bot, {_database_name(options)}), {n} prospects at once",
         f"  start-up (spawn to first getUpdates)   {lead.startup:.2f} s",
         f"  leads created                          {lead.leads} / {n}",
         f"  wall time                              {c.wall:.2f} s",
@@ -363,6 +382,11 @@ def render(options: Options, lead: LeadRun, floor: FloorRun, parked: ParkedRun) 
     ]
     _latency_table(c.samples, out, kinds=True)
     per_update = lead.bot_cpu / total_updates * 1000 if total_updates else math.nan
+    if lead.database_trips is not None and total_updates:
+        out.append(
+            f"  database round trips                   {lead.database_trips} "
+            f"({lead.database_trips / total_updates:.1f} per update, incl. the outbox)"
+        )
     out += [
         f"  bot CPU                                {lead.bot_cpu:.2f} s ({per_update:.2f} ms per update, "
         f"{lead.bot_cpu / c.wall * 100 if c.wall else math.nan:.0f}% of one core)",
@@ -511,6 +535,13 @@ def parse(argv: Sequence[str]) -> Options:
         help="diagnostic: both bots without the AIORateLimiter's 30 messages/s",
     )
     parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the real bot's database (postgres: BENCH_DATABASE_URL or TEST_DATABASE_URL, "
+        "a fresh database, 1 ms added each way); the parked run stays on SQLite",
+    )
+    parser.add_argument(
         "--profile", type=Path, help="run the real bot under cProfile, write stats to PATH"
     )
     args = parser.parse_args(argv)
@@ -535,6 +566,7 @@ def parse(argv: Sequence[str]) -> Options:
         think=args.think,
         rate_limit=not args.no_rate_limit,
         profile=profile,
+        database=args.database,
     )
 
 

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from bot.metrics import Metrics
 from bot.perfectgym import (
     LeadCreationRequest,
     PerfectGymAuthError,
@@ -98,12 +99,14 @@ class Outbox:
         *,
         policy: RetryPolicy,
         on_delivered: OnDelivered | None = None,
+        metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._storage = storage
         self._client = client
         self._policy = policy
         self._on_delivered = on_delivered
+        self._metrics = metrics
         self._clock = clock
         self._in_flight: set[int] = set()
         # Campaign codes PerfectGym refused, until the lead's outcome is reported to staff.
@@ -258,6 +261,8 @@ class Outbox:
         return await self._report(DeliveryReport(entry, Delivery.FAILED, lead, detail=why))
 
     async def _report(self, report: DeliveryReport) -> DeliveryReport:
+        if self._metrics is not None:
+            self._metrics.leads.labels(report.result.value).inc()
         if report.entry.id in self._dropped:
             final = report.result is not Delivery.RETRYING
             campaign = (self._dropped.pop if final else self._dropped.get)(report.entry.id)
@@ -287,6 +292,14 @@ class Outbox:
                 await self._worker
             self._worker = None
 
+    async def _measure(self) -> None:
+        if self._metrics is None:
+            return
+        now = self._clock()
+        pending, oldest_due = await self._storage.outbox_stats(now)
+        self._metrics.outbox_depth.set(pending)
+        self._metrics.outbox_oldest_due.set(0.0 if oldest_due is None else now - oldest_due)
+
     async def run_due(self) -> int:
         """Attempt every due entry no other attempt holds; returns how many were attempted."""
         now = self._clock()
@@ -298,6 +311,7 @@ class Outbox:
         while True:
             try:
                 await self.run_due()
+                await self._measure()
             except Exception:
                 log.exception("outbox pass failed")
             await asyncio.sleep(self._policy.poll_interval)

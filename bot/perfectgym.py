@@ -25,7 +25,7 @@ import email.utils
 import logging
 import re
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from enum import StrEnum
 from types import TracebackType
 from typing import Annotated, Self, TypeVar
@@ -360,10 +360,13 @@ class PerfectGymClient:
         api_key: str,
         *,
         timeout: float = 10.0,
+        observe: Callable[[str, str, float], None] | None = None,
     ) -> None:
+        """``observe(endpoint, status, seconds)`` is told of every call (metrics)."""
         if not _KEY_CHARS.fullmatch(api_key):
             raise ValueError("PerfectGym api_key must be non-empty printable ASCII without spaces")
         self._base_url = _normalise_base_url(base_url)
+        self._observe = observe
         self._http = httpx.AsyncClient(
             base_url=self._base_url,
             auth=_ApiKeyAuth(api_key),
@@ -429,8 +432,10 @@ class PerfectGymClient:
             outcome = type(exc).__name__
             raise PerfectGymProtocolError(f"{where}: {outcome}") from exc
         finally:
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            log.debug("%s %s -> %s in %.0f ms", method, path, outcome, elapsed_ms)
+            elapsed = time.perf_counter() - started
+            log.debug("%s %s -> %s in %.0f ms", method, path, outcome, elapsed * 1000)
+            if self._observe is not None:
+                self._observe(where, str(outcome), elapsed)
         _raise_for_status(where, response)
         return response
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from telegram.ext import Updater
 
@@ -30,11 +31,13 @@ class Poller:
         *,
         allowed_updates: list[str],
         interval: float = INTERVAL,
+        on_change: Callable[[bool], None] | None = None,
     ) -> None:
         self._updater = updater
         self._storage = storage
         self._allowed_updates = allowed_updates
         self._interval = interval
+        self._on_change = on_change
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -58,6 +61,7 @@ class Poller:
                 await self._task
         if self._updater.running:
             await self._updater.stop()
+            self._changed()
         await self._storage.release_leadership()
 
     async def _watch(self) -> None:
@@ -73,9 +77,15 @@ class Poller:
             if not await self._storage.leadership_alive():
                 log.warning("lost the poller lock with its database connection; stop polling")
                 await self._updater.stop()
+                self._changed()
             return
         if await self._storage.acquire_leadership():
             await self._updater.start_polling(
                 allowed_updates=self._allowed_updates, poll_interval=0.0, timeout=10
             )
             log.info("polling for updates")
+            self._changed()
+
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            self._on_change(self.leading)

@@ -10,6 +10,7 @@ import signal
 
 from telegram import Update
 
+from bot.metrics import Metrics
 from bot.outbox import RetryPolicy
 from bot.perfectgym import PerfectGymClient
 from bot.poller import Poller
@@ -53,12 +54,14 @@ async def serve(
 ) -> None:
     """Run the bot until ``stop`` is set; ``ready`` is set once updates are being received."""
     storage = await open_storage(settings.database_url)
+    metrics = Metrics()
     client = PerfectGymClient(
         settings.perfectgym_api_url,
         settings.perfectgym_api_key.get_secret_value(),
         timeout=settings.perfectgym_timeout_seconds,
+        observe=metrics.observe_perfectgym,
     )
-    app = build_application(settings, storage.chat_lock)
+    app = build_application(settings, storage.chat_lock, metrics.updates.inc)
     sender = TelegramSender(app.bot, storage)
     services = assemble(
         storage,
@@ -71,6 +74,7 @@ async def serve(
         min_age=settings.min_age,
         studio=studio_fallback(settings),
         formal=settings.address_form is AddressForm.FORMAL,
+        metrics=metrics,
         policy=RetryPolicy(
             give_up_after=settings.outbox_give_up_hours * 3600,
             base_delay=settings.outbox_retry_base_seconds,
@@ -109,7 +113,12 @@ async def serve(
             else:
                 assert app.updater is not None
                 await app.bot.delete_webhook()
-                poller = Poller(app.updater, storage, allowed_updates=ALLOWED_UPDATES)
+                poller = Poller(
+                    app.updater,
+                    storage,
+                    allowed_updates=ALLOWED_UPDATES,
+                    on_change=lambda leading: metrics.poller.set(1 if leading else 0),
+                )
                 await poller.start()
             # Everything built so far (modules, catalogs, the application) lives as long as the
             # process; freezing it keeps full collections from walking it again: under load they

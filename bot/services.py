@@ -12,6 +12,7 @@ from bot.conversation_store import ConversationStore
 from bot.delivery_notices import DeliveryNotices
 from bot.intake import Intake
 from bot.leads_config import LeadsConfigSource
+from bot.metrics import Metrics
 from bot.outbox import Outbox, RetryPolicy
 from bot.perfectgym import PerfectGymClient
 from bot.perfectgym_adapter import additional_fields
@@ -70,6 +71,7 @@ def assemble(
     min_age: int = 16,
     studio: StudioFallback | None = None,
     formal: bool = False,
+    metrics: Metrics | None = None,
 ) -> Services:
     """Build every service from the three things that talk to the outside world."""
     directory = StudioDirectory(client, storage, studio or StudioFallback(), ttl=config_ttl)
@@ -83,7 +85,11 @@ def assemble(
         staff_chat_id=staff_chat_id,
     )
     outbox = Outbox(
-        storage, client, policy=policy or RetryPolicy(), on_delivered=notices.on_delivered
+        storage,
+        client,
+        policy=policy or RetryPolicy(),
+        on_delivered=notices.on_delivered,
+        metrics=metrics,
     )
     config = LeadsConfigSource(client, storage, ttl=config_ttl)
     intake = Intake(

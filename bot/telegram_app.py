@@ -348,14 +348,18 @@ def file_url_for(base_url: str) -> str:
     return f"{head}/file/{tail}" if head else base_url
 
 
-def build_application(settings: Settings, chat_lock: ChatLock | None = None) -> AnyApplication:
+def build_application(
+    settings: Settings,
+    chat_lock: ChatLock | None = None,
+    on_update: Callable[[], None] | None = None,
+) -> AnyApplication:
     """The application without handlers: the services that handlers call need its bot first."""
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_url_for(settings.telegram_api_base_url))
-        .concurrent_updates(PerChatUpdateProcessor(chat_lock=chat_lock))
+        .concurrent_updates(PerChatUpdateProcessor(chat_lock=chat_lock, on_update=on_update))
         .rate_limiter(MessageRateLimiter(max_retries=3))
         .connection_pool_size(8)
         .get_updates_connection_pool_size(2)

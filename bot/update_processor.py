@@ -32,10 +32,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         max_concurrent_updates: int = 512,
         max_pending_per_chat: int = 8,
         chat_lock: ChatLock | None = None,
+        on_update: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(max_concurrent_updates)
         self._max_pending = max_pending_per_chat
         self._chat_lock = chat_lock
+        self._on_update = on_update
         self._locks: dict[int, asyncio.Lock] = {}
         self._pending: dict[int, int] = {}
 
@@ -60,6 +62,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 else:
                     async with self._chat_lock(chat_id):
                         await coroutine
+            if self._on_update is not None:
+                self._on_update()
         finally:
             left = self._pending[chat_id] - 1
             if left:

@@ -112,6 +112,10 @@ class Storage(Protocol):
 
     async def release_lead(self, entry_id: int, owner: str) -> None: ...
 
+    async def outbox_stats(self, now: float) -> tuple[int, float | None]:
+        """Pending leads, and when the oldest of those due now was confirmed (metrics)."""
+        ...
+
     async def replace_payload(self, entry_id: int, payload: str) -> None:
         """The lead as it will be sent from now on (e.g. without a refused campaign code)."""
         ...

@@ -171,6 +171,18 @@ class SqlStorage(ABC):
     async def release_leadership(self) -> None:
         return None
 
+    async def outbox_stats(self, now: float) -> tuple[int, float | None]:
+        row = await self._db.fetchrow(
+            "SELECT COUNT(*) AS pending, "
+            "MIN(CASE WHEN next_attempt_at <= $2 THEN created_at END) AS oldest_due "
+            "FROM outbox WHERE status = $1",
+            LeadStatus.PENDING.value,
+            now,
+        )
+        assert row is not None  # an aggregate always yields one row
+        oldest = row["oldest_due"]
+        return int(row["pending"]), None if oldest is None else float(oldest)
+
     async def replace_payload(self, entry_id: int, payload: str) -> None:
         await self._db.execute("UPDATE outbox SET payload = $1 WHERE id = $2", payload, entry_id)
 
