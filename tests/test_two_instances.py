@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import time
 from pathlib import Path
 
 from tests.databases import fresh_database_url
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
-from tests.harness import BotProcess, Prospect, bot_environment, load_config
+from tests.harness import BotProcess, Prospect, bot_environment, load_config, running_bot
+from tests.round_robin import RoundRobinProxy
 
 FAST = {
     "OUTBOX_RETRY_BASE_SECONDS": "0.2",
@@ -90,3 +92,54 @@ async def test_a_rolling_deploy_hands_polling_over_without_losing_an_update(
         await new.stop(signal.SIGTERM)
     assert [lead["leadCustomer"]["lastname"] for lead in pg.created] == ["Lund"]
     assert "Conflict" not in old.log() + new.log()  # no 409: never two pollers at once
+
+
+async def test_two_webhook_instances_behind_a_router_take_every_lead_once_in_order(
+    tg: FakeTelegram, pg: FakePerfectGym, tmp_path: Path
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    ports = [_free_port(), _free_port()]
+    targets = [f"http://127.0.0.1:{port}" for port in ports]
+    async with fresh_database_url("postgres", tmp_path) as url, RoundRobinProxy(targets) as proxy:
+        hook = f"{proxy.url}/telegram/hook"
+
+        def env(port: int) -> dict[str, str]:
+            return bot_environment(
+                tg,
+                pg,
+                url,
+                **FAST,
+                WEBHOOK_URL=hook,
+                PORT=str(port),
+                WEBHOOK_SECRET="router-secret-0123456789",
+                WEBHOOK_LISTEN_HOST="127.0.0.1",
+            )
+
+        async with running_bot(env(ports[0])), running_bot(env(ports[1])):
+            people = [Prospect(tg, chat_id=17000 + n) for n in range(50)]
+
+            async def talk(n: int, person: Prospect) -> None:
+                await person.confirm_lead(f"Eve{n}", f"Ray{n}", f"eve{n}@example.com")
+                await person.expect_eventually(f"Thank you, Eve{n}")
+
+            await asyncio.gather(*(talk(n, person) for n, person in enumerate(people)))
+    assert all(proxy.served[target] > 50 for target in targets)  # both instances worked
+    customers = sorted(
+        (
+            lead["leadCustomer"]["thirdPartyId"],
+            lead["leadCustomer"]["firstname"],
+            lead["leadCustomer"]["lastname"],
+            lead["leadCustomer"]["email"],
+        )
+        for lead in pg.created
+    )
+    assert customers == sorted(
+        (str(17000 + n), f"Eve{n}", f"Ray{n}", f"eve{n}@example.com") for n in range(50)
+    )  # every lead exactly once, each answer where it belongs
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
