@@ -23,33 +23,58 @@ from bot.telegram_app import AnyApplication
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
+# A refused body up to this size is read and dropped so that the connection stays usable.
+DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 @tornado.web.stream_request_body
 class _UpdateHandler(tornado.web.RequestHandler):
-    """Checks the secret before reading the body, and refuses bodies over the limit with 413."""
+    """Checks the secret before reading the body, and refuses bodies over the limit with 413.
+
+    A refused request still leaves its connection in a known state, so a keep-alive client's
+    next request on it is served: a body of up to ``DRAIN_LIMIT_BYTES`` is read and thrown
+    away before the refusal is sent (the connection stays open); a larger one, or a malformed
+    length, is refused at once with ``Connection: close`` (a client that sent
+    ``Expect: 100-continue`` has sent no body yet) and the connection is closed.
+    """
 
     def initialize(self, bot_application: AnyApplication, secret: str) -> None:
         self._application = bot_application
         self._secret = secret
         self._body = bytearray()
+        self._refusal: int | None = None
 
     def prepare(self) -> None:
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self._secret.encode()):
             log.warning("webhook request with a missing or wrong secret token rejected")
-            raise tornado.web.HTTPError(403)
-        declared = self.request.headers.get("Content-Length", "0")
-        if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
-            raise tornado.web.HTTPError(413)
+            self._refusal = 403
+        declared = self.request.headers.get("Content-Length")
+        if declared is None:  # chunked: data_received counts
+            return
+        if not declared.isdigit() or int(declared) > DRAIN_LIMIT_BYTES:
+            self._refuse_and_close(self._refusal or 413)
+        elif int(declared) > MAX_BODY_BYTES:
+            self._refusal = self._refusal or 413
+
+    def _refuse_and_close(self, status: int) -> None:
+        # Tornado closes a connection whose request body was not read, but only says so in the
+        # response when it knew before the headers went out.
+        self.set_status(status)
+        self.set_header("Connection", "close")
+        self.finish()
 
     def data_received(self, chunk: bytes) -> None:
-        if len(self._body) + len(chunk) > MAX_BODY_BYTES:
-            raise tornado.web.HTTPError(413)
-        self._body.extend(chunk)
+        if self._refusal is None and len(self._body) + len(chunk) > MAX_BODY_BYTES:
+            self._refusal = 413
+            self._body.clear()
+        if self._refusal is None:
+            self._body.extend(chunk)
 
     async def post(self) -> None:
+        if self._refusal is not None:
+            raise tornado.web.HTTPError(self._refusal)
         try:
             data = json.loads(self._body)
             update = Update.de_json(data, self._application.bot)
@@ -104,7 +129,7 @@ class WebhookServer:
         self._server: HTTPServer | None = None
 
     async def start(self) -> None:
-        self._server = HTTPServer(self._app, max_body_size=16 * MAX_BODY_BYTES, xheaders=True)
+        self._server = HTTPServer(self._app, max_body_size=DRAIN_LIMIT_BYTES, xheaders=True)
         self._server.listen(self._port, self._host)
 
     async def stop(self) -> None:
