@@ -24,7 +24,7 @@ from bot.telegram_app import (
     build_application,
     register_commands,
 )
-from bot.webhook import WebhookServer
+from bot.webhook import HealthServer, WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ async def serve(
         ),
     )
     add_handlers(app, TelegramHandlers(services.intake, sender, settings.default_locale))
-    webhook: WebhookServer | None = None
+    webhook: HealthServer | None = None
     try:
         await services.prepare()
         async with app:
@@ -110,6 +110,10 @@ async def serve(
                     allowed_updates=ALLOWED_UPDATES, poll_interval=0.0, timeout=10
                 )
                 log.info("polling for updates")
+                if "port" in settings.model_fields_set:  # a web process: the platform checks it
+                    webhook = HealthServer(port=settings.port, host=settings.webhook_listen_host)
+                    await webhook.start()
+                    log.info("serving /health on port %d", settings.port)
             # Everything built so far (modules, catalogs, the application) lives as long as the
             # process; freezing it keeps full collections from walking it again: under load they
             # took about 50 ms each, stalling every chat.

@@ -141,7 +141,9 @@ class Settings(StudioSettings, PerfectGymSettings):
         default=DEFAULT_SQLITE_URL, description="sqlite:///file (one process) or postgres://..."
     )
     webhook_url: str | None = Field(default=None, description="webhook mode when set; else polling")
-    port: int = Field(default=8080, ge=1, le=65535, description="the webhook server's port")
+    port: int = Field(
+        default=8080, ge=1, le=65535, description="webhook server, or /health when polling"
+    )
     webhook_secret: SecretStr | None = Field(default=None, description="required with WEBHOOK_URL")
     webhook_listen_host: str = Field(default="0.0.0.0", description="the address the webhook binds")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(

@@ -12,8 +12,10 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
+import tornado.routing
 import tornado.web
 from telegram import Update
 from tornado.httpserver import HTTPServer
@@ -103,30 +105,18 @@ def webhook_path(webhook_url: str) -> str:
     return urlsplit(webhook_url).path or "/"
 
 
-class WebhookServer:
-    def __init__(
-        self,
-        application: AnyApplication,
-        *,
-        webhook_url: str,
-        secret: str,
-        port: int,
-        host: str = "0.0.0.0",
-    ) -> None:
-        self._app = tornado.web.Application(
-            [
-                (
-                    webhook_path(webhook_url),
-                    _UpdateHandler,
-                    {"bot_application": application, "secret": secret},
-                ),
-                ("/health", _HealthHandler),
-            ],
-            log_function=lambda handler: None,
-        )
+class HealthServer:
+    """``GET /health`` alone: a polling bot on a platform that expects its web process to bind
+    ``$PORT`` (a PaaS stops a web process that never does)."""
+
+    def __init__(self, *, port: int, host: str = "0.0.0.0") -> None:
+        self._app = tornado.web.Application(self._routes(), log_function=lambda handler: None)
         self._host = host
         self._port = port
         self._server: HTTPServer | None = None
+
+    def _routes(self) -> list[tornado.routing.Rule | tuple[Any, ...]]:
+        return [("/health", _HealthHandler)]
 
     async def start(self) -> None:
         self._server = HTTPServer(self._app, max_body_size=DRAIN_LIMIT_BYTES, xheaders=True)
@@ -137,3 +127,26 @@ class WebhookServer:
             self._server.stop()
             await self._server.close_all_connections()
             self._server = None
+
+
+class WebhookServer(HealthServer):
+    """Telegram's pushes on the webhook URL's path, and ``GET /health``."""
+
+    def __init__(
+        self,
+        application: AnyApplication,
+        *,
+        webhook_url: str,
+        secret: str,
+        port: int,
+        host: str = "0.0.0.0",
+    ) -> None:
+        self._hook = (
+            webhook_path(webhook_url),
+            _UpdateHandler,
+            {"bot_application": application, "secret": secret},
+        )
+        super().__init__(port=port, host=host)
+
+    def _routes(self) -> list[tornado.routing.Rule | tuple[Any, ...]]:
+        return [self._hook, *super()._routes()]

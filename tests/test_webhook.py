@@ -7,6 +7,7 @@ import socket
 
 import aiohttp
 import httpx
+import pytest
 
 from bot.webhook import DRAIN_LIMIT_BYTES
 from tests.fake_perfectgym import FakePerfectGym
@@ -137,3 +138,25 @@ async def test_rejected_requests_leave_the_keep_alive_connection_usable(
     assert tg.messages_to(7007) == []
     assert tg.messages_to(7008), "the good update was processed"
     assert tg.messages_to(7009)
+
+
+async def test_polling_with_a_port_serves_health_for_the_platform(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    """``web: python -m bot`` without WEBHOOK_URL: the bot polls, and binds $PORT for /health so
+    the platform does not stop the web process."""
+    pg.set_config(load_config("all-inactive"))
+    port = _free_port()
+    env = bot_environment(tg, pg, database_url, PORT=str(port), WEBHOOK_LISTEN_HOST="127.0.0.1")
+    async with running_bot(env), httpx.AsyncClient() as http:
+        health = await http.get(f"http://127.0.0.1:{port}/health")
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok"}
+        hook = await http.post(f"http://127.0.0.1:{port}/telegram/hook", content=b"{}")
+        assert hook.status_code == 404, "no webhook while polling"
+        assert tg.webhook_url is None
+        assert tg.method_calls("getUpdates") >= 1
+        await Prospect(tg, chat_id=7010).introduce("Ada")
+    with pytest.raises(httpx.ConnectError):
+        async with httpx.AsyncClient() as http:
+            await http.get(f"http://127.0.0.1:{port}/health")
