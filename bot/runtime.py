@@ -26,7 +26,7 @@ from bot.telegram_app import (
     build_application,
     register_commands,
 )
-from bot.webhook import WebhookServer
+from bot.webhook import HealthServer, WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ async def serve(
         ),
     )
     add_handlers(app, TelegramHandlers(services.intake, sender, settings.default_locale))
-    webhook: WebhookServer | None = None
+    webhook: HealthServer | None = None
     poller: Poller | None = None
     try:
         await services.prepare()
@@ -102,6 +102,7 @@ async def serve(
                     port=settings.port,
                     secret=settings.webhook_secret.get_secret_value(),
                     host=settings.webhook_listen_host,
+                    metrics=metrics,
                 )
                 await webhook.start()
                 await app.bot.set_webhook(
@@ -120,6 +121,15 @@ async def serve(
                     on_change=lambda leading: metrics.poller.set(1 if leading else 0),
                 )
                 await poller.start()
+                port = settings.metrics_port
+                if "port" in settings.model_fields_set:  # a web process: the platform checks it
+                    port = settings.port
+                if port is not None:
+                    webhook = HealthServer(
+                        port=port, host=settings.webhook_listen_host, metrics=metrics
+                    )
+                    await webhook.start()
+                    log.info("serving /health and /metrics on port %d", port)
             # Everything built so far (modules, catalogs, the application) lives as long as the
             # process; freezing it keeps full collections from walking it again: under load they
             # took about 50 ms each, stalling every chat.

@@ -141,8 +141,13 @@ class Settings(StudioSettings, PerfectGymSettings):
         default=DEFAULT_SQLITE_URL, description="sqlite:///file (one process) or postgres://..."
     )
     webhook_url: str | None = Field(default=None, description="webhook mode when set; else polling")
-    port: int = Field(default=8080, ge=1, le=65535, description="the webhook server's port")
+    port: int = Field(
+        default=8080, ge=1, le=65535, description="webhook server, or /health when polling"
+    )
     webhook_secret: SecretStr | None = Field(default=None, description="required with WEBHOOK_URL")
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="polling: /health and /metrics here"
+    )
     webhook_listen_host: str = Field(default="0.0.0.0", description="the address the webhook binds")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         default="INFO", description="DEBUG, INFO, WARNING or ERROR"
@@ -190,7 +195,9 @@ class Settings(StudioSettings, PerfectGymSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("webhook_url", "staff_chat_id", "webhook_secret", mode="before")
+    @field_validator(
+        "webhook_url", "staff_chat_id", "webhook_secret", "metrics_port", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return _unset_if_blank(value)

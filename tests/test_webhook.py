@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import socket
 
+import aiohttp
 import httpx
+import pytest
 
+from bot.webhook import DRAIN_LIMIT_BYTES
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import Prospect, bot_environment, load_config, running_bot
@@ -74,3 +77,86 @@ async def test_webhook_requires_the_secret_and_serves_health(
         await ada.introduce("Ada")
     assert tg.messages_to(7007) == []
     assert tg.method_calls("setWebhook") == 1
+
+
+async def test_rejected_requests_leave_the_keep_alive_connection_usable(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    """A client that reuses one connection and never retries (aiohttp, limit=1) sees every
+    rejection answered and the next request on the same connection served: a rejection either
+    keeps the connection (the body was read) or says ``Connection: close`` before closing it."""
+    pg.set_config(load_config("all-inactive"))
+    port = _free_port()
+    hook = f"http://127.0.0.1:{port}/telegram/hook"
+    env = bot_environment(
+        tg,
+        pg,
+        database_url,
+        WEBHOOK_URL=hook,
+        PORT=str(port),
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_LISTEN_HOST="127.0.0.1",
+    )
+    opened: list[object] = []
+
+    async def on_create(*_: object) -> None:
+        opened.append(object())
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_end.append(on_create)
+    good = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Connection": "keep-alive"}
+    async with (
+        running_bot(env),
+        aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=1, force_close=False),
+            trace_configs=[trace],
+        ) as http,
+    ):
+
+        async def post(
+            body: bytes, headers: dict[str, str], *, expect100: bool = False
+        ) -> tuple[int, str]:
+            async with http.post(hook, data=body, headers=headers, expect100=expect100) as reply:
+                await reply.read()
+                return reply.status, reply.headers.get("Connection", "").lower()
+
+        wrong_secret = {**good, "X-Telegram-Bot-Api-Secret-Token": "guess"}
+        assert await post(_update(900, 7007, "/start"), wrong_secret) == (403, "")
+        assert await post(b"{not json", good) == (400, "")
+        assert await post(b"x" * (1024 * 1024), good) == (413, "")
+        assert await post(b"x" * (1024 * 1024), wrong_secret) == (403, "")
+        assert await post(_update(901, 7008, "/start"), good) == (200, "")
+        assert len(opened) == 1, "a refused body is read, and the connection kept"
+
+        # Too large even to read and drop: refused before the body, and the connection closed
+        # with the answer saying so (a client that waits for 100 Continue sends no body).
+        huge = b"x" * (DRAIN_LIMIT_BYTES + 1)
+        assert await post(huge, good, expect100=True) == (413, "close")
+        assert await post(huge, wrong_secret, expect100=True) == (403, "close")
+        assert await post(_update(902, 7009, "/start"), good) == (200, "")
+        assert len(opened) == 3, "each closed connection was announced as closed"
+    assert tg.messages_to(7007) == []
+    assert tg.messages_to(7008), "the good update was processed"
+    assert tg.messages_to(7009)
+
+
+async def test_polling_with_a_port_serves_health_for_the_platform(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    """``web: python -m bot`` without WEBHOOK_URL: the bot polls, and binds $PORT for /health so
+    the platform does not stop the web process."""
+    pg.set_config(load_config("all-inactive"))
+    port = _free_port()
+    env = bot_environment(tg, pg, database_url, PORT=str(port), WEBHOOK_LISTEN_HOST="127.0.0.1")
+    async with running_bot(env), httpx.AsyncClient() as http:
+        health = await http.get(f"http://127.0.0.1:{port}/health")
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok"}
+        hook = await http.post(f"http://127.0.0.1:{port}/telegram/hook", content=b"{}")
+        assert hook.status_code == 404, "no webhook while polling"
+        assert tg.webhook_url is None
+        assert tg.method_calls("getUpdates") >= 1
+        await Prospect(tg, chat_id=7010).introduce("Ada")
+    with pytest.raises(httpx.ConnectError):
+        async with httpx.AsyncClient() as http:
+            await http.get(f"http://127.0.0.1:{port}/health")
