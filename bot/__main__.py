@@ -1,4 +1,5 @@
-"""Entry point: ``python -m bot`` runs the bot, ``python -m bot demo`` the terminal demo."""
+"""Entry point: ``python -m bot`` runs the bot, ``python -m bot demo`` the terminal demo,
+``python -m bot check`` checks a deployment's configuration."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ from bot.settings import Settings, SettingsError, load_perfectgym_settings, load
 from bot.storage.sqlite import DatabaseInUseError
 from bot.studio_texts import StudioTexts, StudioTextsError, template
 
-USAGE = """usage: python -m bot [demo [--language CODE] | studio-texts-template] [--help]
+USAGE = """usage: python -m bot [demo [--language CODE] | check | studio-texts-template] [--help]
 
 Telegram lead-intake bot for fitness studios on the PerfectGym Next API.
 
 commands:
   (none)                 run the bot: configuration from the environment variables below
   demo                   chat with the bot in this terminal, no credentials needed (demo --help)
+  check                  check the configuration below against Telegram, PerfectGym, the
+                         database and the studio texts, touching no prospect's data; exit
+                         status 0 when the bot can take leads, else 1 (2: bad configuration)
   studio-texts-template  print a STUDIO_TEXTS_FILE to fill in, from the live leads config
                          (needs PERFECTGYM_API_URL and PERFECTGYM_API_KEY)
 
@@ -70,6 +74,10 @@ def main(argv: list[str]) -> int:
         from bot.demo import main as demo_main
 
         return demo_main(argv[1:])
+    if argv[:1] == ["check"]:
+        from bot.preflight import main as check_main
+
+        return check_main(argv[1:])
     if argv[:1] == ["studio-texts-template"]:
         return studio_texts_template()
     if argv:

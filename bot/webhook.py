@@ -34,7 +34,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 @tornado.web.stream_request_body
 class _UpdateHandler(tornado.web.RequestHandler):
-    """Checks the secret before reading the body, and refuses bodies over the limit with 413.
+    """Checks the secret before the body is used, and refuses bodies over the limit with 413.
 
     A refused request still leaves its connection in a known state, so a keep-alive client's
     next request on it is served: a body of up to ``DRAIN_LIMIT_BYTES`` is read and thrown

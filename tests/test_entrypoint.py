@@ -119,6 +119,7 @@ def test_help_prints_usage_commands_and_variables_without_any_configuration() ->
         assert result.returncode == 0, result.stderr
         assert "usage: python -m bot" in result.stdout
         assert "demo" in result.stdout
+        assert "  check " in result.stdout
         for variable in ("TELEGRAM_BOT_TOKEN", "PERFECTGYM_API_KEY", "DATABASE_URL", "MIN_AGE"):
             assert variable in result.stdout
 
