@@ -38,6 +38,8 @@ from bot.perfectgym import (
 from bot.perfectgym_adapter import additional_fields
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage import open_storage
+from bot.storage.postgres import SCHEMA_VERSION, SchemaTooNewError
+from bot.storage.sqlite import DatabaseInUseError
 from bot.studio_texts import StudioTexts, StudioTextsError
 
 CHECK_TIMEOUT_SECONDS = 30.0
@@ -248,6 +250,12 @@ async def check_database(settings: Settings) -> Check:
         note = ""
     try:
         storage = await asyncio.wait_for(open_storage(url), CHECK_TIMEOUT_SECONDS)
+    except DatabaseInUseError:
+        return Check("database", True, f"{shown} is in use by the running bot{note}")
+    except SchemaTooNewError as exc:
+        return Check(
+            "database", False, f"{shown}: {exc}; deploy the newer release or a fresh database"
+        )
     except Exception as exc:
         return Check(
             "database",
@@ -256,7 +264,8 @@ async def check_database(settings: Settings) -> Check:
             "(on a PaaS, the PostgreSQL add-on sets it)",
         )
     await storage.close()
-    return Check("database", True, f"{shown} opens{note}")
+    version = "" if url.startswith("sqlite:") else f", schema version {SCHEMA_VERSION}"
+    return Check("database", True, f"{shown} opens{version}{note}")
 
 
 def _sqlite_file_missing(path: str, shown: str, note: str) -> Check | None:
