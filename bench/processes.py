@@ -54,8 +54,17 @@ def module_command(module: str, *, profile: Path | None = None) -> list[str]:
 
 class BotUnderTest:
     def __init__(
-        self, command: Sequence[str], env: Mapping[str, str], tg: FakeTelegram, log_path: Path
+        self,
+        command: Sequence[str],
+        env: Mapping[str, str],
+        tg: FakeTelegram,
+        log_path: Path,
+        *,
+        ready: str = "getUpdates",
     ) -> None:
+        """``ready``: the Bot API method whose first call means it is up (polling by default,
+        ``setWebhook`` for a webhook instance)."""
+        self._ready = ready
         self._command = list(command)
         self._env = dict(env)
         self._tg = tg
@@ -70,8 +79,8 @@ class BotUnderTest:
         return self._process.pid
 
     async def start(self) -> None:
-        """Spawn it and wait until it long-polls the fake for updates."""
-        polls_before = self._tg.method_calls("getUpdates")
+        """Spawn it and wait until it long-polls the fake for updates (or sets its webhook)."""
+        polls_before = self._tg.method_calls(self._ready)
         clean = {k: v for k, v in os.environ.items() if not k.startswith(_FOREIGN)}
         started = time.perf_counter()
         with self._log_path.open("ab") as log_file:
@@ -87,7 +96,7 @@ class BotUnderTest:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + START_TIMEOUT
         while loop.time() < deadline:
-            if self._tg.method_calls("getUpdates") > polls_before:
+            if self._tg.method_calls(self._ready) > polls_before:
                 self.startup_seconds = time.perf_counter() - started
                 return
             if self._process.returncode is not None:

@@ -23,13 +23,14 @@ import math
 import os
 import pstats
 import resource
+import socket
 import sqlite3
 import statistics
 import sys
 import sysconfig
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.conversation import (
@@ -45,6 +46,7 @@ from bench.stats import HEADER, Latencies, by_kind, comparable, percentile
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import API_KEY, TOKEN, load_config
+from tests.round_robin import RoundRobinProxy
 
 CONFIG = "everything"
 WARM_UP_CHAT = 1
@@ -71,6 +73,7 @@ class Options:
     rate_limit: bool
     profile: Path | None
     database: str = "sqlite"
+    instances: int = 1
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class LeadRun:
     memory: Memory
     telegram_errors: list[str]
     database_trips: int | None = None  # PostgreSQL round trips over the crowd
+    duplicates: int = 0  # leads created twice for one prospect
+    served: list[int] = field(default_factory=list)  # webhook requests per instance
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,22 @@ def _bot_env(tg: FakeTelegram, pg: FakePerfectGym, database: Path | str) -> dict
         "DATABASE_URL": url,
         "LOG_LEVEL": "WARNING",
     }
+
+
+def _webhook_env(router_url: str, port: int) -> dict[str, str]:
+    return {
+        "WEBHOOK_URL": f"{router_url}/telegram/hook",
+        "WEBHOOK_SECRET": "bench-webhook-secret-0123456789",
+        "WEBHOOK_LISTEN_HOST": "127.0.0.1",
+        "PORT": str(port),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def _bot_module(options: Options) -> str:
@@ -203,7 +224,26 @@ async def lead_run(options: Options, workdir: Path, today: datetime.date) -> Lea
             database, proxy = await stack.enter_async_context(proxied_database())
         log = workdir / "bot.log"
         command = module_command(_bot_module(options), profile=options.profile)
-        bot = BotUnderTest(command, _bot_env(tg, pg, database), tg, log)
+        env = _bot_env(tg, pg, database)
+        others: list[BotUnderTest] = []
+        router = None
+        if options.instances > 1:  # webhook instances behind a round-robin router
+            ports = [_free_port() for _ in range(options.instances)]
+            router = await stack.enter_async_context(
+                RoundRobinProxy([f"http://127.0.0.1:{port}" for port in ports])
+            )
+            envs = [{**env, **_webhook_env(router.url, port)} for port in ports]
+            bot = BotUnderTest(command, envs[0], tg, log, ready="setWebhook")
+            others = [
+                BotUnderTest(
+                    module_command("bot"), e, tg, workdir / f"bot{n}.log", ready="setWebhook"
+                )
+                for n, e in enumerate(envs[1:], start=2)
+            ]
+            for other in others:
+                await other.start()
+        else:
+            bot = BotUnderTest(command, env, tg, log)
         await bot.start()
         try:
             _require(await _one_by_one(tg, [WARM_UP_CHAT], script), "the warm-up", bot)
@@ -222,8 +262,13 @@ async def lead_run(options: Options, workdir: Path, today: datetime.date) -> Lea
             )
             leads, sent = len(pg.created) - leads_before, tg.sent[sent_before:]
             messages = sum(1 for m in sent if m.method == "sendMessage")
+            await asyncio.sleep(1.0 if others else 0.0)  # a duplicate would land by now
+            customers = [lead["leadCustomer"]["thirdPartyId"] for lead in pg.created]
+            duplicates = len(customers) - len(set(customers))
         finally:
             await bot.stop()
+            for other in others:
+                await other.stop()
         return LeadRun(
             startup=bot.startup_seconds,
             alone=[r.wall for r in alone],
@@ -238,6 +283,8 @@ async def lead_run(options: Options, workdir: Path, today: datetime.date) -> Lea
             memory=measured.memory,
             telegram_errors=list(tg.errors),
             database_trips=trips,
+            duplicates=duplicates,
+            served=sorted(router.served.values()) if router else [],
         )
 
 
@@ -382,6 +429,11 @@ def render(options: Options, lead: LeadRun, floor: FloorRun, parked: ParkedRun) 
     ]
     _latency_table(c.samples, out, kinds=True)
     per_update = lead.bot_cpu / total_updates * 1000 if total_updates else math.nan
+    if options.instances > 1:
+        out.append(
+            f"  instances                              {options.instances} (webhook, round-robin: "
+            f"{', '.join(str(n) for n in lead.served)} requests), duplicate leads {lead.duplicates}"
+        )
     if lead.database_trips is not None and total_updates:
         out.append(
             f"  database round trips                   {lead.database_trips} "
@@ -542,6 +594,12 @@ def parse(argv: Sequence[str]) -> Options:
         "a fresh database, 1 ms added each way); the parked run stays on SQLite",
     )
     parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="real bots in webhook mode behind a round-robin router (needs --database postgres)",
+    )
+    parser.add_argument(
         "--profile", type=Path, help="run the real bot under cProfile, write stats to PATH"
     )
     args = parser.parse_args(argv)
@@ -557,6 +615,8 @@ def parse(argv: Sequence[str]) -> Options:
         parser.error(
             "--prospects, --parked, --alone-runs must be positive; --latency, --think >= 0"
         )
+    if args.instances < 1 or (args.instances > 1 and args.database != "postgres"):
+        parser.error("--instances must be 1, or more with --database postgres")
     profile = args.profile.resolve() if args.profile is not None else None
     return Options(
         prospects=args.prospects,
@@ -567,6 +627,7 @@ def parse(argv: Sequence[str]) -> Options:
         rate_limit=not args.no_rate_limit,
         profile=profile,
         database=args.database,
+        instances=args.instances,
     )
 
 
