@@ -8,6 +8,7 @@ Nothing else in the bot translates between the two, and ``conversations/`` never
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 
 from bot.perfectgym import (
@@ -34,6 +35,7 @@ from conversations.field_plan import (
     Question,
     Slot,
 )
+from conversations.i18n import LanguageTag
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +223,24 @@ def _preferences(draft: LeadDraft) -> list[LeadCommunicationPreference]:
     ]
 
 
+_ISO_639_1 = re.compile(r"[a-z]{2}")
+_ISO_3166_ALPHA_2 = re.compile(r"[A-Z]{2}")
+
+
+def lead_language(tag: LanguageTag) -> LeadLanguage | None:
+    """The prospect's language as the vendor's ``Language``: an ISO 639-1 language and an
+    ISO 3166-1 alpha-2 country. A region that is no country (``es-419``, ``en-001``) is left
+    out; a language without a two-letter code (``fil``, ``und``) leaves the object out."""
+    language = tag.language.strip().lower()
+    if not _ISO_639_1.fullmatch(language):
+        return None
+    country = (tag.country or "").strip().upper()
+    return LeadLanguage(
+        language_code=language,
+        country_code=country if _ISO_3166_ALPHA_2.fullmatch(country) else None,
+    )
+
+
 def lead_request(draft: LeadDraft) -> LeadCreationRequest:
     """The body of validate and create, ``thirdPartyId`` being the chat id."""
     customer = LeadCustomer(
@@ -231,9 +251,7 @@ def lead_request(draft: LeadDraft) -> LeadCreationRequest:
         gender=draft.gender,
         date_of_birth=date.fromisoformat(draft.date_of_birth) if draft.date_of_birth else None,
         telephone=draft.telephone,
-        language=LeadLanguage(
-            language_code=draft.language.language, country_code=draft.language.country
-        ),
+        language=lead_language(draft.language),
     )
     return LeadCreationRequest(
         lead_customer=customer,
