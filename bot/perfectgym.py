@@ -107,7 +107,8 @@ class AdditionalFieldConfig(_Wire):
 
 class ChannelConfig(_Wire):
     communication_channel: str
-    customer_overridable: Annotated[bool, _null_as(True)] = True
+    # Absent or null: not the customer's to change (the studio's `active` goes back unasked).
+    customer_overridable: Annotated[bool, _null_as(False)] = False
     active: Annotated[bool, _null_as(False)] = False
 
 

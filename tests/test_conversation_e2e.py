@@ -295,3 +295,43 @@ async def test_start_again_restarts_and_cancel_ends_the_conversation(
         await oli.answer("/cancel", "stopped and deleted your answers")
         await oli.answer("hello again", "questions are needed", "1/3", "first name")
     assert pg.created == []
+
+
+async def test_a_channel_without_customer_overridable_is_not_offered_and_keeps_the_studios_value(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    config = load_config("all-inactive")
+    config["communicationPreferences"] = [
+        {
+            "messageCategory": "NEWSLETTER",
+            "channels": [
+                {"communicationChannel": "EMAIL", "customerOverridable": True, "active": False},
+                {"communicationChannel": "PHONE", "active": True},
+                {"communicationChannel": "LETTER", "customerOverridable": None, "active": False},
+            ],
+        },
+        {
+            "messageCategory": "CONTRACT",
+            "channels": [{"communicationChannel": "EMAIL", "active": True}],
+        },
+    ]
+    pg.set_config(config)
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        lou = Prospect(tg, chat_id=5105)
+        consent = await lou.introduce("Lou", "Reed", "lou@example.com", then=["news and offers"])
+        assert "by e-mail" in consent.text
+        assert "phone" not in consent.text
+        assert "letter" not in consent.text
+        summary = await lou.choose(consent, "Yes", "Please check your details")
+        await lou.choose(summary, "Yes, send it", "Thank you, Lou")
+    [lead] = pg.created
+    newsletter, contract = lead["communicationPreferences"]
+    assert [(c["communicationChannel"], c["active"]) for c in newsletter["channels"]] == [
+        ("EMAIL", True),
+        ("PHONE", True),
+        ("LETTER", False),
+    ]
+    assert [(c["communicationChannel"], c["active"]) for c in contract["channels"]] == [
+        ("EMAIL", True)
+    ]
+    assert tg.errors == []
