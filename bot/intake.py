@@ -9,6 +9,7 @@ transaction as the final state, before the first delivery attempt.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -37,6 +38,25 @@ from conversations.text import InvalidAnswer
 log = logging.getLogger(__name__)
 
 MAX_CAMPAIGN_LENGTH = 64
+# Telegram's own rule for a deep-link ``start`` parameter: A-Z, a-z, 0-9, _ and -, up to 64.
+_CAMPAIGN = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_CAMPAIGN_LENGTH}}}")
+
+
+def campaign_of(payload: str | None, chat_id: int) -> str | None:
+    """The deep link's payload as the lead's ``externalIdentifier``, if it keeps Telegram's
+    rules; anything else (typed by hand, not from a link) is dropped and logged without its
+    value, which is whatever the prospect typed."""
+    if not payload:
+        return None
+    if _CAMPAIGN.fullmatch(payload):
+        return payload
+    log.info(
+        "chat %s: start payload dropped, not a Telegram deep-link parameter "
+        "(A-Z a-z 0-9 _ -, at most %d characters)",
+        chat_ref(chat_id),
+        MAX_CAMPAIGN_LENGTH,
+    )
+    return None
 
 
 @dataclass(frozen=True)
@@ -155,7 +175,7 @@ class Intake:
                 ),
                 changed=False,
             )
-        campaign = (payload or "").strip()[:MAX_CAMPAIGN_LENGTH] or None
+        campaign = campaign_of(payload, chat.id)
         state = ConversationState(
             chat_id=chat.id,
             locale=locale,

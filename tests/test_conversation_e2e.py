@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from conversations.i18n import Translator
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
@@ -336,3 +340,53 @@ async def test_a_channel_without_customer_overridable_is_not_offered_and_keeps_t
         ("EMAIL", True)
     ]
     assert tg.errors == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "CMPGN 123",
+        "spring.sale",
+        "ñandú",
+        "x" * 65,
+        "a/b",
+        "<script>",
+        "ab%20cd",
+    ],
+)
+async def test_a_payload_outside_telegrams_deep_link_rules_is_no_campaign(
+    tg: FakeTelegram,
+    pg: FakePerfectGym,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+    payload: str,
+) -> None:
+    caplog.set_level(logging.INFO)
+    pg.set_config(load_config("all-inactive"))
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        sam = Prospect(tg, chat_id=5006)
+        summary = await sam.introduce("Sam", "Lee", "sam@example.com", start=f"/start {payload}")
+        await sam.choose(summary, "Yes, send it", "Thank you, Sam")
+    [lead] = pg.created
+    assert "externalIdentifier" not in lead
+    dropped = [
+        r for r in caplog.records if r.name == "bot.intake" and "payload dropped" in r.getMessage()
+    ]
+    assert len(dropped) == 1
+    assert dropped[0].levelno == logging.INFO
+    logged = "\n".join(r.getMessage() for r in caplog.records) + caplog.text
+    assert payload not in logged
+
+
+async def test_the_longest_deep_link_payload_telegram_allows_is_the_campaign(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    payload = "Ab0_-" * 12 + "Zz9_"
+    assert len(payload) == 64
+    pg.set_config(load_config("all-inactive"))
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        sam = Prospect(tg, chat_id=5007)
+        summary = await sam.introduce("Sam", "Lee", "sam@example.com", start=f"/start {payload}")
+        await sam.choose(summary, "Yes, send it", "Thank you, Sam")
+    [lead] = pg.created
+    assert lead["externalIdentifier"] == payload
