@@ -21,7 +21,7 @@ from bot.leads_config import ConfigSource
 from bot.logging_setup import chat_ref
 from bot.outbox import Outbox
 from bot.perfectgym import LeadConfig
-from bot.perfectgym_adapter import lead_request, plan_from_config
+from bot.perfectgym_adapter import lead_request, plan_from_config, unsatisfiable_fields
 from bot.sender import Sender
 from bot.storage import LeadStatus, Storage
 from bot.studio_texts import StudioTexts
@@ -117,6 +117,8 @@ class Intake:
         self._formal = formal
         self._clock = clock
         self._plan_source: LeadConfig | None = None
+        self._checked_source: LeadConfig | None = None
+        self._checked = False
         self._plan: FieldPlan | None = None
 
     def locale_for(self, chat: Chat) -> str:
@@ -168,7 +170,7 @@ class Intake:
         if not self._config.is_fresh():
             self._sender.typing_soon(chat.id)  # fetching the config may take a moment
         config = await self._config.get()
-        if config is None:
+        if config is None or self._unsatisfiable(config):
             return _say(
                 tr.gettext(
                     "Sorry, I can't take your details right now. Please try again in a few minutes."
@@ -196,6 +198,12 @@ class Intake:
             "yes" if campaign else "no",
         )
         return outcome
+
+    def _unsatisfiable(self, config: LeadConfig) -> bool:
+        """Whether PerfectGym would refuse every lead: asking would waste the prospect's time."""
+        if self._checked_source is not config:
+            self._checked_source, self._checked = config, bool(unsatisfiable_fields(config))
+        return self._checked
 
     def _plan_for(self, config: LeadConfig) -> FieldPlan:
         """One plan per config object: the config source hands out the same one until it

@@ -130,6 +130,16 @@ def plan_from_config(config: LeadConfig) -> FieldPlan:
     return FieldPlan(tuple(questions), consents)
 
 
+def unsatisfiable_fields(config: LeadConfig) -> tuple[int, ...]:
+    """Ids of the MANDATORY additional fields the bot cannot ask (an unknown type, a LIST
+    without values): PerfectGym would refuse every lead, so no prospect should be asked."""
+    return tuple(
+        extra.additional_field_id
+        for extra in _distinct(config.additional_information)
+        if extra.mode is FieldMode.MANDATORY and _kind_of(extra) is None
+    )
+
+
 def additional_fields(config: LeadConfig) -> dict[int, tuple[str, tuple[str, ...]]]:
     """Every configured additional field, active or not: id -> (its label, its options), what
     the studio's texts may translate."""
@@ -150,21 +160,30 @@ def _distinct(fields: list[AdditionalFieldConfig]) -> list[AdditionalFieldConfig
     return kept
 
 
-def _additional_question(extra: AdditionalFieldConfig) -> Question | None:
-    options = tuple(dict.fromkeys(v for v in extra.selection_values if v.strip()))
+def _options(extra: AdditionalFieldConfig) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in extra.selection_values if v.strip()))
+
+
+def _kind_of(extra: AdditionalFieldConfig) -> AnswerKind | None:
+    """How the field is asked; None when the bot cannot ask it."""
     if extra.type is AdditionalFieldType.LIST:
-        if not options:
-            log.warning(
-                "additional field %s is a LIST without values; not asked", extra.additional_field_id
-            )
+        if not _options(extra):
             return None
-        kind = AnswerKind.MULTI_CHOICE if extra.allow_multi_selection else AnswerKind.CHOICE
-    elif extra.type in _ADDITIONAL_KINDS:
-        kind = _ADDITIONAL_KINDS[extra.type]
-        options = ()
-    else:
-        log.warning("additional field %s has an unknown type; not asked", extra.additional_field_id)
+        return AnswerKind.MULTI_CHOICE if extra.allow_multi_selection else AnswerKind.CHOICE
+    return _ADDITIONAL_KINDS.get(extra.type)
+
+
+def _additional_question(extra: AdditionalFieldConfig) -> Question | None:
+    kind = _kind_of(extra)
+    if kind is None:
+        why = (
+            "is a LIST without values"
+            if extra.type is AdditionalFieldType.LIST
+            else ("has an unknown type")
+        )
+        log.warning("additional field %s %s; not asked", extra.additional_field_id, why)
         return None
+    options = _options(extra) if extra.type is AdditionalFieldType.LIST else ()
     return Question(
         f"extra.{extra.additional_field_id}",
         Slot.ADDITIONAL,

@@ -85,7 +85,9 @@ def assemble(
     outbox = Outbox(
         storage, client, policy=policy or RetryPolicy(), on_delivered=notices.on_delivered
     )
-    config = LeadsConfigSource(client, storage, ttl=config_ttl)
+    config = LeadsConfigSource(
+        client, storage, ttl=config_ttl, on_unsatisfiable=notices.on_unsatisfiable_config
+    )
     intake = Intake(
         conversations,
         storage,
