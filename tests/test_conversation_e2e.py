@@ -339,6 +339,9 @@ async def test_a_channel_without_customer_overridable_is_not_offered_and_keeps_t
     assert [(c["communicationChannel"], c["active"]) for c in contract["channels"]] == [
         ("EMAIL", True)
     ]
+    # customerOverridable goes back as the config gave it: absent where it was absent or null
+    assert [c.get("customerOverridable") for c in newsletter["channels"]] == [True, None, None]
+    assert "customerOverridable" not in contract["channels"][0]
     assert tg.errors == []
 
 
