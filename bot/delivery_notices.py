@@ -107,6 +107,18 @@ class DeliveryNotices:
         await self._storage.reopen_conversation(report.entry.id, state.to_json())
         return list(outcome.replies)
 
+    async def on_unsatisfiable_config(self, field_ids: tuple[int, ...]) -> None:
+        """The leads config asks for what no lead can give: the studio must fix it."""
+        if self._staff_chat_id is None:
+            return
+        tr = Translator(self._staff_locale)
+        text = tr.gettext(
+            "The leads configuration in PerfectGym cannot be met by any lead: the mandatory "
+            "additional fields {fields} have an unknown type or a list without values. "
+            "Prospects are asked to try again later until this is fixed in PerfectGym."
+        ).format(fields=", ".join(map(str, field_ids)))
+        await self._sender.send(self._staff_chat_id, [Reply(text)])
+
     async def _notify_staff(self, report: DeliveryReport) -> None:
         if self._staff_chat_id is None or report.lead is None:
             return

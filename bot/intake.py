@@ -9,6 +9,7 @@ transaction as the final state, before the first delivery attempt.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -20,7 +21,7 @@ from bot.leads_config import ConfigSource
 from bot.logging_setup import chat_ref
 from bot.outbox import Outbox
 from bot.perfectgym import LeadConfig
-from bot.perfectgym_adapter import lead_request, plan_from_config
+from bot.perfectgym_adapter import lead_request, plan_from_config, unsatisfiable_fields
 from bot.sender import Sender
 from bot.storage import LeadStatus, Storage
 from bot.studio_texts import StudioTexts
@@ -37,6 +38,25 @@ from conversations.text import InvalidAnswer
 log = logging.getLogger(__name__)
 
 MAX_CAMPAIGN_LENGTH = 64
+# Telegram's own rule for a deep-link ``start`` parameter: A-Z, a-z, 0-9, _ and -, up to 64.
+_CAMPAIGN = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_CAMPAIGN_LENGTH}}}")
+
+
+def campaign_of(payload: str | None, chat_id: int) -> str | None:
+    """The deep link's payload as the lead's ``externalIdentifier``, if it keeps Telegram's
+    rules; anything else (typed by hand, not from a link) is dropped and logged without its
+    value, which is whatever the prospect typed."""
+    if not payload:
+        return None
+    if _CAMPAIGN.fullmatch(payload):
+        return payload
+    log.info(
+        "chat %s: start payload dropped, not a Telegram deep-link parameter "
+        "(A-Z a-z 0-9 _ -, at most %d characters)",
+        chat_ref(chat_id),
+        MAX_CAMPAIGN_LENGTH,
+    )
+    return None
 
 
 @dataclass(frozen=True)
@@ -97,6 +117,8 @@ class Intake:
         self._formal = formal
         self._clock = clock
         self._plan_source: LeadConfig | None = None
+        self._checked_source: LeadConfig | None = None
+        self._checked = False
         self._plan: FieldPlan | None = None
 
     def locale_for(self, chat: Chat) -> str:
@@ -148,14 +170,14 @@ class Intake:
         if not self._config.is_fresh():
             self._sender.typing_soon(chat.id)  # fetching the config may take a moment
         config = await self._config.get()
-        if config is None:
+        if config is None or self._unsatisfiable(config):
             return _say(
                 tr.gettext(
                     "Sorry, I can't take your details right now. Please try again in a few minutes."
                 ),
                 changed=False,
             )
-        campaign = (payload or "").strip()[:MAX_CAMPAIGN_LENGTH] or None
+        campaign = campaign_of(payload, chat.id)
         state = ConversationState(
             chat_id=chat.id,
             locale=locale,
@@ -176,6 +198,12 @@ class Intake:
             "yes" if campaign else "no",
         )
         return outcome
+
+    def _unsatisfiable(self, config: LeadConfig) -> bool:
+        """Whether PerfectGym would refuse every lead: asking would waste the prospect's time."""
+        if self._checked_source is not config:
+            self._checked_source, self._checked = config, bool(unsatisfiable_fields(config))
+        return self._checked
 
     def _plan_for(self, config: LeadConfig) -> FieldPlan:
         """One plan per config object: the config source hands out the same one until it

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from pydantic import ValidationError
 
 from bot.perfectgym import LeadConfig, PerfectGymAuthError, PerfectGymClient, PerfectGymError
+from bot.perfectgym_adapter import unsatisfiable_fields
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,11 @@ class LeadsConfigSource:
         *,
         ttl: float,
         clock: Callable[[], float] = time.time,
+        on_unsatisfiable: Callable[[tuple[int, ...]], Awaitable[None]] | None = None,
     ) -> None:
         self._client = client
+        self._on_unsatisfiable = on_unsatisfiable
+        self._reported: tuple[int, ...] = ()
         self._storage = storage
         self._ttl = ttl
         self._clock = clock
@@ -75,7 +79,28 @@ class LeadsConfigSource:
         now = self._clock()
         self._config, self._fresh_until = config, now + self._ttl
         await self._storage.save_config(config.model_dump_json(by_alias=True), now)
+        await self._check(config)
         return config
+
+    async def _check(self, config: LeadConfig) -> None:
+        """Report, once per fetched config, one that no lead can satisfy; staff hear of each
+        new problem once, not at every refresh."""
+        fields = unsatisfiable_fields(config)
+        if fields:
+            log.error(
+                "the leads config asks for mandatory additional fields the bot cannot ask "
+                "(unknown type, or a LIST without values): %s; no lead can be taken until the "
+                "studio fixes them in PerfectGym",
+                ", ".join(map(str, fields)),
+            )
+        if fields == self._reported:
+            return
+        self._reported = fields
+        if fields and self._on_unsatisfiable is not None:
+            try:
+                await self._on_unsatisfiable(fields)
+            except Exception:
+                log.exception("telling the staff about the unusable leads config failed")
 
     async def _fall_back(self) -> LeadConfig | None:
         """Keep serving the last known config, and ask the API again only after a pause."""

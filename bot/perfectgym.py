@@ -107,7 +107,9 @@ class AdditionalFieldConfig(_Wire):
 
 class ChannelConfig(_Wire):
     communication_channel: str
-    customer_overridable: Annotated[bool, _null_as(True)] = True
+    # Only ``true`` is the customer's to change; absent or null is not (the studio's ``active``
+    # goes back unasked) and, kept as returned, goes back absent.
+    customer_overridable: bool | None = None
     active: Annotated[bool, _null_as(False)] = False
 
 

@@ -8,6 +8,7 @@ Nothing else in the bot translates between the two, and ``conversations/`` never
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 
 from bot.perfectgym import (
@@ -34,6 +35,7 @@ from conversations.field_plan import (
     Question,
     Slot,
 )
+from conversations.i18n import LanguageTag
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +130,16 @@ def plan_from_config(config: LeadConfig) -> FieldPlan:
     return FieldPlan(tuple(questions), consents)
 
 
+def unsatisfiable_fields(config: LeadConfig) -> tuple[int, ...]:
+    """Ids of the MANDATORY additional fields the bot cannot ask (an unknown type, a LIST
+    without values): PerfectGym would refuse every lead, so no prospect should be asked."""
+    return tuple(
+        extra.additional_field_id
+        for extra in _distinct(config.additional_information)
+        if extra.mode is FieldMode.MANDATORY and _kind_of(extra) is None
+    )
+
+
 def additional_fields(config: LeadConfig) -> dict[int, tuple[str, tuple[str, ...]]]:
     """Every configured additional field, active or not: id -> (its label, its options), what
     the studio's texts may translate."""
@@ -148,21 +160,30 @@ def _distinct(fields: list[AdditionalFieldConfig]) -> list[AdditionalFieldConfig
     return kept
 
 
-def _additional_question(extra: AdditionalFieldConfig) -> Question | None:
-    options = tuple(dict.fromkeys(v for v in extra.selection_values if v.strip()))
+def _options(extra: AdditionalFieldConfig) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in extra.selection_values if v.strip()))
+
+
+def _kind_of(extra: AdditionalFieldConfig) -> AnswerKind | None:
+    """How the field is asked; None when the bot cannot ask it."""
     if extra.type is AdditionalFieldType.LIST:
-        if not options:
-            log.warning(
-                "additional field %s is a LIST without values; not asked", extra.additional_field_id
-            )
+        if not _options(extra):
             return None
-        kind = AnswerKind.MULTI_CHOICE if extra.allow_multi_selection else AnswerKind.CHOICE
-    elif extra.type in _ADDITIONAL_KINDS:
-        kind = _ADDITIONAL_KINDS[extra.type]
-        options = ()
-    else:
-        log.warning("additional field %s has an unknown type; not asked", extra.additional_field_id)
+        return AnswerKind.MULTI_CHOICE if extra.allow_multi_selection else AnswerKind.CHOICE
+    return _ADDITIONAL_KINDS.get(extra.type)
+
+
+def _additional_question(extra: AdditionalFieldConfig) -> Question | None:
+    kind = _kind_of(extra)
+    if kind is None:
+        why = (
+            "is a LIST without values"
+            if extra.type is AdditionalFieldType.LIST
+            else ("has an unknown type")
+        )
+        log.warning("additional field %s %s; not asked", extra.additional_field_id, why)
         return None
+    options = _options(extra) if extra.type is AdditionalFieldType.LIST else ()
     return Question(
         f"extra.{extra.additional_field_id}",
         Slot.ADDITIONAL,
@@ -221,6 +242,24 @@ def _preferences(draft: LeadDraft) -> list[LeadCommunicationPreference]:
     ]
 
 
+_ISO_639_1 = re.compile(r"[a-z]{2}")
+_ISO_3166_ALPHA_2 = re.compile(r"[A-Z]{2}")
+
+
+def lead_language(tag: LanguageTag) -> LeadLanguage | None:
+    """The prospect's language as the vendor's ``Language``: an ISO 639-1 language and an
+    ISO 3166-1 alpha-2 country. A region that is no country (``es-419``, ``en-001``) is left
+    out; a language without a two-letter code (``fil``, ``und``) leaves the object out."""
+    language = tag.language.strip().lower()
+    if not _ISO_639_1.fullmatch(language):
+        return None
+    country = (tag.country or "").strip().upper()
+    return LeadLanguage(
+        language_code=language,
+        country_code=country if _ISO_3166_ALPHA_2.fullmatch(country) else None,
+    )
+
+
 def lead_request(draft: LeadDraft) -> LeadCreationRequest:
     """The body of validate and create, ``thirdPartyId`` being the chat id."""
     customer = LeadCustomer(
@@ -231,9 +270,7 @@ def lead_request(draft: LeadDraft) -> LeadCreationRequest:
         gender=draft.gender,
         date_of_birth=date.fromisoformat(draft.date_of_birth) if draft.date_of_birth else None,
         telephone=draft.telephone,
-        language=LeadLanguage(
-            language_code=draft.language.language, country_code=draft.language.country
-        ),
+        language=lead_language(draft.language),
     )
     return LeadCreationRequest(
         lead_customer=customer,

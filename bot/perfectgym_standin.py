@@ -338,7 +338,7 @@ def _check_preferences(config: dict[str, Any], sent: list[dict[str, Any]]) -> No
             channel = channels.get(choice["communicationChannel"])
             if channel is None:
                 raise _invalid_data(reference, "Channel not configured for this category.")
-            locked = channel.get("customerOverridable") is False
+            locked = channel.get("customerOverridable") is not True
             if locked and bool(choice.get("active")) != bool(channel.get("active")):
                 raise _invalid_data(reference, "Channel may not be overridden by the customer.")
 

@@ -91,7 +91,9 @@ def assemble(
         on_delivered=notices.on_delivered,
         metrics=metrics,
     )
-    config = LeadsConfigSource(client, storage, ttl=config_ttl)
+    config = LeadsConfigSource(
+        client, storage, ttl=config_ttl, on_unsatisfiable=notices.on_unsatisfiable_config
+    )
     intake = Intake(
         conversations,
         storage,

@@ -24,7 +24,7 @@ class AdditionalAnswer:
 class ChannelChoice:
     channel: str
     active: bool
-    overridable: bool
+    overridable: bool | None
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,9 @@ def _permissions(plan: FieldPlan, chosen: dict[int, bool]) -> list[PermissionCho
             tuple(
                 ChannelChoice(
                     channel.channel,
-                    chosen.get(index, False) if channel.overridable else channel.default_active,
+                    chosen.get(index, False)
+                    if channel.overridable is True
+                    else channel.default_active,
                     channel.overridable,
                 )
                 for channel in consent.channels

@@ -85,7 +85,7 @@ class Question:
 @dataclass(frozen=True)
 class ConsentChannel:
     channel: str
-    overridable: bool
+    overridable: bool | None  # as configured; only True is asked (None: the config left it out)
     default_active: bool
 
 
@@ -98,7 +98,7 @@ class ConsentCategory:
 
     @property
     def asked_channels(self) -> tuple[str, ...]:
-        return tuple(c.channel for c in self.channels if c.overridable)
+        return tuple(c.channel for c in self.channels if c.overridable is True)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,10 @@ def babel_locale(identifier: str) -> Locale:
     return Locale(FALLBACK_LOCALE)
 
 
+_UNDETERMINED = frozenset({"und", "mul", "zxx", "mis"})
+"""ISO 639 codes that name no language (undetermined, multiple, none, uncoded)."""
+
+
 @dataclass(frozen=True)
 class LanguageTag:
     """A prospect's language as the lead carries it: ``de-AT`` -> ``de`` + ``AT``."""
@@ -50,8 +54,11 @@ class LanguageTag:
         """Read Telegram's ``language_code``; None when absent or not a language Babel knows."""
         if not code:
             return None
+        normalised = code.strip().replace("_", "-")
+        if normalised.split("-")[0].lower() in _UNDETERMINED:
+            return None  # Babel would read "und" as en-US: a language nobody said
         try:
-            locale = Locale.parse(code.strip().replace("_", "-"), sep="-")
+            locale = Locale.parse(normalised, sep="-")
         except (ValueError, TypeError, UnknownLocaleError):
             return None
         return cls(language=locale.language, country=locale.territory)

@@ -10,7 +10,17 @@ from tests.databases import database_url as database_url
 from tests.databases import database_url_all_backends as database_url_all_backends
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
-from tests.harness import API_KEY, TOKEN, load_config
+from tests.harness import API_KEY, RUNNING, TOKEN, load_config
+
+
+@pytest.fixture(autouse=True)
+async def _no_bot_left_behind() -> AsyncIterator[None]:
+    yield
+    for process in list(RUNNING):
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        RUNNING.discard(process)
 
 
 @pytest.fixture

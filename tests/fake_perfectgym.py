@@ -32,6 +32,8 @@ class FakePerfectGym(PerfectGymStandIn):
         self.latency = latency
         self.calls: collections.Counter[str] = collections.Counter()
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        # Every answer given: (endpoint, status, body), for the contract test.
+        self.responses: list[tuple[str, int, bytes]] = []
         self._failures: dict[str, collections.deque[StandInReply]] = collections.defaultdict(
             collections.deque
         )
@@ -90,6 +92,7 @@ class FakePerfectGym(PerfectGymStandIn):
         if reply is None:
             cast(HTTP1Connection, request.connection).stream.close()
         else:
+            self.responses.append((incoming.endpoint or incoming.path, reply.status, reply.body))
             write_reply(request, reply)
 
     async def _respond_or_hang_up(self, request: StandInRequest) -> StandInReply | None:

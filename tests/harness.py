@@ -163,6 +163,11 @@ def created_leads(pg: FakePerfectGym) -> list[dict[str, Any]]:
     return list(pg.created)
 
 
+# Bot processes still running; tests/conftest.py kills them after each test, so a failed test
+# leaves no bot behind to poll the next test's fake or load the machine.
+RUNNING: set[asyncio.subprocess.Process] = set()
+
+
 class BotProcess:
     """The bot as its own OS process (``python -m bot``), to be killed like a dyno is."""
 
@@ -192,6 +197,7 @@ class BotProcess:
             cwd=ROOT,
         )
         log_file.close()
+        RUNNING.add(self._process)
         for _ in range(600):
             if standby and "this one stands by" in self.log():
                 return
@@ -209,6 +215,7 @@ class BotProcess:
         assert self._process is not None
         self._process.send_signal(sig)
         code = await asyncio.wait_for(self._process.wait(), 30)
+        RUNNING.discard(self._process)
         self._process = None
         return code
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from conversations.i18n import Translator
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
@@ -295,3 +299,97 @@ async def test_start_again_restarts_and_cancel_ends_the_conversation(
         await oli.answer("/cancel", "stopped and deleted your answers")
         await oli.answer("hello again", "questions are needed", "1/3", "first name")
     assert pg.created == []
+
+
+async def test_a_channel_without_customer_overridable_is_not_offered_and_keeps_the_studios_value(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    config = load_config("all-inactive")
+    config["communicationPreferences"] = [
+        {
+            "messageCategory": "NEWSLETTER",
+            "channels": [
+                {"communicationChannel": "EMAIL", "customerOverridable": True, "active": False},
+                {"communicationChannel": "PHONE", "active": True},
+                {"communicationChannel": "LETTER", "customerOverridable": None, "active": False},
+            ],
+        },
+        {
+            "messageCategory": "CONTRACT",
+            "channels": [{"communicationChannel": "EMAIL", "active": True}],
+        },
+    ]
+    pg.set_config(config)
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        lou = Prospect(tg, chat_id=5105)
+        consent = await lou.introduce("Lou", "Reed", "lou@example.com", then=["news and offers"])
+        text = consent.text or ""
+        assert "by e-mail" in text
+        assert "phone" not in text
+        assert "letter" not in text
+        summary = await lou.choose(consent, "Yes", "Please check your details")
+        await lou.choose(summary, "Yes, send it", "Thank you, Lou")
+    [lead] = pg.created
+    newsletter, contract = lead["communicationPreferences"]
+    assert [(c["communicationChannel"], c["active"]) for c in newsletter["channels"]] == [
+        ("EMAIL", True),
+        ("PHONE", True),
+        ("LETTER", False),
+    ]
+    assert [(c["communicationChannel"], c["active"]) for c in contract["channels"]] == [
+        ("EMAIL", True)
+    ]
+    # customerOverridable goes back as the config gave it: absent where it was absent or null
+    assert [c.get("customerOverridable") for c in newsletter["channels"]] == [True, None, None]
+    assert "customerOverridable" not in contract["channels"][0]
+    assert tg.errors == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "CMPGN 123",
+        "spring.sale",
+        "ñandú",
+        "x" * 65,
+        "a/b",
+        "<script>",
+        "ab%20cd",
+    ],
+)
+async def test_a_payload_outside_telegrams_deep_link_rules_is_no_campaign(
+    tg: FakeTelegram,
+    pg: FakePerfectGym,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+    payload: str,
+) -> None:
+    caplog.set_level(logging.INFO)
+    pg.set_config(load_config("all-inactive"))
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        sam = Prospect(tg, chat_id=5006)
+        summary = await sam.introduce("Sam", "Lee", "sam@example.com", start=f"/start {payload}")
+        await sam.choose(summary, "Yes, send it", "Thank you, Sam")
+    [lead] = pg.created
+    assert "externalIdentifier" not in lead
+    dropped = [
+        r for r in caplog.records if r.name == "bot.intake" and "payload dropped" in r.getMessage()
+    ]
+    assert len(dropped) == 1
+    assert dropped[0].levelno == logging.INFO
+    logged = "\n".join(r.getMessage() for r in caplog.records) + caplog.text
+    assert payload not in logged
+
+
+async def test_the_longest_deep_link_payload_telegram_allows_is_the_campaign(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    payload = "Ab0_-" * 12 + "Zz9_"
+    assert len(payload) == 64
+    pg.set_config(load_config("all-inactive"))
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        sam = Prospect(tg, chat_id=5007)
+        summary = await sam.introduce("Sam", "Lee", "sam@example.com", start=f"/start {payload}")
+        await sam.choose(summary, "Yes, send it", "Thank you, Sam")
+    [lead] = pg.created
+    assert lead["externalIdentifier"] == payload

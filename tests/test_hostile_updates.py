@@ -179,7 +179,7 @@ async def test_unknown_field_types_and_modes_do_not_break_the_conversation(
             "name": "Mood",
             "type": "EMOJI",
             "allowMultiSelection": False,
-            "mode": "MANDATORY",
+            "mode": "OPTIONAL",  # MANDATORY would be a config no lead can satisfy
         },
         {
             "additionalFieldId": 2,

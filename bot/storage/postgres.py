@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import asyncpg
 
@@ -45,6 +46,22 @@ class SchemaTooNewError(RuntimeError):
     """The database was set up by a newer release: refuse rather than misread its tables."""
 
 
+if TYPE_CHECKING:
+    _Connection = asyncpg.Connection[asyncpg.Record]
+else:  # asyncpg's classes are generic to type checkers only
+    _Connection = asyncpg.Connection
+
+
+class _StatelessConnection(_Connection):
+    """A pooled connection the bot never leaves session state on (no session advisory locks,
+    cursors, LISTEN or SET: chat locks are transaction-scoped, the poller's lock has its own
+    connection), so asyncpg's reset query on every release (a round trip per statement) is
+    not needed."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 class PostgresStorage(SqlStorage):
     """Two pools: statements, and the chats' locks. A lock is held on a connection of its own
     while the update's statements run on the other pool, so lock holders can never starve
@@ -66,10 +83,14 @@ class PostgresStorage(SqlStorage):
 
     @classmethod
     async def connect(cls, url: str) -> PostgresStorage:
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
+        pool = await asyncpg.create_pool(
+            url, min_size=1, max_size=10, connection_class=_StatelessConnection
+        )
         try:
             await _create_schema(pool)
-            locks = await asyncpg.create_pool(url, min_size=0, max_size=10)
+            locks = await asyncpg.create_pool(
+                url, min_size=0, max_size=10, connection_class=_StatelessConnection
+            )
         except BaseException:
             await pool.close()
             raise
