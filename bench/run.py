@@ -23,7 +23,6 @@ import math
 import os
 import pstats
 import resource
-import socket
 import sqlite3
 import statistics
 import sys
@@ -45,7 +44,7 @@ from bench.prospects import CrowdResult, Sample, crowd
 from bench.stats import HEADER, Latencies, by_kind, comparable, percentile
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
-from tests.harness import API_KEY, TOKEN, load_config
+from tests.harness import API_KEY, TOKEN, free_port, load_config
 from tests.round_robin import RoundRobinProxy
 
 CONFIG = "everything"
@@ -151,13 +150,6 @@ def _webhook_env(router_url: str, port: int) -> dict[str, str]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _bot_module(options: Options) -> str:
     return "bot" if options.rate_limit else "bench.unthrottled_bot"
 
@@ -228,7 +220,7 @@ async def lead_run(options: Options, workdir: Path, today: datetime.date) -> Lea
         others: list[BotUnderTest] = []
         router = None
         if options.instances > 1:  # webhook instances behind a round-robin router
-            ports = [_free_port() for _ in range(options.instances)]
+            ports = [free_port() for _ in range(options.instances)]
             router = await stack.enter_async_context(
                 RoundRobinProxy([f"http://127.0.0.1:{port}" for port in ports])
             )

@@ -32,6 +32,17 @@ class SettingsError(Exception):
     """Raised with a one-line, operator-facing message that names the offending variable."""
 
 
+HTTP_URL = "must start with http:// or https://"
+_Url = TypeVar("_Url", str, str | None)
+
+
+def _web_address(value: _Url, problem: str) -> _Url:
+    """Every URL setting: an http(s) address, or unset where the setting is optional."""
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise ValueError(problem)
+    return value
+
+
 def _unset_if_blank(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
@@ -96,9 +107,7 @@ class StudioSettings(BaseSettings):
     @field_validator("privacy_url")
     @classmethod
     def _https_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError("must be a web address starting with https://")
-        return value
+        return _web_address(value, "must be a web address starting with https://")
 
     @field_validator("address_form", mode="before")
     @classmethod
@@ -122,9 +131,7 @@ class PerfectGymSettings(BaseSettings):
     @field_validator("perfectgym_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value
+        return _web_address(value, HTTP_URL)
 
 
 class Settings(StudioSettings, PerfectGymSettings):
@@ -179,9 +186,7 @@ class Settings(StudioSettings, PerfectGymSettings):
     @field_validator("telegram_api_base_url", "webhook_url")
     @classmethod
     def _http_urls(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value
+        return _web_address(value, HTTP_URL)
 
     @field_validator("database_url")
     @classmethod

@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,13 @@ TOKEN = "123456:TEST-TOKEN-abcdefghijklmnop"
 API_KEY = "pg-test-key-0123456789abcdef"
 CONFIGS = Path(__file__).parent / "configs"
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server a test starts (webhook, metrics)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def load_config(name: str) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -23,6 +22,7 @@ from telegram.error import BadRequest, RetryAfter
 from telegram.ext import Application
 
 from tests.fake_telegram import FakeTelegram, SentMessage, build_echo_application
+from tests.harness import free_port
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -57,12 +57,6 @@ async def until(condition: Callable[[], bool]) -> None:
     """Lets the event loop run until the fake has received a request we need to be in flight."""
     while not condition():  # noqa: ASYNC110
         await asyncio.sleep(0.01)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_echo_bot_over_polling(fake: FakeTelegram) -> None:

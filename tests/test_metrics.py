@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import httpx
 
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
-from tests.harness import Prospect, bot_environment, load_config, running_bot
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.harness import Prospect, bot_environment, free_port, load_config, running_bot
 
 
 def _value(text: str, sample: str) -> float:
@@ -38,7 +30,7 @@ async def test_metrics_on_the_webhook_port_count_updates_leads_and_perfectgym_ca
     tg: FakeTelegram, pg: FakePerfectGym, database_url: str
 ) -> None:
     pg.set_config(load_config("all-inactive"))
-    port = _free_port()
+    port = free_port()
     env = bot_environment(
         tg,
         pg,
@@ -71,7 +63,7 @@ async def test_metrics_on_the_webhook_port_count_updates_leads_and_perfectgym_ca
 async def test_metrics_port_when_polling_shows_the_poller(
     tg: FakeTelegram, pg: FakePerfectGym, database_url: str
 ) -> None:
-    port = _free_port()
+    port = free_port()
     async with running_bot(bot_environment(tg, pg, database_url, METRICS_PORT=str(port))):
         text = await _metrics(port)
     assert _value(text, "leadsbot_is_poller") == 1

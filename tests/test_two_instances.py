@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import time
 from pathlib import Path
 
 from tests.databases import fresh_database_url
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
-from tests.harness import BotProcess, Prospect, bot_environment, load_config, running_bot
+from tests.harness import (
+    BotProcess,
+    Prospect,
+    bot_environment,
+    free_port,
+    load_config,
+    running_bot,
+)
 from tests.round_robin import RoundRobinProxy
 
 FAST = {
@@ -98,7 +104,7 @@ async def test_two_webhook_instances_behind_a_router_take_every_lead_once_in_ord
     tg: FakeTelegram, pg: FakePerfectGym, tmp_path: Path
 ) -> None:
     pg.set_config(load_config("all-inactive"))
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     targets = [f"http://127.0.0.1:{port}" for port in ports]
     async with fresh_database_url("postgres", tmp_path) as url, RoundRobinProxy(targets) as proxy:
         hook = f"{proxy.url}/telegram/hook"
@@ -136,10 +142,3 @@ async def test_two_webhook_instances_behind_a_router_take_every_lead_once_in_ord
     assert customers == sorted(
         (str(17000 + n), f"Eve{n}", f"Ray{n}", f"eve{n}@example.com") for n in range(50)
     )  # every lead exactly once, each answer where it belongs
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import aiohttp
 import httpx
@@ -12,16 +11,9 @@ import pytest
 from bot.webhook import DRAIN_LIMIT_BYTES
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
-from tests.harness import Prospect, bot_environment, load_config, running_bot
+from tests.harness import Prospect, bot_environment, free_port, load_config, running_bot
 
 SECRET = "webhook-secret-0123456789"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _update(update_id: int, chat_id: int, text: str) -> bytes:
@@ -43,7 +35,7 @@ async def test_webhook_requires_the_secret_and_serves_health(
     tg: FakeTelegram, pg: FakePerfectGym, database_url: str
 ) -> None:
     pg.set_config(load_config("all-inactive"))
-    port = _free_port()
+    port = free_port()
     hook = f"http://127.0.0.1:{port}/telegram/hook"
     env = bot_environment(
         tg,
@@ -86,7 +78,7 @@ async def test_rejected_requests_leave_the_keep_alive_connection_usable(
     rejection answered and the next request on the same connection served: a rejection either
     keeps the connection (the body was read) or says ``Connection: close`` before closing it."""
     pg.set_config(load_config("all-inactive"))
-    port = _free_port()
+    port = free_port()
     hook = f"http://127.0.0.1:{port}/telegram/hook"
     env = bot_environment(
         tg,
@@ -146,7 +138,7 @@ async def test_polling_with_a_port_serves_health_for_the_platform(
     """``web: python -m bot`` without WEBHOOK_URL: the bot polls, and binds $PORT for /health so
     the platform does not stop the web process."""
     pg.set_config(load_config("all-inactive"))
-    port = _free_port()
+    port = free_port()
     env = bot_environment(tg, pg, database_url, PORT=str(port), WEBHOOK_LISTEN_HOST="127.0.0.1")
     async with running_bot(env), httpx.AsyncClient() as http:
         health = await http.get(f"http://127.0.0.1:{port}/health")
