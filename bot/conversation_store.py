@@ -1,11 +1,21 @@
-"""Stored conversations as the dialogue's state, and the context to speak to each prospect in."""
+"""Stored conversations as the dialogue's state, and the context to speak to each prospect in.
+
+Every update is a read-modify-write of one chat's conversation. The write is a compare-and-set
+against the text that was read (``Storage.replace_conversation``), so with two instances on one
+PostgreSQL an update computed from a state the other instance has changed meanwhile is never
+stored: ``ConversationChanged`` sends it back to be applied again to the new state, before any
+reply went out. That also makes it safe to keep the last text each chat stored here in memory
+and skip reading it back: a stale copy can cost a retry, never a lost answer. A prospect's
+update then costs one database round trip.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from functools import lru_cache
 
-from bot.storage import Storage
+from bot.storage import OutboxEntry, Storage
 from bot.studio_information import StudioDirectory, StudioProfile
 from bot.studio_texts import StudioTexts
 from conversations.context import AskContext
@@ -32,6 +42,10 @@ def _formatting_for(
     return tag.formatting_locale, tag.region
 
 
+class ConversationChanged(Exception):
+    """Another writer stored this chat's conversation after it was read: read it again."""
+
+
 class ConversationStore:
     """Stored conversations, and how to speak to each prospect: their language, the studio's
     country, "today" where the studio is, and the studio's own words for its questions."""
@@ -43,11 +57,15 @@ class ConversationStore:
         *,
         texts: StudioTexts | None = None,
         min_age: int = 16,
+        remembered: int = 1024,
     ) -> None:
         self._storage = storage
         self._studio = studio
         self._texts = texts or StudioTexts()
         self._min_age = min_age
+        # The text each recently active chat last stored (None: nothing stored), oldest first.
+        self._known: OrderedDict[int, str | None] = OrderedDict()
+        self._remembered = remembered
 
     @property
     def studio(self) -> StudioProfile:
@@ -69,8 +87,15 @@ class ConversationStore:
     def context_of(self, state: ConversationState) -> AskContext:
         return self.context(state.locale, state.language)
 
-    async def load(self, chat_id: int) -> ConversationState | None:
-        stored = await self._storage.load_conversation(chat_id)
+    async def load(self, chat_id: int, *, fresh: bool = False) -> ConversationState | None:
+        """The chat's conversation; from memory unless ``fresh`` (a read outside the chat's
+        updates, which the next compare-and-set would not check)."""
+        if chat_id in self._known and not fresh:
+            self._known.move_to_end(chat_id)
+            stored = self._known[chat_id]
+        else:
+            stored = await self._storage.load_conversation(chat_id)
+            self._remember(chat_id, stored)
         if stored is None:
             return None
         try:
@@ -80,4 +105,42 @@ class ConversationStore:
             return None
 
     async def save(self, state: ConversationState) -> None:
-        await self._storage.save_conversation(state.chat_id, state.to_json())
+        """Store ``state`` over the one it was computed from, or raise ``ConversationChanged``."""
+        text = state.to_json()
+        if not await self._storage.replace_conversation(
+            state.chat_id, text, self._known.pop(state.chat_id, None)
+        ):
+            raise ConversationChanged
+        self._remember(state.chat_id, text)
+
+    async def submit(
+        self, state: ConversationState, payload: str, locale: str, now: float
+    ) -> OutboxEntry:
+        """The final state, compared and set as ``save`` does, with its lead in the outbox."""
+        text = state.to_json()
+        previous = self._known.pop(state.chat_id, None)
+        entry = await self._storage.submit(state.chat_id, text, previous, payload, locale, now)
+        if entry is None:
+            raise ConversationChanged
+        self._remember(state.chat_id, text)
+        return entry
+
+    async def reopen(self, entry: OutboxEntry, state: ConversationState) -> None:
+        """The studio refused the lead: back to the summary, read afresh by the caller."""
+        self._known.pop(entry.chat_id, None)
+        await self._storage.reopen_conversation(entry.id, state.to_json())
+
+    async def delete(self, chat_id: int) -> None:
+        await self._storage.delete_conversation(chat_id)
+        self._remember(chat_id, None)
+
+    async def forget(self, chat_id: int) -> None:
+        """Everything stored about the chat (/forget)."""
+        await self._storage.forget_chat(chat_id)
+        self._remember(chat_id, None)
+
+    def _remember(self, chat_id: int, stored: str | None) -> None:
+        self._known[chat_id] = stored
+        self._known.move_to_end(chat_id)
+        while len(self._known) > self._remembered:
+            self._known.popitem(last=False)

@@ -8,7 +8,6 @@ from dataclasses import replace
 from bot.conversation_store import ConversationStore
 from bot.outbox import Delivery, DeliveryReport
 from bot.sender import Sender
-from bot.storage import Storage
 from bot.studio_texts import StudioTexts
 from conversations import flow
 from conversations.i18n import Translator
@@ -21,7 +20,6 @@ class DeliveryNotices:
     def __init__(
         self,
         conversations: ConversationStore,
-        storage: Storage,
         sender: Sender,
         *,
         texts: StudioTexts,
@@ -29,7 +27,6 @@ class DeliveryNotices:
         staff_chat_id: int | None = None,
     ) -> None:
         self._conversations = conversations
-        self._storage = storage
         self._sender = sender
         self._texts = texts
         self._staff_locale = staff_locale
@@ -92,7 +89,7 @@ class DeliveryNotices:
             await self._sender.send(entry.chat_id, replies)
 
     async def _reopen(self, report: DeliveryReport) -> list[Reply]:
-        state = await self._conversations.load(report.entry.chat_id)
+        state = await self._conversations.load(report.entry.chat_id, fresh=True)
         if state is None:
             return []
         ctx = self._conversations.context_of(state)
@@ -104,7 +101,7 @@ class DeliveryNotices:
                 "anything that is not right, or contact the studio directly."
             ),
         )
-        await self._storage.reopen_conversation(report.entry.id, state.to_json())
+        await self._conversations.reopen(report.entry, state)
         return list(outcome.replies)
 
     async def on_unsatisfiable_config(self, field_ids: tuple[int, ...]) -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
 
 from bot.commands import help_text
-from bot.conversation_store import ConversationStore
+from bot.conversation_store import ConversationChanged, ConversationStore
 from bot.leads_config import ConfigSource
 from bot.logging_setup import chat_ref
 from bot.outbox import Outbox
@@ -36,6 +36,10 @@ from conversations.state import ConversationState, Phase
 from conversations.text import InvalidAnswer
 
 log = logging.getLogger(__name__)
+
+# How often one update is applied again because another instance changed its chat meanwhile
+# (each time costs a read and a write; more than two in a row would take a third writer).
+MAX_ATTEMPTS = 4
 
 MAX_CAMPAIGN_LENGTH = 64
 # Telegram's own rule for a deep-link ``start`` parameter: A-Z, a-z, 0-9, _ and -, up to 64.
@@ -72,11 +76,7 @@ class Chat:
 
     def is_replay(self, state: ConversationState) -> bool:
         """Telegram redelivers an update whose processing a crash cut short; apply it once."""
-        return (
-            self.update_id is not None
-            and state.last_update_id is not None
-            and self.update_id <= state.last_update_id
-        )
+        return self.update_id is not None and state.has_applied(self.update_id)
 
 
 def _profile_part(name: str | None) -> str | None:
@@ -133,15 +133,30 @@ class Intake:
             tr, self._conversations.studio.studio, self._texts.privacy_url_for(tr.locale)
         )
 
+    async def _applied(self, chat: Chat, step: Callable[[], Awaitable[Outcome]]) -> Outcome:
+        """``step`` run until its state is stored over the one it read. A conversation changed
+        by another instance meanwhile throws the step's work away (nothing was sent yet) and
+        computes it again from the stored state, where the update-id check sees a redelivery."""
+        for _ in range(MAX_ATTEMPTS - 1):
+            try:
+                return await step()
+            except ConversationChanged:
+                log.info("chat %s: changed meanwhile by another instance; again", chat_ref(chat.id))
+        return await step()
+
     # --- commands -------------------------------------------------------------------------------
 
     async def start(self, chat: Chat, payload: str | None) -> Outcome:
+        return await self._applied(chat, partial(self._start, chat, payload))
+
+    async def _start(self, chat: Chat, payload: str | None) -> Outcome:
         current = await self._conversations.load(chat.id)
         if current is not None and chat.is_replay(current):
             return flow.repeat(current, self._conversations.context_of(current))
         if current is not None and current.phase is not Phase.SUBMITTED:
             outcome = flow.offer_resume(current, self._conversations.context_of(current))
-            current.last_update_id = chat.update_id or current.last_update_id
+            if chat.update_id is not None:
+                current.mark_applied(chat.update_id)
             await self._conversations.save(current)
             return outcome
         return await self._begin(chat, payload)
@@ -184,7 +199,7 @@ class Intake:
             language=chat.language_code,
             campaign=campaign,
             plan=self._plan_for(config),
-            last_update_id=chat.update_id,
+            recent_updates=() if chat.update_id is None else (chat.update_id,),
             profile=(_profile_part(chat.first_name), _profile_part(chat.last_name)),
         )
         ctx = self._conversations.context(locale, chat.language_code)
@@ -241,7 +256,7 @@ class Intake:
         return text
 
     async def cancel(self, chat: Chat) -> Outcome:
-        await self._storage.delete_conversation(chat.id)
+        await self._conversations.delete(chat.id)
         tr = Translator(self.locale_for(chat))
         return _say(
             tr.gettext(
@@ -252,7 +267,7 @@ class Intake:
         )
 
     async def forget(self, chat: Chat) -> Outcome:
-        await self._storage.forget_chat(chat.id)
+        await self._conversations.forget(chat.id)
         tr = Translator(self.locale_for(chat))
         return _say(
             tr.gettext(
@@ -265,9 +280,12 @@ class Intake:
     # --- answers --------------------------------------------------------------------------------
 
     async def handle(self, chat: Chat, event: Event) -> Outcome:
+        return await self._applied(chat, partial(self._handle, chat, event))
+
+    async def _handle(self, chat: Chat, event: Event) -> Outcome:
         state = await self._conversations.load(chat.id)
         if state is None:
-            return await self.start(chat, None)
+            return await self._start(chat, None)
         ctx = self._conversations.context_of(state)
         if chat.is_replay(state):
             return flow.repeat(state, ctx)
@@ -282,9 +300,9 @@ class Intake:
                 "moved on" if state.current != asked else "asked again",
             )
         if chat.update_id is not None:
-            state.last_update_id = chat.update_id
+            state.mark_applied(chat.update_id)
         if outcome.restart:
-            await self._storage.delete_conversation(chat.id)
+            await self._conversations.delete(chat.id)
             restarted = await self._begin(chat, state.campaign)
             return replace(restarted, settle=outcome.settle or Settle())
         if outcome.submit:
@@ -297,9 +315,8 @@ class Intake:
         """Store the lead, answer at once, and deliver it in the background: the prospect sees
         "sending" whatever PerfectGym's latency, and the thank-you when it is done."""
         lead = lead_request(draft_of(state))
-        entry = await self._storage.submit(
-            state.chat_id,
-            state.to_json(),
+        entry = await self._conversations.submit(
+            state,
             lead.model_dump_json(by_alias=True, exclude_none=True),
             state.locale,
             self._clock(),

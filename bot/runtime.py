@@ -61,7 +61,7 @@ async def serve(
         timeout=settings.perfectgym_timeout_seconds,
         observe=metrics.observe_perfectgym,
     )
-    app = build_application(settings, storage.chat_lock, metrics.updates.inc)
+    app = build_application(settings, metrics.updates.inc)
     sender = TelegramSender(app.bot, storage)
     services = assemble(
         storage,

@@ -78,7 +78,6 @@ def assemble(
     conversations = ConversationStore(storage, directory, texts=texts, min_age=min_age)
     notices = DeliveryNotices(
         conversations,
-        storage,
         sender,
         texts=texts,
         staff_locale=default_locale,

@@ -43,7 +43,7 @@ from bot.commands import menu, unknown_command_text
 from bot.intake import Chat, Intake
 from bot.settings import Settings
 from bot.storage import ChatMessages, Storage
-from bot.update_processor import ChatLock, PerChatUpdateProcessor
+from bot.update_processor import PerChatUpdateProcessor
 from conversations.events import (
     ButtonPress,
     Command,
@@ -115,14 +115,14 @@ class TelegramSender:
         pressed = (
             query.message if query is not None and isinstance(query.message, Message) else None
         )
-        updates_summary = any(reply.in_place for reply in outcome.replies)
-        tracked = ChatMessages()
-        if updates_summary or (outcome.settle is not None and pressed is None):
+        # What the prospect waits for goes first; reading which message to tidy, and tidying
+        # it, come after, unless a reply replaces the summary in place.
+        tracked: ChatMessages | None = None
+        if any(reply.in_place for reply in outcome.replies):
             tracked = await self._storage.load_messages(chat_id)
-        in_place = tracked.summary if updates_summary else None
+        in_place = tracked.summary if tracked is not None else None
         now = ChatMessages()
         try:
-            # What the prospect waits for goes first; the settled question is tidied after.
             for reply in outcome.replies:
                 sent = await self._send_one(chat_id, reply, pressed, in_place)
                 if reply.buttons:
@@ -130,7 +130,10 @@ class TelegramSender:
                 if reply.summary:
                     now = replace(now, summary=sent)
             if outcome.settle is not None:
-                await self._settle(chat_id, outcome.settle, pressed, tracked.buttons, in_place)
+                if tracked is None and pressed is None:
+                    tracked = await self._storage.load_messages(chat_id)
+                buttons = tracked.buttons if tracked is not None else None
+                await self._settle(chat_id, outcome.settle, pressed, buttons, in_place)
         except Forbidden:
             log.info("a prospect blocked the bot; reply not delivered")
             return
@@ -349,9 +352,7 @@ def file_url_for(base_url: str) -> str:
 
 
 def build_application(
-    settings: Settings,
-    chat_lock: ChatLock | None = None,
-    on_update: Callable[[], None] | None = None,
+    settings: Settings, on_update: Callable[[], None] | None = None
 ) -> AnyApplication:
     """The application without handlers: the services that handlers call need its bot first."""
     builder = (
@@ -359,7 +360,7 @@ def build_application(
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_url_for(settings.telegram_api_base_url))
-        .concurrent_updates(PerChatUpdateProcessor(chat_lock=chat_lock, on_update=on_update))
+        .concurrent_updates(PerChatUpdateProcessor(on_update=on_update))
         .rate_limiter(MessageRateLimiter(max_retries=3))
         .connection_pool_size(8)
         .get_updates_connection_pool_size(2)

@@ -3,10 +3,10 @@
 python-telegram-bot's ``concurrent_updates`` runs updates concurrently with no ordering, so a
 prospect's second answer could overtake their first. Here each chat has a lock: different chats
 run side by side (a slow PerfectGym call for one prospect holds up nobody else), one chat's
-updates run in arrival order. ``chat_lock`` adds the database's lock on the chat around each
-update, so that a second instance on the same PostgreSQL waits too. A chat that floods the bot has everything beyond
-``max_pending_per_chat`` queued updates dropped, so it cannot make the bot call PerfectGym or
-answer fifty times a second.
+updates run in arrival order. (A second instance on the same PostgreSQL is ordered by the
+conversation's compare-and-set write instead: see ``ConversationStore``.) A chat that floods the
+bot has everything beyond ``max_pending_per_chat`` queued updates dropped, so it cannot make the
+bot call PerfectGym or answer fifty times a second.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from telegram import Update
@@ -23,20 +22,15 @@ from telegram.ext import BaseUpdateProcessor
 log = logging.getLogger(__name__)
 
 
-ChatLock = Callable[[int], AbstractAsyncContextManager[None]]
-
-
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(
         self,
         max_concurrent_updates: int = 512,
         max_pending_per_chat: int = 8,
-        chat_lock: ChatLock | None = None,
         on_update: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(max_concurrent_updates)
         self._max_pending = max_pending_per_chat
-        self._chat_lock = chat_lock
         self._on_update = on_update
         self._locks: dict[int, asyncio.Lock] = {}
         self._pending: dict[int, int] = {}
@@ -57,11 +51,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         try:
             async with lock:
-                if self._chat_lock is None:
-                    await coroutine
-                else:
-                    async with self._chat_lock(chat_id):
-                        await coroutine
+                await coroutine
             if self._on_update is not None:
                 self._on_update()
         finally:

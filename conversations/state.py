@@ -9,6 +9,9 @@ from typing import Any
 
 from conversations.field_plan import Answer, FieldPlan, Slot
 
+# How many of a conversation's latest Telegram update ids are kept to recognise a redelivery.
+RECENT_UPDATES = 16
+
 
 class Phase(StrEnum):
     ASKING = "asking"
@@ -25,6 +28,7 @@ class ConversationState:
     prospect's Telegram profile, offered as a one-tap answer; ``joint_name`` is set while one
     question asks for the whole name. ``suggestions`` and ``partial`` belong to the current
     question (one-tap fixes on offer; the part of a two-part answer already given).
+    ``recent_updates`` are the ids of the updates applied last, in ascending order.
     """
 
     chat_id: int
@@ -39,7 +43,7 @@ class ConversationState:
     picks: list[int] = field(default_factory=list)
     editing: bool = False
     contact_keyboard: bool = False
-    last_update_id: int | None = None
+    recent_updates: tuple[int, ...] = ()
     profile: tuple[str | None, str | None] = (None, None)
     joint_name: bool = False
     suggestions: list[str] = field(default_factory=list)
@@ -53,6 +57,19 @@ class ConversationState:
                 answer = self.answers.get(question.key)
                 return answer if isinstance(answer, str) else fallback
         return fallback
+
+    def has_applied(self, update_id: int) -> bool:
+        """Telegram redelivers an update whose processing a crash cut short: apply it once.
+
+        Anything older than the oldest id kept counts as applied too (a redelivery from before
+        this conversation began). Not a high-water mark: two instances may apply one chat's
+        updates out of order when they arrive at both at once, and the older one is no replay.
+        """
+        recent = self.recent_updates
+        return bool(recent) and (update_id in recent or update_id < recent[0])
+
+    def mark_applied(self, update_id: int) -> None:
+        self.recent_updates = tuple(sorted({*self.recent_updates, update_id}))[-RECENT_UPDATES:]
 
     @property
     def current(self) -> str | None:
@@ -72,7 +89,7 @@ class ConversationState:
             "picks": self.picks,
             "editing": self.editing,
             "contact_keyboard": self.contact_keyboard,
-            "last_update_id": self.last_update_id,
+            "recent_updates": list(self.recent_updates),
             "profile": list(self.profile),
             "joint_name": self.joint_name,
             "suggestions": self.suggestions,
@@ -96,12 +113,20 @@ class ConversationState:
             picks=[int(i) for i in data["picks"]],
             editing=bool(data["editing"]),
             contact_keyboard=bool(data.get("contact_keyboard", False)),
-            last_update_id=data.get("last_update_id"),
+            recent_updates=_recent_updates(data),
             profile=_profile(data.get("profile")),
             joint_name=bool(data.get("joint_name", False)),
             suggestions=[str(s) for s in data.get("suggestions", [])],
             partial=data.get("partial"),
         )
+
+
+def _recent_updates(data: dict[str, Any]) -> tuple[int, ...]:
+    """Conversations stored before 2026-12-03 kept only the last update's id."""
+    if "recent_updates" in data:
+        return tuple(int(i) for i in data["recent_updates"])
+    last = data.get("last_update_id")
+    return () if last is None else (int(last),)
 
 
 def _profile(value: object) -> tuple[str | None, str | None]:

@@ -69,7 +69,7 @@ def test_a_conversation_stored_mid_way_by_the_2026_12_release_continues() -> Non
     ctx = _context()
     assert state.current == "extra.7002"
     assert state.picks == [0, 2]
-    assert state.last_update_id == 27
+    assert state.recent_updates == (27,)
     shown = flow.repeat(state, ctx).replies[0]
     assert "✅ Lose weight" in [b.text for row in shown.buttons for b in row]
 

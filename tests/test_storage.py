@@ -33,9 +33,19 @@ async def storage(database_url_all_backends: str) -> AsyncIterator[Storage]:
 
 
 async def submit(storage: Storage, chat_id: int, now: float = NOW, tag: str = "") -> OutboxEntry:
-    return await storage.submit(
-        chat_id, f'{{"step": "done{tag}"}}', f'{{"lead": "{chat_id}{tag}"}}', "de_DE", now
+    return await submitted(
+        storage, chat_id, f'{{"step": "done{tag}"}}', f'{{"lead": "{chat_id}{tag}"}}', "de_DE", now
     )
+
+
+async def submitted(
+    storage: Storage, chat_id: int, state: str, payload: str, locale: str, now: float
+) -> OutboxEntry:
+    """``submit`` over whatever the chat has stored, as the intake does after reading it."""
+    previous = await storage.load_conversation(chat_id)
+    entry = await storage.submit(chat_id, state, previous, payload, locale, now)
+    assert entry is not None
+    return entry
 
 
 # --- conversations -------------------------------------------------------------------------------
@@ -74,7 +84,7 @@ async def test_chat_messages_are_remembered_per_chat_and_forgotten(storage: Stor
 
 async def test_submit_stores_state_and_pending_entry(storage: Storage) -> None:
     await storage.save_conversation(7, '{"step": "review"}')
-    entry = await storage.submit(7, '{"step": "submitted"}', '{"lead": 1}', "pl_PL", NOW)
+    entry = await submitted(storage, 7, '{"step": "submitted"}', '{"lead": 1}', "pl_PL", NOW)
 
     assert entry.chat_id == 7
     assert entry.payload == '{"lead": 1}'
@@ -99,7 +109,7 @@ async def test_submit_is_atomic(storage: Storage) -> None:
     await storage.save_conversation(7, '{"step": "review"}')
     # NOT NULL on the locale fails the outbox insert, after the conversation was written.
     with pytest.raises((sqlite3.IntegrityError, asyncpg.NotNullViolationError)):
-        await storage.submit(7, '{"step": "submitted"}', "{}", cast("str", None), NOW)
+        await submitted(storage, 7, '{"step": "submitted"}', "{}", cast("str", None), NOW)
 
     assert await storage.load_conversation(7) == '{"step": "review"}'
     assert await storage.latest_lead(7) is None
@@ -107,7 +117,7 @@ async def test_submit_is_atomic(storage: Storage) -> None:
 
 
 async def test_a_lead_is_leased_to_one_instance_at_a_time(storage: Storage) -> None:
-    entry = await storage.submit(8, "{}", '{"lead": 1}', "en", NOW)
+    entry = await submitted(storage, 8, "{}", '{"lead": 1}', "en", NOW)
     held = await storage.claim_lead(entry.id, "a", NOW, NOW + 120)
     assert held is not None
     assert held.id == entry.id
@@ -130,7 +140,7 @@ async def test_two_instances_claiming_at_once_split_the_due_leads(
     first = await open_storage(database_url_all_backends)
     second = await open_storage(database_url_all_backends)
     try:
-        ids = {(await first.submit(100 + n, "{}", "{}", "en", NOW)).id for n in range(20)}
+        ids = {(await submitted(first, 100 + n, "{}", "{}", "en", NOW)).id for n in range(20)}
         a, b = await asyncio.gather(
             first.claim_due_leads(NOW, 50, "a", NOW + 120),
             second.claim_due_leads(NOW, 50, "b", NOW + 120),
@@ -313,7 +323,7 @@ async def test_unicode_round_trips(storage: Storage) -> None:
     await storage.save_conversation(1, UNICODE)
     assert await storage.load_conversation(1) == UNICODE
 
-    entry = await storage.submit(2, UNICODE, UNICODE, "uk_UA", NOW)
+    entry = await submitted(storage, 2, UNICODE, UNICODE, "uk_UA", NOW)
     assert entry.payload == UNICODE
     stored = await storage.get_lead(entry.id)
     assert stored is not None
@@ -387,8 +397,13 @@ async def test_concurrent_saves_do_not_interfere(storage: Storage) -> None:
     async def chat_session(chat_id: int) -> OutboxEntry:
         for step in range(5):
             await storage.save_conversation(chat_id, f'{{"chat": {chat_id}, "step": {step}}}')
-        return await storage.submit(
-            chat_id, f'{{"chat": {chat_id}, "step": "done"}}', f'{{"lead": {chat_id}}}', "en", NOW
+        return await submitted(
+            storage,
+            chat_id,
+            f'{{"chat": {chat_id}, "step": "done"}}',
+            f'{{"lead": {chat_id}}}',
+            "en",
+            NOW,
         )
 
     entries = await asyncio.gather(*(chat_session(chat_id) for chat_id in chats))
@@ -674,28 +689,45 @@ async def test_postgres_refuses_a_newer_schema(tmp_path: Path) -> None:
             await open_storage(url)
 
 
-async def test_a_chat_is_locked_across_instances_on_postgres(
+async def test_a_conversation_is_only_written_over_the_state_it_was_computed_from(
+    storage: Storage,
+) -> None:
+    assert await storage.replace_conversation(1, '{"step": 1}', None)
+    assert not await storage.replace_conversation(1, '{"step": "other"}', None)  # one exists
+    assert not await storage.replace_conversation(1, '{"step": 2}', '{"step": 0}')  # stale
+    assert await storage.replace_conversation(1, '{"step": 2}', '{"step": 1}')
+    assert await storage.load_conversation(1) == '{"step": 2}'
+
+    assert await storage.submit(1, '{"step": "done"}', '{"step": 1}', "{}", "en", NOW) is None
+    assert await storage.latest_lead(1) is None  # nothing enqueued for a stale state
+    assert await storage.load_conversation(1) == '{"step": 2}'
+
+    await storage.delete_conversation(1)
+    assert not await storage.replace_conversation(1, '{"step": 3}', '{"step": 2}')  # deleted
+    assert await storage.load_conversation(1) is None
+
+
+async def test_two_instances_writing_one_chat_at_once_one_wins(
     database_url_all_backends: str,
 ) -> None:
     first = await open_storage(database_url_all_backends)
     second = await open_storage(database_url_all_backends)
-    order: list[str] = []
     try:
-        async with first.chat_lock(42):
-            waiting = asyncio.create_task(_hold(second, 42, order))
-            other_chat = asyncio.create_task(_hold(second, 43, order))
-            await asyncio.wait_for(other_chat, 5)  # other chats are not held up
-            await asyncio.sleep(0.3)
-            order.append("first done")
-        await asyncio.wait_for(waiting, 5)
+        for round_ in range(20):
+            chat_id = 42 + round_
+            await first.replace_conversation(chat_id, '{"step": 0}', None)
+            won = await asyncio.gather(
+                first.replace_conversation(chat_id, '{"step": "a"}', '{"step": 0}'),
+                second.submit(chat_id, '{"step": "b"}', '{"step": 0}', "{}", "en", NOW),
+            )
+            stored = await second.load_conversation(chat_id)
+            if won[0]:
+                assert (won[1], stored) == (None, '{"step": "a"}')
+                assert await first.latest_lead(chat_id) is None
+            else:
+                assert won[1] is not None
+                assert stored == '{"step": "b"}'
+                assert await first.latest_lead(chat_id) == won[1]
     finally:
         await first.close()
         await second.close()
-    if database_url_all_backends.startswith("sqlite"):
-        return  # one process per SQLite file: the in-process lock orders its chats
-    assert order == ["43", "first done", "42"]
-
-
-async def _hold(storage: Storage, chat_id: int, order: list[str]) -> None:
-    async with storage.chat_lock(chat_id):
-        order.append(str(chat_id))

@@ -4,9 +4,12 @@ one poller, one attempt per lead at a time, one writer per chat."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.databases import fresh_database_url
 from tests.fake_perfectgym import FakePerfectGym
@@ -142,3 +145,53 @@ async def test_two_webhook_instances_behind_a_router_take_every_lead_once_in_ord
     assert customers == sorted(
         (str(17000 + n), f"Eve{n}", f"Ray{n}", f"eve{n}@example.com") for n in range(50)
     )  # every lead exactly once, each answer where it belongs
+
+
+async def test_one_chats_updates_at_two_instances_at_once_are_both_applied(
+    tg: FakeTelegram, pg: FakePerfectGym, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each prospect sends two answers at the same moment, and the router hands one to each
+    instance: both are applied, one after the other, and neither is lost (which one became the
+    first name depends on who got there first)."""
+    caplog.set_level(logging.INFO, logger="bot.intake")
+    pg.set_config(load_config("all-inactive"))
+    ports = [free_port(), free_port()]
+    targets = [f"http://127.0.0.1:{port}" for port in ports]
+    async with fresh_database_url("postgres", tmp_path) as url, RoundRobinProxy(targets) as proxy:
+
+        def env(port: int) -> dict[str, str]:
+            return bot_environment(
+                tg,
+                pg,
+                url,
+                **FAST,
+                WEBHOOK_URL=f"{proxy.url}/telegram/hook",
+                PORT=str(port),
+                WEBHOOK_SECRET="router-secret-0123456789",
+                WEBHOOK_LISTEN_HOST="127.0.0.1",
+            )
+
+        async with running_bot(env(ports[0])), running_bot(env(ports[1])):
+
+            async def talk(n: int) -> tuple[str, str]:
+                person = Prospect(tg, chat_id=18000 + n)
+                await person.introduce()
+                await asyncio.gather(person.send(f"Ann{n}"), person.send(f"Lee{n}"))
+                # Two instances answer, and their replies may cross on the way.
+                asked = sorted([(await person.next()).text or "", (await person.next()).text or ""])
+                assert "2/3" in asked[0]
+                assert "last name" in asked[0]
+                assert "3/3" in asked[1]
+                assert "e-mail" in asked[1]
+                summary = await person.answer(f"ann{n}@example.com", "Please check your details")
+                await person.choose(summary, "Yes, send it", "Thank you")
+                first = (summary.text or "").split("First name: ")[1].split("\n")[0]
+                last = (summary.text or "").split("Last name: ")[1].split("\n")[0]
+                return first, last
+
+            names = await asyncio.gather(*(talk(n) for n in range(20)))
+    assert [sorted(pair) for pair in names] == [sorted((f"Ann{n}", f"Lee{n}")) for n in range(20)]
+    assert sorted(lead["leadCustomer"]["thirdPartyId"] for lead in pg.created) == sorted(
+        str(18000 + n) for n in range(20)
+    )
+    assert "changed meanwhile by another instance" in caplog.text  # the race did happen

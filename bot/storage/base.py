@@ -6,7 +6,6 @@ runs against both. Values cross it as JSON text and plain dataclasses, never as 
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -88,12 +87,20 @@ class Storage(Protocol):
 
     async def save_conversation(self, chat_id: int, state: str) -> None: ...
 
+    async def replace_conversation(self, chat_id: int, state: str, previous: str | None) -> bool:
+        """Store ``state`` only if the stored one is still ``previous`` (None: if there is none).
+
+        False when another writer got there first: the caller reads again and recomputes. This
+        is how two instances never apply two updates of one chat at once, nor lose one."""
+        ...
+
     async def delete_conversation(self, chat_id: int) -> None: ...
 
     async def submit(
-        self, chat_id: int, state: str, payload: str, locale: str, now: float
-    ) -> OutboxEntry:
-        """Store the final conversation state and enqueue its lead in one transaction."""
+        self, chat_id: int, state: str, previous: str | None, payload: str, locale: str, now: float
+    ) -> OutboxEntry | None:
+        """Store the final conversation state, compared and set as ``replace_conversation``
+        does, and enqueue its lead in one transaction; None (nothing stored) if it changed."""
         ...
 
     async def due_leads(self, now: float, limit: int) -> list[OutboxEntry]: ...
@@ -130,11 +137,6 @@ class Storage(Protocol):
         ...
 
     async def release_leadership(self) -> None: ...
-
-    def chat_lock(self, chat_id: int) -> AbstractAsyncContextManager[None]:
-        """Held while one update of the chat is applied and answered; on PostgreSQL across
-        processes, so two instances never apply two updates of one chat at once."""
-        ...
 
     async def get_lead(self, entry_id: int) -> OutboxEntry | None: ...
 

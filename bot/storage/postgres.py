@@ -30,11 +30,8 @@ VERSION_TABLE = Table(
     ),
 )
 
-# Keys of the chats' advisory locks: hashed text, so they cannot meet SCHEMA_LOCK's number.
-CHAT_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
-CHAT_LOCK_PREFIX = "studio-leads-bot chat "
-
-# The poller's lock: held by the one instance that calls getUpdates.
+# The poller's lock, held by the one instance that calls getUpdates: a key from hashed text,
+# so it cannot meet SCHEMA_LOCK's number.
 TRY_POLLER_LOCK = "SELECT pg_try_advisory_lock(hashtextextended($1, 0))"
 POLLER_LOCK = "studio-leads-bot poller"
 LEADER_TIMEOUT = 5.0
@@ -54,30 +51,24 @@ else:  # asyncpg's classes are generic to type checkers only
 
 class _StatelessConnection(_Connection):
     """A pooled connection the bot never leaves session state on (no session advisory locks,
-    cursors, LISTEN or SET: chat locks are transaction-scoped, the poller's lock has its own
-    connection), so asyncpg's reset query on every release (a round trip per statement) is
-    not needed."""
+    cursors, LISTEN or SET: the poller's lock has a connection of its own), so asyncpg's reset
+    query on every release (a round trip per statement) is not needed."""
 
     def get_reset_query(self) -> str:
         return ""
 
 
 class PostgresStorage(SqlStorage):
-    """Two pools: statements, and the chats' locks. A lock is held on a connection of its own
-    while the update's statements run on the other pool, so lock holders can never starve
-    their own statements of connections (at most 10 + 10 per instance)."""
+    """A pool of at most 10 connections per instance, and the poller's own connection.
+
+    Two instances coordinate through the rows themselves: a conversation is written only over
+    the state it was computed from (``replace_conversation``), and outbox entries are leased."""
 
     _SKIP_LOCKED = " FOR UPDATE OF o SKIP LOCKED"
 
-    def __init__(
-        self,
-        pool: asyncpg.Pool[asyncpg.Record],
-        locks: asyncpg.Pool[asyncpg.Record],
-        url: str,
-    ) -> None:
+    def __init__(self, pool: asyncpg.Pool[asyncpg.Record], url: str) -> None:
         super().__init__(pool)
         self._pool = pool
-        self._locks = locks
         self._url = url
         self._leader: asyncpg.Connection[asyncpg.Record] | None = None
 
@@ -88,13 +79,10 @@ class PostgresStorage(SqlStorage):
         )
         try:
             await _create_schema(pool)
-            locks = await asyncpg.create_pool(
-                url, min_size=0, max_size=10, connection_class=_StatelessConnection
-            )
         except BaseException:
             await pool.close()
             raise
-        return cls(pool, locks, url)
+        return cls(pool, url)
 
     async def acquire_leadership(self) -> bool:
         """A session advisory lock on a connection of its own: it ends with that connection, so
@@ -133,21 +121,12 @@ class PostgresStorage(SqlStorage):
                 await leader.close(timeout=LEADER_TIMEOUT)  # the lock ends with the session
 
     @asynccontextmanager
-    async def chat_lock(self, chat_id: int) -> AsyncIterator[None]:
-        """A transaction-scoped advisory lock: released at commit, or by PostgreSQL when the
-        holder's connection dies with its process."""
-        async with self._locks.acquire() as db, db.transaction():
-            await db.execute(CHAT_LOCK, f"{CHAT_LOCK_PREFIX}{chat_id}")
-            yield
-
-    @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Database]:
         async with self._pool.acquire() as db, db.transaction():
             yield db
 
     async def close(self) -> None:
         await self.release_leadership()
-        await self._locks.close()
         await self._pool.close()
 
 

@@ -7,7 +7,6 @@ the SQLite backend rewrites to SQLite's numbered ``?1``.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -32,6 +31,17 @@ SAVE_CONVERSATION = (
     "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
 )
 
+# Compare-and-set: written only over the state the caller read (or only where there is none).
+# The stored text itself is the version: equal text means an equal state to compute from.
+REPLACE_CONVERSATION = (
+    "UPDATE conversations SET state = $2, updated_at = $3 WHERE chat_id = $1 AND state = $4 "
+    "RETURNING chat_id"
+)
+INSERT_CONVERSATION = (
+    "INSERT INTO conversations (chat_id, state, updated_at) VALUES ($1, $2, $3) "
+    "ON CONFLICT (chat_id) DO NOTHING RETURNING chat_id"
+)
+
 
 class Database(Protocol):
     """What the statements need from a connection (an asyncpg pool or connection has it)."""
@@ -43,6 +53,16 @@ class Database(Protocol):
     async def fetch(self, query: str, *args: object) -> Sequence[Row]: ...
 
     async def fetchval(self, query: str, *args: object) -> Any: ...
+
+
+async def _replace(db: Database, chat_id: int, state: str, previous: str | None) -> bool:
+    """One statement, so one round trip: PostgreSQL's row lock orders two instances' writes,
+    and the second one's condition is checked against the first one's committed row."""
+    if previous is None:
+        written = await db.fetchval(INSERT_CONVERSATION, chat_id, state, time.time())
+    else:
+        written = await db.fetchval(REPLACE_CONVERSATION, chat_id, state, time.time(), previous)
+    return written is not None
 
 
 class SqlStorage(ABC):
@@ -70,14 +90,18 @@ class SqlStorage(ABC):
     async def save_conversation(self, chat_id: int, state: str) -> None:
         await self._db.execute(SAVE_CONVERSATION, chat_id, state, time.time())
 
+    async def replace_conversation(self, chat_id: int, state: str, previous: str | None) -> bool:
+        return await _replace(self._db, chat_id, state, previous)
+
     async def delete_conversation(self, chat_id: int) -> None:
         await self._db.execute("DELETE FROM conversations WHERE chat_id = $1", chat_id)
 
     async def submit(
-        self, chat_id: int, state: str, payload: str, locale: str, now: float
-    ) -> OutboxEntry:
+        self, chat_id: int, state: str, previous: str | None, payload: str, locale: str, now: float
+    ) -> OutboxEntry | None:
         async with self._transaction() as db:
-            await db.execute(SAVE_CONVERSATION, chat_id, state, time.time())
+            if not await _replace(db, chat_id, state, previous):
+                return None
             row = await db.fetchrow(
                 "INSERT INTO outbox (chat_id, payload, locale, status, next_attempt_at, "
                 f"created_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING {OUTBOX_COLUMNS}",
@@ -156,10 +180,6 @@ class SqlStorage(ABC):
             await db.execute("DELETE FROM outbox_leases WHERE entry_id = $1", entry_id)
             return None
         return entry_from_row(row)
-
-    def chat_lock(self, chat_id: int) -> AbstractAsyncContextManager[None]:
-        """One process per SQLite file (see ``sqlite.py``): its in-process lock is enough."""
-        return contextlib.nullcontext()
 
     # One process per SQLite file: it is always the poller. PostgreSQL overrides these.
     async def acquire_leadership(self) -> bool:
