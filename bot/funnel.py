@@ -1,0 +1,145 @@
+"""The marketing funnel: how many conversations of each campaign got how far, per day.
+
+Only counts are kept (campaign, day, stage, count), never a name or a chat id, so they stay
+after /forget and after unfinished conversations are erased.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    """A point a conversation can reach, in the order a prospect passes them.
+
+    ``QUESTION`` is counted once per question reached (with the question's key); the rest once
+    per conversation. The last group is the trial booking that may follow a created lead.
+    """
+
+    STARTED = "started"
+    QUESTION = "question"
+    SUMMARY = "summary"
+    CONFIRMED = "confirmed"
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    INVALID = "invalid"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    FORGOTTEN = "forgotten"
+    REMINDED = "reminded"
+    OFFERS_SHOWN = "offers_shown"
+    SLOTS_SHOWN = "slots_shown"
+    BOOKED = "booked"
+    BOOKING_CONFIRMED = "booking_confirmed"
+    BOOKING_REFUSED = "booking_refused"
+
+
+# The stages a report shows as the funnel's steps, in order; questions come between STARTED and
+# SUMMARY.
+FUNNEL = (Stage.STARTED, Stage.SUMMARY, Stage.CONFIRMED, Stage.CREATED)
+# How the confirmed conversations ended besides CREATED, and how others left.
+OUTCOMES = (
+    Stage.DUPLICATE,
+    Stage.INVALID,
+    Stage.FAILED,
+    Stage.CANCELLED,
+    Stage.FORGOTTEN,
+    Stage.REMINDED,
+)
+BOOKING = (
+    Stage.OFFERS_SHOWN,
+    Stage.SLOTS_SHOWN,
+    Stage.BOOKED,
+    Stage.BOOKING_CONFIRMED,
+    Stage.BOOKING_REFUSED,
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One countable step: a stage, and for ``Stage.QUESTION`` the question's key."""
+
+    stage: Stage
+    question: str = ""
+
+
+@dataclass(frozen=True)
+class FunnelCount:
+    """One stored count. ``campaign`` is ``None`` for conversations not started from a link."""
+
+    day: datetime.date
+    campaign: str | None
+    step: Step
+    count: int
+
+
+@dataclass(frozen=True)
+class CampaignFunnel:
+    """One campaign's counts over a report's days. ``questions`` keeps the order in which
+    the questions were first asked (the leads config's order)."""
+
+    campaign: str | None
+    stages: dict[Stage, int]
+    questions: tuple[tuple[str, int], ...]
+
+    def count(self, stage: Stage) -> int:
+        return self.stages.get(stage, 0)
+
+
+@dataclass(frozen=True)
+class FunnelReport:
+    """The funnel of every campaign seen between two days, inclusive, busiest first."""
+
+    first_day: datetime.date
+    last_day: datetime.date
+    campaigns: tuple[CampaignFunnel, ...]
+    question_order: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        counts: Iterable[FunnelCount],
+        first_day: datetime.date,
+        last_day: datetime.date,
+        question_order: tuple[str, ...] = (),
+    ) -> FunnelReport:
+        """Sums ``counts`` per campaign; questions in ``question_order`` first, in that order,
+        then any others (from an older config) by name."""
+        stages: dict[str | None, dict[Stage, int]] = {}
+        questions: dict[str | None, dict[str, int]] = {}
+        for item in counts:
+            if not first_day <= item.day <= last_day:
+                continue
+            per_stage = stages.setdefault(item.campaign, {})
+            per_question = questions.setdefault(item.campaign, {})
+            if item.step.stage is Stage.QUESTION:
+                key = item.step.question
+                per_question[key] = per_question.get(key, 0) + item.count
+            else:
+                per_stage[item.step.stage] = per_stage.get(item.step.stage, 0) + item.count
+
+        def rank(key: str) -> tuple[int, str]:
+            return (
+                (question_order.index(key), "")
+                if key in question_order
+                else (
+                    len(question_order),
+                    key,
+                )
+            )
+
+        campaigns = [
+            CampaignFunnel(
+                campaign,
+                per_stage,
+                tuple(sorted(questions[campaign].items(), key=lambda item: rank(item[0]))),
+            )
+            for campaign, per_stage in stages.items()
+        ]
+        campaigns.sort(
+            key=lambda c: (-c.count(Stage.STARTED), c.campaign is None, c.campaign or "")
+        )
+        return cls(first_day, last_day, tuple(campaigns), question_order)
