@@ -6,7 +6,9 @@ OS processes, so their peak RSS is their own (VmHWM in /proc/<pid>/status):
 
 1. the real bot (``python -m bot``, SQLite in a temporary directory): one warm-up conversation,
    then ``--alone-runs`` single prospects one after another, then ``--prospects`` at once;
-2. the floor (``python -m bench.echo_bot``): a warm-up, then the same crowd with the same updates;
+2. the floor (``python -m bench.echo_bot``): a warm-up, then the same crowd with the same updates
+   (with ``--database postgres`` it stores each update in its own fresh database behind the same
+   delay before replying, so both sides pay for keeping what the prospect said);
 3. a fresh real bot with ``--parked`` prospects who start, answer three questions and stay.
 
 It prints the figures and PASS/FAIL per target and exits 0 either way: it is a measurement.
@@ -284,11 +286,15 @@ async def floor_run(options: Options, workdir: Path, today: datetime.date) -> Fl
     def script(chat: int) -> Sequence[Step]:
         return echo_conversation(lead_conversation(chat, today))
 
-    async with FakeTelegram(TOKEN) as tg:
+    async with contextlib.AsyncExitStack() as stack:
+        tg = await stack.enter_async_context(FakeTelegram(TOKEN))
         log = workdir / "echo.log"
         command = module_command("bench.echo_bot")
         if not options.rate_limit:
             command.append("--no-rate-limit")
+        if options.database == "postgres":
+            url, _ = await stack.enter_async_context(proxied_database())
+            command += ["--database-url", url]
         env = {"TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url}
         bot = BotUnderTest(command, env, tg, log)
         await bot.start()
@@ -344,6 +350,12 @@ def _database_name(options: Options) -> str:
     if options.database == "postgres":
         return "PostgreSQL behind a proxy adding 1 ms each way"
     return "SQLite"
+
+
+def _floor_storage(options: Options) -> str:
+    if options.database == "postgres":
+        return ", one PostgreSQL write per update before the reply, same 1 ms each way"
+    return ", no storage"
 
 
 def _verdict(ok: bool) -> str:
@@ -463,7 +475,8 @@ def render(options: Options, lead: LeadRun, floor: FloorRun, parked: ParkedRun) 
     floor_updates = len(f.samples)
     out += [
         "",
-        f"Floor (python -m bench.echo_bot), {n} prospects at once, {updates} updates each",
+        f"Floor (python -m bench.echo_bot{_floor_storage(options)}), {n} prospects at once, "
+        f"{updates} updates each",
         f"  wall time                              {f.wall:.2f} s",
         _messages_line(floor.messages, f.wall, options),
     ]

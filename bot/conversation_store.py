@@ -12,7 +12,9 @@ update then costs one database round trip.
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import lru_cache
 
 from bot.storage import OutboxEntry, Storage
@@ -58,8 +60,10 @@ class ConversationStore:
         texts: StudioTexts | None = None,
         min_age: int = 16,
         remembered: int = 1024,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._storage = storage
+        self._clock = clock
         self._studio = studio
         self._texts = texts or StudioTexts()
         self._min_age = min_age
@@ -108,7 +112,7 @@ class ConversationStore:
         """Store ``state`` over the one it was computed from, or raise ``ConversationChanged``."""
         text = state.to_json()
         if not await self._storage.replace_conversation(
-            state.chat_id, text, self._known.pop(state.chat_id, None)
+            state.chat_id, text, self._known.pop(state.chat_id, None), self._clock()
         ):
             raise ConversationChanged
         self._remember(state.chat_id, text)
@@ -128,7 +132,7 @@ class ConversationStore:
     async def reopen(self, entry: OutboxEntry, state: ConversationState) -> None:
         """The studio refused the lead: back to the summary, read afresh by the caller."""
         self._known.pop(entry.chat_id, None)
-        await self._storage.reopen_conversation(entry.id, state.to_json())
+        await self._storage.reopen_conversation(entry.id, state.to_json(), self._clock())
 
     async def delete(self, chat_id: int) -> None:
         await self._storage.delete_conversation(chat_id)

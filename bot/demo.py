@@ -66,6 +66,11 @@ class TerminalChat:
     async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
         self.show(replies)
 
+    async def deliver(self, chat_id: int, outcome: Outcome) -> bool:
+        self.settle(outcome)
+        self.show(outcome.replies)
+        return True
+
     def typing_soon(self, chat_id: int) -> None:
         self._out.write("bot> (typing…)\n")
 

@@ -7,9 +7,22 @@ after /forget and after unfinished conversations are erased.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.periodic import Periodic
+
+log = logging.getLogger(__name__)
+
+# Counts are added up in memory and written this often, in one transaction: a count must never
+# cost the prospect's reply a database round trip. A crash loses at most this many seconds.
+FLUSH_SECONDS = 5.0
 
 
 class Stage(StrEnum):
@@ -143,3 +156,64 @@ class FunnelReport:
             key=lambda c: (-c.count(Stage.STARTED), c.campaign is None, c.campaign or "")
         )
         return cls(first_day, last_day, tuple(campaigns), question_order)
+
+
+class CountStore(Protocol):
+    async def add_funnel_counts(self, counts: Sequence[FunnelCount]) -> None: ...
+
+
+class Funnel:
+    """Counts steps as they happen, per campaign and day in the studio's time zone, and adds
+    them to the stored counts every ``FLUSH_SECONDS`` (and at ``stop``)."""
+
+    def __init__(
+        self,
+        storage: CountStore,
+        zone: Callable[[], str | None],
+        *,
+        clock: Callable[[], float] = time.time,
+        interval: float = FLUSH_SECONDS,
+    ) -> None:
+        self._storage = storage
+        self._zone = zone
+        self._clock = clock
+        self._pending: Counter[tuple[datetime.date, str | None, Step]] = Counter()
+        self._flushing = Periodic("funnel", interval, self.flush)
+
+    def today(self) -> datetime.date:
+        """The studio's day (``zone`` may change once the studio's information arrives)."""
+        zone = self._zone()
+        moment = datetime.datetime.fromtimestamp(self._clock(), ZoneInfo(zone) if zone else None)
+        return moment.date()
+
+    def count(self, campaign: str | None, *steps: Step) -> None:
+        day = self.today()
+        for step in steps:
+            self._pending[(day, campaign, step)] += 1
+
+    def reached(self, campaign: str | None, stage: Stage) -> None:
+        self.count(campaign, Step(stage))
+
+    def progressed(self, campaign: str | None, questions: Sequence[str], review: bool) -> None:
+        """What ``ConversationState.reach`` reported: questions asked, the summary shown."""
+        self.count(campaign, *(Step(Stage.QUESTION, key) for key in questions))
+        if review:
+            self.reached(campaign, Stage.SUMMARY)
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, Counter()
+        counts = [FunnelCount(day, campaign, step, n) for (day, campaign, step), n in batch.items()]
+        try:
+            await self._storage.add_funnel_counts(counts)
+        except Exception:
+            log.warning("funnel counts not stored yet; kept for the next try", exc_info=True)
+            self._pending.update(batch)
+
+    def start(self) -> None:
+        self._flushing.start()
+
+    async def stop(self) -> None:
+        await self._flushing.stop()
+        await self.flush()

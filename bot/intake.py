@@ -17,6 +17,7 @@ from functools import partial
 
 from bot.commands import help_text
 from bot.conversation_store import ConversationChanged, ConversationStore
+from bot.funnel import Funnel, Stage
 from bot.leads_config import ConfigSource
 from bot.logging_setup import chat_ref
 from bot.outbox import Outbox
@@ -104,6 +105,7 @@ class Intake:
         *,
         default_locale: str,
         texts: StudioTexts,
+        funnel: Funnel,
         formal: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -115,6 +117,7 @@ class Intake:
         self._default_locale = default_locale
         self._texts = texts
         self._formal = formal
+        self._funnel = funnel
         self._clock = clock
         self._plan_source: LeadConfig | None = None
         self._checked_source: LeadConfig | None = None
@@ -204,7 +207,10 @@ class Intake:
         )
         ctx = self._conversations.context(locale, chat.language_code)
         outcome = flow.begin(state, ctx, partial(self._welcome, tr))
+        reached = state.reach()
         await self._conversations.save(state)
+        self._funnel.reached(campaign, Stage.STARTED)
+        self._funnel.progressed(campaign, *reached)
         log.info(
             "chat %s: conversation started (locale %s, %d questions, campaign %s)",
             chat_ref(chat.id),
@@ -256,7 +262,10 @@ class Intake:
         return text
 
     async def cancel(self, chat: Chat) -> Outcome:
+        state = await self._conversations.load(chat.id)
         await self._conversations.delete(chat.id)
+        if state is not None and state.phase is not Phase.SUBMITTED:
+            self._funnel.reached(state.campaign, Stage.CANCELLED)
         tr = Translator(self.locale_for(chat))
         return _say(
             tr.gettext(
@@ -267,7 +276,9 @@ class Intake:
         )
 
     async def forget(self, chat: Chat) -> Outcome:
+        state = await self._conversations.load(chat.id)
         await self._conversations.forget(chat.id)
+        self._funnel.reached(None if state is None else state.campaign, Stage.FORGOTTEN)
         tr = Translator(self.locale_for(chat))
         return _say(
             tr.gettext(
@@ -308,7 +319,9 @@ class Intake:
         if outcome.submit:
             return await self._submit(state, outcome)
         if outcome.changed or chat.update_id is not None:
+            reached = state.reach()
             await self._conversations.save(state)
+            self._funnel.progressed(state.campaign, *reached)
         return outcome
 
     async def _submit(self, state: ConversationState, confirmed: Outcome) -> Outcome:
@@ -322,6 +335,7 @@ class Intake:
             self._clock(),
         )
         log.info("chat %s: lead %d confirmed and stored", chat_ref(state.chat_id), entry.id)
+        self._funnel.reached(state.campaign, Stage.CONFIRMED)
         self._sender.typing_soon(state.chat_id)
         self._outbox.deliver_soon(entry)
         return replace(confirmed, submit=False, changed=False)

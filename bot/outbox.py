@@ -87,6 +87,13 @@ class DeliveryReport:
     detail: str | None = None
     dropped_campaign: str | None = None  # refused by PerfectGym, so the lead went without it
 
+    @property
+    def campaign(self) -> str | None:
+        """The campaign the prospect came from, even if the lead had to go without it."""
+        if self.dropped_campaign is not None or self.lead is None:
+            return self.dropped_campaign
+        return self.lead.external_identifier
+
 
 OnDelivered = Callable[[DeliveryReport], Awaitable[None]]
 

@@ -7,6 +7,8 @@ import contextlib
 import gc
 import logging
 import signal
+import time
+from collections.abc import Callable
 
 from telegram import Update
 
@@ -51,8 +53,10 @@ async def serve(
     texts: StudioTexts,
     stop: asyncio.Event,
     ready: asyncio.Event | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> None:
-    """Run the bot until ``stop`` is set; ``ready`` is set once updates are being received."""
+    """Run the bot until ``stop`` is set; ``ready`` is set once updates are being received.
+    ``clock`` is the time the services go by (tests move it instead of waiting)."""
     storage = await open_storage(settings.database_url)
     metrics = Metrics()
     client = PerfectGymClient(
@@ -75,6 +79,10 @@ async def serve(
         studio=studio_fallback(settings),
         formal=settings.address_form is AddressForm.FORMAL,
         metrics=metrics,
+        reminder_after=settings.reminder_after_hours * 3600,
+        retention_days=settings.retention_days,
+        sweep_interval=settings.sweep_seconds,
+        clock=clock,
         policy=RetryPolicy(
             give_up_after=settings.outbox_give_up_hours * 3600,
             base_delay=settings.outbox_retry_base_seconds,
@@ -94,7 +102,7 @@ async def serve(
                 formal=settings.address_form is AddressForm.FORMAL,
             )
             await app.start()
-            services.outbox.start()
+            services.start()
             if settings.webhook_url and settings.webhook_secret:
                 webhook = WebhookServer(
                     app,

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from conversations.replies import Reply
+from conversations.replies import Outcome, Reply
 
 
 class Sender(Protocol):
     async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
         """Replies outside an update's own answer: delivery results, staff notices."""
+        ...
+
+    async def deliver(self, chat_id: int, outcome: Outcome) -> bool:
+        """An outcome of the bot's own (a reminder), old buttons settled; False when the
+        prospect blocked the bot."""
         ...
 
     def typing_soon(self, chat_id: int) -> None:

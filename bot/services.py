@@ -6,22 +6,47 @@ Shared by the bot (``bot/runtime.py``, with Telegram as the sender) and the term
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.conversation_store import ConversationStore
 from bot.delivery_notices import DeliveryNotices
+from bot.funnel import Funnel, Stage
 from bot.intake import Intake
 from bot.leads_config import LeadsConfigSource
 from bot.metrics import Metrics
-from bot.outbox import Outbox, RetryPolicy
+from bot.outbox import Delivery, DeliveryReport, OnDelivered, Outbox, RetryPolicy
 from bot.perfectgym import PerfectGymClient
 from bot.perfectgym_adapter import additional_fields
+from bot.reminders import Reminders
+from bot.retention import Retention
 from bot.sender import Sender
 from bot.storage import Storage
 from bot.studio_information import StudioDirectory, StudioFallback
 from bot.studio_texts import StudioTexts
 
 log = logging.getLogger(__name__)
+
+# How a lead's delivery ended, as the funnel counts it (RETRYING is no end).
+DELIVERY_STAGES = {
+    Delivery.CREATED: Stage.CREATED,
+    Delivery.DUPLICATE: Stage.DUPLICATE,
+    Delivery.INVALID: Stage.INVALID,
+    Delivery.FAILED: Stage.FAILED,
+}
+
+
+def counted(funnel: Funnel, then: OnDelivered) -> OnDelivered:
+    """``then``, after the delivery's end is counted in the funnel."""
+
+    async def on_delivered(report: DeliveryReport) -> None:
+        stage = DELIVERY_STAGES.get(report.result)
+        if stage is not None:
+            funnel.reached(report.campaign, stage)
+        await then(report)
+
+    return on_delivered
 
 
 @dataclass
@@ -35,6 +60,16 @@ class Services:
     texts: StudioTexts
     outbox: Outbox
     intake: Intake
+    funnel: Funnel
+    reminders: Reminders
+    retention: Retention
+
+    def start(self) -> None:
+        """The background work: the outbox's retries, counting, reminders and retention."""
+        self.outbox.start()
+        self.funnel.start()
+        self.reminders.start()
+        self.retention.start()
 
     async def prepare(self) -> None:
         """Before the first prospect: learn who the studio is, and check the studio's texts
@@ -52,7 +87,10 @@ class Services:
             )
 
     async def close(self) -> None:
+        await self.reminders.stop()
+        await self.retention.stop()
         await self.outbox.stop()
+        await self.funnel.stop()
         await self.studio.close()
         await self.client.aclose()
         await self.storage.close()
@@ -72,10 +110,15 @@ def assemble(
     studio: StudioFallback | None = None,
     formal: bool = False,
     metrics: Metrics | None = None,
+    reminder_after: float = 0.0,
+    retention_days: int = 30,
+    sweep_interval: float = 60.0,
+    clock: Callable[[], float] = time.time,
 ) -> Services:
     """Build every service from the three things that talk to the outside world."""
     directory = StudioDirectory(client, storage, studio or StudioFallback(), ttl=config_ttl)
-    conversations = ConversationStore(storage, directory, texts=texts, min_age=min_age)
+    funnel = Funnel(storage, lambda: directory.current().time_zone, clock=clock)
+    conversations = ConversationStore(storage, directory, texts=texts, min_age=min_age, clock=clock)
     notices = DeliveryNotices(
         conversations,
         sender,
@@ -87,8 +130,9 @@ def assemble(
         storage,
         client,
         policy=policy or RetryPolicy(),
-        on_delivered=notices.on_delivered,
+        on_delivered=counted(funnel, notices.on_delivered),
         metrics=metrics,
+        clock=clock,
     )
     config = LeadsConfigSource(
         client, storage, ttl=config_ttl, on_unsatisfiable=notices.on_unsatisfiable_config
@@ -101,6 +145,20 @@ def assemble(
         sender,
         default_locale=default_locale,
         texts=texts,
+        funnel=funnel,
         formal=formal,
+        clock=clock,
     )
-    return Services(storage, client, config, directory, texts, outbox, intake)
+    reminders = Reminders(
+        storage,
+        conversations,
+        sender,
+        funnel,
+        after=reminder_after,
+        interval=sweep_interval,
+        clock=clock,
+    )
+    retention = Retention(storage, days=retention_days, interval=sweep_interval, clock=clock)
+    return Services(
+        storage, client, config, directory, texts, outbox, intake, funnel, reminders, retention
+    )

@@ -173,6 +173,15 @@ class Settings(StudioSettings, PerfectGymSettings):
     outbox_rate_limit_seconds: float = Field(
         default=60.0, ge=0, description="pause after a 429 without Retry-After"
     )
+    reminder_after_hours: float = Field(
+        default=20.0, ge=0, description="one reminder this long after the last answer; 0: none"
+    )
+    retention_days: int = Field(
+        default=30, ge=1, description="unfinished conversations are erased after this many days"
+    )
+    sweep_seconds: float = Field(
+        default=60.0, gt=0, description="how often due reminders and idle conversations are sought"
+    )
 
     @field_validator("telegram_bot_token")
     @classmethod

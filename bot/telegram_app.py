@@ -111,7 +111,8 @@ class TelegramSender:
 
     async def deliver(
         self, chat_id: int, outcome: Outcome, query: CallbackQuery | None = None
-    ) -> None:
+    ) -> bool:
+        """Send ``outcome``; False when the chat blocked the bot (nothing more can be sent)."""
         pressed = (
             query.message if query is not None and isinstance(query.message, Message) else None
         )
@@ -136,9 +137,10 @@ class TelegramSender:
                 await self._settle(chat_id, outcome.settle, pressed, buttons, in_place)
         except Forbidden:
             log.info("a prospect blocked the bot; reply not delivered")
-            return
+            return False
         if outcome.settle is not None or now != ChatMessages():
             await self._storage.save_messages(chat_id, now)
+        return True
 
     async def _settle(
         self,
@@ -216,7 +218,7 @@ class TelegramHandlers:
         """
         chat = self._chat(update)
         query = update.callback_query
-        deliveries = []
+        deliveries: list[Coroutine[Any, Any, object]] = []
         if query is not None:
             deliveries.append(_answer(query, outcome.notice))
         if chat is not None and (outcome.replies or outcome.settle):

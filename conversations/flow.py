@@ -54,6 +54,7 @@ from conversations.kinds.base import (
 )
 from conversations.replies import Button, Outcome, Reply, Settle
 from conversations.state import ConversationState, Phase
+from conversations.studio import Studio
 from conversations.summary import review_items, summary
 from conversations.text import InvalidAnswer, Problem
 
@@ -113,6 +114,37 @@ def offer_resume(state: ConversationState, ctx: AskContext) -> Outcome:
     return _carry_keyboard_removal(
         state, Outcome(replies=(Reply(text, buttons=buttons),), settle=Settle())
     )
+
+
+def remind(state: ConversationState, ctx: AskContext, studio: Studio) -> Outcome:
+    """The one reminder to a prospect who stopped half way: one tap resumes where they were.
+    The token moves on, so the question's old buttons go stale and are taken away."""
+    tr = ctx.tr
+    state.token += 1
+    review = state.phase is Phase.REVIEW
+    if studio.name and review:
+        text = tr.gettext(
+            "Hello again from {studio}! Your details are ready but not sent yet. Shall we "
+            "continue? You can check them once more before sending."
+        ).format(studio=studio.name)
+    elif studio.name:
+        text = tr.gettext(
+            "Hello again from {studio}! You stopped half way, and your answers so far are "
+            "saved. Shall we continue where you left off?"
+        ).format(studio=studio.name)
+    elif review:
+        text = tr.gettext(
+            "Hello again from the studio! Your details are ready but not sent yet. Shall we "
+            "continue? You can check them once more before sending."
+        )
+    else:
+        text = tr.gettext(
+            "Hello again from the studio! You stopped half way, and your answers so far are "
+            "saved. Shall we continue where you left off?"
+        )
+    text += " " + tr.gettext("If you'd rather not, /cancel deletes them.")
+    button = Button(tr.gettext("▶️ Continue"), callbacks.encode(state.token, callbacks.RESUME))
+    return Outcome(replies=(Reply(text, buttons=((button,),)),), settle=Settle())
 
 
 def back_to_review(state: ConversationState, ctx: AskContext, why: str) -> Outcome:

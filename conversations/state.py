@@ -29,6 +29,8 @@ class ConversationState:
     question asks for the whole name. ``suggestions`` and ``partial`` belong to the current
     question (one-tap fixes on offer; the part of a two-part answer already given).
     ``recent_updates`` are the ids of the updates applied last, in ascending order.
+    ``reached`` are the questions asked so far and ``reviewed`` whether the summary was shown:
+    the studio's funnel counts each once per conversation, however often the prospect goes back.
     """
 
     chat_id: int
@@ -48,6 +50,8 @@ class ConversationState:
     joint_name: bool = False
     suggestions: list[str] = field(default_factory=list)
     partial: Answer = None
+    reached: tuple[str, ...] = ()
+    reviewed: bool = False
 
     def address_country(self, fallback: str | None) -> str | None:
         """The country of the address as answered, else ``fallback`` (the prospect's region):
@@ -70,6 +74,18 @@ class ConversationState:
 
     def mark_applied(self, update_id: int) -> None:
         self.recent_updates = tuple(sorted({*self.recent_updates, update_id}))[-RECENT_UPDATES:]
+
+    def reach(self) -> tuple[tuple[str, ...], bool]:
+        """What this conversation reached for the first time since the last call: the current
+        question, and whether the summary is shown now."""
+        new: tuple[str, ...] = ()
+        current = self.current
+        if current is not None and current not in self.reached:
+            new = (current,)
+            self.reached = (*self.reached, current)
+        first_review = self.phase is Phase.REVIEW and not self.reviewed
+        self.reviewed = self.reviewed or first_review
+        return new, first_review
 
     @property
     def current(self) -> str | None:
@@ -94,6 +110,8 @@ class ConversationState:
             "joint_name": self.joint_name,
             "suggestions": self.suggestions,
             "partial": self.partial,
+            "reached": list(self.reached),
+            "reviewed": self.reviewed,
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -118,6 +136,8 @@ class ConversationState:
             joint_name=bool(data.get("joint_name", False)),
             suggestions=[str(s) for s in data.get("suggestions", [])],
             partial=data.get("partial"),
+            reached=tuple(str(key) for key in data.get("reached", ())),
+            reviewed=bool(data.get("reviewed", False)),
         )
 
 

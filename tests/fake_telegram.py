@@ -588,6 +588,9 @@ class FakeTelegram:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
+        # Chats whose prospect blocked the bot: Telegram answers 403 to anything sent there.
+        self.blocked: set[int] = set()
+        self.refused_blocked: list[int] = []  # the chats of the 403s answered, in order
         bot_id = token.split(":", 1)[0]
         self.bot_user: JSONDict = {
             "id": int(bot_id) if bot_id.isdigit() else 123456,
@@ -1029,8 +1032,14 @@ class FakeTelegram:
             info["allowed_updates"] = sorted(self._allowed_updates)
         return info
 
+    def _check_not_blocked(self, chat_id: int) -> None:
+        if chat_id in self.blocked:
+            self.refused_blocked.append(chat_id)
+            raise _ApiError(403, "Forbidden: bot was blocked by the user", recorded=False)
+
     async def _send_message(self, call: _Call) -> JSONDict:
         chat_id = call.get_int("chat_id")
+        self._check_not_blocked(chat_id)
         text = call.get_str("text")
         parse_mode = call.get_str("parse_mode")
         markup = call.get_obj("reply_markup")

@@ -9,7 +9,8 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,14 +56,16 @@ def bot_environment(
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    env: dict[str, str], texts: StudioTexts | None = None
+    env: dict[str, str],
+    texts: StudioTexts | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> AsyncIterator[Settings]:
     """The production ``serve`` coroutine, stopped the way SIGTERM stops it."""
     settings = load_settings(env)
     if texts is None:
         texts = StudioTexts.load(settings.studio_texts_file, privacy_url=settings.privacy_url)
     stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve(settings, texts, stop, ready))
+    task = asyncio.create_task(serve(settings, texts, stop, ready, clock))
     waiter = asyncio.create_task(ready.wait())
     await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
     if task.done():

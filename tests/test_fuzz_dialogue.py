@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.conversation_store import ConversationStore
+from bot.funnel import Funnel
 from bot.intake import Chat, Intake
 from bot.outbox import Outbox, RetryPolicy
 from bot.perfectgym import LeadConfig, PerfectGymClient
@@ -30,7 +31,7 @@ from conversations.events import (
     UnsupportedInput,
 )
 from conversations.i18n import Translator
-from conversations.replies import Reply
+from conversations.replies import Outcome, Reply
 from conversations.state import ConversationState
 from tests.harness import load_config
 
@@ -135,6 +136,9 @@ class _Nobody:
     async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
         pass
 
+    async def deliver(self, chat_id: int, outcome: Outcome) -> bool:
+        return True
+
     def typing_soon(self, chat_id: int) -> None:
         pass
 
@@ -151,6 +155,7 @@ async def _talk(sequence: list[Event], language: str | None) -> None:
         _Nobody(),
         default_locale="en",
         texts=StudioTexts(),
+        funnel=Funnel(storage, lambda: None),
     )
     chat = Chat(77, language)
     try:

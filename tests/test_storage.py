@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime
+import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import closing
@@ -13,9 +15,11 @@ from typing import cast
 import asyncpg
 import pytest
 
+from bot.funnel import FunnelCount, Stage, Step
 from bot.storage import ChatMessages, LeadStatus, OutboxEntry, Storage, open_storage, schema
-from bot.storage.base import OUTBOX_COLUMNS
+from bot.storage.base import OUTBOX_COLUMNS, IdleConversation, Reminder
 from bot.storage.postgres import SCHEMA_VERSION, SchemaTooNewError
+from bot.storage.sql import SqlStorage
 from tests.databases import BACKENDS, fresh_database_url
 
 NOW = 1_700_000_000.25
@@ -168,7 +172,7 @@ async def test_due_leads_order_limit_time_and_status(storage: Storage) -> None:
     await storage.finish_lead(created.id, LeadStatus.CREATED, "C-1", None)
     await storage.finish_lead(duplicate.id, LeadStatus.DUPLICATE, None, None)
     await storage.finish_lead(failed.id, LeadStatus.FAILED, None, "rejected")
-    await storage.reopen_conversation(invalid.id, '{"step": "review"}')
+    await storage.reopen_conversation(invalid.id, '{"step": "review"}', NOW)
 
     due = await storage.due_leads(NOW + 60, 10)
     assert [e.id for e in due] == [early.id, late.id, exact.id]
@@ -234,7 +238,7 @@ async def test_finish_lead_failed_keeps_payload(storage: Storage) -> None:
 
 async def test_reopen_conversation(storage: Storage) -> None:
     entry = await submit(storage, 1)
-    await storage.reopen_conversation(entry.id, '{"step": "review", "note": "fix it"}')
+    await storage.reopen_conversation(entry.id, '{"step": "review", "note": "fix it"}', NOW)
 
     stored = await storage.get_lead(entry.id)
     assert stored is not None
@@ -244,7 +248,7 @@ async def test_reopen_conversation(storage: Storage) -> None:
 
 
 async def test_reopen_unknown_entry_stores_nothing(storage: Storage) -> None:
-    await storage.reopen_conversation(424242, '{"step": "review"}')
+    await storage.reopen_conversation(424242, '{"step": "review"}', NOW)
     assert await storage.get_lead(424242) is None
     assert await storage.latest_lead(424242) is None
     assert await storage.load_conversation(424242) is None
@@ -255,7 +259,7 @@ async def test_latest_lead(storage: Storage) -> None:
     first = await submit(storage, 1, now=NOW + 50)
     await submit(storage, 2, now=NOW + 100)
     assert await storage.latest_lead(1) == first
-    await storage.reopen_conversation(first.id, "{}")
+    await storage.reopen_conversation(first.id, "{}", NOW)
     second = await submit(storage, 1, now=NOW, tag="-again")  # newest by id, not by time
     assert await storage.latest_lead(1) == second
 
@@ -311,7 +315,7 @@ async def test_big_chat_ids(storage: Storage, chat_id: int) -> None:
     assert entry.chat_id == chat_id
     assert await storage.latest_lead(chat_id) == entry
     assert [e.chat_id for e in await storage.due_leads(NOW, 10)] == [chat_id]
-    await storage.reopen_conversation(entry.id, '{"step": "review"}')
+    await storage.reopen_conversation(entry.id, '{"step": "review"}', NOW)
     assert await storage.load_conversation(chat_id) == '{"step": "review"}'
 
     await storage.forget_chat(chat_id)
@@ -553,7 +557,8 @@ async def catalog(url: str) -> list[tuple[object, ...]]:
                 "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
             ).fetchall()
             described: list[tuple[object, ...]] = [
-                (kind, name, table, " ".join((sql or "").split()))
+                # SQLite keeps the text of the CREATE as written, and an ALTER adds to it.
+                (kind, name, table, re.sub(r"\s*([(),])\s*", r"\1", " ".join((sql or "").split())))
                 for kind, name, table, sql in objects
             ]
             for _, name, _, _ in objects:
@@ -588,15 +593,20 @@ async def test_schema_is_the_one_existing_databases_have(tmp_path: Path, backend
         fresh_database_url(backend, tmp_path) as new_url,
     ):
         await create_old_database(old_url, rows=False)
+        old = await catalog(old_url)
+        await (await open_storage(old_url)).close()
+        upgraded = await catalog(old_url)
         await (await open_storage(new_url)).close()
-        old, new = await catalog(old_url), await catalog(new_url)
+        new = await catalog(new_url)
     assert len(old) > 20
+    assert upgraded == new  # an upgraded database is the one a new install creates
+    # Nothing dropped; only the conversations table itself changed (two columns added).
+    assert all("conversations" in repr(entry) for entry in old if entry not in new)
     added = [entry for entry in new if entry not in old]
-    assert [entry for entry in new if entry in old] == old  # nothing changed, nothing dropped
-    assert added  # the chat_messages, studio_cache and outbox_leases tables of 2026-12
-    new_tables = ("chat_messages", "studio_cache", "outbox_leases")
-    assert all(any(table in repr(entry) for table in new_tables) for entry in added)
-    assert all(any(table in repr(entry) for entry in added) for table in new_tables[1:])
+    new_tables = ("chat_messages", "studio_cache", "outbox_leases", "funnel_counts")
+    new_parts = (*new_tables, "reminder", "conversations_idle")
+    assert all(any(part in repr(entry) for part in new_parts) for entry in added)
+    assert all(any(part in repr(entry) for entry in added) for part in new_parts[1:])
 
 
 def test_outbox_columns_are_the_entry_fields() -> None:
@@ -692,10 +702,10 @@ async def test_postgres_refuses_a_newer_schema(tmp_path: Path) -> None:
 async def test_a_conversation_is_only_written_over_the_state_it_was_computed_from(
     storage: Storage,
 ) -> None:
-    assert await storage.replace_conversation(1, '{"step": 1}', None)
-    assert not await storage.replace_conversation(1, '{"step": "other"}', None)  # one exists
-    assert not await storage.replace_conversation(1, '{"step": 2}', '{"step": 0}')  # stale
-    assert await storage.replace_conversation(1, '{"step": 2}', '{"step": 1}')
+    assert await storage.replace_conversation(1, '{"step": 1}', None, NOW)
+    assert not await storage.replace_conversation(1, '{"step": "other"}', None, NOW)  # one exists
+    assert not await storage.replace_conversation(1, '{"step": 2}', '{"step": 0}', NOW)  # stale
+    assert await storage.replace_conversation(1, '{"step": 2}', '{"step": 1}', NOW)
     assert await storage.load_conversation(1) == '{"step": 2}'
 
     assert await storage.submit(1, '{"step": "done"}', '{"step": 1}', "{}", "en", NOW) is None
@@ -703,7 +713,7 @@ async def test_a_conversation_is_only_written_over_the_state_it_was_computed_fro
     assert await storage.load_conversation(1) == '{"step": 2}'
 
     await storage.delete_conversation(1)
-    assert not await storage.replace_conversation(1, '{"step": 3}', '{"step": 2}')  # deleted
+    assert not await storage.replace_conversation(1, '{"step": 3}', '{"step": 2}', NOW)  # deleted
     assert await storage.load_conversation(1) is None
 
 
@@ -715,9 +725,9 @@ async def test_two_instances_writing_one_chat_at_once_one_wins(
     try:
         for round_ in range(20):
             chat_id = 42 + round_
-            await first.replace_conversation(chat_id, '{"step": 0}', None)
+            await first.replace_conversation(chat_id, '{"step": 0}', None, NOW)
             won = await asyncio.gather(
-                first.replace_conversation(chat_id, '{"step": "a"}', '{"step": 0}'),
+                first.replace_conversation(chat_id, '{"step": "a"}', '{"step": 0}', NOW),
                 second.submit(chat_id, '{"step": "b"}', '{"step": 0}', "{}", "en", NOW),
             )
             stored = await second.load_conversation(chat_id)
@@ -731,3 +741,125 @@ async def test_two_instances_writing_one_chat_at_once_one_wins(
     finally:
         await first.close()
         await second.close()
+
+
+# --- reminders, retention and the funnel ---------------------------------------------------------
+
+HOUR = 3600.0
+
+
+async def answered_at(storage: Storage, chat_id: int, when: float, state: str = "{}") -> None:
+    """A conversation whose prospect last answered at ``when``."""
+    await storage.save_conversation(chat_id, state)
+    await cast(SqlStorage, storage)._db.execute(
+        "UPDATE conversations SET updated_at = $1 WHERE chat_id = $2", when, chat_id
+    )
+
+
+async def test_a_reminder_is_claimed_once_in_its_window(storage: Storage) -> None:
+    await answered_at(storage, 1, NOW - 30 * HOUR)  # due
+    await answered_at(storage, 2, NOW - 10 * HOUR)  # not yet
+    await answered_at(storage, 3, NOW - 90 * HOUR)  # too long ago: no reminder any more
+    due = await storage.claim_reminders(NOW - 20 * HOUR, NOW - 68 * HOUR, NOW, NOW + 60, 100)
+    assert due == [IdleConversation(1, "{}")]
+    assert await storage.claim_reminders(NOW - 20 * HOUR, NOW - 68 * HOUR, NOW, NOW + 60, 100) == []
+    await storage.finish_reminder(1, Reminder.SENT)
+    later = NOW + 50 * HOUR
+    assert [
+        c.chat_id
+        for c in await storage.claim_reminders(later - 20 * HOUR, 0, later, later + 60, 100)
+    ] == [2, 3]
+
+
+async def test_a_reminder_whose_sender_died_is_taken_over_once_its_claim_lapses(
+    storage: Storage,
+) -> None:
+    await answered_at(storage, 1, NOW - 30 * HOUR)
+    assert len(await storage.claim_reminders(NOW - 20 * HOUR, 0, NOW, NOW + 60, 100)) == 1
+    assert await storage.claim_reminders(NOW - 20 * HOUR, 0, NOW + 59, NOW + 120, 100) == []
+    taken = await storage.claim_reminders(NOW - 20 * HOUR, 0, NOW + 61, NOW + 120, 100)
+    assert [c.chat_id for c in taken] == [1]
+    await storage.finish_reminder(1, Reminder.BLOCKED)
+    assert await storage.claim_reminders(NOW + 500 * HOUR, 0, NOW + 500 * HOUR, NOW, 100) == []
+
+
+async def test_a_new_answer_does_not_make_a_second_reminder_due(storage: Storage) -> None:
+    await answered_at(storage, 1, NOW - 30 * HOUR)
+    await storage.claim_reminders(NOW - 20 * HOUR, 0, NOW, NOW + 60, 100)
+    await storage.finish_reminder(1, Reminder.SENT)
+    previous = await storage.load_conversation(1)
+    assert await storage.replace_conversation(1, '{"answered": 1}', previous, NOW)
+    assert await storage.claim_reminders(NOW + 100 * HOUR, 0, NOW + 100 * HOUR, NOW, 100) == []
+
+
+async def test_two_instances_sweeping_at_once_remind_each_conversation_once(
+    database_url_all_backends: str,
+) -> None:
+    first = await open_storage(database_url_all_backends)
+    second = await open_storage(database_url_all_backends)
+    try:
+        for chat_id in range(1, 41):
+            await answered_at(first, chat_id, NOW - 30 * HOUR)
+        a, b = await asyncio.gather(
+            first.claim_reminders(NOW - 20 * HOUR, 0, NOW, NOW + 60, 100),
+            second.claim_reminders(NOW - 20 * HOUR, 0, NOW, NOW + 60, 100),
+        )
+        claimed = [c.chat_id for c in (*a, *b)]
+        assert sorted(claimed) == list(range(1, 41))
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_idle_conversations_are_erased_unless_their_lead_is_on_its_way(
+    storage: Storage,
+) -> None:
+    await answered_at(storage, 1, NOW - 40 * 24 * HOUR)  # idle: erased
+    await storage.save_messages(1, ChatMessages(buttons=11, summary=12))
+    await answered_at(storage, 2, NOW - 10 * 24 * HOUR)  # recent: kept
+    await answered_at(storage, 3, NOW - 40 * 24 * HOUR)
+    await submit(storage, 3)  # its lead is still pending: kept
+    await answered_at(storage, 3, NOW - 40 * 24 * HOUR, '{"step": "done"}')
+    failed = await submit(storage, 4, now=NOW - 40 * 24 * HOUR)
+    await storage.finish_lead(failed.id, LeadStatus.FAILED, None, "HTTP 400")
+    await answered_at(storage, 4, NOW - 40 * 24 * HOUR, '{"step": "done"}')  # kept for a human
+    assert await storage.erase_idle(NOW - 30 * 24 * HOUR) == 2  # chats 1 and 4
+    assert await storage.load_conversation(1) is None
+    assert await storage.load_messages(1) == ChatMessages()
+    assert await storage.load_conversation(2) == "{}"
+    assert await storage.load_conversation(3) is not None
+    kept = await storage.get_lead(failed.id)
+    assert kept is not None
+    assert kept.payload is None
+    assert kept.status is LeadStatus.FAILED
+
+
+async def test_funnel_counts_add_up_per_day_campaign_and_step(storage: Storage) -> None:
+    day = datetime.date(2026, 12, 1)
+    question = Step(Stage.QUESTION, "email")
+    await storage.add_funnel_counts(
+        [
+            FunnelCount(day, "spring_promo", Step(Stage.STARTED), 3),
+            FunnelCount(day, None, Step(Stage.STARTED), 1),
+            FunnelCount(day, "spring_promo", question, 2),
+        ]
+    )
+    await storage.add_funnel_counts(
+        [
+            FunnelCount(day, "spring_promo", Step(Stage.STARTED), 2),
+            FunnelCount(day + datetime.timedelta(days=1), None, Step(Stage.CREATED), 1),
+            FunnelCount(day - datetime.timedelta(days=1), None, Step(Stage.CREATED), 7),
+        ]
+    )
+    counts = await storage.funnel_counts(day, day + datetime.timedelta(days=1))
+    assert sorted(counts, key=repr) == sorted(
+        [
+            FunnelCount(day, "spring_promo", Step(Stage.STARTED), 5),
+            FunnelCount(day, None, Step(Stage.STARTED), 1),
+            FunnelCount(day, "spring_promo", question, 2),
+            FunnelCount(day + datetime.timedelta(days=1), None, Step(Stage.CREATED), 1),
+        ],
+        key=repr,
+    )
+    await storage.forget_chat(1)  # counts hold no chat: nothing to forget
+    assert len(await storage.funnel_counts(day, day)) == 3

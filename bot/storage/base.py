@@ -6,9 +6,13 @@ runs against both. Values cross it as JSON text and plain dataclasses, never as 
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
+
+from bot.funnel import FunnelCount
 
 
 class LeadStatus(StrEnum):
@@ -53,6 +57,23 @@ class ChatMessages:
     summary: int | None = None
 
 
+class Reminder(StrEnum):
+    """How a conversation's one reminder went (the ``reminder`` column; NULL: none yet)."""
+
+    SENDING = "sending"  # claimed by an instance until ``reminder_until``
+    SENT = "sent"
+    BLOCKED = "blocked"  # Telegram said 403: the prospect blocked the bot; never retried
+    SKIPPED = "skipped"  # nothing to remind of (the lead was already confirmed)
+
+
+@dataclass(frozen=True)
+class IdleConversation:
+    """A conversation claimed for its reminder, with the state it was claimed in."""
+
+    chat_id: int
+    state: str
+
+
 OUTBOX_COLUMNS = (
     "id, chat_id, payload, locale, status, attempts, next_attempt_at, created_at, create_sent, "
     "last_error, lead_ref"
@@ -87,8 +108,11 @@ class Storage(Protocol):
 
     async def save_conversation(self, chat_id: int, state: str) -> None: ...
 
-    async def replace_conversation(self, chat_id: int, state: str, previous: str | None) -> bool:
-        """Store ``state`` only if the stored one is still ``previous`` (None: if there is none).
+    async def replace_conversation(
+        self, chat_id: int, state: str, previous: str | None, now: float
+    ) -> bool:
+        """Store ``state`` only if the stored one is still ``previous`` (None: if there is none),
+        as last updated ``now`` (reminders and retention count from it).
 
         False when another writer got there first: the caller reads again and recomputes. This
         is how two instances never apply two updates of one chat at once, nor lose one."""
@@ -158,7 +182,7 @@ class Storage(Protocol):
         """Close an entry. Once it is final, erase the personal data (payload and conversation)."""
         ...
 
-    async def reopen_conversation(self, entry_id: int, state: str) -> None:
+    async def reopen_conversation(self, entry_id: int, state: str, now: float) -> None:
         """The studio refused the details: drop the entry, keep the conversation to correct."""
         ...
 
@@ -169,6 +193,32 @@ class Storage(Protocol):
     async def save_messages(self, chat_id: int, messages: ChatMessages) -> None:
         """The buttons message as given (None: no live buttons); the summary kept when None."""
         ...
+
+    async def claim_reminders(
+        self, idle_since: float, not_before: float, now: float, until: float, limit: int
+    ) -> list[IdleConversation]:
+        """Conversations last answered in (``not_before``, ``idle_since``] that have had no
+        reminder, and those whose sender's claim ran out before ``now``, each claimed until
+        ``until``: of two instances sweeping at once, exactly one gets each."""
+        ...
+
+    async def finish_reminder(self, chat_id: int, outcome: Reminder | None) -> None:
+        """Record how the reminder went; None: not sent, so due again once the chat is idle."""
+        ...
+
+    async def erase_idle(self, before: float) -> int:
+        """Erase conversations last answered before ``before`` (and their message ids) unless
+        their lead is still being delivered, and the details of leads that failed before it;
+        the number of conversations erased."""
+        ...
+
+    async def add_funnel_counts(self, counts: Sequence[FunnelCount]) -> None:
+        """Add to the stored counts (they are sums: any instance may add to any day)."""
+        ...
+
+    async def funnel_counts(
+        self, first_day: datetime.date, last_day: datetime.date
+    ) -> list[FunnelCount]: ...
 
     async def load_config(self) -> tuple[str, float] | None: ...
 

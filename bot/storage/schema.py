@@ -3,7 +3,9 @@
 Only the column types differ between SQLite and PostgreSQL, so a table is a list of columns with
 a portable type, and a ``Dialect`` names each type. The rendered statements are the ones that
 created the databases in use today (``CREATE ... IF NOT EXISTS``, so they leave those alone): a
-change here is a change to the on-disk schema and needs a migration, not just an edit.
+change here is a change to the on-disk schema. A column added after a table's first release is
+marked ``added`` (nullable, no default) and added to older databases at start; anything else
+needs a migration of its own.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class Dialect:
     types: dict[Type, str]
     false: str
     true: str
+    # PostgreSQL can add a column only where it is missing; SQLite's backend asks first.
+    add_column_if_missing: bool = False
 
     def literal(self, value: bool | int) -> str:
         if isinstance(value, bool):
@@ -58,6 +62,7 @@ POSTGRES = Dialect(
     },
     false="FALSE",
     true="TRUE",
+    add_column_if_missing=True,
 )
 
 
@@ -69,6 +74,7 @@ class Column:
     primary_key: bool = False
     check: str | None = None
     default: bool | int | None = None
+    added: bool = False  # came after the table's first release: older databases lack it
 
     def ddl(self, dialect: Dialect) -> str:
         parts = [self.name, dialect.types[self.type]]
@@ -87,6 +93,11 @@ class Column:
 class Index:
     name: str
     columns: tuple[str, ...]
+    where: str | None = None  # a partial index: only the rows a sweep looks for
+
+    def ddl(self, table: str) -> str:
+        where = f" WHERE {self.where}" if self.where else ""
+        return f"CREATE INDEX IF NOT EXISTS {self.name} ON {table} ({', '.join(self.columns)}){where};\n"
 
 
 @dataclass(frozen=True)
@@ -94,20 +105,40 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     indexes: tuple[Index, ...] = ()
+    key: tuple[str, ...] = ()  # a primary key of several columns
 
     def ddl(self, dialect: Dialect) -> str:
-        columns = ",\n".join(f"    {column.ddl(dialect)}" for column in self.columns)
+        lines = [f"    {column.ddl(dialect)}" for column in self.columns]
+        if self.key:
+            lines.append(f"    PRIMARY KEY ({', '.join(self.key)})")
+        columns = ",\n".join(lines)
         statements = [f"CREATE TABLE IF NOT EXISTS {self.name} (\n{columns}\n);\n"]
-        statements += [
-            f"CREATE INDEX IF NOT EXISTS {index.name} ON {self.name} ({', '.join(index.columns)});\n"
-            for index in self.indexes
-        ]
+        if dialect.add_column_if_missing:
+            statements += [self.add_column(column, dialect) for column in self.added_columns]
         return "".join(statements)
+
+    @property
+    def added_columns(self) -> tuple[Column, ...]:
+        return tuple(column for column in self.columns if column.added)
+
+    def add_column(self, column: Column, dialect: Dialect) -> str:
+        missing = " IF NOT EXISTS" if dialect.add_column_if_missing else ""
+        return f"ALTER TABLE {self.name} ADD COLUMN{missing} {column.ddl(dialect)};\n"
+
+
+def tables_ddl(dialect: Dialect, tables: tuple[Table, ...]) -> str:
+    """Creates ``tables`` where they do not exist yet (on PostgreSQL with any column added
+    since); their indexes come after any added column they may cover."""
+    return "\n" + "".join(table.ddl(dialect) for table in tables)
+
+
+def indexes_ddl(tables: tuple[Table, ...]) -> str:
+    return "".join(index.ddl(table.name) for table in tables for index in table.indexes)
 
 
 def ddl(dialect: Dialect, tables: tuple[Table, ...]) -> str:
-    """The script that creates ``tables`` (and their indexes) where they do not exist yet."""
-    return "\n" + "".join(table.ddl(dialect) for table in tables)
+    """The whole script for a database that can add a column where it is missing."""
+    return tables_ddl(dialect, tables) + indexes_ddl(tables)
 
 
 # The key of a table that holds one row at most.
@@ -118,7 +149,16 @@ CONVERSATIONS = Table(
     (
         Column("chat_id", Type.BIGINT, primary_key=True),
         Column("state", Type.TEXT),
-        Column("updated_at", Type.REAL),
+        Column("updated_at", Type.REAL),  # the prospect's last update: reminders, retention
+        # Added 2026-12: the one reminder's course (NULL: none yet; see bot/reminders.py) and,
+        # while one is being sent, until when the sender holds it.
+        Column("reminder", Type.TEXT, nullable=True, added=True),
+        Column("reminder_until", Type.REAL, nullable=True, added=True),
+    ),
+    indexes=(
+        Index("conversations_idle", ("updated_at",)),  # retention
+        Index("conversations_unreminded", ("updated_at",), where="reminder IS NULL"),
+        Index("conversations_reminding", ("reminder_until",), where="reminder = 'sending'"),
     ),
 )
 
@@ -184,4 +224,26 @@ OUTBOX_LEASES = Table(
     ),
 )
 
-TABLES = (CONVERSATIONS, OUTBOX, CONFIG_CACHE, CHAT_MESSAGES, STUDIO_CACHE, OUTBOX_LEASES)
+# Added 2026-12: the marketing funnel, counts only (bot/funnel.py). ``campaign`` is '' for
+# conversations not started from a link; ``question`` is '' but for the stage "question".
+FUNNEL_COUNTS = Table(
+    "funnel_counts",
+    (
+        Column("day", Type.TEXT),  # YYYY-MM-DD in the studio's time zone
+        Column("campaign", Type.TEXT),
+        Column("stage", Type.TEXT),
+        Column("question", Type.TEXT),
+        Column("count", Type.BIGINT),
+    ),
+    key=("day", "campaign", "stage", "question"),
+)
+
+TABLES = (
+    CONVERSATIONS,
+    OUTBOX,
+    CONFIG_CACHE,
+    CHAT_MESSAGES,
+    STUDIO_CACHE,
+    OUTBOX_LEASES,
+    FUNNEL_COUNTS,
+)

@@ -7,18 +7,22 @@ the SQLite backend rewrites to SQLite's numbered ``?1``.
 
 from __future__ import annotations
 
+import datetime
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
+from bot.funnel import FunnelCount, Stage, Step
 from bot.storage.base import (
     FINISHED,
     OUTBOX_COLUMNS,
     ChatMessages,
+    IdleConversation,
     LeadStatus,
     OutboxEntry,
+    Reminder,
     Row,
     entry_from_row,
 )
@@ -43,6 +47,26 @@ INSERT_CONVERSATION = (
 )
 
 
+# The outer conditions repeat the inner ones: PostgreSQL re-checks them on a row another
+# instance changed meanwhile, so a conversation is claimed once.
+CLAIM_NEW_REMINDERS = (
+    "UPDATE conversations SET reminder = $1, reminder_until = $2 WHERE chat_id IN ("
+    "SELECT chat_id FROM conversations WHERE reminder IS NULL AND updated_at <= $3 "
+    "AND updated_at > $4 ORDER BY updated_at LIMIT $5) AND reminder IS NULL "
+    "RETURNING chat_id, state"
+)
+CLAIM_LAPSED_REMINDERS = (
+    "UPDATE conversations SET reminder_until = $2 WHERE chat_id IN ("
+    "SELECT chat_id FROM conversations WHERE reminder = $1 AND reminder_until < $3 LIMIT $4) "
+    "AND reminder = $1 AND reminder_until < $3 RETURNING chat_id, state"
+)
+# Idle conversations whose lead is not on its way to PerfectGym.
+IDLE = (
+    "SELECT c.chat_id FROM conversations c WHERE c.updated_at < $1 AND NOT EXISTS ("
+    "SELECT 1 FROM outbox o WHERE o.chat_id = c.chat_id AND o.status = $2)"
+)
+
+
 class Database(Protocol):
     """What the statements need from a connection (an asyncpg pool or connection has it)."""
 
@@ -55,13 +79,15 @@ class Database(Protocol):
     async def fetchval(self, query: str, *args: object) -> Any: ...
 
 
-async def _replace(db: Database, chat_id: int, state: str, previous: str | None) -> bool:
+async def _replace(
+    db: Database, chat_id: int, state: str, previous: str | None, now: float
+) -> bool:
     """One statement, so one round trip: PostgreSQL's row lock orders two instances' writes,
     and the second one's condition is checked against the first one's committed row."""
     if previous is None:
-        written = await db.fetchval(INSERT_CONVERSATION, chat_id, state, time.time())
+        written = await db.fetchval(INSERT_CONVERSATION, chat_id, state, now)
     else:
-        written = await db.fetchval(REPLACE_CONVERSATION, chat_id, state, time.time(), previous)
+        written = await db.fetchval(REPLACE_CONVERSATION, chat_id, state, now, previous)
     return written is not None
 
 
@@ -90,8 +116,10 @@ class SqlStorage(ABC):
     async def save_conversation(self, chat_id: int, state: str) -> None:
         await self._db.execute(SAVE_CONVERSATION, chat_id, state, time.time())
 
-    async def replace_conversation(self, chat_id: int, state: str, previous: str | None) -> bool:
-        return await _replace(self._db, chat_id, state, previous)
+    async def replace_conversation(
+        self, chat_id: int, state: str, previous: str | None, now: float
+    ) -> bool:
+        return await _replace(self._db, chat_id, state, previous, now)
 
     async def delete_conversation(self, chat_id: int) -> None:
         await self._db.execute("DELETE FROM conversations WHERE chat_id = $1", chat_id)
@@ -100,7 +128,7 @@ class SqlStorage(ABC):
         self, chat_id: int, state: str, previous: str | None, payload: str, locale: str, now: float
     ) -> OutboxEntry | None:
         async with self._transaction() as db:
-            if not await _replace(db, chat_id, state, previous):
+            if not await _replace(db, chat_id, state, previous, now):
                 return None
             row = await db.fetchrow(
                 "INSERT INTO outbox (chat_id, payload, locale, status, next_attempt_at, "
@@ -262,7 +290,7 @@ class SqlStorage(ABC):
                     entry_id,
                 )
 
-    async def reopen_conversation(self, entry_id: int, state: str) -> None:
+    async def reopen_conversation(self, entry_id: int, state: str, now: float) -> None:
         async with self._transaction() as db:
             chat_id: int | None = await db.fetchval(
                 "UPDATE outbox SET status = $1, payload = NULL WHERE id = $2 RETURNING chat_id",
@@ -270,7 +298,7 @@ class SqlStorage(ABC):
                 entry_id,
             )
             if chat_id is not None:
-                await db.execute(SAVE_CONVERSATION, chat_id, state, time.time())
+                await db.execute(SAVE_CONVERSATION, chat_id, state, now)
 
     async def forget_chat(self, chat_id: int) -> None:
         async with self._transaction() as db:
@@ -298,6 +326,79 @@ class SqlStorage(ABC):
             messages.buttons,
             messages.summary,
         )
+
+    async def claim_reminders(
+        self, idle_since: float, not_before: float, now: float, until: float, limit: int
+    ) -> list[IdleConversation]:
+        sending = Reminder.SENDING.value
+        rows = [
+            *await self._db.fetch(
+                CLAIM_NEW_REMINDERS, sending, until, idle_since, not_before, limit
+            ),
+            *await self._db.fetch(CLAIM_LAPSED_REMINDERS, sending, until, now, limit),
+        ]
+        return [IdleConversation(int(row["chat_id"]), str(row["state"])) for row in rows]
+
+    async def finish_reminder(self, chat_id: int, outcome: Reminder | None) -> None:
+        await self._db.execute(
+            "UPDATE conversations SET reminder = $2, reminder_until = NULL WHERE chat_id = $1",
+            chat_id,
+            None if outcome is None else outcome.value,
+        )
+
+    async def erase_idle(self, before: float) -> int:
+        pending = LeadStatus.PENDING.value
+        async with self._transaction() as db:
+            await db.execute(
+                f"DELETE FROM chat_messages WHERE chat_id IN ({IDLE})", before, pending
+            )
+            erased = await db.fetch(
+                f"DELETE FROM conversations WHERE chat_id IN ({IDLE}) RETURNING chat_id",
+                before,
+                pending,
+            )
+            await db.execute(
+                "UPDATE outbox SET payload = NULL WHERE status = $1 AND next_attempt_at < $2 "
+                "AND payload IS NOT NULL",
+                LeadStatus.FAILED.value,
+                before,
+            )
+        return len(erased)
+
+    async def add_funnel_counts(self, counts: Sequence[FunnelCount]) -> None:
+        async with self._transaction() as db:
+            for item in counts:
+                await db.execute(
+                    "INSERT INTO funnel_counts (day, campaign, stage, question, count) "
+                    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (day, campaign, stage, question) "
+                    "DO UPDATE SET count = funnel_counts.count + excluded.count",
+                    item.day.isoformat(),
+                    item.campaign or "",
+                    item.step.stage.value,
+                    item.step.question,
+                    item.count,
+                )
+
+    async def funnel_counts(
+        self, first_day: datetime.date, last_day: datetime.date
+    ) -> list[FunnelCount]:
+        rows = await self._db.fetch(
+            "SELECT day, campaign, stage, question, count FROM funnel_counts "
+            "WHERE day >= $1 AND day <= $2 ORDER BY day, campaign, stage, question",
+            first_day.isoformat(),
+            last_day.isoformat(),
+        )
+        known = {stage.value for stage in Stage}
+        return [
+            FunnelCount(
+                datetime.date.fromisoformat(row["day"]),
+                row["campaign"] or None,
+                Step(Stage(row["stage"]), row["question"]),
+                int(row["count"]),
+            )
+            for row in rows
+            if row["stage"] in known  # a stage of a newer release is left to that release
+        ]
 
     async def load_config(self) -> tuple[str, float] | None:
         row = await self._db.fetchrow("SELECT config, fetched_at FROM config_cache")

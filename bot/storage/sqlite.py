@@ -22,10 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.storage.schema import SQLITE, TABLES, ddl
+from bot.storage.schema import SQLITE, TABLES, indexes_ddl, tables_ddl
 from bot.storage.sql import Database, SqlStorage
-
-SCHEMA = ddl(SQLITE, TABLES)
 
 
 class DatabaseInUseError(RuntimeError):
@@ -108,6 +106,18 @@ def _path_from_url(url: str) -> str:
     return rest.removeprefix("/") if rest.startswith("/") else rest
 
 
+def _create_schema(connection: sqlite3.Connection) -> None:
+    """The tables, any column added since a database was created (SQLite cannot add one only
+    where it is missing, so it is asked which it has), then the indexes."""
+    connection.executescript(tables_ddl(SQLITE, TABLES))
+    for table in TABLES:
+        present = {row["name"] for row in connection.execute(f"PRAGMA table_info({table.name})")}
+        for column in table.added_columns:
+            if column.name not in present:
+                connection.execute(table.add_column(column, SQLITE))
+    connection.executescript(indexes_ddl(TABLES))
+
+
 class SqliteStorage(SqlStorage):
     def __init__(self, connection: sqlite3.Connection, held: str | None = None) -> None:
         super().__init__(_Database(connection))
@@ -129,7 +139,7 @@ class SqliteStorage(SqlStorage):
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA busy_timeout=5000")
-            connection.executescript(SCHEMA)
+            _create_schema(connection)
             # This process holds the file: leases left behind are of a process now gone.
             connection.execute("DELETE FROM outbox_leases")
         except BaseException:
