@@ -9,7 +9,13 @@ import sys
 from bot.logging_setup import configure_logging
 from bot.perfectgym import LeadConfig, PerfectGymClient, PerfectGymError
 from bot.perfectgym_adapter import additional_fields
-from bot.settings import Settings, SettingsError, load_perfectgym_settings, load_settings
+from bot.settings import (
+    Settings,
+    SettingsError,
+    declared_order,
+    load_perfectgym_settings,
+    load_settings,
+)
 from bot.storage.sqlite import DatabaseInUseError
 from bot.studio_texts import StudioTexts, StudioTextsError, template
 
@@ -33,8 +39,10 @@ environment variables:
 def usage() -> str:
     """The sub-commands and every setting, read from the settings model itself."""
     lines = []
-    own_first = sorted(Settings.model_fields, key=lambda name: name not in Settings.__annotations__)
-    for name in own_first:
+    required_first = sorted(
+        declared_order(Settings), key=lambda name: not Settings.model_fields[name].is_required()
+    )
+    for name in required_first:
         field = Settings.model_fields[name]
         required = " (required)" if field.is_required() else ""
         lines.append(f"  {name.upper():<28}{field.description or ''}{required}")
