@@ -54,6 +54,7 @@ class QrFormatUnknown(LinkError):
 
 
 def check_campaign(campaign: str) -> str:
+    """The campaign unchanged, or why a link could not carry it to the intake."""
     if not is_campaign(campaign):
         raise CampaignNotAllowed(f"campaign {campaign!r} is not allowed in a Telegram link: {RULE}")
     return campaign
@@ -95,7 +96,7 @@ async def bot_username(settings: TelegramSettings) -> str:
 
 
 class _Usage(Exception):
-    pass
+    """A command-line mistake, raised instead of argparse's exit so it stays one line."""
 
 
 class _Parser(argparse.ArgumentParser):
