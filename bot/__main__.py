@@ -1,5 +1,6 @@
 """Entry point: ``python -m bot`` runs the bot, ``python -m bot demo`` the terminal demo,
-``python -m bot check`` checks a deployment's configuration."""
+``python -m bot check`` checks a deployment's configuration, ``python -m bot link`` prints a
+campaign's deep link (and writes its QR code)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,18 @@ import sys
 from bot.logging_setup import configure_logging
 from bot.perfectgym import LeadConfig, PerfectGymClient, PerfectGymError
 from bot.perfectgym_adapter import additional_fields
-from bot.settings import Settings, SettingsError, load_perfectgym_settings, load_settings
+from bot.settings import (
+    Settings,
+    SettingsError,
+    declared_order,
+    load_perfectgym_settings,
+    load_settings,
+)
 from bot.storage.sqlite import DatabaseInUseError
 from bot.studio_texts import StudioTexts, StudioTextsError, template
 
-USAGE = """usage: python -m bot [demo [--language CODE] | check | studio-texts-template] [--help]
+USAGE = """usage: python -m bot [demo [--language CODE] | check | link CAMPAIGN [--qr FILE] |
+                     studio-texts-template] [--help]
 
 Telegram lead-intake bot for fitness studios on the PerfectGym Next API.
 
@@ -23,6 +31,9 @@ commands:
   check                  check the configuration below against Telegram, PerfectGym, the
                          database and the studio texts, touching no prospect's data; exit
                          status 0 when the bot can take leads, else 1 (2: bad configuration)
+  link CAMPAIGN          print https://t.me/<bot>?start=CAMPAIGN (the bot's username from
+                         getMe; needs only TELEGRAM_BOT_TOKEN); --qr FILE.png or FILE.svg also
+                         writes its QR code for a poster (link --help)
   studio-texts-template  print a STUDIO_TEXTS_FILE to fill in, from the live leads config
                          (needs PERFECTGYM_API_URL and PERFECTGYM_API_KEY)
 
@@ -33,8 +44,10 @@ environment variables:
 def usage() -> str:
     """The sub-commands and every setting, read from the settings model itself."""
     lines = []
-    own_first = sorted(Settings.model_fields, key=lambda name: name not in Settings.__annotations__)
-    for name in own_first:
+    required_first = sorted(
+        declared_order(Settings), key=lambda name: not Settings.model_fields[name].is_required()
+    )
+    for name in required_first:
         field = Settings.model_fields[name]
         required = " (required)" if field.is_required() else ""
         lines.append(f"  {name.upper():<28}{field.description or ''}{required}")
@@ -78,6 +91,10 @@ def main(argv: list[str]) -> int:
         from bot.preflight import main as check_main
 
         return check_main(argv[1:])
+    if argv[:1] == ["link"]:
+        from bot.links import main as link_main
+
+        return link_main(argv[1:])
     if argv[:1] == ["studio-texts-template"]:
         return studio_texts_template()
     if argv:

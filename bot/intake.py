@@ -9,12 +9,12 @@ transaction as the final state, before the first delivery attempt.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
 
+from bot.campaign import ALLOWED, MAX_CAMPAIGN_LENGTH, is_campaign
 from bot.commands import help_text
 from bot.conversation_store import ConversationChanged, ConversationStore
 from bot.funnel import Funnel, Stage
@@ -42,10 +42,6 @@ log = logging.getLogger(__name__)
 # (each time costs a read and a write; more than two in a row would take a third writer).
 MAX_ATTEMPTS = 4
 
-MAX_CAMPAIGN_LENGTH = 64
-# Telegram's own rule for a deep-link ``start`` parameter: A-Z, a-z, 0-9, _ and -, up to 64.
-_CAMPAIGN = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_CAMPAIGN_LENGTH}}}")
-
 
 def campaign_of(payload: str | None, chat_id: int) -> str | None:
     """The deep link's payload as the lead's ``externalIdentifier``, if it keeps Telegram's
@@ -53,12 +49,13 @@ def campaign_of(payload: str | None, chat_id: int) -> str | None:
     value, which is whatever the prospect typed."""
     if not payload:
         return None
-    if _CAMPAIGN.fullmatch(payload):
+    if is_campaign(payload):
         return payload
     log.info(
-        "chat %s: start payload dropped, not a Telegram deep-link parameter "
-        "(A-Z a-z 0-9 _ -, at most %d characters)",
+        "chat %s: start payload dropped, not a Telegram deep-link parameter (%s, at most %d "
+        "characters)",
         chat_ref(chat_id),
+        ALLOWED,
         MAX_CAMPAIGN_LENGTH,
     )
     return None

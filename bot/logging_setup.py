@@ -28,17 +28,24 @@ def chat_ref(chat_id: int) -> str:
 QUIET_LIBRARIES = ("httpx", "httpcore", "telegram", "tornado.access", "apscheduler")
 
 
+class Masked:
+    """Keeps secrets out of any text shown (PTB, for one, quotes the token it was given)."""
+
+    def __init__(self, *secrets: str) -> None:
+        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
 class RedactingFormatter(logging.Formatter):
     """JSON lines; any known secret in the rendered text becomes ``***``."""
 
     def __init__(self, secret_values: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = sorted({s for s in secret_values if len(s) >= 4}, key=len, reverse=True)
-
-    def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        self._redact = Masked(*secret_values)
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {

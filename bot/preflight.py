@@ -23,9 +23,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from telegram import Bot
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import TelegramError
 
-from bot.logging_setup import configure_logging
+from bot.logging_setup import Masked, configure_logging
 from bot.perfectgym import (
     LeadConfig,
     PerfectGymAuthError,
@@ -41,6 +41,7 @@ from bot.storage import open_storage
 from bot.storage.postgres import SCHEMA_VERSION, SchemaTooNewError
 from bot.storage.sqlite import DatabaseInUseError
 from bot.studio_texts import StudioTexts, StudioTextsError
+from bot.telegram_identity import TelegramSignInError, describe, origin, signed_in
 
 CHECK_TIMEOUT_SECONDS = 30.0
 USAGE = """usage: python -m bot check
@@ -67,65 +68,24 @@ def can_take_leads(checks: list[Check]) -> bool:
     return all(check.ok for check in checks if check.essential)
 
 
-class _Masked:
-    """Keeps secrets out of anything printed (PTB, for one, quotes the token it was given)."""
-
-    def __init__(self, *secrets: str) -> None:
-        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
 async def check_telegram(settings: Settings) -> list[Check]:
     """getMe for the token; getWebhookInfo when WEBHOOK_URL is set."""
-    bot = Bot(
-        settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_api_base_url
-    )
     try:
-        try:
-            await bot.initialize()  # getMe
-        except InvalidToken:
-            return [
-                Check(
-                    "telegram",
-                    False,
-                    "the bot token was refused: set TELEGRAM_BOT_TOKEN to the token @BotFather "
-                    "gave (/mybots, API Token)",
-                )
-            ]
-        except NetworkError as exc:
-            return [
-                Check(
-                    "telegram",
-                    False,
-                    f"Telegram not reachable at {_origin(settings.telegram_api_base_url)} "
-                    f"({_describe(exc)}): check the network or TELEGRAM_API_BASE_URL",
-                )
-            ]
-        except TelegramError as exc:
-            return [Check("telegram", False, f"getMe failed ({_describe(exc)})")]
-        me = bot.bot
-        checks = [Check("telegram", True, f"the token belongs to @{me.username} (id {me.id})")]
-        if settings.webhook_url:
-            checks.append(await _check_webhook(bot, settings.webhook_url))
-        return checks
-    finally:
-        await bot.shutdown()
+        async with signed_in(settings) as bot:
+            me = bot.bot
+            checks = [Check("telegram", True, f"the token belongs to @{me.username} (id {me.id})")]
+            if settings.webhook_url:
+                checks.append(await _check_webhook(bot, settings.webhook_url))
+            return checks
+    except TelegramSignInError as exc:
+        return [Check("telegram", False, str(exc))]
 
 
 async def _check_webhook(bot: Bot, webhook_url: str) -> Check:
     try:
         info = await bot.get_webhook_info()
     except TelegramError as exc:
-        return Check("webhook", False, f"getWebhookInfo failed ({_describe(exc)})", False)
+        return Check("webhook", False, f"getWebhookInfo failed ({describe(exc)})", False)
     if info.url == webhook_url:
         detail = f"registered at WEBHOOK_URL, {info.pending_update_count} update(s) pending"
         if info.last_error_message:
@@ -137,7 +97,7 @@ async def _check_webhook(bot: Bot, webhook_url: str) -> Check:
                 essential=False,
             )
         return Check("webhook", True, detail, essential=False)
-    registered = f"{_origin(info.url)}…" if info.url else "no webhook"
+    registered = f"{origin(info.url)}…" if info.url else "no webhook"
     return Check(
         "webhook",
         False,
@@ -145,11 +105,6 @@ async def _check_webhook(bot: Bot, webhook_url: str) -> Check:
         "starts in webhook mode; start the web process, or unset WEBHOOK_URL for polling",
         essential=False,
     )
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
 
 
 async def check_perfectgym(settings: Settings) -> tuple[list[Check], LeadConfig | None]:
@@ -260,7 +215,7 @@ async def check_database(settings: Settings) -> Check:
         return Check(
             "database",
             False,
-            f"{shown} cannot be opened ({_describe(exc)}): check DATABASE_URL "
+            f"{shown} cannot be opened ({describe(exc)}): check DATABASE_URL "
             "(on a PaaS, the PostgreSQL add-on sets it)",
         )
     await storage.close()
@@ -344,7 +299,7 @@ def main(argv: list[str]) -> int:
         settings.perfectgym_api_key.get_secret_value(),
     )
     configure_logging("WARNING", secrets)
-    mask = _Masked(*secrets)
+    mask = Masked(*secrets)
 
     def report(check: Check) -> None:
         print(mask(check.line()), flush=True)

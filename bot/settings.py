@@ -6,6 +6,7 @@ operator reading the dyno's log sees what to fix without a traceback.
 
 from __future__ import annotations
 
+import inspect
 import os
 from enum import StrEnum
 from typing import Literal, TypeVar
@@ -134,8 +135,8 @@ class PerfectGymSettings(BaseSettings):
         return _web_address(value, HTTP_URL)
 
 
-class Settings(StudioSettings, PerfectGymSettings):
-    """Everything the bot process needs, with the variable names the issue fixes."""
+class TelegramSettings(BaseSettings):
+    """The bot's Telegram identity: all ``link`` needs (getMe for the bot's username)."""
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 
@@ -144,6 +145,27 @@ class Settings(StudioSettings, PerfectGymSettings):
         default="https://api.telegram.org/bot",
         description="a local Bot API server or a test double",
     )
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value()
+        bot_id, _, secret = token.partition(":")
+        if not bot_id.isdigit() or not secret:
+            raise ValueError("must look like <digits>:<secret>")
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return _web_address(value, HTTP_URL)
+
+
+class Settings(TelegramSettings, StudioSettings, PerfectGymSettings):
+    """Everything the bot process needs, with the variable names the issue fixes."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
     database_url: str = Field(
         default=DEFAULT_SQLITE_URL, description="sqlite:///file (one process) or postgres://..."
     )
@@ -183,18 +205,9 @@ class Settings(StudioSettings, PerfectGymSettings):
         default=60.0, gt=0, description="how often due reminders and idle conversations are sought"
     )
 
-    @field_validator("telegram_bot_token")
+    @field_validator("webhook_url")
     @classmethod
-    def _token_shape(cls, value: SecretStr) -> SecretStr:
-        token = value.get_secret_value()
-        bot_id, _, secret = token.partition(":")
-        if not bot_id.isdigit() or not secret:
-            raise ValueError("must look like <digits>:<secret>")
-        return value
-
-    @field_validator("telegram_api_base_url", "webhook_url")
-    @classmethod
-    def _http_urls(cls, value: str | None) -> str | None:
+    def _webhook_url(cls, value: str | None) -> str | None:
         return _web_address(value, HTTP_URL)
 
     @field_validator("database_url")
@@ -241,6 +254,22 @@ def load_perfectgym_settings(environ: dict[str, str] | None = None) -> PerfectGy
     return _load(PerfectGymSettings, environ)
 
 
+def load_telegram_settings(environ: dict[str, str] | None = None) -> TelegramSettings:
+    """The token and API address alone, for tools that only ask Telegram who the bot is."""
+    return _load(TelegramSettings, environ)
+
+
+def declared_order(model: type[BaseSettings]) -> list[str]:
+    """The model's variables, its own first, then each base's in method resolution order
+    (pydantic lists the last base's first), so ``Settings`` starts with Telegram's."""
+    classes = [cls for cls in model.__mro__ if issubclass(cls, BaseSettings)]
+    depth = {
+        name: next(i for i, cls in enumerate(classes) if name in inspect.get_annotations(cls))
+        for name in model.model_fields
+    }
+    return sorted(model.model_fields, key=depth.__getitem__)
+
+
 def _load(model: type[_S], environ: dict[str, str] | None) -> _S:
     env = dict(os.environ if environ is None else environ)
     try:
@@ -248,9 +277,10 @@ def _load(model: type[_S], environ: dict[str, str] | None) -> _S:
             {key.lower(): value for key, value in env.items() if key.lower() in model.model_fields}
         )
     except ValidationError as exc:
-        # The model's own variables first: a bare environment names TELEGRAM_BOT_TOKEN.
+        # In declaration order: a bare environment names TELEGRAM_BOT_TOKEN, not PerfectGym's.
+        rank = {name: index for index, name in enumerate(declared_order(model))}
         errors = sorted(
-            exc.errors(), key=lambda e: bool(e["loc"]) and e["loc"][0] not in model.__annotations__
+            exc.errors(), key=lambda e: rank.get(str(e["loc"][0]), len(rank)) if e["loc"] else -1
         )
         first = errors[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "configuration"

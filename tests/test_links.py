@@ -1,0 +1,276 @@
+"""``python -m bot link``: the real CLI against the loopback fake Telegram. The link carries the
+bot's own username (getMe) and a campaign the intake will keep; the QR code scans back to it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from bot.campaign import MAX_CAMPAIGN_LENGTH, RULE, is_campaign
+from bot.intake import campaign_of
+from bot.links import CampaignNotAllowed, LinkError, QrFormatUnknown, deep_link, qr_kind
+from tests.fake_telegram import BOT_USERNAME, FakeTelegram
+from tests.harness import ROOT, free_port
+
+LINK = f"https://t.me/{BOT_USERNAME}?start=spring-2026"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+async def _link(args: list[str], env: dict[str, str]) -> tuple[int, list[str], str]:
+    """The CLI as an operator runs it, with nothing but ``env`` configured (no PerfectGym)."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "PERFECTGYM_", "WEBHOOK_", "DATABASE_", "STUDIO_"))
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "link",
+        *args,
+        env={**clean, **env},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode().splitlines(), err.decode()
+
+
+def _env(tg: FakeTelegram, **extra: str) -> dict[str, str]:
+    return {"TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url, **extra}
+
+
+def _only_get_me(tg: FakeTelegram, times: int) -> None:
+    assert tg.method_calls("getMe") == times
+    for method in ("getUpdates", "setWebhook", "deleteWebhook", "sendMessage", "setMyCommands"):
+        assert tg.method_calls(method) == 0, method
+
+
+# ------------------------------------------------------------------------------------ the CLI
+
+
+async def test_prints_the_link_with_the_username_telegram_gives(tg: FakeTelegram) -> None:
+    code, out, err = await _link(["spring-2026"], _env(tg))
+    assert code == 0, err
+    assert out == [LINK]
+    assert tg.token not in "\n".join(out) + err
+    _only_get_me(tg, 1)
+
+
+async def test_the_username_is_telegrams_not_a_constant(tg: FakeTelegram) -> None:
+    tg.bot_user = {**tg.bot_user, "username": "Other_Studio_bot"}
+    code, out, err = await _link(["_"], _env(tg))
+    assert code == 0, err
+    assert out == ["https://t.me/Other_Studio_bot?start=_"]
+
+
+@pytest.mark.parametrize("name", ["poster.png", "POSTER.PNG"])
+async def test_the_png_qr_code_scans_back_to_exactly_the_link(
+    tg: FakeTelegram, tmp_path: Path, name: str
+) -> None:
+    path = tmp_path / name
+    code, out, err = await _link(["spring-2026", "--qr", str(path)], _env(tg))
+    assert code == 0, err
+    assert out == [LINK]
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        # poster size: 10 pixels a module; this link needs at least 29 modules, plus 4 each side
+        assert image.width == image.height >= (29 + 2 * 4) * 10
+        found = zxingcpp.read_barcodes(image)
+    assert [(barcode.format, barcode.text) for barcode in found] == [
+        (zxingcpp.BarcodeFormat.QRCode, LINK)
+    ]
+    assert str(path) in err
+    assert tg.token not in "\n".join(out) + err
+    _only_get_me(tg, 1)
+
+
+async def test_the_svg_qr_code_is_a_valid_svg(tg: FakeTelegram, tmp_path: Path) -> None:
+    path = tmp_path / "poster.svg"
+    code, out, err = await _link(["spring-2026", "--qr", str(path)], _env(tg))
+    assert code == 0, err
+    assert out == [LINK]
+    root = ET.parse(path).getroot()
+    assert root.tag == f"{SVG}svg"
+    assert int(root.attrib["width"]) == int(root.attrib["height"]) >= (29 + 2 * 4) * 10
+    assert root.findall(f".//{SVG}path"), "no modules drawn"
+
+
+@pytest.mark.parametrize("campaign", ["a b", "grün", "a" * (MAX_CAMPAIGN_LENGTH + 1), "x.y", ""])
+async def test_a_campaign_telegram_would_not_pass_on_exits_2_before_any_getme(
+    tg: FakeTelegram, tmp_path: Path, campaign: str
+) -> None:
+    path = tmp_path / "poster.png"
+    code, out, err = await _link([campaign, "--qr", str(path)], _env(tg))
+    assert code == 2
+    assert out == []
+    assert err.strip().splitlines() == [
+        f"campaign {campaign!r} is not allowed in a Telegram link: {RULE}"
+    ]
+    assert not path.exists()
+    _only_get_me(tg, 0)
+
+
+@pytest.mark.parametrize("name", ["poster.jpg", "poster", "poster.png.txt"])
+async def test_an_unknown_extension_exits_2_before_any_getme(
+    tg: FakeTelegram, tmp_path: Path, name: str
+) -> None:
+    path = tmp_path / name
+    code, out, err = await _link(["spring-2026", "--qr", str(path)], _env(tg))
+    assert code == 2
+    assert out == []
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert ".png or .svg" in lines[0]
+    assert not path.exists()
+    _only_get_me(tg, 0)
+
+
+async def test_a_token_telegram_refuses_exits_1_without_printing_it(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    path = tmp_path / "poster.png"
+    env = _env(tg, TELEGRAM_BOT_TOKEN="999999:WRONG-token-zzzzzzzzzz")
+    code, out, err = await _link(["spring-2026", "--qr", str(path)], env)
+    assert code == 1
+    assert out == []
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "refused" in lines[0]
+    assert "TELEGRAM_BOT_TOKEN" in lines[0]
+    assert "WRONG-token" not in err
+    assert not path.exists()
+    assert tg.method_calls("getMe") == 1  # asked, and refused
+
+
+async def test_an_unreachable_telegram_exits_1() -> None:
+    base_url = f"http://127.0.0.1:{free_port()}/bot"
+    env = {"TELEGRAM_BOT_TOKEN": "123456:UNREACHED-token-zz", "TELEGRAM_API_BASE_URL": base_url}
+    code, out, err = await _link(["spring-2026"], env)
+    assert code == 1
+    assert out == []
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "not reachable" in lines[0]
+    assert "TELEGRAM_API_BASE_URL" in lines[0]
+    assert "UNREACHED-token" not in err
+
+
+async def test_without_a_token_exits_2_with_one_line() -> None:
+    code, out, err = await _link(["spring-2026"], {})
+    assert code == 2
+    assert out == []
+    assert err.strip().splitlines() == [
+        "configuration error: TELEGRAM_BOT_TOKEN is required but not set"
+    ]
+
+
+@pytest.mark.parametrize("args", [[], ["a", "b"], ["a", "--qr"], ["a", "--png", "x.png"]])
+async def test_bad_usage_exits_2_with_one_line(tg: FakeTelegram, args: list[str]) -> None:
+    code, out, err = await _link(args, _env(tg))
+    assert code == 2
+    assert out == []
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "usage: python -m bot link CAMPAIGN" in lines[0]
+    _only_get_me(tg, 0)
+
+
+async def test_a_campaign_starting_with_a_dash_goes_after_double_dash(tg: FakeTelegram) -> None:
+    code, out, err = await _link(["--", "-spring"], _env(tg))
+    assert code == 0, err
+    assert out == [f"https://t.me/{BOT_USERNAME}?start=-spring"]
+
+
+async def test_a_file_that_cannot_be_written_exits_1_after_the_link(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    path = tmp_path / "no-such-folder" / "poster.png"
+    code, out, err = await _link(["spring-2026", "--qr", str(path)], _env(tg))
+    assert code == 1
+    assert out == [LINK]
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "cannot be written" in lines[0]
+    assert not path.exists()
+
+
+async def test_help_exits_0_and_names_the_rule() -> None:
+    code, out, err = await _link(["--help"], {})
+    assert code == 0, err
+    text = " ".join(" ".join(out).split())
+    assert "usage: python -m bot link CAMPAIGN" in text
+    assert "externalIdentifier" in text
+    assert RULE in text
+
+
+# -------------------------------------------------------------------------- the functions
+
+
+def test_deep_link() -> None:
+    assert deep_link(BOT_USERNAME, "spring-2026") == LINK
+    assert deep_link(f"@{BOT_USERNAME}", "spring-2026") == LINK
+    with pytest.raises(CampaignNotAllowed):
+        deep_link(BOT_USERNAME, "spring 2026")
+    for username in ("", "@", "studio bot", "stüdio_bot", "1studio_bot", "a" * 33):
+        with pytest.raises(LinkError):
+            deep_link(username, "spring-2026")
+
+
+def test_qr_kind() -> None:
+    assert qr_kind(Path("a.png")) == "png"
+    assert qr_kind(Path("dir.svg/A.SVG")) == "svg"
+    for name in ("a.jpg", "a", "png", ".png.gz"):
+        with pytest.raises(QrFormatUnknown):
+            qr_kind(Path(name))
+
+
+# ---------------------------------------------------------------- the campaign rule (one)
+
+
+@pytest.mark.parametrize(
+    "text", ["a", "spring-2026", "Spring_2026", "-", "_", "0", "a" * MAX_CAMPAIGN_LENGTH]
+)
+def test_allowed_campaigns(text: str) -> None:
+    assert is_campaign(text)
+    assert campaign_of(text, 1) == text, "the intake keeps what a link may carry"
+    assert deep_link(BOT_USERNAME, text).endswith(f"?start={text}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "a" * (MAX_CAMPAIGN_LENGTH + 1),
+        "a b",
+        " a",
+        "grün",
+        "ü",
+        "spring\n",
+        "spring.2026",
+        "a+b",
+        "a=b",
+        "a&b",
+        "\uff11\uff12",  # full-width digits: \d would take them, Telegram does not
+    ],
+)
+def test_refused_campaigns(text: str) -> None:
+    assert not is_campaign(text)
+    assert campaign_of(text, 1) is None, "the intake drops what no link may carry"
+    with pytest.raises(CampaignNotAllowed):
+        deep_link(BOT_USERNAME, text)
+
+
+def test_the_length_is_telegrams() -> None:
+    assert MAX_CAMPAIGN_LENGTH == 64
