@@ -58,7 +58,7 @@ class Row:
 
 
 def period(report: FunnelReport, tr: Translator) -> str:
-    """The report's days as the locale writes a range ("1 – 30 Nov 2026")."""
+    """The report's days as the locale writes a range (British English: "1 - 30 Nov 2026" with an en dash)."""
     return str(
         babel.dates.format_interval(
             report.first_day, report.last_day, "yMMMd", locale=tr.written_in
@@ -117,6 +117,18 @@ def _number(value: int, tr: Translator) -> str:
     return str(babel.numbers.format_decimal(value, locale=tr.written_in))
 
 
+def _started(report: FunnelReport) -> int:
+    return sum(funnel.count(Stage.STARTED) for funnel in report.campaigns)
+
+
+def _share(count: int, started: int, tr: Translator) -> str:
+    """``count`` as a share of the conversations started ("88%"); a dash when none started
+    in the period (all were carried over from before it)."""
+    if not started:
+        return "–"
+    return str(babel.numbers.format_percent(count / started, locale=tr.written_in))
+
+
 def _width(text: str) -> int:
     """Columns the text takes in a monospace font: East Asian wide characters take two."""
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
@@ -169,11 +181,12 @@ def _lines(report: FunnelReport, tr: Translator, questions: int | None) -> list[
     steps = reached(report)
     if steps:
         shown = steps if questions is None else steps[:questions]
-        lines += ["", tr.gettext("Where prospects stopped (whole period):")]
+        lines += ["", tr.gettext("Where prospects stopped")]
+        started = _started(report)
         lines += _grid(
-            [tr.gettext("question"), tr.gettext("reached")],
-            [[key, _number(count, tr)] for key, count in shown],
-        )[2:]
+            [tr.gettext("question"), tr.gettext("reached"), tr.gettext("of started")],
+            [[key, _number(count, tr), _share(count, started, tr)] for key, count in shown],
+        )
         if len(shown) < len(steps):
             lines.append(
                 tr.ngettext(
@@ -253,8 +266,10 @@ def chart_png(report: FunnelReport, tr: Translator) -> bytes:
         series = [r for r in rows(report, tr, CHART_CAMPAIGNS) if r.kind != "total"]
         for row in series:
             values = [read(row.funnel) for _, read in steps]
-            style = "--" if row.kind == "other" else "-"
-            axes.plot(positions, values, style, marker="o", linewidth=2, label=row.label)
+            if row.kind == "other":  # the sum of many: grey and dashed, not a campaign
+                axes.plot(positions, values, "--", color="0.55", marker="o", label=row.label)
+            else:
+                axes.plot(positions, values, "-", marker="o", linewidth=2, label=row.label)
         axes.set_xticks(positions, [_cut(label, 24) for label, _ in steps])
         rotate = len(steps) > 6
         for tick in axes.get_xticklabels():
@@ -324,12 +339,14 @@ def html_page(report: FunnelReport, tr: Translator) -> str:
         parts += ["</tbody></table>"]
         steps = reached(report)
         if steps:
-            parts.append(
-                f"<h2>{escape(tr.gettext('Where prospects stopped (whole period):'))}</h2>"
-            )
-            header = [tr.gettext("Question"), tr.gettext("Reached")]
+            parts.append(f"<h2>{escape(tr.gettext('Where prospects stopped'))}</h2>")
+            header = [tr.gettext("Question"), tr.gettext("Reached"), tr.gettext("Of started")]
             parts += ["<table>", f"<thead><tr>{_cells('th', header)}</tr></thead>", "<tbody>"]
-            parts += [f"<tr>{_cells('td', [key, _number(n, tr)])}</tr>" for key, n in steps]
+            started = _started(report)
+            parts += [
+                f"<tr>{_cells('td', [key, _number(n, tr), _share(n, started, tr)])}</tr>"
+                for key, n in steps
+            ]
             parts += ["</tbody></table>"]
     image = base64.b64encode(chart_png(report, tr)).decode("ascii")
     width, height = CHART_SIZE_PX
