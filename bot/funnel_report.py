@@ -125,7 +125,7 @@ def _share(count: int, started: int, tr: Translator) -> str:
     """``count`` as a share of the conversations started ("88%"); a dash when none started
     in the period (all were carried over from before it)."""
     if not started:
-        return "–"
+        return "\u2013"
     return str(babel.numbers.format_percent(count / started, locale=tr.written_in))
 
 
