@@ -168,10 +168,24 @@ def _empty(tr: Translator) -> str:
     return tr.gettext("No conversations in this period.")
 
 
-def _lines(report: FunnelReport, tr: Translator, questions: int | None) -> list[str]:
+def _more(tr: Translator, count: int) -> str:
+    return tr.ngettext("… and {count} more question", "… and {count} more questions", count).format(
+        count=count
+    )
+
+
+def _escaped_length(lines: Iterable[str]) -> int:
+    """Characters the lines take in a ``<pre>`` message, newlines included."""
+    return sum(len(html.escape(line, quote=False)) + 1 for line in lines)
+
+
+def table(report: FunnelReport, tr: Translator) -> str:
+    """The report as aligned plain text for a monospace font, short enough for one Telegram
+    message inside ``<pre>``: the campaigns are at most ten rows, so when a config asks very
+    many questions, the last questions are left out (and counted)."""
     lines = [tr.gettext("Funnel {period}").format(period=period(report, tr))]
     if not report.campaigns:
-        return [*lines, _empty(tr)]
+        return "\n".join([*lines, _empty(tr)])
     header = [tr.gettext("campaign"), *(short(tr) for _, short, _ in COLUMNS)]
     body = [
         [row.label, *(_number(row.funnel.count(stage), tr) for stage, _, _ in COLUMNS)]
@@ -179,34 +193,25 @@ def _lines(report: FunnelReport, tr: Translator, questions: int | None) -> list[
     ]
     lines += ["", *_grid(header, body)]
     steps = reached(report)
-    if steps:
-        shown = steps if questions is None else steps[:questions]
-        lines += ["", tr.gettext("Where prospects stopped")]
-        started = _started(report)
-        lines += _grid(
-            [tr.gettext("question"), tr.gettext("reached"), tr.gettext("of started")],
-            [[key, _number(count, tr), _share(count, started, tr)] for key, count in shown],
-        )
-        if len(shown) < len(steps):
-            lines.append(
-                tr.ngettext(
-                    "… and {count} more question",
-                    "… and {count} more questions",
-                    len(steps) - len(shown),
-                ).format(count=len(steps) - len(shown))
-            )
-    return lines
-
-
-def table(report: FunnelReport, tr: Translator) -> str:
-    """The report as aligned plain text for a monospace font, short enough for one Telegram
-    message inside ``<pre>`` (questions are cut first when the config asks very many)."""
-    questions: int | None = None
-    while True:
-        text = "\n".join(_lines(report, tr, questions))
-        if len(_pre(text)) <= TELEGRAM_BUDGET or questions == 0:
-            return text
-        questions = len(reached(report)) - 1 if questions is None else questions - 1
+    if not steps:
+        return "\n".join(lines)
+    started = _started(report)
+    questions = _grid(
+        [tr.gettext("question"), tr.gettext("reached"), tr.gettext("of started")],
+        [[key, _number(count, tr), _share(count, started, tr)] for key, count in steps],
+    )
+    lines += ["", tr.gettext("Where prospects stopped"), *questions[:2]]
+    budget = TELEGRAM_BUDGET - len(_pre(""))
+    if _escaped_length(lines) + _escaped_length(questions[2:]) <= budget:
+        return "\n".join([*lines, *questions[2:]])
+    budget -= _escaped_length([_more(tr, len(steps))])  # the longest "… and N more"
+    used, shown = _escaped_length(lines), 0
+    for line in questions[2:]:
+        used += _escaped_length([line])
+        if used > budget:
+            break
+        shown += 1
+    return "\n".join([*lines, *questions[2 : 2 + shown], _more(tr, len(steps) - shown)])
 
 
 def _pre(text: str) -> str:

@@ -215,7 +215,12 @@ def test_the_telegram_table_is_escaped_and_fits_one_message() -> None:
     assert "<" not in inner
     assert ">" not in inner
     assert "q000_&lt;b&gt;&amp;amp;" in inner
-    assert re.search(r"\u2026 and \d+ more questions", inner)
+    more = re.search(r"\u2026 and (\d+) more questions$", inner)
+    assert more is not None
+    shown = question_rows(table(report_of(counts, keys), EN))
+    assert [key for key, _, _ in shown] == [key[:15] + "\u2026" for key in keys[: len(shown)]]
+    assert len(shown) + int(more[1]) == len(keys) + len(QUESTIONS)  # theirs come last
+    assert len(message) > 3000, "cut far more than needed"
     assert "other campaigns" in inner
 
 
