@@ -29,7 +29,10 @@ TELEGRAM_BUDGET = 3500
 """Most characters :func:`table_html` may return: Telegram refuses messages over 4096, and
 the caller may add a line or two."""
 LABEL_WIDTH = 16
-"""Widest campaign or question label in the monospace table; longer ones are cut with "…"."""
+"""Widest campaign label in the monospace table; longer ones are cut with "…"."""
+QUESTION_WIDTH = 22
+"""Widest question key in the monospace table: the adapter's longest, "address.countryCode",
+fits whole."""
 CHART_SIZE_PX = (1200, 700)
 CHART_DPI = 100
 
@@ -151,10 +154,10 @@ def _right(text: str, width: int) -> str:
     return " " * (width - _width(text)) + text
 
 
-def _grid(header: list[str], body: list[list[str]]) -> list[str]:
+def _grid(header: list[str], body: list[list[str]], label_width: int) -> list[str]:
     """Aligned lines: the first column left, the others right, a rule under the header."""
     widths = [max(_width(line[i]) for line in [header, *body]) for i in range(len(header))]
-    widths[0] = min(widths[0], LABEL_WIDTH)
+    widths[0] = min(widths[0], label_width)
 
     def line(cells: list[str]) -> str:
         first = _left(cells[0], widths[0])
@@ -191,7 +194,7 @@ def table(report: FunnelReport, tr: Translator) -> str:
         [row.label, *(_number(row.funnel.count(stage), tr) for stage, _, _ in COLUMNS)]
         for row in rows(report, tr)
     ]
-    lines += ["", *_grid(header, body)]
+    lines += ["", *_grid(header, body, LABEL_WIDTH)]
     steps = reached(report)
     if not steps:
         return "\n".join(lines)
@@ -199,6 +202,7 @@ def table(report: FunnelReport, tr: Translator) -> str:
     questions = _grid(
         [tr.gettext("question"), tr.gettext("reached"), tr.gettext("of started")],
         [[key, _number(count, tr), _share(count, started, tr)] for key, count in steps],
+        QUESTION_WIDTH,
     )
     lines += ["", tr.gettext("Where prospects stopped"), *questions[:2]]
     budget = TELEGRAM_BUDGET - len(_pre(""))
@@ -285,7 +289,7 @@ def chart_png(report: FunnelReport, tr: Translator) -> bytes:
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(axis="y", alpha=0.3)
         axes.spines[["top", "right"]].set_visible(False)
-        axes.legend(title=tr.gettext("Campaign"), loc="upper right", frameon=False)
+        axes.legend(title=tr.gettext("Campaign"), loc="best", frameon=False)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=CHART_DPI, metadata={"Software": None})

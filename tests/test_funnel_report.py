@@ -218,7 +218,7 @@ def test_the_telegram_table_is_escaped_and_fits_one_message() -> None:
     more = re.search(r"\u2026 and (\d+) more questions$", inner)
     assert more is not None
     shown = question_rows(table(report_of(counts, keys), EN))
-    assert [key for key, _, _ in shown] == [key[:15] + "\u2026" for key in keys[: len(shown)]]
+    assert [key for key, _, _ in shown] == [key[:21] + "\u2026" for key in keys[: len(shown)]]
     assert len(shown) + int(more[1]) == len(keys) + len(QUESTIONS)  # theirs come last
     assert len(message) > 3000, "cut far more than needed"
     assert "other campaigns" in inner
@@ -400,3 +400,9 @@ def test_the_module_loads_without_matplotlib() -> None:
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == "False"
+
+
+def test_one_campaign_needs_no_total_row() -> None:
+    rows = campaign_rows(table(report_of(conversations("solo", 10)), EN))
+    assert list(rows) == ["solo"]
+    assert rows["solo"][Stage.STARTED] == 10
