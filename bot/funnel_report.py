@@ -13,12 +13,16 @@ import io
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import babel.dates
 import babel.numbers
 
 from bot.funnel import CampaignFunnel, FunnelReport, Stage
 from conversations.i18n import Translator
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 TABLE_CAMPAIGNS = 8
 """Campaign rows in the Telegram table; the rest are summed into one row, so the table stays
@@ -248,11 +252,13 @@ def chart_steps(
     ]
 
 
-def chart_png(report: FunnelReport, tr: Translator) -> bytes:
-    """The funnel per campaign (the five busiest and the rest summed) as a 1200x700 PNG.
+def chart_figure(report: FunnelReport, tr: Translator) -> Figure:
+    """The funnel per campaign (the five busiest and the rest summed), one line each.
 
     Matplotlib is imported here, not at the top, so the bot starts without it, and only its
     object API is used (no pyplot state), so two reports may be drawn at once in threads.
+    Texts are shown as typed: no mathtext for a "$" in a question key, and a campaign named
+    "_x" (a valid start parameter) keeps its legend entry.
     """
     import matplotlib
 
@@ -265,34 +271,55 @@ def chart_png(report: FunnelReport, tr: Translator) -> bytes:
     figure = Figure(figsize=(width / CHART_DPI, height / CHART_DPI), dpi=CHART_DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    axes.set_title(tr.gettext("Funnel {period}").format(period=period(report, tr)), fontsize=15)
+    title = tr.gettext("Funnel {period}").format(period=period(report, tr))
+    axes.set_title(title, fontsize=15, parse_math=False)
     if not report.campaigns:
-        axes.text(0.5, 0.5, _empty(tr), ha="center", va="center", fontsize=14)
+        axes.text(0.5, 0.5, _empty(tr), ha="center", va="center", fontsize=14, parse_math=False)
         axes.set_axis_off()
     else:
         steps = chart_steps(report, tr)
         positions = list(range(len(steps)))
         series = [r for r in rows(report, tr, CHART_CAMPAIGNS) if r.kind != "total"]
+        lines = []
         for row in series:
             values = [read(row.funnel) for _, read in steps]
             if row.kind == "other":  # the sum of many: grey and dashed, not a campaign
-                axes.plot(positions, values, "--", color="0.55", marker="o", label=row.label)
+                lines += axes.plot(positions, values, "--", color="0.55", marker="o")
             else:
-                axes.plot(positions, values, "-", marker="o", linewidth=2, label=row.label)
-        axes.set_xticks(positions, [_cut(label, 24) for label, _ in steps])
+                lines += axes.plot(positions, values, "-", marker="o", linewidth=2)
         rotate = len(steps) > 6
-        for tick in axes.get_xticklabels():
-            tick.set_rotation(30 if rotate else 0)
-            tick.set_horizontalalignment("right" if rotate else "center")
-        axes.set_ylabel(tr.gettext("Conversations"))
+        axes.set_xticks(
+            positions,
+            [_cut(label, 24) for label, _ in steps],
+            rotation=30 if rotate else 0,
+            horizontalalignment="right" if rotate else "center",
+            parse_math=False,
+        )
+        axes.set_ylabel(tr.gettext("Conversations"), parse_math=False)
         axes.set_ylim(bottom=0)
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(axis="y", alpha=0.3)
         axes.spines[["top", "right"]].set_visible(False)
-        axes.legend(title=tr.gettext("Campaign"), loc="best", frameon=False)
+        legend = axes.legend(
+            lines,
+            [_cut(row.label, 32) for row in series],
+            title=tr.gettext("Campaign"),
+            loc="best",
+            frameon=False,
+        )
+        for text in [*legend.get_texts(), legend.get_title()]:
+            text.set_parse_math(False)
     figure.tight_layout()
+    return figure
+
+
+def chart_png(report: FunnelReport, tr: Translator) -> bytes:
+    """:func:`chart_figure` as a 1200x700 PNG (no software version in it: the same report
+    gives the same bytes)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=CHART_DPI, metadata={"Software": None})
+    chart_figure(report, tr).savefig(
+        buffer, format="png", dpi=CHART_DPI, metadata={"Software": None}
+    )
     return buffer.getvalue()
 
 

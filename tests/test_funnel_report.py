@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy
 import pytest
 from PIL import Image
 
@@ -24,6 +25,7 @@ from bot.funnel_report import (
     CHART_SIZE_PX,
     COLUMNS,
     TABLE_CAMPAIGNS,
+    chart_figure,
     chart_png,
     html_page,
     table,
@@ -322,6 +324,35 @@ def test_the_chart_is_a_small_png_of_the_promised_size() -> None:
     assert png_size(png) == CHART_SIZE_PX
     assert len(png) < 200_000
     assert png_size(chart_png(report_of([]), DE)) == CHART_SIZE_PX
+
+
+def test_the_chart_shows_every_step_and_name_as_typed() -> None:
+    """A campaign named "_x" is a valid start parameter (matplotlib hides such legend labels
+    by default) and a question key with two "$" would be read as TeX."""
+    counts = [
+        *conversations("_underscore", 30),
+        *conversations("$a$", 20),
+        count("_underscore", Stage.QUESTION, 9, question="price_$x^2$"),
+    ]
+    figure = chart_figure(report_of(counts, (*QUESTIONS, "price_$x^2$")), EN)
+    (axes,) = figure.axes
+    ticks = [label.get_text() for label in axes.get_xticklabels()]
+    assert ticks == [
+        "Started",
+        *QUESTIONS,
+        "price_$x^2$",
+        "Saw summary",
+        "Confirmed",
+        "Lead created",
+    ]
+    legend = axes.get_legend()
+    assert legend is not None
+    assert [text.get_text() for text in legend.get_texts()] == ["_underscore", "$a$"]
+    texts = [*axes.get_xticklabels(), *legend.get_texts(), axes.title]
+    assert not [text.get_text() for text in texts if text.get_parse_math()]
+    (line, _) = axes.get_lines()
+    assert numpy.asarray(line.get_ydata()).tolist() == [30, 27, 24, 21, 9, 18, 16, 14]
+    png_size(chart_png(report_of(counts, (*QUESTIONS, "price_$x^2$")), EN))  # draws
 
 
 def test_charts_drawn_in_threads_at_once_are_the_same_as_one_alone() -> None:
