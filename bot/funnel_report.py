@@ -13,7 +13,7 @@ import io
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import babel.dates
 import babel.numbers
@@ -61,11 +61,12 @@ class Row:
 
     label: str
     funnel: CampaignFunnel
-    kind: str = "campaign"  # "campaign", "other" or "total": how the HTML page styles it
+    kind: Literal["campaign", "other", "total"] = "campaign"  # the HTML row's class
 
 
 def period(report: FunnelReport, tr: Translator) -> str:
-    """The report's days as the locale writes a range (British English: "1 - 30 Nov 2026" with an en dash)."""
+    """The report's days as the locale writes a range: "1 - 30 Nov 2026" in British English
+    (with an en dash and thin spaces), "1.-30. Nov. 2026" in German."""
     return str(
         babel.dates.format_interval(
             report.first_day, report.last_day, "yMMMd", locale=tr.written_in
@@ -77,10 +78,8 @@ def campaign_label(campaign: str | None, tr: Translator) -> str:
     return tr.gettext("no campaign") if campaign is None else campaign
 
 
-def merged(
-    campaign: str | None, funnels: Iterable[CampaignFunnel], order: Sequence[str]
-) -> CampaignFunnel:
-    """Several campaigns' counts as one, questions in ``order`` first and then by name (as
+def merged(funnels: Iterable[CampaignFunnel], order: Sequence[str]) -> CampaignFunnel:
+    """Several campaigns' counts as one (for the other campaigns' row and the total), questions in ``order`` first and then by name (as
     :meth:`FunnelReport.of` orders them)."""
     stages: dict[Stage, int] = {}
     questions: dict[str, int] = {}
@@ -89,7 +88,7 @@ def merged(
             stages[stage] = stages.get(stage, 0) + count
         for key, count in funnel.questions:
             questions[key] = questions.get(key, 0) + count
-    return CampaignFunnel(campaign, stages, tuple(sorted(questions.items(), key=_rank(order))))
+    return CampaignFunnel(None, stages, tuple(sorted(questions.items(), key=_rank(order))))
 
 
 def _rank(order: Sequence[str]) -> Callable[[tuple[str, int]], tuple[int, str]]:
@@ -107,17 +106,17 @@ def rows(report: FunnelReport, tr: Translator, limit: int | None = TABLE_CAMPAIG
     rest = report.campaigns[len(shown) :]
     result = [Row(campaign_label(c.campaign, tr), c) for c in shown]
     if rest:
-        other = merged(None, rest, report.question_order)
+        other = merged(rest, report.question_order)
         result.append(Row(tr.gettext("other campaigns"), other, "other"))
     if len(result) > 1:
-        total = merged(None, report.campaigns, report.question_order)
+        total = merged(report.campaigns, report.question_order)
         result.append(Row(tr.gettext("total"), total, "total"))
     return result
 
 
 def reached(report: FunnelReport) -> tuple[tuple[str, int], ...]:
     """How many prospects reached each question over the whole period, in the config's order."""
-    return merged(None, report.campaigns, report.question_order).questions
+    return merged(report.campaigns, report.question_order).questions
 
 
 def _number(value: int, tr: Translator) -> str:
@@ -334,19 +333,17 @@ table { border-collapse: collapse; margin: 1rem 0 2rem; }
 th, td { padding: .3rem .7rem; border-bottom: 1px solid #ddd; }
 th { text-align: left; background: #f4f4f4; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-tr.other td { font-style: italic; }
 tr.total td { font-weight: bold; border-top: 2px solid #888; }
 img { max-width: 100%; height: auto; }
 """
 
 
-def _cells(tag: str, values: Iterable[str], first_class: str = "") -> str:
-    cells = []
-    for index, value in enumerate(values):
-        css = first_class if index == 0 else "n"
-        attribute = f' class="{css}"' if css else ""
-        cells.append(f"<{tag}{attribute}>{html.escape(value)}</{tag}>")
-    return "".join(cells)
+def _cells(tag: str, values: Sequence[str]) -> str:
+    """A row's cells, escaped: a label, then numbers (class ``n``, aligned right)."""
+    label, *numbers = values
+    return f"<{tag}>{html.escape(label)}</{tag}>" + "".join(
+        f'<{tag} class="n">{html.escape(value)}</{tag}>' for value in numbers
+    )
 
 
 def html_page(report: FunnelReport, tr: Translator) -> str:

@@ -284,6 +284,10 @@ def test_the_html_page_holds_every_campaign_and_its_chart() -> None:
     for name in [*names, "no campaign", "total", "a<b&c"]:
         assert name in page.cells, name
     assert "other campaigns" not in page.cells  # the page has room for every campaign
+    started = page.cells.index("campaign_10") + 1
+    assert page.cells[started] == "20"
+    total = page.cells.index("total") + 1
+    assert page.cells[total] == str(sum(10 + i for i in range(11)) + 3)
     assert page.image_size() == CHART_SIZE_PX
     # Self-contained: nothing is fetched, nothing runs.
     assert not [tag for tag, _ in page.elements if tag in {"script", "link", "iframe"}]
