@@ -21,7 +21,7 @@ from bot.storage.sqlite import DatabaseInUseError
 from bot.studio_texts import StudioTexts, StudioTextsError, template
 
 USAGE = """usage: python -m bot [demo [--language CODE] | check | link CAMPAIGN [--qr FILE] |
-                     studio-texts-template] [--help]
+                     report [--days N] [--html FILE] | studio-texts-template] [--help]
 
 Telegram lead-intake bot for fitness studios on the PerfectGym Next API.
 
@@ -34,6 +34,9 @@ commands:
   link CAMPAIGN          print https://t.me/<bot>?start=CAMPAIGN (the bot's username from
                          getMe; needs only TELEGRAM_BOT_TOKEN); --qr FILE.png or FILE.svg also
                          writes its QR code for a poster (link --help)
+  report                 print the funnel per campaign of the last 30 days (--days N) from
+                         the database; --html FILE also writes a page with its chart (the
+                         same as /report in STAFF_CHAT_ID; report --help)
   studio-texts-template  print a STUDIO_TEXTS_FILE to fill in, from the live leads config
                          (needs PERFECTGYM_API_URL and PERFECTGYM_API_KEY)
 
@@ -95,6 +98,10 @@ def main(argv: list[str]) -> int:
         from bot.links import main as link_main
 
         return link_main(argv[1:])
+    if argv[:1] == ["report"]:
+        from bot.staff_report import main as report_main
+
+        return report_main(argv[1:])
     if argv[:1] == ["studio-texts-template"]:
         return studio_texts_template()
     if argv:

@@ -161,6 +161,10 @@ class FunnelReport:
 class CountStore(Protocol):
     async def add_funnel_counts(self, counts: Sequence[FunnelCount]) -> None: ...
 
+    async def funnel_counts(
+        self, first_day: datetime.date, last_day: datetime.date
+    ) -> list[FunnelCount]: ...
+
 
 class Funnel:
     """Counts steps as they happen, per campaign and day in the studio's time zone, and adds
@@ -210,6 +214,14 @@ class Funnel:
         except Exception:
             log.warning("funnel counts not stored yet; kept for the next try", exc_info=True)
             self._pending.update(batch)
+
+    async def report(self, days: int, question_order: tuple[str, ...] = ()) -> FunnelReport:
+        """The last ``days`` days up to today, this instance's latest counts included."""
+        await self.flush()
+        last = self.today()
+        first = last - datetime.timedelta(days=days - 1)
+        counts = await self._storage.funnel_counts(first, last)
+        return FunnelReport.of(counts, first, last, question_order)
 
     def start(self) -> None:
         self._flushing.start()

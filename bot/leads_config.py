@@ -110,11 +110,16 @@ class LeadsConfigSource:
         return self._config
 
     async def _stored(self) -> LeadConfig | None:
-        stored = await self._storage.load_config()
-        if stored is None:
-            return None
-        try:
-            return LeadConfig.model_validate_json(stored[0])
-        except ValidationError:
-            log.error("the stored leads config no longer parses; ignoring it")
-            return None
+        return await stored_config(self._storage)
+
+
+async def stored_config(storage: Storage) -> LeadConfig | None:
+    """The last leads config PerfectGym gave, as stored (for tools that do not call the API)."""
+    stored = await storage.load_config()
+    if stored is None:
+        return None
+    try:
+        return LeadConfig.model_validate_json(stored[0])
+    except ValidationError:
+        log.error("the stored leads config no longer parses; ignoring it")
+        return None

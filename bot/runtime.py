@@ -18,6 +18,7 @@ from bot.perfectgym import PerfectGymClient
 from bot.poller import Poller
 from bot.services import assemble
 from bot.settings import AddressForm, Settings, StudioSettings
+from bot.staff_report import FunnelReports
 from bot.storage import open_storage
 from bot.studio_information import StudioFallback
 from bot.studio_texts import StudioTexts
@@ -90,7 +91,12 @@ async def serve(
             rate_limit_delay=settings.outbox_rate_limit_seconds,
         ),
     )
-    add_handlers(app, TelegramHandlers(services.intake, sender, settings.default_locale))
+    reports = FunnelReports(services.funnel, services.config)
+    add_handlers(
+        app,
+        TelegramHandlers(services.intake, sender, settings.default_locale, reports),
+        settings.staff_chat_id,
+    )
     webhook: HealthServer | None = None
     poller: Poller | None = None
     try:

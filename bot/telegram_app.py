@@ -26,7 +26,7 @@ from telegram import (
     Update,
 )
 from telegram._utils.types import JSONDict
-from telegram.constants import ChatAction
+from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -40,8 +40,10 @@ from telegram.ext import (
 )
 
 from bot.commands import menu, unknown_command_text
+from bot.funnel_report import chart_png, period, table_html
 from bot.intake import Chat, Intake
 from bot.settings import Settings
+from bot.staff_report import FunnelReports, days_asked, usage
 from bot.storage import ChatMessages, Storage
 from bot.update_processor import PerChatUpdateProcessor
 from conversations.events import (
@@ -192,10 +194,17 @@ async def _answer(query: CallbackQuery, notice: str | None) -> None:
 
 
 class TelegramHandlers:
-    def __init__(self, intake: Intake, sender: TelegramSender, default_locale: str) -> None:
+    def __init__(
+        self,
+        intake: Intake,
+        sender: TelegramSender,
+        default_locale: str,
+        reports: FunnelReports | None = None,
+    ) -> None:
         self._intake = intake
         self._sender = sender
         self._default_locale = default_locale
+        self._reports = reports
 
     @staticmethod
     def _chat(update: Update) -> Chat | None:
@@ -278,6 +287,24 @@ class TelegramHandlers:
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._notice(update, self._intake.help_text)
+
+    async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/report [days], in the staff chat only (``add_handlers`` filters): the funnel per
+        campaign as a table, then as a chart. Staff read the studio's default language."""
+        chat = update.effective_chat
+        if chat is None or self._reports is None:
+            return
+        tr = Translator(self._default_locale)
+        days = days_asked(context.args or ())
+        if days is None:
+            await context.bot.send_message(chat.id, usage(tr))
+            return
+        report = await self._reports.report(days)
+        await context.bot.send_message(chat.id, table_html(report, tr), parse_mode=ParseMode.HTML)
+        if report.campaigns:
+            # Drawing takes a second of CPU: not on the loop that serves the prospects.
+            chart = await asyncio.to_thread(chart_png, report, tr)
+            await context.bot.send_photo(chat.id, chart, caption=period(report, tr))
 
     async def back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._event(update, Command(CommandName.BACK))
@@ -387,9 +414,14 @@ async def register_commands(bot: Bot, default_locale: str, *, formal: bool = Fal
             return
 
 
-def add_handlers(app: AnyApplication, handlers: TelegramHandlers) -> None:
+def add_handlers(
+    app: AnyApplication, handlers: TelegramHandlers, staff_chat_id: int | None = None
+) -> None:
     """Which update goes to which handler, in the order python-telegram-bot tries them."""
     private = filters.ChatType.PRIVATE
+    if staff_chat_id is not None:  # elsewhere /report is an unknown command
+        staff = filters.Chat(chat_id=staff_chat_id)
+        app.add_handler(CommandHandler("report", handlers.report, filters=staff))
     app.add_handler(CommandHandler("start", handlers.start, filters=private))
     app.add_handler(CommandHandler("cancel", handlers.cancel, filters=private))
     app.add_handler(CommandHandler("forget", handlers.forget, filters=private))

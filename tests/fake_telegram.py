@@ -132,6 +132,22 @@ _TERMINATED = (
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A file the bot uploaded in a multipart request (``sendPhoto`` with bytes)."""
+
+    filename: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class SentPhoto:
+    chat_id: int
+    message_id: int
+    photo: bytes
+    caption: str | None
+
+
+@dataclass(frozen=True)
 class SentMessage:
     """One thing the bot did to a chat: a new message, an edit or a deletion."""
 
@@ -546,7 +562,7 @@ class _BotApiHandler(tornado.web.RequestHandler):
             for name, values in source.items():
                 params[name] = _decode_value(name, values[-1].decode())
         for name, files in self.request.files.items():
-            params[name] = files[-1].filename
+            params[name] = Upload(files[-1].filename, files[-1].body)
         return params
 
     async def _serve(self) -> None:
@@ -591,6 +607,7 @@ class FakeTelegram:
         # Chats whose prospect blocked the bot: Telegram answers 403 to anything sent there.
         self.blocked: set[int] = set()
         self.refused_blocked: list[int] = []  # the chats of the 403s answered, in order
+        self.photos: list[SentPhoto] = []
         bot_id = token.split(":", 1)[0]
         self.bot_user: JSONDict = {
             "id": int(bot_id) if bot_id.isdigit() else 123456,
@@ -625,6 +642,7 @@ class FakeTelegram:
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._get_webhook_info,
             "sendmessage": self._send_message,
+            "sendphoto": self._send_photo,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_message_reply_markup,
             "answercallbackquery": self._answer_callback_query,
@@ -1061,6 +1079,34 @@ class FakeTelegram:
         self._record(self._snapshot(message, call.method, call.received_at))
         return message.to_json()
 
+    async def _send_photo(self, call: _Call) -> JSONDict:
+        """A photo uploaded as bytes (a file id or URL is not what this bot sends)."""
+        chat_id = call.get_int("chat_id")
+        self._check_not_blocked(chat_id)
+        photo = call.params.get("photo")
+        if not isinstance(photo, Upload) or not photo.body:
+            raise _bad_request("there is no photo in the request")
+        caption = call.get_str("caption")
+        if caption is not None and _utf16_length(caption) > 1024:
+            raise _bad_request("message caption is too long")
+        message_id = self._next_message_id(chat_id)
+        self.photos.append(SentPhoto(chat_id, message_id, photo.body, caption))
+        self._log(chat_id).bot_message_ids.append(message_id)
+        self._record(
+            SentMessage("sendPhoto", chat_id, message_id, caption, None, None, call.received_at)
+        )
+        size = {"file_id": f"photo-{message_id}", "file_unique_id": f"p{message_id}"}
+        message: JSONDict = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._chat(chat_id),
+            "from": self.bot_user,
+            "photo": [size | {"width": 1200, "height": 700, "file_size": len(photo.body)}],
+        }
+        if caption is not None:
+            message["caption"] = caption
+        return message
+
     async def _edit_message_text(self, call: _Call) -> JSONDict | bool:
         text = call.get_str("text")
         parse_mode = call.get_str("parse_mode")
@@ -1211,6 +1257,10 @@ class FakeTelegram:
 
     def _first_name(self, chat_id: int) -> str:
         return str(self._chat(chat_id).get("first_name", "Pat"))
+
+    def add_group(self, chat_id: int, title: str) -> None:
+        """A group the bot is in (the studio's staff chat); users' messages there come from it."""
+        self._chats[chat_id] = {"id": chat_id, "type": "supergroup", "title": title}
 
     def set_last_name(self, chat_id: int, last_name: str | None) -> None:
         """The last name on the prospect's profile, sent with their updates from now on."""
