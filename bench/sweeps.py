@@ -1,0 +1,182 @@
+"""``python -m bench.sweeps``: the reminder and retention sweeps over 100,000 stored
+conversations, on SQLite and on PostgreSQL (``TEST_DATABASE_URL`` or ``BENCH_DATABASE_URL``,
+a fresh database behind the 1 ms proxy of :mod:`bench.database`).
+
+The conversations' last updates are spread evenly over the last 31 days, one in ten already
+reminded. It prints each sweep statement's query plan (it must use an index) and the time of
+one sweep: a reminder claim of one batch, and the retention sweep once with a day to erase
+and once with nothing to erase (the steady state: it runs every minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+
+import asyncpg
+
+from bench.database import proxied_database
+from bot.reminders import BATCH, CLAIM_SECONDS, STALE_AFTER
+from bot.storage import Storage, open_storage
+from bot.storage.base import LeadStatus, Reminder
+from bot.storage.sql import CLAIM_NEW_REMINDERS, IDLE
+
+CONVERSATIONS = 100_000
+SPAN = 31 * 24 * 3600.0
+HOUR = 3600.0
+REMINDER_AFTER = 20 * HOUR
+RETENTION = 30 * 24 * 3600.0
+STATE = '{"chat_id":0,"locale":"de","answers":{"firstname":"Anna"},"pad":"' + "x" * 900 + '"}'
+
+
+def _rows(now: float) -> list[tuple[int, str, float, str | None]]:
+    step = SPAN / CONVERSATIONS
+    return [
+        (chat, STATE, now - chat * step, Reminder.SENT.value if chat % 10 == 0 else None)
+        for chat in range(1, CONVERSATIONS + 1)
+    ]
+
+
+@contextlib.asynccontextmanager
+async def _sqlite(now: float) -> AsyncIterator[tuple[str, Callable[[str], list[str]]]]:
+    with tempfile.TemporaryDirectory(prefix="sweeps-") as tmp:
+        path = Path(tmp) / "sweeps.sqlite3"
+        await (await open_storage(f"sqlite:///{path}")).close()  # the schema
+        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+            db.execute("BEGIN")
+            db.executemany(
+                "INSERT INTO conversations (chat_id, state, updated_at, reminder) "
+                "VALUES (?, ?, ?, ?)",
+                _rows(now),
+            )
+            db.execute("COMMIT")
+            db.execute("ANALYZE")
+
+        def plan(query: str) -> list[str]:
+            with contextlib.closing(sqlite3.connect(path)) as db:
+                sql = query.replace("$", "?")
+                params = [0] * sql.count("?")
+                rows = db.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+            return [str(row[-1]) for row in rows]
+
+        yield f"sqlite:///{path}", plan
+
+
+@contextlib.asynccontextmanager
+async def _postgres(now: float) -> AsyncIterator[tuple[str, Callable[[str], list[str]]]]:
+    async with proxied_database() as (url, _):
+        await (await open_storage(url)).close()
+        db = await asyncpg.connect(url)
+        try:
+            await db.copy_records_to_table(
+                "conversations",
+                records=_rows(now),
+                columns=["chat_id", "state", "updated_at", "reminder"],
+            )
+            await db.execute("ANALYZE conversations")
+            await db.execute("ANALYZE outbox")
+            plans: dict[str, list[str]] = {}
+            for query in (
+                CLAIM_NEW_REMINDERS,
+                f"DELETE FROM conversations WHERE chat_id IN ({IDLE})",
+            ):
+                # Run for its plan, then rolled back: the timed sweeps see the same rows.
+                transaction = db.transaction()
+                await transaction.start()
+                rows = await db.fetch(
+                    f"EXPLAIN (ANALYZE, COSTS OFF) {query}", *_plan_args(query, now)
+                )
+                await transaction.rollback()
+                plans[query] = [str(row[0]) for row in rows]
+        finally:
+            await db.close()
+        yield url, lambda query: plans[query]
+
+
+def _plan_args(query: str, now: float) -> list[object]:
+    if query == CLAIM_NEW_REMINDERS:
+        idle_since = now - REMINDER_AFTER
+        return [
+            Reminder.SENDING.value,
+            now + CLAIM_SECONDS,
+            idle_since,
+            idle_since - STALE_AFTER,
+            BATCH,
+        ]
+    return [now - RETENTION, LeadStatus.PENDING.value]
+
+
+async def _timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    result = action()
+    if asyncio.iscoroutine(result):
+        await result
+    return (time.perf_counter() - start) * 1000
+
+
+async def _measure(storage: Storage, now: float) -> list[str]:
+    idle_since = now - REMINDER_AFTER
+    claims = []
+    for _ in range(5):
+        claims.append(
+            await _timed(
+                lambda: storage.claim_reminders(
+                    idle_since, idle_since - STALE_AFTER, now, now + CLAIM_SECONDS, BATCH
+                )
+            )
+        )
+    erased: list[int] = []
+
+    async def erase() -> None:
+        erased.append(await storage.erase_idle(now - RETENTION))
+
+    first = await _timed(erase)
+    steady = [await _timed(erase) for _ in range(5)]
+    return [
+        f"  reminder claim of one batch ({BATCH})     median {statistics.median(claims):7.2f} ms "
+        f"(max {max(claims):.2f})",
+        f"  retention, a day to erase ({erased[0]} rows) {first:7.2f} ms",
+        f"  retention, nothing to erase          median {statistics.median(steady):7.2f} ms "
+        f"(max {max(steady):.2f})",
+    ]
+
+
+async def run(backend: str) -> str:
+    now = time.time()
+    opened = _sqlite(now) if backend == "sqlite" else _postgres(now)
+    async with opened as (url, plan):
+        out = [f"{backend}: {CONVERSATIONS} conversations over the last 31 days"]
+        for name, query in (
+            ("reminder claim", CLAIM_NEW_REMINDERS),
+            ("retention", f"DELETE FROM conversations WHERE chat_id IN ({IDLE})"),
+        ):
+            out.append(f"  plan of the {name}:")
+            out += [f"    {line}" for line in plan(query)]
+        storage = await open_storage(url)
+        try:
+            out += await _measure(storage, now)
+        finally:
+            await storage.close()
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.sweeps", description=__doc__)
+    parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
+    args = parser.parse_args(argv)
+    backends = ("sqlite", "postgres") if args.database == "both" else (args.database,)
+    for backend in backends:
+        print(asyncio.run(run(backend)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
