@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.settings import Settings
+from bot.storage import open_storage
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import Prospect, bot_environment, load_config, running_bot
@@ -182,3 +183,29 @@ async def test_fractions_of_an_hour_and_a_restart_lose_no_due_reminder(
     clock.forward(40 * 60)  # due while the bot was down
     async with running_bot(env, clock=clock):
         await anna.expect("Hello again from Studio Nord")
+
+
+async def test_unfinished_conversations_are_erased_after_the_retention_days(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, clock: Clock
+) -> None:
+    env = _env(tg, pg, database_url, RETENTION_DAYS="30")
+    clock.to_berlin(12)
+    async with running_bot(env, clock=clock):
+        anna = await _stopped_after_first_name(tg, 4701)
+        kept = await _stopped_after_first_name(tg, 4702)
+        clock.forward(29 * 24 * HOUR)
+        await kept.answer("Kurz", "e-mail")  # still there on day 29, and active again
+        clock.forward(1 * 24 * HOUR + HOUR)  # Anna: 30 days and an hour of silence
+        storage = await open_storage(database_url)
+        try:
+            for _ in range(100):
+                if await storage.load_conversation(4701) is None:
+                    break
+                await asyncio.sleep(SWEEPS)
+            assert await storage.load_conversation(4701) is None
+            assert await storage.load_conversation(4702) is not None
+        finally:
+            await storage.close()
+        await _nothing_more(tg, 4701)  # no reminder so long after: it was stale
+        await anna.send("/start")
+        await anna.expect("questions are needed", "first name")  # a fresh start
