@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.runtime import serve
 from bot.settings import Settings, load_settings
@@ -77,6 +79,27 @@ async def running_bot(
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)
+
+
+class Clock:
+    """The bot's time: real time moved on by ``offset`` seconds."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def to_berlin(self, hour: int, minute: int = 0) -> None:
+        """Move to the next ``hour:minute`` in Berlin (before anything is answered)."""
+        earliest = datetime.datetime.fromtimestamp(self(), ZoneInfo("Europe/Berlin"))
+        target = earliest.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if target < earliest:
+            target += datetime.timedelta(days=1)
+        self.offset += target.timestamp() - self()
+
+    def forward(self, seconds: float) -> None:
+        self.offset += seconds
 
 
 @dataclass

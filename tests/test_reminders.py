@@ -4,10 +4,7 @@ waited for. The studio is in Berlin; sweeps run every 50 ms of real time."""
 from __future__ import annotations
 
 import asyncio
-import datetime
-import time
 from collections.abc import AsyncIterator
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -15,33 +12,11 @@ from bot.settings import Settings
 from bot.storage import open_storage
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
-from tests.harness import Prospect, bot_environment, load_config, running_bot
+from tests.harness import Clock, Prospect, bot_environment, load_config, running_bot
 
-BERLIN = ZoneInfo("Europe/Berlin")
 HOUR = 3600.0
 SWEEPS = 0.05  # seconds between sweeps, real time
 QUIET_WAIT = 0.6  # long enough for about ten sweeps
-
-
-class Clock:
-    """The bot's time: real time moved on by ``offset`` seconds."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-    def to_berlin(self, hour: int, minute: int = 0) -> None:
-        """Move to the next ``hour:minute`` in Berlin (before anything is answered)."""
-        earliest = datetime.datetime.fromtimestamp(self(), BERLIN)
-        target = earliest.replace(hour=hour, minute=minute, second=0, microsecond=0)
-        if target < earliest:
-            target += datetime.timedelta(days=1)
-        self.offset += target.timestamp() - self()
-
-    def forward(self, seconds: float) -> None:
-        self.offset += seconds
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import (
     BotProcess,
+    Clock,
     Prospect,
     bot_environment,
     free_port,
@@ -195,3 +196,52 @@ async def test_one_chats_updates_at_two_instances_at_once_are_both_applied(
         str(18000 + n) for n in range(20)
     )
     assert "changed meanwhile by another instance" in caplog.text  # the race did happen
+
+
+async def test_two_instances_send_each_due_reminder_once(
+    tg: FakeTelegram, pg: FakePerfectGym, tmp_path: Path
+) -> None:
+    """Both instances sweep every 50 ms over the same conversations; each reminder is claimed
+    by one of them, and no prospect hears twice."""
+    pg.set_config(load_config("all-inactive"))
+    clock = Clock()
+    clock.to_berlin(12)
+    ports = [free_port(), free_port()]
+    targets = [f"http://127.0.0.1:{port}" for port in ports]
+    async with fresh_database_url("postgres", tmp_path) as url, RoundRobinProxy(targets) as proxy:
+
+        def env(port: int) -> dict[str, str]:
+            return bot_environment(
+                tg,
+                pg,
+                url,
+                **FAST,
+                STUDIO_NAME="Studio Nord",
+                STUDIO_TIMEZONE="Europe/Berlin",
+                SWEEP_SECONDS="0.05",
+                WEBHOOK_URL=f"{proxy.url}/telegram/hook",
+                PORT=str(port),
+                WEBHOOK_SECRET="router-secret-0123456789",
+                WEBHOOK_LISTEN_HOST="127.0.0.1",
+            )
+
+        async with (
+            running_bot(env(ports[0]), clock=clock),
+            running_bot(env(ports[1]), clock=clock),
+        ):
+            chats = range(19000, 19030)
+            for chat_id in chats:
+                person = Prospect(tg, chat_id=chat_id)
+                await person.introduce("Ann")
+            clock.forward(21 * 3600)
+
+            def reminded(chat_id: int) -> int:
+                return sum(
+                    1
+                    for m in tg.messages_to(chat_id)
+                    if m.method == "sendMessage" and "Hello again" in (m.text or "")
+                )
+
+            await _until(lambda: all(reminded(chat_id) for chat_id in chats), 20)
+            await asyncio.sleep(0.6)  # a dozen more sweeps by each instance
+            assert [reminded(chat_id) for chat_id in chats] == [1] * len(chats)
