@@ -81,6 +81,30 @@ async def running_bot(
         await asyncio.wait_for(task, 30)
 
 
+async def run_command(*args: str, env: dict[str, str]) -> tuple[int, list[str], str]:
+    """``python -m bot ARGS`` as an operator runs it, configured by ``env`` alone (none of this
+    machine's own bot settings leak in): exit status, stdout lines, stderr."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "PERFECTGYM_", "WEBHOOK_", "DATABASE_", "STUDIO_"))
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env={**clean, **env},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode().splitlines(), err.decode()
+
+
 class Clock:
     """The bot's time: real time moved on by ``offset`` seconds."""
 

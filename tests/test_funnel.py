@@ -3,11 +3,9 @@ data, reported by /report in the staff chat only and by ``python -m bot report``
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import html
 import io
-import sys
 from pathlib import Path
 
 from PIL import Image
@@ -16,7 +14,7 @@ from bot.funnel import Stage, Step
 from bot.storage import open_storage
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
-from tests.harness import ROOT, Prospect, bot_environment, load_config, running_bot
+from tests.harness import Prospect, bot_environment, load_config, run_command, running_bot
 from tests.test_funnel_report import campaign_rows
 
 STAFF = -1001234500001
@@ -132,23 +130,9 @@ async def test_the_command_line_report_prints_the_table_and_writes_the_page(
     async with running_bot(env):
         await _four_prospects(tg)
     page = tmp_path / "funnel.html"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "report",
-        "--days",
-        "30",
-        "--html",
-        str(page),
-        env={"PATH": "/usr/bin:/bin", **env},
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
-    rows = campaign_rows(out.decode())
+    status, out, err = await run_command("report", "--days", "30", "--html", str(page), env=env)
+    assert status == 0, err
+    rows = campaign_rows("\n".join(out))
     assert rows["spring"][Stage.CONFIRMED] == 1
     text = page.read_text(encoding="utf-8")
     assert "data:image/png;base64," in text

@@ -3,9 +3,6 @@ bot's own username (getMe) and a campaign the intake will keep; the QR code scan
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -17,7 +14,7 @@ from bot.campaign import MAX_CAMPAIGN_LENGTH, RULE, is_campaign
 from bot.intake import campaign_of
 from bot.links import CampaignNotAllowed, LinkError, QrFormatUnknown, deep_link, qr_kind
 from tests.fake_telegram import BOT_USERNAME, FakeTelegram
-from tests.harness import ROOT, free_port
+from tests.harness import free_port, run_command
 
 LINK = f"https://t.me/{BOT_USERNAME}?start=spring-2026"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -25,26 +22,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 async def _link(args: list[str], env: dict[str, str]) -> tuple[int, list[str], str]:
     """The CLI as an operator runs it, with nothing but ``env`` configured (no PerfectGym)."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "PERFECTGYM_", "WEBHOOK_", "DATABASE_", "STUDIO_"))
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "link",
-        *args,
-        env={**clean, **env},
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=ROOT,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode().splitlines(), err.decode()
+    return await run_command("link", *args, env=env)
 
 
 def _env(tg: FakeTelegram, **extra: str) -> dict[str, str]:

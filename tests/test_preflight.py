@@ -3,40 +3,19 @@ nothing of any prospect touched (no lead validated or created, no webhook change
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 
 from bot.storage import open_storage
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import BOT_USERNAME, FakeTelegram
-from tests.harness import ROOT, bot_environment
+from tests.harness import bot_environment, run_command
 
 HOOK = "http://127.0.0.1:9/telegram/hook"
 
 
 async def _check(env: dict[str, str]) -> tuple[int, list[str], str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "PERFECTGYM_", "WEBHOOK_", "DATABASE_", "STUDIO_"))
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "check",
-        env={**clean, **env},
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=ROOT,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode().splitlines(), err.decode()
+    return await run_command("check", env=env)
 
 
 def _line(lines: list[str], name: str) -> str:

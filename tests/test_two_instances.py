@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,27 @@ FAST = {
     "PERFECTGYM_TIMEOUT_SECONDS": "2",
     "OUTBOX_LEASE_SECONDS": "5",  # a killed instance's lead is taken over after 5 s
 }
+
+
+def _behind(
+    router: RoundRobinProxy, tg: FakeTelegram, pg: FakePerfectGym, url: str, **extra: str
+) -> Callable[[int], dict[str, str]]:
+    """The environment of an instance in webhook mode on ``port``, behind ``router``."""
+
+    def env(port: int) -> dict[str, str]:
+        return bot_environment(
+            tg,
+            pg,
+            url,
+            **FAST,
+            **extra,
+            WEBHOOK_URL=f"{router.url}/telegram/hook",
+            PORT=str(port),
+            WEBHOOK_SECRET="router-secret-0123456789",
+            WEBHOOK_LISTEN_HOST="127.0.0.1",
+        )
+
+    return env
 
 
 async def _until(condition: object, seconds: float) -> None:
@@ -111,19 +133,7 @@ async def test_two_webhook_instances_behind_a_router_take_every_lead_once_in_ord
     ports = [free_port(), free_port()]
     targets = [f"http://127.0.0.1:{port}" for port in ports]
     async with fresh_database_url("postgres", tmp_path) as url, RoundRobinProxy(targets) as proxy:
-        hook = f"{proxy.url}/telegram/hook"
-
-        def env(port: int) -> dict[str, str]:
-            return bot_environment(
-                tg,
-                pg,
-                url,
-                **FAST,
-                WEBHOOK_URL=hook,
-                PORT=str(port),
-                WEBHOOK_SECRET="router-secret-0123456789",
-                WEBHOOK_LISTEN_HOST="127.0.0.1",
-            )
+        env = _behind(proxy, tg, pg, url)
 
         async with running_bot(env(ports[0])), running_bot(env(ports[1])):
             people = [Prospect(tg, chat_id=17000 + n) for n in range(50)]
@@ -159,18 +169,7 @@ async def test_one_chats_updates_at_two_instances_at_once_are_both_applied(
     ports = [free_port(), free_port()]
     targets = [f"http://127.0.0.1:{port}" for port in ports]
     async with fresh_database_url("postgres", tmp_path) as url, RoundRobinProxy(targets) as proxy:
-
-        def env(port: int) -> dict[str, str]:
-            return bot_environment(
-                tg,
-                pg,
-                url,
-                **FAST,
-                WEBHOOK_URL=f"{proxy.url}/telegram/hook",
-                PORT=str(port),
-                WEBHOOK_SECRET="router-secret-0123456789",
-                WEBHOOK_LISTEN_HOST="127.0.0.1",
-            )
+        env = _behind(proxy, tg, pg, url)
 
         async with running_bot(env(ports[0])), running_bot(env(ports[1])):
 
@@ -209,21 +208,15 @@ async def test_two_instances_send_each_due_reminder_once(
     ports = [free_port(), free_port()]
     targets = [f"http://127.0.0.1:{port}" for port in ports]
     async with fresh_database_url("postgres", tmp_path) as url, RoundRobinProxy(targets) as proxy:
-
-        def env(port: int) -> dict[str, str]:
-            return bot_environment(
-                tg,
-                pg,
-                url,
-                **FAST,
-                STUDIO_NAME="Studio Nord",
-                STUDIO_TIMEZONE="Europe/Berlin",
-                SWEEP_SECONDS="0.05",
-                WEBHOOK_URL=f"{proxy.url}/telegram/hook",
-                PORT=str(port),
-                WEBHOOK_SECRET="router-secret-0123456789",
-                WEBHOOK_LISTEN_HOST="127.0.0.1",
-            )
+        env = _behind(
+            proxy,
+            tg,
+            pg,
+            url,
+            STUDIO_NAME="Studio Nord",
+            STUDIO_TIMEZONE="Europe/Berlin",
+            SWEEP_SECONDS="0.05",
+        )
 
         async with (
             running_bot(env(ports[0]), clock=clock),
