@@ -31,21 +31,20 @@ from types import TracebackType
 from typing import Annotated, Self, TypeVar
 
 import httpx
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
+
+from bot.perfectgym_wire import FieldMode as FieldMode
+from bot.perfectgym_wire import LeadLanguage as LeadLanguage
+from bot.perfectgym_wire import NullAsEmpty as _NullAsEmpty
+from bot.perfectgym_wire import Wire as _Wire
+from bot.perfectgym_wire import null_as as _null_as
+from bot.perfectgym_wire import or_unknown as _or_unknown
 
 log = logging.getLogger(__name__)
 
 
 # --- wire models -------------------------------------------------------------------------------
-
-
-class FieldMode(StrEnum):
-    INACTIVE = "INACTIVE"
-    OPTIONAL = "OPTIONAL"
-    MANDATORY = "MANDATORY"
-    UNKNOWN = "UNKNOWN"
 
 
 class AdditionalFieldType(StrEnum):
@@ -64,36 +63,9 @@ class ValidationStatus(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-_E = TypeVar("_E", bound=StrEnum)
-
-
-def _or_unknown(enum: type[_E]) -> BeforeValidator:
-    """Map a value the vendor added after this code was written to UNKNOWN instead of failing."""
-    known = {member.value for member in enum}
-
-    def parse(value: object) -> object:
-        if isinstance(value, str) and value not in known:
-            return enum("UNKNOWN")
-        return value
-
-    return BeforeValidator(parse)
-
-
-def _null_as(default: bool | str) -> BeforeValidator:
-    """The schema marks these optional; treat an explicit JSON null like an absent key."""
-    return BeforeValidator(lambda value: default if value is None else value)
-
-
-_NullAsEmpty = BeforeValidator(lambda value: [] if value is None else value)
-
-
 _Mode = Annotated[FieldMode, _or_unknown(FieldMode)]
 _FieldType = Annotated[AdditionalFieldType, _or_unknown(AdditionalFieldType)]
 _Status = Annotated[ValidationStatus, _or_unknown(ValidationStatus)]
-
-
-class _Wire(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
 
 class AdditionalFieldConfig(_Wire):
@@ -146,11 +118,6 @@ class StudioInformation(_Wire):
     @classmethod
     def _blank_is_absent(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
-
-
-class LeadLanguage(_Wire):
-    language_code: str
-    country_code: str | None = None
 
 
 class LeadCustomer(_Wire):
