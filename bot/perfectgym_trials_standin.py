@@ -135,7 +135,7 @@ LOCATIONS = {
 
 
 @dataclass(frozen=True)
-class _ClassPlan:
+class ClassPlan:
     """A class, its offer and its weekly times: (weekday, hour, minute)."""
 
     offer_id: int
@@ -149,7 +149,7 @@ class _ClassPlan:
 
 
 CLASS_PLANS = (
-    _ClassPlan(
+    ClassPlan(
         offer_id=9001,
         config_id=1,
         klass={
@@ -171,7 +171,7 @@ CLASS_PLANS = (
         max_participants=12,
         max_waiting_list=3,
     ),
-    _ClassPlan(
+    ClassPlan(
         offer_id=9002,
         config_id=3,
         klass={
@@ -281,6 +281,7 @@ class TrialStudio:
     )
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Berlin"))
     configs: dict[int, dict[str, Any]] = field(default_factory=_configs)
+    class_plans: tuple[ClassPlan, ...] = CLASS_PLANS
     customers: set[int] = field(default_factory=set)
     refused: set[int] = field(default_factory=set)
     refuse_everyone: bool = False
@@ -302,7 +303,7 @@ class TrialStudio:
     def _plan_class_slots(self) -> None:
         today = self.now().date()
         ids = itertools.count(20001)
-        for plan in CLASS_PLANS:
+        for plan in self.class_plans:
             upcoming = 0
             for day in range(-1, 15):
                 date = today + datetime.timedelta(days=day)
@@ -339,7 +340,7 @@ class TrialStudio:
                 "trialOfferConfigId": plan.config_id,
                 "trialOfferClass": plan.klass,
             }
-            for plan in CLASS_PLANS
+            for plan in self.class_plans
         ]
 
     def appointment_offers(self) -> list[dict[str, Any]]:
@@ -430,7 +431,7 @@ class TrialStudio:
         raise _not_found("path")
 
     def _class_slots(self, class_id: int, query: Mapping[str, str]) -> dict[str, Any]:
-        if not any(plan.klass["id"] == class_id for plan in CLASS_PLANS):
+        if not any(plan.klass["id"] == class_id for plan in self.class_plans):
             raise _not_found("classId")
         now = self.now()
         window = (now - datetime.timedelta(days=1), now + datetime.timedelta(days=14))
@@ -442,7 +443,7 @@ class TrialStudio:
         return _slice(slots, query)
 
     def _class_slot_json(self, slot: ClassSlotState) -> dict[str, Any]:
-        plan = next(plan for plan in CLASS_PLANS if plan.klass["id"] == slot.class_id)
+        plan = next(plan for plan in self.class_plans if plan.klass["id"] == slot.class_id)
         earliest = datetime.datetime.combine(
             (slot.start - datetime.timedelta(days=14)).date(), datetime.time(), tzinfo=self.zone
         )
@@ -734,7 +735,7 @@ def _slice(items: list[dict[str, Any]], query: Mapping[str, str]) -> dict[str, A
     """One slice after the last id ``offset``; ``offset`` in the answer is this slice's last id."""
     size = _int_param(query, "sliceSize", 50, 10, 100)
     offset = _int_param(query, "offset", 0, 0, 2**63 - 1)
-    after = [item for item in items if item["id"] > offset]
+    after = sorted((item for item in items if item["id"] > offset), key=lambda item: item["id"])
     page = after[:size]
     return {
         "result": page,

@@ -20,6 +20,7 @@ from bot.perfectgym_standin import (
     read_request,
     write_reply,
 )
+from bot.perfectgym_trials_standin import TrialStudio
 
 BOOKINGS = frozenset({"class_book", "appointment_book"})
 
@@ -35,11 +36,19 @@ class FakePerfectGym(PerfectGymStandIn):
     between listing and booking, a customer the studio refuses, a booking answer that is lost.
     """
 
-    def __init__(self, config: dict[str, Any], api_key: str, *, latency: float = 0.0) -> None:
-        super().__init__(config, api_key)
+    def __init__(
+        self,
+        config: dict[str, Any],
+        api_key: str,
+        *,
+        latency: float = 0.0,
+        trials: TrialStudio | None = None,
+    ) -> None:
+        super().__init__(config, api_key, trials=trials)
         self.latency = latency
         self.calls: collections.Counter[str] = collections.Counter()
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.queries: list[tuple[str, dict[str, str]]] = []
         # Every answer given: (endpoint, status, body), for the contract test.
         self.responses: list[tuple[str, int, bytes]] = []
         self._failures: dict[str, collections.deque[StandInReply]] = collections.defaultdict(
@@ -135,6 +144,7 @@ class FakePerfectGym(PerfectGymStandIn):
     async def _respond_or_hang_up(self, request: StandInRequest) -> StandInReply | None:
         endpoint = request.endpoint or request.path
         self.requests.append((endpoint, _json_object(request.body)))
+        self.queries.append((endpoint, dict(request.query)))
         if self.latency and not await self._pause(self.latency):
             return None
         if self._hangs[endpoint] and not await self._pause(self._hangs[endpoint].popleft()):
