@@ -189,7 +189,7 @@ CLASS_PLANS = (
         max_waiting_list=0,
     ),
 )
-APPOINTMENT_OFFER = {
+APPOINTMENT_OFFER: dict[str, Any] = {
     "id": 9101,
     "trialOfferConfigId": 2,
     "trialOfferBookableAppointment": {

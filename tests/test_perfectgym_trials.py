@@ -194,10 +194,10 @@ async def test_offers_list_two_classes_and_one_appointment_with_their_configs(
     appointments = [offer async for offer in client.all_appointment_offers()]
     assert [o.trial_offer_class.title for o in classes] == ["Yoga Flow", "HIIT Express"]
     assert [o.trial_offer_bookable_appointment.id for o in appointments] == [COACH]
-    configs = {
-        offer.trial_offer_config_id: await client.trial_config(offer.trial_offer_config_id)
-        for offer in [*classes, *appointments]
-    }
+    config_ids = [o.trial_offer_config_id for o in classes] + [
+        o.trial_offer_config_id for o in appointments
+    ]
+    configs = {config_id: await client.trial_config(config_id) for config_id in config_ids}
     listed = {config_id for config_id, config in configs.items() if config.allow_booking_for_leads}
     assert listed == {1, 2}  # HIIT's config 3 is not for leads
     assert configs[2].confirmation_of_booking_term == Term(value=30, unit="MINUTES")
@@ -820,7 +820,7 @@ async def test_unknown_statuses_are_tolerated_and_broken_bodies_are_protocol_err
 async def test_both_date_time_forms_arrive_through_the_client(
     fake: FakePerfectGym, client: PerfectGymClient
 ) -> None:
-    slots = [
+    slots: list[dict[str, Any]] = [
         {
             "startDateTime": "2030-01-07T10:00:00.000+01:00[Europe/Berlin]",
             "endDateTime": "2030-01-07T11:00:00Z",
@@ -1003,18 +1003,18 @@ async def test_every_request_and_answer_keeps_the_transcribed_contract(
 
     problems: list[str] = []
     sent = [(endpoint, body) for endpoint, body in fake.requests if endpoint in ENDPOINTS]
-    for endpoint, body in sent:
-        problems += [f"request {endpoint}: {p}" for p in _check_request(endpoint, body)]
+    for endpoint, sent_body in sent:
+        problems += [f"request {endpoint}: {p}" for p in _check_request(endpoint, sent_body)]
     answered = [(e, s, b) for e, s, b in fake.responses if e in ENDPOINTS]
-    for endpoint, status, body in answered:
+    for endpoint, status, answer in answered:
         problems += [
-            f"answer {endpoint} {status}: {p}" for p in _check_response(endpoint, status, body)
+            f"answer {endpoint} {status}: {p}" for p in _check_response(endpoint, status, answer)
         ]
     assert not problems, "\n".join(problems)
     assert {endpoint for endpoint, _, _ in answered} == set(ENDPOINTS)
     assert {status for _, status, _ in answered} >= {200, 400, 403, 404}
     bodies = b"".join(body for _, _, body in answered)
-    for status in (
+    for expected in (
         b'"WAITING_LIST"',
         b'"BOOKING_LIMIT_REACHED"',
         b'"BOOKED_WITH_CONFIRMATION_REQUIRED"',
@@ -1024,4 +1024,4 @@ async def test_every_request_and_answer_keeps_the_transcribed_contract(
         b'"POSSIBLE"',
         b"[Europe/Berlin]",
     ):
-        assert status in bodies
+        assert expected in bodies
