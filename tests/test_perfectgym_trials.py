@@ -840,6 +840,13 @@ async def test_both_date_time_forms_arrive_through_the_client(
     assert second.instructors == []
     with pytest.raises(ValueError, match="without start or end"):
         AppointmentBookingRequest.for_slot(5001, COACH, second)
+    request = AppointmentBookingRequest.for_slot(5001, COACH, first)
+    assert json.loads(request.to_json_bytes()) == {  # the API's own text, not a reformatting
+        "customerId": 5001,
+        "bookableAppointmentId": COACH,
+        "startDateTime": "2030-01-07T10:00:00.000+01:00[Europe/Berlin]",
+        "endDateTime": "2030-01-07T11:00:00Z",
+    }
 
 
 async def test_metrics_name_the_path_template_not_the_ids(fake: FakePerfectGym) -> None:
