@@ -170,7 +170,10 @@ class FakePerfectGym(PerfectGymStandIn):
         if kind == "class" and sent.get("classSlotId") in self.trials.class_slots:
             self.trials.take_class_slot(sent["classSlotId"])
         elif kind == "appointment" and isinstance(sent.get("startDateTime"), str):
-            start = datetime.datetime.fromisoformat(sent["startDateTime"].partition("[")[0])
+            try:
+                start = datetime.datetime.fromisoformat(sent["startDateTime"].partition("[")[0])
+            except ValueError:
+                return  # the stand-in answers 400 for it
             self.trials.take_appointment(start.astimezone(self.trials.zone))
         else:
             return
