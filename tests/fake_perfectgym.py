@@ -51,6 +51,8 @@ class FakePerfectGym(PerfectGymStandIn):
         self.queries: list[tuple[str, dict[str, str]]] = []
         # Every answer given: (endpoint, status, body), for the contract test.
         self.responses: list[tuple[str, int, bytes]] = []
+        # Indexes into ``responses`` of the answers ``fail_next`` scripted (not the stand-in's).
+        self.injected: set[int] = set()
         self._failures: dict[str, collections.deque[StandInReply]] = collections.defaultdict(
             collections.deque
         )
@@ -78,7 +80,7 @@ class FakePerfectGym(PerfectGymStandIn):
         if body is None:
             body = json.dumps({"errorMessage": "Injected failure", "errorCode": f"FAKE_{status}"})
         raw = body.encode() if isinstance(body, str) else body
-        reply = StandInReply(status, raw, tuple((headers or {}).items()))
+        reply = _Injected(status, raw, tuple((headers or {}).items()))
         self._failures[endpoint].extend([reply] * times)
 
     def hang_next(self, endpoint: str, seconds: float) -> None:
@@ -138,6 +140,8 @@ class FakePerfectGym(PerfectGymStandIn):
         if reply is None:
             cast(HTTP1Connection, request.connection).stream.close()
         else:
+            if isinstance(reply, _Injected):
+                self.injected.add(len(self.responses))
             self.responses.append((incoming.endpoint or incoming.path, reply.status, reply.body))
             write_reply(request, reply)
 
@@ -185,6 +189,10 @@ class FakePerfectGym(PerfectGymStandIn):
             await asyncio.wait_for(self._stopping.wait(), seconds)
             return False
         return True
+
+
+class _Injected(StandInReply):
+    """A scripted answer, which a contract check of the stand-in's own answers leaves out."""
 
 
 def _json_object(body: bytes) -> dict[str, Any]:

@@ -66,8 +66,11 @@ SCHEMAS = Path(__file__).parent / "data" / "trial-offers-schemas.json"
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakePerfectGym]:
+    """The fake, and afterwards every trial request and every unscripted answer of the test
+    held to the transcribed schemas."""
     async with FakePerfectGym(ALL_INACTIVE, API_KEY) as server:
         yield server
+    assert_contract(server)
 
 
 @pytest.fixture
@@ -243,6 +246,7 @@ async def test_offers_page_by_last_id_until_has_next_is_false() -> None:
         assert len(everything) == 25
         assert len({offer.trial_offer_class.id for offer in everything}) == 25
         assert fake.calls["class_offers"] == 2 + 3
+        assert_contract(fake)
         sent = [query for endpoint, query in fake.queries if endpoint == "class_offers"]
         assert sent[-3:] == [
             {"offset": "0", "sliceSize": "10"},
@@ -359,6 +363,7 @@ async def test_class_slots_page_too() -> None:
         assert len(seen) == len(set(seen)) >= 40
         assert seen == sorted(seen)
         assert fake.calls["class_slots"] == -(-len(seen) // 10)
+        assert_contract(fake)
 
 
 async def test_appointment_slots_come_in_windows_of_up_to_six_days_with_plain_offsets(
@@ -928,6 +933,25 @@ def _check_response(endpoint: str, status: int, body: bytes) -> list[str]:
     return _errors(documented["content"]["application/json"]["schema"], json.loads(body))
 
 
+def contract_problems(fake: FakePerfectGym) -> list[str]:
+    problems: list[str] = []
+    for endpoint, sent in fake.requests:
+        if endpoint in ENDPOINTS:
+            problems += [f"request {endpoint}: {p}" for p in _check_request(endpoint, sent)]
+    for index, (endpoint, status, answer) in enumerate(fake.responses):
+        if endpoint in ENDPOINTS and index not in fake.injected:
+            problems += [
+                f"answer {endpoint} {status}: {p}"
+                for p in _check_response(endpoint, status, answer)
+            ]
+    return problems
+
+
+def assert_contract(fake: FakePerfectGym) -> None:
+    problems = contract_problems(fake)
+    assert not problems, "\n".join(problems)
+
+
 def test_the_contract_check_can_fail() -> None:
     assert _check_request("class_book", {"customerId": 1, "classSlotId": "2"})
     assert _check_request("class_validate", {"customerId": 1})
@@ -1008,16 +1032,9 @@ async def test_every_request_and_answer_keeps_the_transcribed_contract(
     with pytest.raises(PerfectGymAuthError):
         await client.class_offers()
 
-    problems: list[str] = []
-    sent = [(endpoint, body) for endpoint, body in fake.requests if endpoint in ENDPOINTS]
-    for endpoint, sent_body in sent:
-        problems += [f"request {endpoint}: {p}" for p in _check_request(endpoint, sent_body)]
+    assert not fake.injected
+    assert_contract(fake)
     answered = [(e, s, b) for e, s, b in fake.responses if e in ENDPOINTS]
-    for endpoint, status, answer in answered:
-        problems += [
-            f"answer {endpoint} {status}: {p}" for p in _check_response(endpoint, status, answer)
-        ]
-    assert not problems, "\n".join(problems)
     assert {endpoint for endpoint, _, _ in answered} == set(ENDPOINTS)
     assert {status for _, status, _ in answered} >= {200, 400, 403, 404}
     bodies = b"".join(body for _, _, body in answered)
