@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openapi_schema_validator import OAS31Validator
 
 from bot import perfectgym_trials as trials
@@ -170,6 +172,40 @@ def test_a_wrong_or_unknown_zone_falls_back_to_the_offset(text: str) -> None:
 def test_no_offset_is_an_error_never_a_guess(text: str) -> None:
     with pytest.raises(ApiDateTimeError):
         parse_api_datetime(text)
+
+
+ZONES = [
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime.datetime(1990, 1, 1),
+        max_value=datetime.datetime(2090, 12, 31),
+        timezones=st.sampled_from([ZoneInfo(zone) for zone in ZONES]),
+    ),
+    st.sampled_from(["milliseconds", "seconds", "microseconds"]),
+)
+def test_any_moment_written_either_way_reads_back(moment: datetime.datetime, timespec: str) -> None:
+    """DST gaps and folds included: the offset decides the instant, the zone only the display."""
+    assert isinstance(moment.tzinfo, ZoneInfo)
+    moment = moment.astimezone(datetime.UTC).astimezone(moment.tzinfo)  # a real wall time
+    kept = {"seconds": 1_000_000, "milliseconds": 1000, "microseconds": 1}[timespec]
+    moment = moment.replace(microsecond=moment.microsecond // kept * kept)
+    text = moment.isoformat(timespec=timespec)
+    zoned = parse_api_datetime(f"{text}[{moment.tzinfo.key}]")
+    plain = parse_api_datetime(text)
+    for read in (zoned, plain):
+        assert read.astimezone(datetime.UTC) == moment.astimezone(datetime.UTC)
+        assert read.utcoffset() == moment.utcoffset()
+    assert zoned.tzinfo == moment.tzinfo
+    assert (zoned.hour, zoned.minute) == (moment.hour, moment.minute)
 
 
 def test_terms_add_elapsed_time_or_calendar_steps() -> None:
