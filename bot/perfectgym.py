@@ -1,4 +1,6 @@
-"""The PerfectGym Next API leads boundary: wire models and an async client for the three endpoints.
+"""The PerfectGym Next API boundary: the leads wire models and an async client for the three leads
+endpoints, the studio's information and the twelve trial-offer operations (models in
+``bot.perfectgym_trials``).
 
 The client classifies every failure into one exception class and never retries: retry policy
 (backoff, giving up, checking for a lead created by a lost answer) belongs to the caller's outbox.
@@ -25,27 +27,27 @@ import email.utils
 import logging
 import re
 import time
-from collections.abc import Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator, Mapping
 from enum import StrEnum
 from types import TracebackType
 from typing import Annotated, Self, TypeVar
 
 import httpx
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
+
+from bot import perfectgym_trials as trials
+from bot.perfectgym_wire import FieldMode as FieldMode
+from bot.perfectgym_wire import LeadLanguage as LeadLanguage
+from bot.perfectgym_wire import NullAsEmpty as _NullAsEmpty
+from bot.perfectgym_wire import Wire as _Wire
+from bot.perfectgym_wire import null_as as _null_as
+from bot.perfectgym_wire import or_unknown as _or_unknown
 
 log = logging.getLogger(__name__)
 
 
 # --- wire models -------------------------------------------------------------------------------
-
-
-class FieldMode(StrEnum):
-    INACTIVE = "INACTIVE"
-    OPTIONAL = "OPTIONAL"
-    MANDATORY = "MANDATORY"
-    UNKNOWN = "UNKNOWN"
 
 
 class AdditionalFieldType(StrEnum):
@@ -64,36 +66,9 @@ class ValidationStatus(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-_E = TypeVar("_E", bound=StrEnum)
-
-
-def _or_unknown(enum: type[_E]) -> BeforeValidator:
-    """Map a value the vendor added after this code was written to UNKNOWN instead of failing."""
-    known = {member.value for member in enum}
-
-    def parse(value: object) -> object:
-        if isinstance(value, str) and value not in known:
-            return enum("UNKNOWN")
-        return value
-
-    return BeforeValidator(parse)
-
-
-def _null_as(default: bool | str) -> BeforeValidator:
-    """The schema marks these optional; treat an explicit JSON null like an absent key."""
-    return BeforeValidator(lambda value: default if value is None else value)
-
-
-_NullAsEmpty = BeforeValidator(lambda value: [] if value is None else value)
-
-
 _Mode = Annotated[FieldMode, _or_unknown(FieldMode)]
 _FieldType = Annotated[AdditionalFieldType, _or_unknown(AdditionalFieldType)]
 _Status = Annotated[ValidationStatus, _or_unknown(ValidationStatus)]
-
-
-class _Wire(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
 
 class AdditionalFieldConfig(_Wire):
@@ -146,11 +121,6 @@ class StudioInformation(_Wire):
     @classmethod
     def _blank_is_absent(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
-
-
-class LeadLanguage(_Wire):
-    language_code: str
-    country_code: str | None = None
 
 
 class LeadCustomer(_Wire):
@@ -278,7 +248,8 @@ class PerfectGymUnavailable(PerfectGymError):
 
 
 class PerfectGymAuthError(PerfectGymError):
-    """401/403: wrong key or missing LEAD_READ/LEAD_WRITE scope; an operator must act."""
+    """401/403: wrong key or a missing scope (LEAD_*, STUDIO_READ, TRIAL_OFFER_*); an operator
+    must act, or (for a trial-offer scope) the feature stays off."""
 
 
 class PerfectGymRejected(PerfectGymError):
@@ -399,6 +370,200 @@ class PerfectGymClient:
         """POST /v1/leads/create (scope LEAD_WRITE). Not idempotent: see PerfectGymUnavailable."""
         return await self._call("POST", "/v1/leads/create", lead.to_json_bytes(), LeadCreated)
 
+    # --- trial offers (scopes TRIAL_OFFER_READ / TRIAL_OFFER_WRITE; models in perfectgym_trials) --
+
+    async def class_offers(
+        self, offset: str = "0", slice_size: int = 50
+    ) -> trials.TrialOfferClassesSlice:
+        """GET /v1/trial-offers/bookable-trial-offers/classes (scope TRIAL_OFFER_READ): one slice
+        of the classes offered as trials within the next year."""
+        return await self._call(
+            "GET",
+            "/v1/trial-offers/bookable-trial-offers/classes",
+            None,
+            trials.TrialOfferClassesSlice,
+            params={"offset": offset, "sliceSize": _slice_size(slice_size)},
+        )
+
+    async def appointment_offers(
+        self, offset: str = "0", slice_size: int = 50
+    ) -> trials.BookableTrialOfferAppointmentsSlice:
+        """GET /v1/trial-offers/bookable-trial-offers/appointments/bookable (scope
+        TRIAL_OFFER_READ): one slice of the bookable appointments offered as trials."""
+        return await self._call(
+            "GET",
+            "/v1/trial-offers/bookable-trial-offers/appointments/bookable",
+            None,
+            trials.BookableTrialOfferAppointmentsSlice,
+            params={"offset": offset, "sliceSize": _slice_size(slice_size)},
+        )
+
+    async def all_class_offers(
+        self, slice_size: int = 100
+    ) -> AsyncIterator[trials.TrialOfferClass]:
+        """Every class offer, slice after slice until ``hasNext`` is false."""
+        offset = "0"
+        while True:
+            page = await self.class_offers(offset, slice_size)
+            for offer in page.result:
+                yield offer
+            if not page.has_next:
+                return
+            offset = _next_offset("class offers", offset, page.offset)
+
+    async def all_appointment_offers(
+        self, slice_size: int = 100
+    ) -> AsyncIterator[trials.BookableTrialOfferAppointment]:
+        """Every appointment offer, slice after slice until ``hasNext`` is false."""
+        offset = "0"
+        while True:
+            page = await self.appointment_offers(offset, slice_size)
+            for offer in page.result:
+                yield offer
+            if not page.has_next:
+                return
+            offset = _next_offset("appointment offers", offset, page.offset)
+
+    async def trial_config(self, config_id: int) -> trials.TrialOfferConfig:
+        """GET /v1/trial-offers/config/{configId} (scope TRIAL_OFFER_READ). There is no list of
+        configs: their ids come only from the offers' ``trialOfferConfigId``."""
+        return await self._call(
+            "GET",
+            f"/v1/trial-offers/config/{int(config_id)}",
+            None,
+            trials.TrialOfferConfig,
+            endpoint="/v1/trial-offers/config/{configId}",
+        )
+
+    async def class_slots(
+        self, class_id: int, offset: str = "0", slice_size: int = 50
+    ) -> trials.ClassSlotsSlice:
+        """GET /v1/trial-offers/bookable-trial-offers/classes/{classId}/slots (scope
+        TRIAL_OFFER_READ): one slice of the class's slots, from one day back to 14 days ahead
+        (a window the API fixes)."""
+        return await self._call(
+            "GET",
+            f"/v1/trial-offers/bookable-trial-offers/classes/{int(class_id)}/slots",
+            None,
+            trials.ClassSlotsSlice,
+            params={"offset": offset, "sliceSize": _slice_size(slice_size)},
+            endpoint="/v1/trial-offers/bookable-trial-offers/classes/{classId}/slots",
+        )
+
+    async def appointment_slots(
+        self,
+        bookable_appointment_id: int,
+        start: datetime.date,
+        days_ahead: int = 6,
+        customer_id: int | None = None,
+    ) -> list[trials.BookableAppointmentSlot]:
+        """GET /v1/trial-offers/bookable-trial-offers/appointments/bookable/{id}/slots (scope
+        TRIAL_OFFER_READ): the free slots from ``start`` for ``days_ahead`` days (1..6, the
+        API's limit; longer spans take several calls)."""
+        if not 1 <= days_ahead <= 6:
+            raise ValueError("days_ahead must be 1..6")
+        params: dict[str, str | int] = {
+            "slotWindowStartDate": start.isoformat(),
+            "daysAhead": days_ahead,
+        }
+        if customer_id is not None:
+            params["customerId"] = int(customer_id)
+        slots = await self._call(
+            "GET",
+            "/v1/trial-offers/bookable-trial-offers/appointments/bookable/"
+            f"{int(bookable_appointment_id)}/slots",
+            None,
+            trials.BookableAppointmentSlots,
+            params=params,
+            endpoint="/v1/trial-offers/bookable-trial-offers/appointments/bookable/"
+            "{bookableAppointmentId}/slots",
+        )
+        return slots.root
+
+    async def validate_class_booking(
+        self, request: trials.ClassSlotBookingRequest
+    ) -> trials.ClassBookingValidationStatus:
+        """POST /v1/trial-offers/classes/booking/validate (scope TRIAL_OFFER_WRITE): a dry run;
+        every refusal comes with 200 and a status."""
+        result = await self._call(
+            "POST",
+            "/v1/trial-offers/classes/booking/validate",
+            request.to_json_bytes(),
+            trials.ClassSlotBookingValidationResult,
+        )
+        return result.validation_status
+
+    async def validate_appointment_booking(
+        self, request: trials.AppointmentBookingRequest
+    ) -> trials.AppointmentBookingValidationStatus:
+        """POST /v1/trial-offers/appointments/booking/validate (scope TRIAL_OFFER_WRITE)."""
+        result = await self._call(
+            "POST",
+            "/v1/trial-offers/appointments/booking/validate",
+            request.to_json_bytes(),
+            trials.AppointmentBookingValidationResult,
+        )
+        return result.validation_status
+
+    async def book_class(
+        self, request: trials.ClassSlotBookingRequest
+    ) -> trials.ClassSlotBookingResult:
+        """POST /v1/trial-offers/classes/booking/book (scope TRIAL_OFFER_WRITE). Not idempotent
+        and there is no way to read a booking back: validate first (CUSTOMER_ALREADY_BOOKED
+        tells a lost answer that did book)."""
+        return await self._call(
+            "POST",
+            "/v1/trial-offers/classes/booking/book",
+            request.to_json_bytes(),
+            trials.ClassSlotBookingResult,
+        )
+
+    async def book_appointment(
+        self, request: trials.AppointmentBookingRequest
+    ) -> trials.AppointmentBookingResult:
+        """POST /v1/trial-offers/appointments/booking/book (scope TRIAL_OFFER_WRITE). Not
+        idempotent, as for classes."""
+        return await self._call(
+            "POST",
+            "/v1/trial-offers/appointments/booking/book",
+            request.to_json_bytes(),
+            trials.AppointmentBookingResult,
+        )
+
+    async def confirm_booking(self, booking_id: int) -> trials.ConfirmationStatus:
+        """POST /v1/trial-offers/bookings/{bookingId}/confirm (scope TRIAL_OFFER_WRITE), no body:
+        for a BOOKED_WITH_CONFIRMATION_REQUIRED booking; EXPIRED once its term has passed."""
+        result = await self._call(
+            "POST",
+            f"/v1/trial-offers/bookings/{int(booking_id)}/confirm",
+            None,
+            trials.BookingConfirmationResult,
+            endpoint="/v1/trial-offers/bookings/{bookingId}/confirm",
+        )
+        return result.status
+
+    async def validate_trial_lead(
+        self, request: trials.TrialLeadRequest
+    ) -> trials.TrialLeadValidationStatus:
+        """POST /v1/trial-offers/lead/validate (scope TRIAL_OFFER_WRITE). The bot makes its
+        leads through /v1/leads/create; this exists for completeness of the vendor layer."""
+        result = await self._call(
+            "POST",
+            "/v1/trial-offers/lead/validate",
+            request.to_json_bytes(),
+            trials.TrialLeadValidationResult,
+        )
+        return result.validation_status
+
+    async def create_trial_lead(self, request: trials.TrialLeadRequest) -> trials.TrialLeadCreated:
+        """POST /v1/trial-offers/lead/create (scope TRIAL_OFFER_WRITE). Not idempotent."""
+        return await self._call(
+            "POST",
+            "/v1/trial-offers/lead/create",
+            request.to_json_bytes(),
+            trials.TrialLeadCreated,
+        )
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
@@ -413,17 +578,38 @@ class PerfectGymClient:
     ) -> None:
         await self.aclose()
 
-    async def _call(self, method: str, path: str, content: bytes | None, model: type[_M]) -> _M:
-        response = await self._send(method, path, content)
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None,
+        model: type[_M],
+        *,
+        params: Mapping[str, str | int] | None = None,
+        endpoint: str | None = None,
+    ) -> _M:
+        """``params`` go in the query; ``endpoint`` (the path template, ids left out) names the
+        call in metrics so that ids never become label values."""
+        response = await self._send(method, path, content, params=params, endpoint=endpoint)
         return _parse(method, path, response, model)
 
-    async def _send(self, method: str, path: str, content: bytes | None) -> httpx.Response:
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        endpoint: str | None = None,
+    ) -> httpx.Response:
         headers = None if content is None else {"Content-Type": "application/json"}
         where = f"{method} {path}"
         outcome: int | str = "-"
         started = time.perf_counter()
         try:
-            response = await self._http.request(method, path, content=content, headers=headers)
+            response = await self._http.request(
+                method, path, content=content, headers=headers, params=params
+            )
             outcome = response.status_code
         except httpx.TransportError as exc:
             outcome = type(exc).__name__
@@ -437,9 +623,23 @@ class PerfectGymClient:
             elapsed = time.perf_counter() - started
             log.debug("%s %s -> %s in %.0f ms", method, path, outcome, elapsed * 1000)
             if self._observe is not None:
-                self._observe(where, str(outcome), elapsed)
+                self._observe(f"{method} {endpoint or path}", str(outcome), elapsed)
         _raise_for_status(where, response)
         return response
+
+
+def _slice_size(size: int) -> int:
+    """The API's sliceSize bounds (10..100); outside them it would answer 400."""
+    if not 10 <= size <= 100:
+        raise ValueError("slice_size must be 10..100")
+    return size
+
+
+def _next_offset(what: str, current: str, following: str) -> str:
+    """A slice that says there is more but does not move on would be asked for forever."""
+    if following == current:
+        raise PerfectGymProtocolError(f"{what}: hasNext with an unchanged offset")
+    return following
 
 
 def _raise_for_status(where: str, response: httpx.Response) -> None:

@@ -1,5 +1,9 @@
 """An embedded imitation of PerfectGym's three leads endpoints, for demo mode and tests.
 
+It also serves the studio's information and the twelve trial-offer operations; those come from
+an in-memory studio, ``bot.perfectgym_trials_standin.TrialStudio`` (its rules are described
+there). A customer id made by create is known to that studio, so a trial can be booked for it.
+
 It speaks real HTTP on 127.0.0.1 and checks raw JSON against ``docs``-level knowledge of the
 vendor (leads-api.md), independently of ``bot.perfectgym``'s models, so a wrong alias or a null
 sent by the client shows up as a failure here. Where the vendor is undocumented it is strict:
@@ -28,7 +32,8 @@ import logging
 import re
 import socket
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from importlib import resources
 from types import TracebackType
@@ -40,6 +45,13 @@ from tornado.httputil import HTTPHeaders, HTTPServerRequest, ResponseStartLine
 from tornado.iostream import StreamClosedError
 from tornado.netutil import bind_sockets
 
+from bot.perfectgym_trials_standin import (
+    TRIAL_ENDPOINTS,
+    TRIAL_ROUTES,
+    TrialStudio,
+    match_trial_route,
+)
+
 log = logging.getLogger(__name__)
 
 ROUTES = {
@@ -48,6 +60,7 @@ ROUTES = {
     "/v1/leads/create": ("POST", "create"),
     "/v1/studios/information": ("GET", "studio"),
 }
+ALL_ROUTES = {**ROUTES, **TRIAL_ROUTES}
 GENDERS = frozenset({"MALE", "FEMALE", "UNISEX"})
 ADDRESS_FIELDS = ("street", "houseNumber", "zipCode", "city", "countryCode")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -67,6 +80,9 @@ class StandInRequest:
     api_key: str | None
     content_type: str
     body: bytes
+    route: str | None = None  # the path template, e.g. /v1/trial-offers/config/{configId}
+    path_params: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -108,16 +124,25 @@ def _invalid_data(reference: str, message: str) -> _Refusal:
 class PerfectGymStandIn:
     """Serves ``/v1/leads/{config,validate,create}`` from ``config`` (raw LeadConfig JSON) and
     ``/v1/studios/information`` from ``studio`` (raw StudioInformation JSON; None answers 403,
-    as for a key without the STUDIO_READ scope).
+    as for a key without the STUDIO_READ scope) and the trial-offer operations from ``trials``
+    (403 on all twelve while ``trial_scopes`` is False, as for a key without TRIAL_OFFER_*).
 
     ``stop()`` then ``start()`` listens again on the same port, so a client keeps its URL.
     """
 
     def __init__(
-        self, config: dict[str, Any], api_key: str, studio: dict[str, Any] | None = None
+        self,
+        config: dict[str, Any],
+        api_key: str,
+        studio: dict[str, Any] | None = None,
+        *,
+        trials: TrialStudio | None = None,
+        trial_scopes: bool = True,
     ) -> None:
         self.config = config
         self.studio = studio
+        self.trials = trials if trials is not None else TrialStudio()
+        self.trial_scopes = trial_scopes
         self.created: list[dict[str, Any]] = []
         self._api_key = api_key
         self._port = 0
@@ -173,9 +198,11 @@ class PerfectGymStandIn:
             )
         if request.endpoint is None:
             return StandInReply.error(404, "Entity does not exist.", "NOT_FOUND")
-        method, _ = ROUTES[request.path]
+        method, _ = ALL_ROUTES[request.route or request.path]
         if request.method != method:
             return StandInReply.error(405, "Method not allowed.", "METHOD_NOT_ALLOWED")
+        if request.endpoint in TRIAL_ENDPOINTS:
+            return self._trial(request)
         if request.endpoint == "config":
             return StandInReply.json(200, self.config)
         if request.endpoint == "studio":
@@ -199,6 +226,7 @@ class PerfectGymStandIn:
             return StandInReply.json(200, {"status": "POSSIBLE"})
         self.created.append(lead)
         number = len(self.created)
+        self.trials.customers.add(5000 + number)
         return StandInReply.json(
             200,
             {
@@ -208,6 +236,22 @@ class PerfectGymStandIn:
                 "customerNumber": f"1-{number}",
             },
         )
+
+    def _trial(self, request: StandInRequest) -> StandInReply:
+        if not self.trial_scopes:
+            return StandInReply.error(
+                403,
+                "Authorization failed. The caller has no privilege to the given resource.",
+                "FORBIDDEN",
+            )
+        has_body = request.method == "POST" and request.endpoint != "confirm"
+        if has_body and not request.content_type.lower().startswith("application/json"):
+            return StandInReply.error(415, "Content type not supported.", "UNSUPPORTED_MEDIA_TYPE")
+        assert request.endpoint is not None
+        status, payload = self.trials.respond(
+            request.endpoint, request.path_params, request.query, request.body
+        )
+        return StandInReply.json(status, payload)
 
     def _on_request(self, request: HTTPServerRequest) -> None:
         task = asyncio.ensure_future(self._serve(request))
@@ -240,14 +284,26 @@ class PerfectGymStandIn:
 
 
 def read_request(request: HTTPServerRequest) -> StandInRequest:
-    route = ROUTES.get(request.path)
+    template: str | None = request.path if request.path in ROUTES else None
+    params: dict[str, str] = {}
+    if template is None:
+        matched = match_trial_route(request.path)
+        if matched is not None:
+            template, params = matched
     return StandInRequest(
         method=request.method or "",
         path=request.path,
-        endpoint=route[1] if route else None,
+        endpoint=ALL_ROUTES[template][1] if template else None,
         api_key=request.headers.get("X-API-KEY"),
         content_type=request.headers.get("Content-Type", ""),
         body=request.body,
+        route=template,
+        path_params=params,
+        query={
+            name: values[-1].decode("utf-8", "replace")
+            for name, values in request.query_arguments.items()
+            if values
+        },
     )
 
 

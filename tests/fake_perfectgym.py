@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import datetime
 import json
 from collections.abc import Mapping
 from typing import Any, cast
@@ -19,21 +20,39 @@ from bot.perfectgym_standin import (
     read_request,
     write_reply,
 )
+from bot.perfectgym_trials_standin import TrialStudio
+
+BOOKINGS = frozenset({"class_book", "appointment_book"})
 
 
 class FakePerfectGym(PerfectGymStandIn):
-    """Faults are queued per endpoint ("config", "validate", "create") and used up in order.
+    """Faults are queued per endpoint ("config", "validate", "create", or a trial-offer endpoint
+    of ``TRIAL_ROUTES``: "class_offers", "class_slots", "class_validate", "class_book",
+    "appointment_slots", "appointment_book", "confirm", ...) and used up in order.
 
-    ``calls`` counts requests per endpoint; a fault may also hang up without answering.
+    ``calls`` counts requests per endpoint; a fault may also hang up without answering. The
+    trial studio (``trials``) can be changed directly; the switches below cover the cases a
+    real studio produces on its own: a key without the trial scopes, a slot someone else takes
+    between listing and booking, a customer the studio refuses, a booking answer that is lost.
     """
 
-    def __init__(self, config: dict[str, Any], api_key: str, *, latency: float = 0.0) -> None:
-        super().__init__(config, api_key)
+    def __init__(
+        self,
+        config: dict[str, Any],
+        api_key: str,
+        *,
+        latency: float = 0.0,
+        trials: TrialStudio | None = None,
+    ) -> None:
+        super().__init__(config, api_key, trials=trials)
         self.latency = latency
         self.calls: collections.Counter[str] = collections.Counter()
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.queries: list[tuple[str, dict[str, str]]] = []
         # Every answer given: (endpoint, status, body), for the contract test.
         self.responses: list[tuple[str, int, bytes]] = []
+        # Indexes into ``responses`` of the answers ``fail_next`` scripted (not the stand-in's).
+        self.injected: set[int] = set()
         self._failures: dict[str, collections.deque[StandInReply]] = collections.defaultdict(
             collections.deque
         )
@@ -41,6 +60,8 @@ class FakePerfectGym(PerfectGymStandIn):
             collections.deque
         )
         self._lost_creates: collections.deque[bool] = collections.deque()
+        self._lost_bookings: collections.deque[bool] = collections.deque()
+        self._takes: dict[str, int] = collections.Counter()
         self._stopping = asyncio.Event()
 
     def set_config(self, config: dict[str, Any]) -> None:
@@ -59,7 +80,7 @@ class FakePerfectGym(PerfectGymStandIn):
         if body is None:
             body = json.dumps({"errorMessage": "Injected failure", "errorCode": f"FAKE_{status}"})
         raw = body.encode() if isinstance(body, str) else body
-        reply = StandInReply(status, raw, tuple((headers or {}).items()))
+        reply = _Injected(status, raw, tuple((headers or {}).items()))
         self._failures[endpoint].extend([reply] * times)
 
     def hang_next(self, endpoint: str, seconds: float) -> None:
@@ -69,6 +90,33 @@ class FakePerfectGym(PerfectGymStandIn):
     def create_then_fail(self, times: int = 1, *, hang_up: bool = False) -> None:
         """Record the lead for real, then answer 500 or (``hang_up``) drop the connection."""
         self._lost_creates.extend([hang_up] * times)
+
+    def lack_trial_scopes(self, lacking: bool = True) -> None:
+        """Answer 403 on all twelve trial-offer operations, as for a leads-only key."""
+        self.trial_scopes = not lacking
+
+    def take_slot_before(self, step: str = "validate", times: int = 1) -> None:
+        """Just before the next ``step`` ("validate" or "book") of a class or appointment, someone
+        else takes the slot named in its body (places and waiting list, or the coach)."""
+        if step not in ("validate", "book"):
+            raise ValueError("step is validate or book")
+        self._takes[step] += times
+
+    def refuse_customers(self, *customer_ids: int) -> None:
+        """The studio refuses these customers (everyone if none given): NO_CONTINGENT."""
+        if customer_ids:
+            self.trials.refused.update(customer_ids)
+        else:
+            self.trials.refuse_everyone = True
+
+    def book_then_fail(self, times: int = 1, *, hang_up: bool = False) -> None:
+        """Make the booking for real, then answer 500 or (``hang_up``) drop the connection."""
+        self._lost_bookings.extend([hang_up] * times)
+
+    def advance_clock(self, delta: datetime.timedelta) -> None:
+        """Move the trial studio's time (confirmation terms, booking windows) by ``delta``."""
+        clock = self.trials.clock
+        self.trials.clock = lambda: clock() + delta
 
     async def go_down(self) -> None:
         await self.stop()
@@ -92,24 +140,48 @@ class FakePerfectGym(PerfectGymStandIn):
         if reply is None:
             cast(HTTP1Connection, request.connection).stream.close()
         else:
+            if isinstance(reply, _Injected):
+                self.injected.add(len(self.responses))
             self.responses.append((incoming.endpoint or incoming.path, reply.status, reply.body))
             write_reply(request, reply)
 
     async def _respond_or_hang_up(self, request: StandInRequest) -> StandInReply | None:
         endpoint = request.endpoint or request.path
         self.requests.append((endpoint, _json_object(request.body)))
+        self.queries.append((endpoint, dict(request.query)))
         if self.latency and not await self._pause(self.latency):
             return None
         if self._hangs[endpoint] and not await self._pause(self._hangs[endpoint].popleft()):
             return None
         if self._failures[endpoint]:
             return self._failures[endpoint].popleft()
+        self._take_slot(endpoint, request.body)
         reply = await super().respond(request)
         lost = endpoint == "create" and reply is not None and reply.status == 200
         if lost and self._lost_creates:
             hang_up = self._lost_creates.popleft()
             return None if hang_up else StandInReply.error(500, "Lost.", "FAKE_LOST")
+        if endpoint in BOOKINGS and reply.status == 200 and self._lost_bookings:
+            hang_up = self._lost_bookings.popleft()
+            return None if hang_up else StandInReply.error(500, "Lost.", "FAKE_LOST")
         return reply
+
+    def _take_slot(self, endpoint: str, body: bytes) -> None:
+        kind, _, step = endpoint.partition("_")
+        if kind not in ("class", "appointment") or not self._takes[step]:
+            return
+        sent = _json_object(body)
+        if kind == "class" and sent.get("classSlotId") in self.trials.class_slots:
+            self.trials.take_class_slot(sent["classSlotId"])
+        elif kind == "appointment" and isinstance(sent.get("startDateTime"), str):
+            try:
+                start = datetime.datetime.fromisoformat(sent["startDateTime"].partition("[")[0])
+            except ValueError:
+                return  # the stand-in answers 400 for it
+            self.trials.take_appointment(start.astimezone(self.trials.zone))
+        else:
+            return
+        self._takes[step] -= 1
 
     async def _pause(self, seconds: float) -> bool:
         """Sleep; False if the fake was stopped meanwhile."""
@@ -117,6 +189,10 @@ class FakePerfectGym(PerfectGymStandIn):
             await asyncio.wait_for(self._stopping.wait(), seconds)
             return False
         return True
+
+
+class _Injected(StandInReply):
+    """A scripted answer, which a contract check of the stand-in's own answers leaves out."""
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
