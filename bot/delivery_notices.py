@@ -9,6 +9,7 @@ from bot.conversation_store import ConversationStore
 from bot.outbox import Delivery, DeliveryReport
 from bot.sender import Sender
 from bot.studio_texts import StudioTexts
+from bot.trial_booking import TrialBooking
 from conversations import flow
 from conversations.i18n import Translator
 from conversations.replies import Reply
@@ -25,8 +26,10 @@ class DeliveryNotices:
         texts: StudioTexts,
         staff_locale: str,
         staff_chat_id: int | None = None,
+        trials: TrialBooking | None = None,
     ) -> None:
         self._conversations = conversations
+        self._trials = trials
         self._sender = sender
         self._texts = texts
         self._staff_locale = staff_locale
@@ -47,6 +50,16 @@ class DeliveryNotices:
                         ).format(name=first)
                     )
                 )
+                if self._trials is not None:
+                    invitation = await self._trials.invite(
+                        entry.chat_id,
+                        entry.locale,
+                        _language_tag(report),
+                        report.campaign,
+                        report.customer_id,
+                    )
+                    if invitation is not None:
+                        replies.append(invitation)
                 await self._notify_staff(report)
             case Delivery.DUPLICATE:
                 replies.append(
@@ -140,3 +153,14 @@ class DeliveryNotices:
                 "PerfectGym refused the campaign code {campaign}, so the lead was sent without it."
             ).format(campaign=report.dropped_campaign)
         await self._sender.send(self._staff_chat_id, [Reply(text)])
+
+
+def _language_tag(report: DeliveryReport) -> str | None:
+    """The prospect's Telegram language as the lead carries it (``en-GB``): how they write
+    times (18:30 or 6:30 PM) after their conversation is gone."""
+    language = report.lead.lead_customer.language if report.lead else None
+    if language is None:
+        return None
+    if language.country_code:
+        return f"{language.language_code}-{language.country_code}"
+    return language.language_code

@@ -261,6 +261,7 @@ class Intake:
     async def cancel(self, chat: Chat) -> Outcome:
         state = await self._conversations.load(chat.id)
         await self._conversations.delete(chat.id)
+        await self._storage.delete_booking(chat.id)  # nothing is booked after /cancel
         if state is not None and state.phase is not Phase.SUBMITTED:
             self._funnel.reached(state.campaign, Stage.CANCELLED)
         tr = Translator(self.locale_for(chat))

@@ -86,6 +86,7 @@ class DeliveryReport:
     lead_ref: str | None = None
     detail: str | None = None
     dropped_campaign: str | None = None  # refused by PerfectGym, so the lead went without it
+    customer_id: int | None = None  # PerfectGym's customer, for CREATED (a trial booking's)
 
     @property
     def campaign(self) -> str | None:
@@ -206,7 +207,7 @@ class Outbox:
             return await self._retry(entry, lead, exc, create_sent)
         ref = created.customer_number or str(created.id)
         log.info("lead %s created in PerfectGym as lead id %s", entry.id, created.id)
-        return await self._finish(entry, lead, Delivery.CREATED, ref)
+        return await self._finish(entry, lead, Delivery.CREATED, ref, created.customer_id)
 
     async def _without_campaign(
         self, entry: OutboxEntry, lead: LeadCreationRequest, exc: PerfectGymRejected
@@ -222,7 +223,12 @@ class Outbox:
         return await self._attempt(replace(entry, payload=payload), bare)
 
     async def _finish(
-        self, entry: OutboxEntry, lead: LeadCreationRequest, result: Delivery, ref: str | None
+        self,
+        entry: OutboxEntry,
+        lead: LeadCreationRequest,
+        result: Delivery,
+        ref: str | None,
+        customer_id: int | None = None,
     ) -> DeliveryReport:
         status = {
             Delivery.CREATED: LeadStatus.CREATED,
@@ -230,7 +236,7 @@ class Outbox:
             Delivery.INVALID: LeadStatus.INVALID,
         }[result]
         await self._storage.finish_lead(entry.id, status, ref, None)
-        return await self._report(DeliveryReport(entry, result, lead, ref))
+        return await self._report(DeliveryReport(entry, result, lead, ref, customer_id=customer_id))
 
     async def _retry(
         self, entry: OutboxEntry, lead: LeadCreationRequest, exc: PerfectGymError, create_sent: bool

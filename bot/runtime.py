@@ -83,6 +83,7 @@ async def serve(
         reminder_after=settings.reminder_after_hours * 3600,
         retention_days=settings.retention_days,
         sweep_interval=settings.sweep_seconds,
+        trial_booking=settings.trial_booking,
         clock=clock,
         policy=RetryPolicy(
             give_up_after=settings.outbox_give_up_hours * 3600,
@@ -94,7 +95,9 @@ async def serve(
     reports = FunnelReports(services.funnel, services.config)
     add_handlers(
         app,
-        TelegramHandlers(services.intake, sender, settings.default_locale, reports),
+        TelegramHandlers(
+            services.intake, sender, settings.default_locale, reports, services.trials
+        ),
         settings.staff_chat_id,
     )
     webhook: HealthServer | None = None

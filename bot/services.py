@@ -25,6 +25,8 @@ from bot.sender import Sender
 from bot.storage import Storage
 from bot.studio_information import StudioDirectory, StudioFallback
 from bot.studio_texts import StudioTexts
+from bot.trial_booking import TrialBooking
+from bot.trial_catalog import TrialCatalog
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,7 @@ class Services:
     funnel: Funnel
     reminders: Reminders
     retention: Retention
+    trials: TrialBooking
 
     def start(self) -> None:
         """The background work: the outbox's retries, counting, reminders and retention."""
@@ -70,11 +73,14 @@ class Services:
         self.funnel.start()
         self.reminders.start()
         self.retention.start()
+        self.trials.start()
 
     async def prepare(self) -> None:
-        """Before the first prospect: learn who the studio is, and check the studio's texts
-        against its leads config (a :class:`StudioTextsError` stops the start)."""
+        """Before the first prospect: learn who the studio is, check the studio's texts
+        against its leads config (a :class:`StudioTextsError` stops the start), and whether
+        trial sessions can be booked."""
         await self.studio.start()
+        await self.trials.prepare()
         config = await self.config.get()
         if config is None:
             log.warning("no leads config yet: the studio's texts are checked once it arrives")
@@ -87,6 +93,7 @@ class Services:
             )
 
     async def close(self) -> None:
+        await self.trials.stop()
         await self.reminders.stop()
         await self.retention.stop()
         await self.outbox.stop()
@@ -113,18 +120,33 @@ def assemble(
     reminder_after: float = 0.0,
     retention_days: int = 30,
     sweep_interval: float = 60.0,
+    trial_booking: bool = False,
     clock: Callable[[], float] = time.time,
 ) -> Services:
     """Build every service from the three things that talk to the outside world."""
     directory = StudioDirectory(client, storage, studio or StudioFallback(), ttl=config_ttl)
     funnel = Funnel(storage, lambda: directory.current().time_zone, clock=clock)
     conversations = ConversationStore(storage, directory, texts=texts, min_age=min_age, clock=clock)
+    trials = TrialBooking(
+        storage,
+        TrialCatalog(client, clock=clock),
+        conversations,
+        sender,
+        funnel,
+        enabled=trial_booking,
+        staff_chat_id=staff_chat_id,
+        staff_locale=default_locale,
+        interval=sweep_interval,
+        retry_base=(policy or RetryPolicy()).base_delay,
+        clock=clock,
+    )
     notices = DeliveryNotices(
         conversations,
         sender,
         texts=texts,
         staff_locale=default_locale,
         staff_chat_id=staff_chat_id,
+        trials=trials,
     )
     outbox = Outbox(
         storage,
@@ -160,5 +182,15 @@ def assemble(
     )
     retention = Retention(storage, days=retention_days, interval=sweep_interval, clock=clock)
     return Services(
-        storage, client, config, directory, texts, outbox, intake, funnel, reminders, retention
+        storage,
+        client,
+        config,
+        directory,
+        texts,
+        outbox,
+        intake,
+        funnel,
+        reminders,
+        retention,
+        trials,
     )

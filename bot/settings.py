@@ -201,6 +201,10 @@ class Settings(TelegramSettings, StudioSettings, PerfectGymSettings):
     retention_days: int = Field(
         default=30, ge=1, description="unfinished conversations are erased after this many days"
     )
+    trial_booking: bool = Field(
+        default=False,
+        description="on: after the lead, offer to book a free trial session (TRIAL_OFFER_* scopes)",
+    )
     sweep_seconds: float = Field(
         default=60.0, gt=0, description="how often due reminders and idle conversations are sought"
     )

@@ -45,7 +45,9 @@ from bot.intake import Chat, Intake
 from bot.settings import Settings
 from bot.staff_report import FunnelReports, days_asked, usage
 from bot.storage import ChatMessages, Storage
+from bot.trial_booking import TrialBooking
 from bot.update_processor import PerChatUpdateProcessor
+from conversations import booking, callbacks
 from conversations.events import (
     ButtonPress,
     Command,
@@ -200,8 +202,10 @@ class TelegramHandlers:
         sender: TelegramSender,
         default_locale: str,
         reports: FunnelReports | None = None,
+        trials: TrialBooking | None = None,
     ) -> None:
         self._intake = intake
+        self._trials = trials
         self._sender = sender
         self._default_locale = default_locale
         self._reports = reports
@@ -267,8 +271,17 @@ class TelegramHandlers:
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        if query is not None:
-            await self._event(update, ButtonPress(query.data or ""))
+        if query is None:
+            return
+        action = callbacks.decode(query.data or "")
+        chat = self._chat(update)
+        if action is not None and action.name in booking.NAMES and chat is not None:
+            # A trial booking's button, after the lead.
+            trials = self._trials
+            outcome = await trials.press(chat.id, action) if trials is not None else Outcome()
+            await self._deliver(update, outcome)
+            return
+        await self._event(update, ButtonPress(query.data or ""))
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message

@@ -220,6 +220,26 @@ class Storage(Protocol):
         self, first_day: datetime.date, last_day: datetime.date
     ) -> list[FunnelCount]: ...
 
+    async def load_booking(self, chat_id: int) -> str | None: ...
+
+    async def save_booking(
+        self, chat_id: int, state: str, *, due_at: float | None, held_until: float | None
+    ) -> None:
+        """The booking as it is now: ``due_at`` while a PerfectGym call is owed, ``held_until``
+        while this instance makes it."""
+        ...
+
+    async def hold_booking(self, chat_id: int, now: float, until: float) -> str | None:
+        """The booking, held until ``until`` unless another instance holds it (None then, or
+        when there is none)."""
+        ...
+
+    async def due_bookings(self, now: float, limit: int) -> list[int]:
+        """Chats whose booking owes a PerfectGym call now and nobody holds."""
+        ...
+
+    async def delete_booking(self, chat_id: int) -> None: ...
+
     async def load_config(self) -> tuple[str, float] | None: ...
 
     async def save_config(self, config: str, fetched_at: float) -> None: ...

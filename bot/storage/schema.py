@@ -238,6 +238,20 @@ FUNNEL_COUNTS = Table(
     key=("day", "campaign", "stage", "question"),
 )
 
+# Added 2026-12: a prospect's trial booking after their lead was created (conversations/booking.py).
+# ``due_at`` is set while a call to PerfectGym is owed (the chosen time is stored before any
+# call); ``held_until`` is the instance making it, as for outbox leases.
+TRIAL_BOOKINGS = Table(
+    "trial_bookings",
+    (
+        Column("chat_id", Type.BIGINT, primary_key=True),
+        Column("state", Type.TEXT),
+        Column("due_at", Type.REAL, nullable=True),
+        Column("held_until", Type.REAL, nullable=True),
+    ),
+    indexes=(Index("trial_bookings_due", ("due_at",), where="due_at IS NOT NULL"),),
+)
+
 TABLES = (
     CONVERSATIONS,
     OUTBOX,
@@ -246,4 +260,5 @@ TABLES = (
     STUDIO_CACHE,
     OUTBOX_LEASES,
     FUNNEL_COUNTS,
+    TRIAL_BOOKINGS,
 )

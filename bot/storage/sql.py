@@ -305,6 +305,7 @@ class SqlStorage(ABC):
             await db.execute("DELETE FROM conversations WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM outbox WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM chat_messages WHERE chat_id = $1", chat_id)
+            await db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
 
     async def load_messages(self, chat_id: int) -> ChatMessages:
         row = await self._db.fetchrow(
@@ -399,6 +400,47 @@ class SqlStorage(ABC):
             for row in rows
             if row["stage"] in known  # a stage of a newer release is left to that release
         ]
+
+    async def load_booking(self, chat_id: int) -> str | None:
+        state: str | None = await self._db.fetchval(
+            "SELECT state FROM trial_bookings WHERE chat_id = $1", chat_id
+        )
+        return state
+
+    async def save_booking(
+        self, chat_id: int, state: str, *, due_at: float | None, held_until: float | None
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO trial_bookings (chat_id, state, due_at, held_until) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, "
+            "due_at = excluded.due_at, held_until = excluded.held_until",
+            chat_id,
+            state,
+            due_at,
+            held_until,
+        )
+
+    async def hold_booking(self, chat_id: int, now: float, until: float) -> str | None:
+        state: str | None = await self._db.fetchval(
+            "UPDATE trial_bookings SET held_until = $3 WHERE chat_id = $1 "
+            "AND (held_until IS NULL OR held_until < $2) RETURNING state",
+            chat_id,
+            now,
+            until,
+        )
+        return state
+
+    async def due_bookings(self, now: float, limit: int) -> list[int]:
+        rows = await self._db.fetch(
+            "SELECT chat_id FROM trial_bookings WHERE due_at IS NOT NULL AND due_at <= $1 "
+            "AND (held_until IS NULL OR held_until < $1) ORDER BY due_at LIMIT $2",
+            now,
+            limit,
+        )
+        return [int(row["chat_id"]) for row in rows]
+
+    async def delete_booking(self, chat_id: int) -> None:
+        await self._db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
 
     async def load_config(self) -> tuple[str, float] | None:
         row = await self._db.fetchrow("SELECT config, fetched_at FROM config_cache")
