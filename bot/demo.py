@@ -21,11 +21,12 @@ from bot.intake import Chat
 from bot.perfectgym import PerfectGymClient
 from bot.perfectgym_standin import PerfectGymStandIn, sample_config
 from bot.runtime import studio_fallback
-from bot.services import assemble
+from bot.services import Services, assemble
 from bot.settings import AddressForm, SettingsError, StudioSettings, load_studio_settings
+from bot.storage import LeadStatus
 from bot.storage.sqlite import SqliteStorage
 from bot.studio_texts import StudioTexts, StudioTextsError
-from conversations import callbacks
+from conversations import booking, callbacks
 from conversations.events import ButtonPress, Command, CommandName, ContactShared, Event, TextInput
 from conversations.i18n import LanguageTag, available_locales
 from conversations.replies import Outcome, Reply
@@ -146,6 +147,7 @@ async def run_demo(
             min_age=settings.min_age,
             studio=studio_fallback(settings),
             formal=settings.address_form is AddressForm.FORMAL,
+            trial_booking=True,
         )
         await services.prepare()
         intake = services.intake
@@ -156,7 +158,7 @@ async def run_demo(
         )
         terminal.show((await intake.start(chat, "demo-campaign")).replies)
         loop = asyncio.get_running_loop()
-        while not standin.created:
+        while not standin.created or await _booking_open(services, chat):
             line = await loop.run_in_executor(None, lines.readline)
             if not line:
                 break
@@ -177,10 +179,21 @@ async def run_demo(
                 text = unknown_command_text(intake.translator_for(chat))
                 outcome = Outcome(replies=(Reply(text),))
             else:
-                outcome = await intake.handle(chat, terminal.event_for(line))
+                event = terminal.event_for(line)
+                action = callbacks.decode(event.data) if isinstance(event, ButtonPress) else None
+                if action is not None and action.name in booking.NAMES:
+                    outcome = await services.trials.press(chat.id, action)
+                    terminal.notice(outcome)
+                    terminal.settle(outcome)
+                    terminal.show(outcome.replies)
+                    await services.trials.settled()
+                    continue
+                else:
+                    outcome = await intake.handle(chat, event)
             terminal.notice(outcome)
             terminal.settle(outcome)
             terminal.show(outcome.replies)
+            await _delivered(services, chat)
         await services.close()
         if not standin.created:
             out.write("\n(no lead was created)\n")
@@ -188,6 +201,24 @@ async def run_demo(
         out.write("\nThe lead the bot created (as PerfectGym received it):\n")
         out.write(json.dumps(standin.created[-1], indent=2, ensure_ascii=False) + "\n")
         return 0
+
+
+async def _delivered(services: Services, chat: Chat) -> None:
+    """A confirmed lead's thank-you (and the trial invitation) before the next prompt."""
+    for _ in range(200):
+        lead = await services.storage.latest_lead(chat.id)
+        if lead is None or lead.status is not LeadStatus.PENDING:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def _booking_open(services: Services, chat: Chat) -> bool:
+    """After the lead: whether a trial booking is still being chosen (the demo goes on)."""
+    stored = await services.storage.load_booking(chat.id)
+    if stored is None:
+        return False
+    phase = booking.BookingState.from_json(stored).phase
+    return phase not in (booking.Phase.BOOKED, booking.Phase.WAITING, booking.Phase.CLOSED)
 
 
 def main(argv: Sequence[str]) -> int:

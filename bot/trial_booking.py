@@ -213,6 +213,11 @@ class TrialBooking:
 
     # --- booking -------------------------------------------------------------------------------
 
+    async def settled(self) -> None:
+        """Wait for the booking attempts under way (the demo shows their result before the
+        next prompt)."""
+        await asyncio.gather(*self._attempts, return_exceptions=True)
+
     def _attempt_soon(self, chat_id: int, *, held: bool) -> None:
         task = asyncio.create_task(
             self._attempt(chat_id, held=held), name=f"trial booking {chat_ref(chat_id)}"
@@ -366,7 +371,8 @@ class TrialBooking:
         return ZoneInfo(zone) if zone else None
 
     def _now(self) -> datetime.datetime:
-        return datetime.datetime.fromtimestamp(self._clock(), self._zone())
+        """Now in the studio's zone (the server's, with its offset, when none is known)."""
+        return datetime.datetime.fromtimestamp(self._clock(), self._zone()).astimezone(self._zone())
 
 
 def _valid(index: int | None, items: Sequence[object]) -> bool:

@@ -113,6 +113,15 @@ def test_demo_runs_the_whole_conversation_and_prints_the_lead() -> None:
     ]
 
 
+def test_the_demo_books_a_trial_session_after_the_lead() -> None:
+    booking = ["1", "1", "1", "1"]  # book one, Yoga Flow, its first day, its first time
+    result = _run(["demo"], {}, stdin="\n".join([*DEMO_ANSWERS, *booking]) + "\n")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "Would you like to book a free trial session" in out
+    assert "Booked: Yoga Flow" in out
+
+
 def test_help_prints_usage_commands_and_variables_without_any_configuration() -> None:
     for flag in ("--help", "-h"):
         result = _run([flag], {})
