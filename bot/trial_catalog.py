@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DAYS_PER_WINDOW = 6  # the appointment slots' most days per call
-CLASS_WINDOWS = 1  # the class slots come as one window (one day back to 14 ahead)
+CLASS_SLICE = 100  # class slots per call (the API's most); its window is one day back to 14 ahead
 
 # Validation answers that mean "this time is gone", the rest of the refusals mean "not for
 # this prospect online".
@@ -80,6 +80,9 @@ class TrialCatalog:
         self._cache: dict[str, tuple[float, object]] = {}
         self._flights: dict[str, asyncio.Future[object]] = {}
         self._configs: dict[int, TrialOfferConfig] = {}
+        # Where each class's slice of slots starts: the API pages by the last id of the one
+        # before, so the offset of slice n is known once slice n - 1 was read.
+        self._class_offsets: dict[str, list[str]] = {}
 
     async def available(self) -> bool:
         """Whether the key may read trial offers (False: it lacks TRIAL_OFFER_READ)."""
@@ -141,8 +144,12 @@ class TrialCatalog:
     async def _fetch_window(self, offer: Offer, index: int, today: datetime.date) -> SlotWindow:
         kind, _config_id, item_id = _parse_key(offer.key)
         if kind == "c":
-            page = await self._client.class_slots(item_id, slice_size=100)
-            return SlotWindow([_class_slot(s) for s in page.result if _bookable(s)], more=False)
+            offsets = self._class_offsets.setdefault(offer.key, ["0"])
+            offset = offsets[min(index, len(offsets) - 1)]
+            page = await self._client.class_slots(item_id, offset, CLASS_SLICE)
+            if page.has_next and len(offsets) == index + 1:
+                offsets.append(page.offset)
+            return SlotWindow([_class_slot(s) for s in page.result if _bookable(s)], page.has_next)
         start = today + datetime.timedelta(days=DAYS_PER_WINDOW * index)
         slots = await self._client.appointment_slots(item_id, start, DAYS_PER_WINDOW)
         # Appointments can be booked about a year ahead: always one window more, up to 8 weeks.

@@ -120,9 +120,9 @@ async def test_a_class_is_booked_with_its_day_time_place_and_instructor(
 
 
 async def test_an_appointment_to_confirm_in_a_twelve_hour_locale(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
 ) -> None:
-    async with running_bot(_env(tg, pg, database_url)):
+    async with running_bot(_env(tg, pg, database_url_all_backends)):
         sam, invitation = await _lead(tg, 6201, language="en-US")
         days = await _offer(sam, invitation, "Probetraining")
         times = await sam.choose(days, _labels(days)[0], "Which time")
@@ -134,13 +134,13 @@ async def test_an_appointment_to_confirm_in_a_twelve_hour_locale(
         await sam.expect("Booked: Probetraining mit Coach")
     [booking] = pg.trials.bookings.values()
     assert booking.confirmed
-    assert Step(Stage.BOOKING_CONFIRMED) in await _counted(database_url)
+    assert Step(Stage.BOOKING_CONFIRMED) in await _counted(database_url_all_backends)
 
 
 async def test_a_full_class_puts_the_prospect_on_its_waiting_list(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
 ) -> None:
-    async with running_bot(_env(tg, pg, database_url)):
+    async with running_bot(_env(tg, pg, database_url_all_backends)):
         lena, invitation = await _lead(tg, 6301)
         days = await _offer(lena, invitation, "Yoga")
         await _pick(lena, days, _yoga(pg)[1].start)
@@ -149,9 +149,9 @@ async def test_a_full_class_puts_the_prospect_on_its_waiting_list(
 
 
 async def test_a_time_taken_meanwhile_is_answered_with_the_next_free_times(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
 ) -> None:
-    async with running_bot(_env(tg, pg, database_url)):
+    async with running_bot(_env(tg, pg, database_url_all_backends)):
         lena, invitation = await _lead(tg, 6401)
         days = await _offer(lena, invitation, "Probetraining")
         times = await lena.choose(days, _labels(days)[0], "Which time")
@@ -167,10 +167,10 @@ async def test_a_time_taken_meanwhile_is_answered_with_the_next_free_times(
 
 
 async def test_a_refused_customer_is_told_and_staff_get_the_choice(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
 ) -> None:
     pg.refuse_customers()
-    async with running_bot(_env(tg, pg, database_url)):
+    async with running_bot(_env(tg, pg, database_url_all_backends)):
         lena, invitation = await _lead(tg, 6501)
         tg.drain(STAFF)
         days = await _offer(lena, invitation, "Yoga")
@@ -179,7 +179,7 @@ async def test_a_refused_customer_is_told_and_staff_get_the_choice(
         staff = await tg.next_message(STAFF)
         assert "could not be booked online" in (staff.text or "")
         assert "Yoga Flow" in (staff.text or "")
-    assert Step(Stage.BOOKING_REFUSED) in await _counted(database_url)
+    assert Step(Stage.BOOKING_REFUSED) in await _counted(database_url_all_backends)
 
 
 async def test_perfectgym_down_the_choice_is_kept_and_booked_once_later(
@@ -199,25 +199,26 @@ async def test_perfectgym_down_the_choice_is_kept_and_booked_once_later(
     assert pg.calls["class_validate"] == 2
 
 
-async def test_nothing_is_booked_after_cancel(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+@pytest.mark.parametrize("command", ["/cancel", "/forget"])
+async def test_nothing_is_booked_after_cancel_or_forget(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, command: str
 ) -> None:
     pg.fail_next("class_validate", 503)
-    async with running_bot(_env(tg, pg, database_url)):
+    async with running_bot(_env(tg, pg, database_url_all_backends)):
         lena, invitation = await _lead(tg, 6701)
         days = await _offer(lena, invitation, "Yoga")
         await _pick(lena, days, _yoga(pg)[0].start)
         await lena.expect("keep trying")
-        await lena.answer("/cancel", "deleted")
+        await lena.answer(command, "deleted")
         await asyncio.sleep(0.5)  # several sweeps
     assert pg.trials.bookings == {}
     assert pg.calls["class_book"] == 0
 
 
 async def test_change_books_another_time_and_staff_cancel_the_first(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
 ) -> None:
-    async with running_bot(_env(tg, pg, database_url)):
+    async with running_bot(_env(tg, pg, database_url_all_backends)):
         lena, invitation = await _lead(tg, 6801)
         days = await _offer(lena, invitation, "Yoga")
         first, other = _yoga(pg)[0], _yoga(pg)[3]
@@ -236,10 +237,10 @@ async def test_change_books_another_time_and_staff_cancel_the_first(
 
 
 async def test_a_change_the_studio_does_not_allow_keeps_the_booking(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
 ) -> None:
     """Appointments allow one trial (contingent 1): "Change" cannot book a second."""
-    async with running_bot(_env(tg, pg, database_url)):
+    async with running_bot(_env(tg, pg, database_url_all_backends)):
         sam, invitation = await _lead(tg, 6901)
         days = await _offer(sam, invitation, "Probetraining")
         times = await sam.choose(days, _labels(days)[0], "Which time")
@@ -257,11 +258,14 @@ async def test_a_change_the_studio_does_not_allow_keeps_the_booking(
 
 
 async def test_without_the_trial_scopes_booking_is_off_with_one_log_line(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, caplog: pytest.LogCaptureFixture
+    tg: FakeTelegram,
+    pg: FakePerfectGym,
+    database_url_all_backends: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     pg.lack_trial_scopes()
     caplog.set_level(logging.WARNING, logger="bot.trial_booking")
-    async with running_bot(_env(tg, pg, database_url)):
+    async with running_bot(_env(tg, pg, database_url_all_backends)):
         lena = Prospect(tg, chat_id=7001, language_code="en-GB")
         summary = await lena.introduce("Lena", "Lang", "lena7001@example.com")
         await lena.choose(summary, "Yes, send it", "Thank you, Lena")
@@ -271,8 +275,10 @@ async def test_without_the_trial_scopes_booking_is_off_with_one_log_line(
     assert len(lines) == 1
 
 
-async def test_off_by_default(tg: FakeTelegram, pg: FakePerfectGym, database_url: str) -> None:
-    env = _env(tg, pg, database_url)
+async def test_off_by_default(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+) -> None:
+    env = _env(tg, pg, database_url_all_backends)
     del env["TRIAL_BOOKING"]
     async with running_bot(env):
         lena = Prospect(tg, chat_id=7101, language_code="en-GB")
@@ -280,3 +286,16 @@ async def test_off_by_default(tg: FakeTelegram, pg: FakePerfectGym, database_url
         await lena.choose(summary, "Yes, send it", "Thank you, Lena")
         await lena.answer("/help", "/start")
     assert pg.calls["class_offers"] == 0
+
+
+async def test_offers_and_times_are_shared_between_prospects(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+) -> None:
+    """Two prospects look at Yoga's days: one offers call and one slots call for both."""
+    async with running_bot(_env(tg, pg, database_url_all_backends)):
+        lena, first = await _lead(tg, 7201)
+        mia, second = await _lead(tg, 7202)
+        await _offer(lena, first, "Yoga")
+        await _offer(mia, second, "Yoga")
+    assert pg.calls["class_offers"] == 2  # the scope check at start, then the listing once
+    assert pg.calls["class_slots"] == 1
