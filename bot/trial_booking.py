@@ -230,8 +230,14 @@ class TrialBooking:
             await self._attempt(chat_id, held=False)
 
     async def _attempt(self, chat_id: int, *, held: bool) -> None:
-        """One try at the stored choice. Re-read first: after /cancel or /forget there is
-        nothing to book."""
+        """One try at the stored choice; an unexpected error leaves it to the sweep."""
+        try:
+            await self._try(chat_id, held=held)
+        except Exception:
+            log.exception("chat %s: trial booking attempt failed", chat_ref(chat_id))
+
+    async def _try(self, chat_id: int, *, held: bool) -> None:
+        """Re-read first: after /cancel or /forget there is nothing to book."""
         now = self._clock()
         stored = (
             await self._storage.load_booking(chat_id)
@@ -246,13 +252,14 @@ class TrialBooking:
             return
         ctx = self._context(state)
         try:
-            attempt = await self._book(state)
-        except PerfectGymAuthError as exc:
-            attempt = Attempt(Result.REFUSED, reason=f"the key may not book ({exc})")
+            try:
+                attempt = await self._book(state)
+            except PerfectGymAuthError as exc:
+                attempt = Attempt(Result.REFUSED, reason=f"the key may not book ({exc})")
+            outcome = await self._result(state, attempt, ctx)
         except PerfectGymError as exc:
             await self._later(state, ctx, exc)
             return
-        outcome = await self._result(state, attempt, ctx)
         await self._save(state)
         await self._sender.deliver(chat_id, outcome)
 

@@ -17,7 +17,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bot.perfectgym import PerfectGymAuthError, PerfectGymClient, PerfectGymRejected
+from bot.perfectgym import (
+    PerfectGymAuthError,
+    PerfectGymClient,
+    PerfectGymError,
+    PerfectGymRejected,
+)
 from bot.perfectgym_trials import (
     AppointmentBookingRequest,
     AppointmentBookingStatus,
@@ -233,7 +238,11 @@ class TrialCatalog:
         return Result.CONFIRMED if status is ConfirmationStatus.CONFIRMED else Result.EXPIRED
 
     async def _confirm_by(self, offer: Offer) -> float | None:
-        term = (await self.config(_parse_key(offer.key)[1])).confirmation_of_booking_term
+        """When the reservation lapses; None if unknown (the booking is made: never fail it)."""
+        try:
+            term = (await self.config(_parse_key(offer.key)[1])).confirmation_of_booking_term
+        except PerfectGymError:
+            return None
         if term is None:
             return None
         now = datetime.datetime.fromtimestamp(self._clock(), datetime.UTC)
