@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_datetime, format_skeleton, format_time
 
 from conversations import callbacks
 from conversations.context import AskContext
@@ -234,8 +234,7 @@ def days_view(
     days = sorted({s.starts(zone).date() for s in slots if s.starts(zone) > now})
     state.days = [day.isoformat() for day in days]
     rows: list[tuple[Button, ...]] = [
-        (state.button(format_date(day, "EEEE d MMMM", locale=ctx.locale), DAY, i),)
-        for i, day in enumerate(days)
+        (state.button(day_label(day, ctx.locale), DAY, i),) for i, day in enumerate(days)
     ]
     if more:
         rows.append((state.button(tr.gettext("Later dates ▸"), LATER),))
@@ -278,12 +277,10 @@ def times_view(
         (state.button(_time_label(slot, ctx, zone), TIME, i),) for i, slot in enumerate(state.times)
     ]
     rows.append((state.button(tr.gettext("◂ Another day"), OTHER_DAY),))
-    text = tr.gettext("Which time on {day}?").format(
-        day=format_date(day, "EEEE d MMMM", locale=ctx.locale)
-    )
+    text = tr.gettext("Which time on {day}?").format(day=day_label(day, ctx.locale))
     if not state.times:
         text = tr.gettext("There are no free times left on {day}.").format(
-            day=format_date(day, "EEEE d MMMM", locale=ctx.locale)
+            day=day_label(day, ctx.locale)
         )
     if note:
         text = note + "\n\n" + text
@@ -444,6 +441,12 @@ def stale(tr: Translator) -> Outcome:
 # --- helpers -------------------------------------------------------------------------------------
 
 
+def day_label(day: datetime.date, locale: str) -> str:
+    """The weekday and date as the locale writes them ("Thursday 3 December", "Do., 3. Dezember",
+    "Thu, December 3")."""
+    return format_skeleton("MMMMEEEEd", day, locale=locale)
+
+
 def _offer_title(state: BookingState) -> str:
     offer = state.offer or state.booked_offer
     return offer.title if offer is not None else ""
@@ -465,7 +468,7 @@ def _time_label(slot: TrialSlot, ctx: AskContext, zone: ZoneInfo | None) -> str:
 def when(slot: TrialSlot, ctx: AskContext, zone: ZoneInfo | None) -> str:
     start = slot.starts(zone)
     return ctx.tr.gettext("{day} at {time}").format(
-        day=format_date(start, "EEEE d MMMM", locale=ctx.locale),
+        day=day_label(start.date(), ctx.locale),
         time=format_time(start, "short", locale=ctx.locale),
     )
 

@@ -11,11 +11,12 @@ import logging
 import re
 
 import pytest
-from babel.dates import format_date, format_time
+from babel.dates import format_time
 
 from bot.funnel import Stage, Step
 from bot.perfectgym_trials_standin import ClassSlotState
 from bot.storage import open_storage
+from conversations.booking import day_label
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.harness import Prospect, bot_environment, load_config, running_bot
@@ -70,7 +71,7 @@ async def _pick(
     prospect: Prospect, days: SentMessage, start: datetime.datetime, locale: str = "en_GB"
 ) -> None:
     """Press the day, then the time, of ``start`` (in the studio's zone)."""
-    day = format_date(start.date(), "EEEE d MMMM", locale=locale)
+    day = day_label(start.date(), locale)
     times = await prospect.choose(days, day, "Which time")
     time_label = next(
         label
