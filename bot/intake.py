@@ -159,6 +159,8 @@ class Intake:
                 current.mark_applied(chat.update_id)
             await self._conversations.save(current)
             return outcome
+        if current is not None:  # a submitted one: the new conversation is a new row
+            await self._conversations.delete(chat.id)
         return await self._begin(chat, payload)
 
     async def _begin(self, chat: Chat, payload: str | None) -> Outcome:
@@ -276,7 +278,8 @@ class Intake:
     async def forget(self, chat: Chat) -> Outcome:
         state = await self._conversations.load(chat.id)
         await self._conversations.forget(chat.id)
-        self._funnel.reached(None if state is None else state.campaign, Stage.FORGOTTEN)
+        if state is not None and state.phase is not Phase.SUBMITTED:
+            self._funnel.reached(state.campaign, Stage.FORGOTTEN)
         tr = Translator(self.locale_for(chat))
         return _say(
             tr.gettext(

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from telegram.error import BadRequest
+from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from bot.conversation_store import ConversationChanged, ConversationStore
 from bot.funnel import Funnel, Stage
@@ -74,12 +74,12 @@ class Reminders:
         return local >= QUIET_FROM or local < QUIET_UNTIL
 
     async def sweep(self) -> int:
-        """Send every reminder due now; how many were sent."""
-        now = self._clock()
-        if self._after <= 0 or self.quiet(now):
-            return 0
+        """Send every reminder due now, batch by batch until night falls; how many were sent."""
         sent = 0
         while True:
+            now = self._clock()
+            if self._after <= 0 or self.quiet(now):
+                return sent
             due = await self._storage.claim_reminders(
                 now - self._after, now - self._after - STALE_AFTER, now, now + CLAIM_SECONDS, BATCH
             )
@@ -104,7 +104,15 @@ class Reminders:
             return False
         try:
             delivered = await self._sender.deliver(idle.chat_id, outcome)
-        except BadRequest:
+        except RetryAfter:
+            await self._storage.finish_reminder(idle.chat_id, None)  # due again next sweep
+            raise
+        except NetworkError:
+            # It may have arrived: at most one reminder, so it counts as sent.
+            log.warning("chat %s: no answer to the reminder; not repeated", chat_ref(idle.chat_id))
+            await self._storage.finish_reminder(idle.chat_id, Reminder.SENT)
+            return False
+        except TelegramError:
             log.warning(
                 "chat %s: reminder refused by Telegram; not retried", chat_ref(idle.chat_id)
             )

@@ -184,3 +184,25 @@ async def test_unfinished_conversations_are_erased_after_the_retention_days(
         await _nothing_more(tg, 4701)  # no reminder so long after: it was stale
         await anna.send("/start")
         await anna.expect("questions are needed", "first name")  # a fresh start
+
+
+async def test_a_prospect_who_starts_again_after_a_failed_lead_can_be_reminded_once_more(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, clock: Clock
+) -> None:
+    """The submitted conversation of a lead PerfectGym refused for good is passed over by the
+    reminders; a new conversation started over it is a new one, with its own reminder."""
+    pg.fail_next("create", 400, times=2)
+    clock.to_berlin(12)
+    async with running_bot(_env(tg, pg, database_url), clock=clock):
+        dora = Prospect(tg, chat_id=4801)
+        summary = await dora.introduce("Dora", "Diaz", "dora@example.com")
+        await dora.choose(summary, "Yes, send it", "will follow up")
+        clock.forward(21 * HOUR)  # 09:00: the submitted conversation is skipped
+        await _nothing_more(tg, 4801)
+        await dora.send("/start")
+        await dora.expect("questions are needed", "first name")
+        await dora.answer("Dora", "last name")
+        clock.forward(21 * HOUR)  # 06:00 the next day: night
+        await _nothing_more(tg, 4801)
+        clock.forward(4 * HOUR)  # 10:00
+        await dora.expect("Hello again from Studio Nord")

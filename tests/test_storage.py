@@ -603,7 +603,13 @@ async def test_schema_is_the_one_existing_databases_have(tmp_path: Path, backend
     # Nothing dropped; only the conversations table itself changed (two columns added).
     assert all("conversations" in repr(entry) for entry in old if entry not in new)
     added = [entry for entry in new if entry not in old]
-    new_tables = ("chat_messages", "studio_cache", "outbox_leases", "funnel_counts")
+    new_tables = (
+        "chat_messages",
+        "studio_cache",
+        "outbox_leases",
+        "funnel_counts",
+        "trial_bookings",
+    )
     new_parts = (*new_tables, "reminder", "conversations_idle")
     assert all(any(part in repr(entry) for part in new_parts) for entry in added)
     assert all(any(part in repr(entry) for entry in added) for part in new_parts[1:])

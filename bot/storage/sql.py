@@ -34,6 +34,12 @@ SAVE_CONVERSATION = (
     "INSERT INTO conversations (chat_id, state, updated_at) VALUES ($1, $2, $3) "
     "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
 )
+# A lead the studio refused goes back to the prospect to correct: one reminder may follow.
+REOPEN_CONVERSATION = (
+    "INSERT INTO conversations (chat_id, state, updated_at) VALUES ($1, $2, $3) "
+    "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, "
+    "reminder = NULL, reminder_until = NULL"
+)
 
 # Compare-and-set: written only over the state the caller read (or only where there is none).
 # The stored text itself is the version: equal text means an equal state to compute from.
@@ -298,7 +304,7 @@ class SqlStorage(ABC):
                 entry_id,
             )
             if chat_id is not None:
-                await db.execute(SAVE_CONVERSATION, chat_id, state, now)
+                await db.execute(REOPEN_CONVERSATION, chat_id, state, now)
 
     async def forget_chat(self, chat_id: int) -> None:
         async with self._transaction() as db:
