@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 import babel.dates
 import babel.numbers
 
-from bot.funnel import CampaignFunnel, FunnelReport, Stage
+from bot.funnel import BOOKING, CampaignFunnel, FunnelReport, Stage
 from conversations.i18n import Translator
 
 if TYPE_CHECKING:
@@ -198,6 +198,9 @@ def table(report: FunnelReport, tr: Translator) -> str:
         for row in rows(report, tr)
     ]
     lines += ["", *_grid(header, body, LABEL_WIDTH)]
+    booked = bookings(report, tr)
+    if booked is not None:
+        lines += ["", booked]
     steps = reached(report)
     if not steps:
         return "\n".join(lines)
@@ -219,6 +222,23 @@ def table(report: FunnelReport, tr: Translator) -> str:
             break
         shown += 1
     return "\n".join([*lines, *questions[2 : 2 + shown], _more(tr, len(steps) - shown)])
+
+
+def bookings(report: FunnelReport, tr: Translator) -> str | None:
+    """One line on the trial sessions booked after the leads (TRIAL_BOOKING); None without any."""
+    totals = {stage: sum(c.count(stage) for c in report.campaigns) for stage in BOOKING}
+    if not any(totals.values()):
+        return None
+    return tr.gettext(
+        "Trial sessions: {offered} offered, {shown} looked at times, {booked} booked, "
+        "{confirmed} confirmed, {refused} refused"
+    ).format(
+        offered=_number(totals[Stage.OFFERS_SHOWN], tr),
+        shown=_number(totals[Stage.SLOTS_SHOWN], tr),
+        booked=_number(totals[Stage.BOOKED], tr),
+        confirmed=_number(totals[Stage.BOOKING_CONFIRMED], tr),
+        refused=_number(totals[Stage.BOOKING_REFUSED], tr),
+    )
 
 
 def _pre(text: str) -> str:
@@ -370,6 +390,9 @@ def html_page(report: FunnelReport, tr: Translator) -> str:
             values = [row.label, *(_number(row.funnel.count(s), tr) for s, _, _ in COLUMNS)]
             parts.append(f'<tr class="{row.kind}">{_cells("td", values)}</tr>')
         parts += ["</tbody></table>"]
+        booked = bookings(report, tr)
+        if booked is not None:
+            parts.append(f"<p>{escape(booked)}</p>")
         steps = reached(report)
         if steps:
             parts.append(f"<h2>{escape(tr.gettext('Where prospects stopped'))}</h2>")

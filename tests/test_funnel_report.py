@@ -445,3 +445,21 @@ def test_one_campaign_needs_no_total_row() -> None:
     rows = campaign_rows(table(report_of(conversations("solo", 10)), EN))
     assert list(rows) == ["solo"]
     assert rows["solo"][Stage.STARTED] == 10
+
+
+def test_trial_bookings_are_one_line_when_there_are_any() -> None:
+    counts = [
+        *conversations("insta", 40),
+        count("insta", Stage.OFFERS_SHOWN, 12),
+        count("insta", Stage.SLOTS_SHOWN, 10),
+        count("insta", Stage.BOOKED, 7),
+        count(None, Stage.BOOKED, 1),
+        count("insta", Stage.BOOKING_CONFIRMED, 2),
+        count("insta", Stage.BOOKING_REFUSED, 1),
+    ]
+    text = table(report_of(counts), EN)
+    assert (
+        "Trial sessions: 12 offered, 10 looked at times, 8 booked, 2 confirmed, 1 refused" in text
+    )
+    assert "Trial sessions" in html_page(report_of(counts), EN)
+    assert "Trial sessions" not in table(report_of(conversations("insta", 40)), EN)
