@@ -27,10 +27,10 @@ import email.utils
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from enum import StrEnum
 from types import TracebackType
-from typing import Annotated, Self, TypeVar
+from typing import Annotated, Protocol, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -318,6 +318,7 @@ def _error_body(content: bytes) -> ErrorBody | None:
 
 
 _M = TypeVar("_M", bound=BaseModel)
+_T_co = TypeVar("_T_co", covariant=True)
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
@@ -398,31 +399,17 @@ class PerfectGymClient:
             params={"offset": offset, "sliceSize": _slice_size(slice_size)},
         )
 
-    async def all_class_offers(
-        self, slice_size: int = 100
-    ) -> AsyncIterator[trials.TrialOfferClass]:
+    def all_class_offers(self, slice_size: int = 100) -> AsyncIterator[trials.TrialOfferClass]:
         """Every class offer, slice after slice until ``hasNext`` is false."""
-        offset = "0"
-        while True:
-            page = await self.class_offers(offset, slice_size)
-            for offer in page.result:
-                yield offer
-            if not page.has_next:
-                return
-            offset = _next_offset("class offers", offset, page.offset)
+        return _every_slice("class offers", lambda offset: self.class_offers(offset, slice_size))
 
-    async def all_appointment_offers(
+    def all_appointment_offers(
         self, slice_size: int = 100
     ) -> AsyncIterator[trials.BookableTrialOfferAppointment]:
         """Every appointment offer, slice after slice until ``hasNext`` is false."""
-        offset = "0"
-        while True:
-            page = await self.appointment_offers(offset, slice_size)
-            for offer in page.result:
-                yield offer
-            if not page.has_next:
-                return
-            offset = _next_offset("appointment offers", offset, page.offset)
+        return _every_slice(
+            "appointment offers", lambda offset: self.appointment_offers(offset, slice_size)
+        )
 
     async def trial_config(self, config_id: int) -> trials.TrialOfferConfig:
         """GET /v1/trial-offers/config/{configId} (scope TRIAL_OFFER_READ). There is no list of
@@ -640,6 +627,32 @@ def _next_offset(what: str, current: str, following: str) -> str:
     if following == current:
         raise PerfectGymProtocolError(f"{what}: hasNext with an unchanged offset")
     return following
+
+
+class _Slice(Protocol[_T_co]):
+    """A sliced result: ``offset`` is where the next slice starts."""
+
+    @property
+    def result(self) -> Sequence[_T_co]: ...
+
+    @property
+    def has_next(self) -> bool: ...
+
+    @property
+    def offset(self) -> str: ...
+
+
+async def _every_slice(
+    what: str, fetch: Callable[[str], Awaitable[_Slice[_T_co]]]
+) -> AsyncIterator[_T_co]:
+    offset = "0"
+    while True:
+        page = await fetch(offset)
+        for item in page.result:
+            yield item
+        if not page.has_next:
+            return
+        offset = _next_offset(what, offset, page.offset)
 
 
 def _raise_for_status(where: str, response: httpx.Response) -> None:

@@ -347,14 +347,7 @@ def booked_view(
             ).format(when=when(earlier, ctx, zone))
         )
     lines.append(_contact(ctx.studio, tr, tr.gettext("To cancel it, please contact the studio")))
-    return Outcome(
-        replies=(
-            Reply(
-                "\n".join(lines), buttons=((state.button(tr.gettext("Change the time"), CHANGE),),)
-            ),
-        ),
-        settle=Settle(),
-    )
+    return _with_button(state, "\n".join(lines), tr.gettext("Change the time"), CHANGE)
 
 
 def confirm_view(state: BookingState, ctx: AskContext, zone: ZoneInfo | None) -> Outcome:
@@ -370,10 +363,7 @@ def confirm_view(state: BookingState, ctx: AskContext, zone: ZoneInfo | None) ->
         text += " " + tr.gettext("The reservation holds until {deadline}.").format(
             deadline=format_datetime(deadline, "short", locale=ctx.locale)
         )
-    return Outcome(
-        replies=(Reply(text, buttons=((state.button(tr.gettext("✅ Confirm"), CONFIRM),),)),),
-        settle=Settle(),
-    )
+    return _with_button(state, text, tr.gettext("✅ Confirm"), CONFIRM)
 
 
 def waiting_view(state: BookingState, ctx: AskContext, zone: ZoneInfo | None) -> Outcome:
@@ -385,12 +375,7 @@ def waiting_view(state: BookingState, ctx: AskContext, zone: ZoneInfo | None) ->
         "{session} on {when} is full, so you are on its waiting list. The studio will let you "
         "know if a place becomes free. You can also choose another time."
     ).format(session=_offer_title(state), when=when(state.chosen, ctx, zone))
-    return Outcome(
-        replies=(
-            Reply(text, buttons=((state.button(tr.gettext("Choose another time"), CHANGE),),)),
-        ),
-        settle=Settle(),
-    )
+    return _with_button(state, text, tr.gettext("Choose another time"), CHANGE)
 
 
 def refused_view(state: BookingState, ctx: AskContext) -> Outcome:
@@ -480,6 +465,11 @@ def _contact(studio: Studio, tr: Translator, lead: str) -> str:
     if studio.email:
         return tr.gettext("{lead}: {contact}.").format(lead=lead, contact=studio.email)
     return lead + "."
+
+
+def _with_button(state: BookingState, text: str, label: str, name: str) -> Outcome:
+    """One message with one button; the previous question's buttons are taken away."""
+    return Outcome(replies=(Reply(text, buttons=((state.button(label, name),),)),), settle=Settle())
 
 
 def _say(
