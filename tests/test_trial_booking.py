@@ -19,7 +19,7 @@ from bot.storage import open_storage
 from conversations.booking import day_label
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram, SentMessage
-from tests.harness import Prospect, bot_environment, load_config, running_bot
+from tests.harness import Clock, Prospect, bot_environment, load_config, running_bot
 
 STAFF = -1001234500077
 YOGA_CONFIG = 1
@@ -300,3 +300,36 @@ async def test_offers_and_times_are_shared_between_prospects(
         await _offer(mia, second, "Yoga")
     assert pg.calls["class_offers"] == 2  # the scope check at start, then the listing once
     assert pg.calls["class_slots"] == 1
+
+
+async def test_a_choice_made_while_perfectgym_is_down_is_booked_after_a_restart(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+) -> None:
+    env = _env(tg, pg, database_url_all_backends, OUTBOX_RETRY_BASE_SECONDS="30")
+    pg.fail_next("class_validate", 503)
+    clock = Clock()
+    async with running_bot(env, clock=clock):
+        lena, invitation = await _lead(tg, 7301)
+        days = await _offer(lena, invitation, "Yoga")
+        await _pick(lena, days, _yoga(pg)[0].start)
+        await lena.expect("keep trying")
+    clock.forward(31)  # down past the retry's 30 s; back up, the stored choice is still owed
+    async with running_bot(env, clock=clock):
+        booked = await lena.expect("Booked: Yoga Flow")
+        assert "contact the studio" in (booked.text or "")
+    assert len(pg.trials.bookings) == 1
+
+
+async def test_a_reservation_confirmed_too_late_asks_for_a_time_again(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+) -> None:
+    async with running_bot(_env(tg, pg, database_url_all_backends)):
+        sam, invitation = await _lead(tg, 7401)
+        days = await _offer(sam, invitation, "Probetraining")
+        times = await sam.choose(days, _labels(days)[0], "Which time")
+        await sam.press(times, _labels(times)[0])
+        await sam.expect("booking")
+        confirm = await sam.expect("Please confirm it")
+        pg.advance_clock(datetime.timedelta(minutes=31))
+        await sam.press(confirm, "✅ Confirm")
+        await sam.expect("time to confirm that reservation has passed", "which day")
