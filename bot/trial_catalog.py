@@ -84,7 +84,6 @@ class TrialCatalog:
         self._clock = clock
         self._cache: dict[str, tuple[float, object]] = {}
         self._flights: dict[str, asyncio.Future[object]] = {}
-        self._configs: dict[int, TrialOfferConfig] = {}
         # Where each class's slice of slots starts: the API pages by the last id of the one
         # before, so the offset of slice n is known once slice n - 1 was read.
         self._class_offsets: dict[str, list[str]] = {}
@@ -106,12 +105,12 @@ class TrialCatalog:
     async def window(self, offer: Offer, index: int, today: datetime.date) -> SlotWindow:
         """The offer's free times in its ``index``-th window (one API call for each window)."""
         return await self._cached(
-            f"{offer.key}@{index}@{today}", lambda: self._fetch_window(offer, index, today)
+            _window_key(offer, index, today), lambda: self._fetch_window(offer, index, today)
         )
 
     async def fresh_window(self, offer: Offer, index: int, today: datetime.date) -> SlotWindow:
         """As ``window``, asked again (a time turned out taken)."""
-        self._cache.pop(f"{offer.key}@{index}@{today}", None)
+        self._cache.pop(_window_key(offer, index, today), None)
         return await self.window(offer, index, today)
 
     async def _fetch_offers(self) -> list[Offer]:
@@ -142,9 +141,10 @@ class TrialCatalog:
         return (await self.config(config_id)).allow_booking_for_leads
 
     async def config(self, config_id: int) -> TrialOfferConfig:
-        if config_id not in self._configs:
-            self._configs[config_id] = await self._client.trial_config(config_id)
-        return self._configs[config_id]
+        """Cached like the offers: a studio that stops allowing leads is heard within ``ttl``."""
+        return await self._cached(
+            f"config {config_id}", lambda: self._client.trial_config(config_id)
+        )
 
     async def _fetch_window(self, offer: Offer, index: int, today: datetime.date) -> SlotWindow:
         kind, _config_id, item_id = _parse_key(offer.key)
@@ -248,6 +248,10 @@ class TrialCatalog:
         now = datetime.datetime.fromtimestamp(self._clock(), datetime.UTC)
         ends = term.after(now)
         return None if ends is None else ends.timestamp()
+
+
+def _window_key(offer: Offer, index: int, today: datetime.date) -> str:
+    return f"{offer.key}@{index}@{today}"
 
 
 def _parse_key(key: str) -> tuple[str, int, int]:
