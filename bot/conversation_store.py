@@ -100,13 +100,13 @@ class ConversationStore:
         else:
             stored = await self._storage.load_conversation(chat_id)
             self._remember(chat_id, stored)
-        if stored is None:
-            return None
-        try:
-            return ConversationState.from_json(stored)
-        except (ValueError, KeyError, TypeError):
-            log.error("conversation of a chat could not be read back; starting over")
-            return None
+        return _parsed(stored)
+
+    def adopt(self, chat_id: int, stored: str) -> ConversationState | None:
+        """The conversation as another statement just read it (a reminder's claim returns it):
+        remembered as the text the next compare-and-set goes over, without reading it again."""
+        self._remember(chat_id, stored)
+        return _parsed(stored)
 
     async def save(self, state: ConversationState) -> None:
         """Store ``state`` over the one it was computed from, or raise ``ConversationChanged``."""
@@ -148,3 +148,13 @@ class ConversationStore:
         self._known.move_to_end(chat_id)
         while len(self._known) > self._remembered:
             self._known.popitem(last=False)
+
+
+def _parsed(stored: str | None) -> ConversationState | None:
+    if stored is None:
+        return None
+    try:
+        return ConversationState.from_json(stored)
+    except (ValueError, KeyError, TypeError):
+        log.error("conversation of a chat could not be read back; starting over")
+        return None

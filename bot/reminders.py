@@ -89,7 +89,7 @@ class Reminders:
                 return sent
 
     async def _remind(self, idle: IdleConversation) -> bool:
-        state = await self._conversations.load(idle.chat_id, fresh=True)
+        state = self._conversations.adopt(idle.chat_id, idle.state)
         if state is None or state.phase is Phase.SUBMITTED:
             await self._storage.finish_reminder(idle.chat_id, Reminder.SKIPPED)
             return False
