@@ -18,7 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 import asyncpg
@@ -114,11 +114,9 @@ def _plan_args(query: str, now: float) -> list[object]:
     return [now - RETENTION, LeadStatus.PENDING.value]
 
 
-async def _timed(action: Callable[[], object]) -> float:
+async def _timed(action: Callable[[], Awaitable[object]]) -> float:
     start = time.perf_counter()
-    result = action()
-    if asyncio.iscoroutine(result):
-        await result
+    await action()
     return (time.perf_counter() - start) * 1000
 
 
