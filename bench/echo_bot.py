@@ -1,7 +1,7 @@
 """The floor: a bare python-telegram-bot echo bot, no API calls, and no storage unless
 ``--database-url`` is given.
 
-It is built like ``bot.telegram_app.build_application`` where that matters for throughput:
+It is built like ``bot.telegram.application.build_application`` where that matters for throughput:
 ``concurrent_updates`` with the same 512 slots (PTB's own processor, without our per-chat
 ordering), the ``AIORateLimiter(max_retries=3)`` unless ``--no-rate-limit``, an 8-connection pool
 with a 10 s pool timeout, and long polling as ``bot.runtime.serve`` does it (the same allowed

@@ -24,7 +24,7 @@ from pathlib import Path
 import asyncpg
 
 from bench.database import proxied_database
-from bot.reminders import BATCH, CLAIM_SECONDS, STALE_AFTER
+from bot.marketing.reminders import BATCH, CLAIM_SECONDS, STALE_AFTER
 from bot.storage import Storage, open_storage
 from bot.storage.base import LeadStatus, Reminder
 from bot.storage.sql import CLAIM_NEW_REMINDERS, IDLE

@@ -12,7 +12,7 @@ import sys
 
 from telegram.ext import AIORateLimiter
 
-import bot.telegram_app
+import bot.telegram.application
 
 
 class UnlimitedRateLimiter(AIORateLimiter):
@@ -28,7 +28,7 @@ class UnlimitedRateLimiter(AIORateLimiter):
 
 def main(argv: list[str]) -> int:
     # build_application looks the class up in its module's namespace when it runs.
-    vars(bot.telegram_app)["AIORateLimiter"] = UnlimitedRateLimiter
+    vars(bot.telegram.application)["AIORateLimiter"] = UnlimitedRateLimiter
     from bot.__main__ import main as bot_main
 
     return bot_main(argv)

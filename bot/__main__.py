@@ -8,17 +8,14 @@ import asyncio
 import sys
 
 from bot.logging_setup import configure_logging
-from bot.perfectgym import LeadConfig, PerfectGymClient, PerfectGymError
-from bot.perfectgym_adapter import additional_fields
 from bot.settings import (
     Settings,
     SettingsError,
     declared_order,
-    load_perfectgym_settings,
     load_settings,
 )
 from bot.storage.sqlite import DatabaseInUseError
-from bot.studio_texts import StudioTexts, StudioTextsError, template
+from bot.studio.texts import StudioTexts, StudioTextsError
 
 USAGE = """usage: python -m bot [demo [--language CODE] | check | link CAMPAIGN [--qr FILE] |
                      report [--days N] [--html FILE] | studio-texts-template] [--help]
@@ -57,53 +54,30 @@ def usage() -> str:
     return USAGE + "\n".join(lines) + "\n"
 
 
-def studio_texts_template() -> int:
-    """Print a complete, blank studio texts file for the studio's live leads config."""
-    try:
-        settings = load_perfectgym_settings()
-    except SettingsError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
-
-    async def fetch() -> LeadConfig:
-        async with PerfectGymClient(
-            settings.perfectgym_api_url,
-            settings.perfectgym_api_key.get_secret_value(),
-            timeout=settings.perfectgym_timeout_seconds,
-        ) as client:
-            return await client.get_config()
-
-    try:
-        config = asyncio.run(fetch())
-    except PerfectGymError as exc:
-        print(f"could not read the leads config from PerfectGym: {exc}", file=sys.stderr)
-        return 1
-    print(template(additional_fields(config)), end="")
-    return 0
-
-
 def main(argv: list[str]) -> int:
     if argv[:1] in (["--help"], ["-h"], ["help"]):
         print(usage(), end="")
         return 0
     if argv[:1] == ["demo"]:
-        from bot.demo import main as demo_main
+        from bot.cli.demo import main as demo_main
 
         return demo_main(argv[1:])
     if argv[:1] == ["check"]:
-        from bot.preflight import main as check_main
+        from bot.cli.check import main as check_main
 
         return check_main(argv[1:])
     if argv[:1] == ["link"]:
-        from bot.links import main as link_main
+        from bot.cli.link import main as link_main
 
         return link_main(argv[1:])
     if argv[:1] == ["report"]:
-        from bot.staff_report import main as report_main
+        from bot.cli.report import main as report_main
 
         return report_main(argv[1:])
     if argv[:1] == ["studio-texts-template"]:
-        return studio_texts_template()
+        from bot.cli.texts_template import main as template_main
+
+        return template_main()
     if argv:
         print(f"unknown command {argv[0]!r}\n\n{usage()}", file=sys.stderr, end="")
         return 2

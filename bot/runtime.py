@@ -12,32 +12,28 @@ from collections.abc import Callable
 
 from telegram import Update
 
+from bot.composition import assemble
+from bot.intake.outbox import RetryPolicy
+from bot.marketing.staff_report import FunnelReports
 from bot.metrics import Metrics
-from bot.outbox import RetryPolicy
-from bot.perfectgym import PerfectGymClient
-from bot.poller import Poller
-from bot.services import assemble
-from bot.settings import AddressForm, Settings, StudioSettings
-from bot.staff_report import FunnelReports
+from bot.perfectgym.client import PerfectGymClient
+from bot.settings import AddressForm, Settings
 from bot.storage import open_storage
-from bot.studio_information import StudioFallback
-from bot.studio_texts import StudioTexts
-from bot.telegram_app import (
+from bot.studio.information import StudioFallback
+from bot.studio.texts import StudioTexts
+from bot.telegram.application import (
     TelegramHandlers,
     TelegramSender,
     add_handlers,
     build_application,
     register_commands,
 )
-from bot.webhook import HealthServer, WebhookServer
+from bot.telegram.polling import Poller
+from bot.telegram.webhook import HealthServer, WebhookServer
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
-
-
-def studio_fallback(settings: StudioSettings) -> StudioFallback:
-    return StudioFallback(settings.studio_name, settings.studio_country, settings.studio_timezone)
 
 
 async def run(settings: Settings, texts: StudioTexts) -> None:
@@ -77,7 +73,7 @@ async def serve(
         staff_chat_id=settings.staff_chat_id,
         config_ttl=settings.config_ttl_seconds,
         min_age=settings.min_age,
-        studio=studio_fallback(settings),
+        studio=StudioFallback.from_settings(settings),
         formal=settings.address_form is AddressForm.FORMAL,
         metrics=metrics,
         reminder_after=settings.reminder_after_hours * 3600,

@@ -14,7 +14,7 @@ from typing import Literal, TypeVar
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.studio_information import is_time_zone, territory_names
+from bot.locality import is_time_zone, territory_names
 
 DEFAULT_SQLITE_URL = "sqlite:///leads-bot.sqlite3"
 

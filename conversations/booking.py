@@ -2,7 +2,7 @@
 
 Offers, days and times come in as plain values (``Offer``, ``TrialSlot``); what a booking
 attempt achieved comes back as an ``Attempt``. Who talks to PerfectGym, stores the state and
-retries is ``bot/trial_booking.py``.
+retries is ``bot/trials/booking.py``.
 
 The phases, and what moves between them::
 

@@ -1,17 +1,15 @@
 """The finished conversation as a lead, in the dialogue's own terms.
 
-Each answer's kind writes it into the draft (``Kind.write``); ``bot/perfectgym_adapter.py`` turns
-the draft into PerfectGym's request. The dialogue never sees the vendor's shape.
+Each answer's kind writes it into the draft (``Kind.write``, gathered by
+``conversations.drafting``); ``bot/perfectgym/adapter.py`` turns the draft into PerfectGym's request. The dialogue never sees the vendor's shape.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from conversations.field_plan import FieldPlan, Question, Slot, WireValue
+from conversations.field_plan import Question, Slot, WireValue
 from conversations.i18n import LanguageTag
-from conversations.kinds import kind_of
-from conversations.state import ConversationState
 
 
 @dataclass(frozen=True)
@@ -87,35 +85,3 @@ class LeadDraft:
                 if isinstance(value, bool):
                     value = "true" if value else "false"
                 self.additional.append(AdditionalAnswer(question.field_id, value))
-
-
-def _permissions(plan: FieldPlan, chosen: dict[int, bool]) -> list[PermissionChoice]:
-    """Every configured category goes back; channels the prospect may not change keep the
-    studio's setting, the others carry the prospect's yes or no."""
-    return [
-        PermissionChoice(
-            consent.category,
-            tuple(
-                ChannelChoice(
-                    channel.channel,
-                    chosen.get(index, False)
-                    if channel.overridable is True
-                    else channel.default_active,
-                    channel.overridable,
-                )
-                for channel in consent.channels
-            ),
-        )
-        for index, consent in enumerate(plan.consents)
-    ]
-
-
-def draft_of(state: ConversationState) -> LeadDraft:
-    tag = LanguageTag.parse(state.language) or LanguageTag(state.locale.split("_")[0])
-    draft = LeadDraft(chat_id=state.chat_id, language=tag, campaign=state.campaign)
-    for question in state.plan.questions:
-        value = state.answers.get(question.key)
-        if value is not None:
-            kind_of(question).write(question, value, draft)
-    draft.permissions = _permissions(state.plan, draft.consents)
-    return draft

@@ -1,6 +1,6 @@
 """The dialogue's own question and answer types: which questions to ask, and what an answer is.
 
-A plan is derived once from the studio's configuration (``bot/perfectgym_adapter.py`` builds it
+A plan is derived once from the studio's configuration (``bot/perfectgym/adapter.py`` builds it
 from PerfectGym's) and is a snapshot: it is stored with the conversation, so a prospect who
 started under one configuration finishes under it even if the studio edits the config (or the
 bot restarts) meanwhile.

@@ -13,14 +13,14 @@ from typing import Any, cast
 from tornado.http1connection import HTTP1Connection
 from tornado.httputil import HTTPServerRequest
 
-from bot.perfectgym_standin import (
+from bot.standin.leads import (
     PerfectGymStandIn,
     StandInReply,
     StandInRequest,
     read_request,
     write_reply,
 )
-from bot.perfectgym_trials_standin import TrialStudio
+from bot.standin.trials import TrialStudio
 
 BOOKINGS = frozenset({"class_book", "appointment_book"})
 

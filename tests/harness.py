@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.runtime import serve
 from bot.settings import Settings, load_settings
-from bot.studio_texts import StudioTexts
+from bot.studio.texts import StudioTexts
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram, SentMessage, is_settle
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.perfectgym import LeadConfig
-from bot.perfectgym_adapter import plan_from_config
+from bot.perfectgym.adapter import plan_from_config
+from bot.perfectgym.client import LeadConfig
 from conversations import callbacks, flow
 from conversations.context import AskContext
 from conversations.events import ButtonPress, ContactShared, Event, TextInput

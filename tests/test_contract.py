@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from openapi_schema_validator import OAS30Validator, OAS31Validator
 
-from bot.perfectgym_standin import ROUTES, StandInReply
+from bot.standin.leads import ROUTES, StandInReply
 from conversations.i18n import Translator
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import Prospect, bot_environment, load_config, running_bot
 
 SPEC_PATH = Path("/work/shared/api/openapi-leads.json")
-SAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "bot" / "sample_config.json"
+SAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "bot" / "standin" / "sample_config.json"
 
 pytestmark = pytest.mark.skipif(not SPEC_PATH.exists(), reason="the vendor's spec is not here")
 

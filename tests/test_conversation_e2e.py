@@ -373,7 +373,9 @@ async def test_a_payload_outside_telegrams_deep_link_rules_is_no_campaign(
     [lead] = pg.created
     assert "externalIdentifier" not in lead
     dropped = [
-        r for r in caplog.records if r.name == "bot.intake" and "payload dropped" in r.getMessage()
+        r
+        for r in caplog.records
+        if r.name == "bot.intake.service" and "payload dropped" in r.getMessage()
     ]
     assert len(dropped) == 1
     assert dropped[0].levelno == logging.INFO

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.perfectgym import LeadConfig
-from bot.perfectgym_adapter import plan_from_config
+from bot.perfectgym.adapter import plan_from_config
+from bot.perfectgym.client import LeadConfig
 from conversations.field_plan import ADDRESS, AnswerKind, FieldPlan, Slot
 from tests.harness import load_config
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from bot.funnel import Stage, Step
+from bot.funnel.counts import Stage, Step
 from bot.storage import open_storage
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram

@@ -20,8 +20,8 @@ import numpy
 import pytest
 from PIL import Image
 
-from bot.funnel import FunnelCount, FunnelReport, Stage, Step
-from bot.funnel_report import (
+from bot.funnel.counts import FunnelCount, FunnelReport, Stage, Step
+from bot.marketing.report import (
     CHART_SIZE_PX,
     COLUMNS,
     TABLE_CAMPAIGNS,
@@ -434,7 +434,7 @@ def test_the_render_script_without_a_browser_says_what_to_install(tmp_path: Path
 def test_the_module_loads_without_matplotlib() -> None:
     """The bot process imports the report module at start; matplotlib only when a chart is
     drawn (it takes a second to import and most processes never draw one)."""
-    probe = "import sys, bot.funnel_report; print('matplotlib' in sys.modules)"
+    probe = "import sys, bot.marketing.report; print('matplotlib' in sys.modules)"
     loaded = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )

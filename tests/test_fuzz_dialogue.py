@@ -10,15 +10,15 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.conversation_store import ConversationStore
-from bot.funnel import Funnel
-from bot.intake import Chat, Intake
-from bot.outbox import Outbox, RetryPolicy
-from bot.perfectgym import LeadConfig, PerfectGymClient
-from bot.perfectgym_adapter import plan_from_config
+from bot.funnel.counts import Funnel
+from bot.intake.outbox import Outbox, RetryPolicy
+from bot.intake.service import Chat, Intake
+from bot.intake.store import ConversationStore
+from bot.perfectgym.adapter import plan_from_config
+from bot.perfectgym.client import LeadConfig, PerfectGymClient
 from bot.storage.sqlite import SqliteStorage
-from bot.studio_information import StudioDirectory, StudioFallback
-from bot.studio_texts import StudioTexts
+from bot.studio.information import StudioDirectory, StudioFallback
+from bot.studio.texts import StudioTexts
 from conversations import flow
 from conversations.context import AskContext
 from conversations.events import (

@@ -12,10 +12,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.perfectgym_adapter import lead_request
+from bot.perfectgym.adapter import lead_request
 from conversations import callbacks, flow
 from conversations.context import AskContext
-from conversations.draft import draft_of
+from conversations.drafting import draft_of
 from conversations.events import ButtonPress, TextInput
 from conversations.i18n import Translator
 from conversations.state import ConversationState, Phase

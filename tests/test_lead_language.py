@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.perfectgym_adapter import lead_language
+from bot.perfectgym.adapter import lead_language
 from conversations.i18n import LanguageTag
 
 

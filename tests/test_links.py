@@ -10,9 +10,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from bot.campaign import MAX_CAMPAIGN_LENGTH, RULE, is_campaign
-from bot.intake import campaign_of
-from bot.links import CampaignNotAllowed, LinkError, QrFormatUnknown, deep_link, qr_kind
+from bot.funnel.campaign import MAX_CAMPAIGN_LENGTH, RULE, is_campaign
+from bot.intake.service import campaign_of
+from bot.marketing.links import CampaignNotAllowed, LinkError, QrFormatUnknown, deep_link, qr_kind
 from tests.fake_telegram import BOT_USERNAME, FakeTelegram
 from tests.harness import free_port, run_command
 

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.perfectgym import (
+from bot.perfectgym.client import (
     AdditionalFieldType,
     ErrorBody,
     FieldMode,
@@ -34,7 +34,7 @@ from bot.perfectgym import (
     StudioInformation,
     ValidationStatus,
 )
-from bot.perfectgym_standin import sample_config
+from bot.standin.leads import sample_config
 from tests.fake_perfectgym import FakePerfectGym
 
 API_KEY = "pgk-7Qm2x9LrT4vW8cZ1"
@@ -583,7 +583,7 @@ async def test_secrets_and_personal_data_stay_out_of_logs_and_errors(
 
     assert any(r.name.startswith("httpcore") for r in caplog.records)
     assert any(r.name == "httpx" for r in caplog.records)
-    ours = [r.getMessage() for r in caplog.records if r.name == "bot.perfectgym"]
+    ours = [r.getMessage() for r in caplog.records if r.name == "bot.perfectgym.client"]
     assert [re.sub(r" in \d+ ms$", "", line) for line in ours] == [
         "GET /v1/leads/config -> 200",
         "POST /v1/leads/validate -> 200",

@@ -23,8 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openapi_schema_validator import OAS31Validator
 
-from bot import perfectgym_trials as trials
-from bot.perfectgym import (
+from bot.perfectgym import trial_models as trials
+from bot.perfectgym.client import (
     LeadCreationRequest,
     LeadCustomer,
     LeadLanguage,
@@ -35,7 +35,7 @@ from bot.perfectgym import (
     PerfectGymRejected,
     PerfectGymUnavailable,
 )
-from bot.perfectgym_trials import (
+from bot.perfectgym.trial_models import (
     ApiDateTimeError,
     AppointmentBookingRequest,
     AppointmentBookingStatus,
@@ -51,7 +51,7 @@ from bot.perfectgym_trials import (
     TrialLeadValidationStatus,
     parse_api_datetime,
 )
-from bot.perfectgym_trials_standin import CLASS_PLANS, TRIAL_ROUTES, ClassPlan, TrialStudio
+from bot.standin.trials import CLASS_PLANS, TRIAL_ROUTES, ClassPlan, TrialStudio
 from tests.fake_perfectgym import FakePerfectGym
 
 API_KEY = "pgk-7Qm2x9LrT4vW8cZ1"

@@ -15,7 +15,7 @@ from typing import cast
 import asyncpg
 import pytest
 
-from bot.funnel import FunnelCount, Stage, Step
+from bot.funnel.counts import FunnelCount, Stage, Step
 from bot.storage import ChatMessages, LeadStatus, OutboxEntry, Storage, open_storage, schema
 from bot.storage.base import OUTBOX_COLUMNS, IdleConversation, Reminder
 from bot.storage.postgres import SCHEMA_VERSION, SchemaTooNewError

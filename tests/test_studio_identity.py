@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.studio_information import Source, StudioFallback
-from bot.studio_texts import StudioTexts
+from bot.studio.information import Source, StudioFallback
+from bot.studio.texts import StudioTexts
 from conversations.i18n import Translator
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.studio_texts import StudioTexts, StudioTextsError, template
+from bot.studio.texts import StudioTexts, StudioTextsError, template
 from conversations.i18n import available_locales
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram

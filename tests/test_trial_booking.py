@@ -13,8 +13,8 @@ import re
 import pytest
 from babel.dates import format_time
 
-from bot.funnel import Stage, Step
-from bot.perfectgym_trials_standin import ClassSlotState
+from bot.funnel.counts import Stage, Step
+from bot.standin.trials import ClassSlotState
 from bot.storage import open_storage
 from conversations.booking import day_label
 from tests.fake_perfectgym import FakePerfectGym
@@ -270,7 +270,7 @@ async def test_without_the_trial_scopes_booking_is_off_with_one_log_line(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     pg.lack_trial_scopes()
-    caplog.set_level(logging.WARNING, logger="bot.trial_booking")
+    caplog.set_level(logging.WARNING, logger="bot.trials.booking")
     async with running_bot(_env(tg, pg, database_url_all_backends)):
         lena = Prospect(tg, chat_id=7001, language_code="en-GB")
         summary = await lena.introduce("Lena", "Lang", "lena7001@example.com")

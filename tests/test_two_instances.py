@@ -164,7 +164,7 @@ async def test_one_chats_updates_at_two_instances_at_once_are_both_applied(
     """Each prospect sends two answers at the same moment, and the router hands one to each
     instance: both are applied, one after the other, and neither is lost (which one became the
     first name depends on who got there first)."""
-    caplog.set_level(logging.INFO, logger="bot.intake")
+    caplog.set_level(logging.INFO, logger="bot.intake.service")
     pg.set_config(load_config("all-inactive"))
     ports = [free_port(), free_port()]
     targets = [f"http://127.0.0.1:{port}" for port in ports]

@@ -8,7 +8,7 @@ import aiohttp
 import httpx
 import pytest
 
-from bot.webhook import DRAIN_LIMIT_BYTES
+from bot.telegram.webhook import DRAIN_LIMIT_BYTES
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import Prospect, bot_environment, free_port, load_config, running_bot

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from bot.funnel import FunnelCount
+from bot.funnel.counts import FunnelCount
 
 
 class LeadStatus(StrEnum):

@@ -150,7 +150,7 @@ CONVERSATIONS = Table(
         Column("chat_id", Type.BIGINT, primary_key=True),
         Column("state", Type.TEXT),
         Column("updated_at", Type.REAL),  # the prospect's last update: reminders, retention
-        # Added 2026-12: the one reminder's course (NULL: none yet; see bot/reminders.py) and,
+        # Added 2026-12: the one reminder's course (NULL: none yet; see bot/marketing/reminders.py) and,
         # while one is being sent, until when the sender holds it.
         Column("reminder", Type.TEXT, nullable=True, added=True),
         Column("reminder_until", Type.REAL, nullable=True, added=True),
@@ -224,7 +224,7 @@ OUTBOX_LEASES = Table(
     ),
 )
 
-# Added 2026-12: the marketing funnel, counts only (bot/funnel.py). ``campaign`` is '' for
+# Added 2026-12: the marketing funnel, counts only (bot/funnel/counts.py). ``campaign`` is '' for
 # conversations not started from a link; ``question`` is '' but for the stage "question".
 FUNNEL_COUNTS = Table(
     "funnel_counts",

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
-from bot.funnel import FunnelCount, Stage, Step
+from bot.funnel.counts import FunnelCount, Stage, Step
 from bot.storage.base import (
     FINISHED,
     OUTBOX_COLUMNS,

@@ -8,18 +8,15 @@ into the lead. ``conversations/kinds/__init__.py`` maps each :class:`AnswerKind`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from conversations import callbacks
 from conversations.callbacks import Action
 from conversations.context import AskContext
+from conversations.draft import LeadDraft
 from conversations.field_plan import Answer, FieldPlan, Question, WireValue
 from conversations.i18n import Translator
 from conversations.replies import Button, Reply
 from conversations.text import InvalidAnswer, Problem
-
-if TYPE_CHECKING:
-    from conversations.draft import LeadDraft
 
 Rows = tuple[tuple[Button, ...], ...]
 

@@ -4,8 +4,6 @@ read by the address's country. Stored as ``[postcode, city]``; a missing part is
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from conversations.addresses import (
     postcode_before_city,
     postcode_example,
@@ -14,12 +12,10 @@ from conversations.addresses import (
     read_postcode_line,
 )
 from conversations.context import AskContext
+from conversations.draft import LeadDraft
 from conversations.field_plan import Answer, FieldPlan, Question
 from conversations.kinds.base import Incomplete, Kind, Prompt, View, two_parts
 from conversations.text import InvalidAnswer, Problem
-
-if TYPE_CHECKING:
-    from conversations.draft import LeadDraft
 
 
 class PostcodeLineKind(Kind):

@@ -6,8 +6,6 @@ the missing part is asked for.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from conversations.addresses import (
     number_before_street,
     read_house_number,
@@ -15,13 +13,11 @@ from conversations.addresses import (
     read_street_line,
 )
 from conversations.context import AskContext
+from conversations.draft import LeadDraft
 from conversations.field_plan import Answer, FieldPlan, Question
 from conversations.i18n import Translator
 from conversations.kinds.base import Incomplete, Kind, Prompt, View, two_parts
 from conversations.text import InvalidAnswer, Problem
-
-if TYPE_CHECKING:
-    from conversations.draft import LeadDraft
 
 
 class StreetLineKind(Kind):

@@ -1,0 +1,37 @@
+"""``python -m bot studio-texts-template``: a complete, blank STUDIO_TEXTS_FILE for the studio's
+live leads config, to fill in."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from bot.perfectgym.adapter import additional_fields
+from bot.perfectgym.client import LeadConfig, PerfectGymClient, PerfectGymError
+from bot.settings import SettingsError, load_perfectgym_settings
+from bot.studio.texts import template
+
+
+def main() -> int:
+    """Print a complete, blank studio texts file for the studio's live leads config."""
+    try:
+        settings = load_perfectgym_settings()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+    async def fetch() -> LeadConfig:
+        async with PerfectGymClient(
+            settings.perfectgym_api_url,
+            settings.perfectgym_api_key.get_secret_value(),
+            timeout=settings.perfectgym_timeout_seconds,
+        ) as client:
+            return await client.get_config()
+
+    try:
+        config = asyncio.run(fetch())
+    except PerfectGymError as exc:
+        print(f"could not read the leads config from PerfectGym: {exc}", file=sys.stderr)
+        return 1
+    print(template(additional_fields(config)), end="")
+    return 0

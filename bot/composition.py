@@ -1,0 +1,196 @@
+"""The composition root: the long-lived services, built once and wired at construction.
+
+Shared by the bot (``bot/runtime.py``, with Telegram as the sender) and the terminal demo.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.funnel.counts import Funnel, Stage
+from bot.intake.leads_config import LeadsConfigSource
+from bot.intake.notices import DeliveryNotices
+from bot.intake.outbox import Delivery, DeliveryReport, OnDelivered, Outbox, RetryPolicy
+from bot.intake.sender import Sender
+from bot.intake.service import Intake
+from bot.intake.store import ConversationStore
+from bot.marketing.reminders import Reminders
+from bot.marketing.retention import Retention
+from bot.metrics import Metrics
+from bot.perfectgym.adapter import additional_fields
+from bot.perfectgym.client import PerfectGymClient
+from bot.storage import Storage
+from bot.studio.information import StudioDirectory, StudioFallback
+from bot.studio.texts import StudioTexts
+from bot.trials.booking import TrialBooking
+from bot.trials.catalog import TrialCatalog
+
+log = logging.getLogger(__name__)
+
+# How a lead's delivery ended, as the funnel counts it (RETRYING is no end).
+DELIVERY_STAGES = {
+    Delivery.CREATED: Stage.CREATED,
+    Delivery.DUPLICATE: Stage.DUPLICATE,
+    Delivery.INVALID: Stage.INVALID,
+    Delivery.FAILED: Stage.FAILED,
+}
+
+
+def counted(funnel: Funnel, then: OnDelivered) -> OnDelivered:
+    """``then``, after the delivery's end is counted in the funnel."""
+
+    async def on_delivered(report: DeliveryReport) -> None:
+        stage = DELIVERY_STAGES.get(report.result)
+        if stage is not None:
+            funnel.reached(report.campaign, stage)
+        await then(report)
+
+    return on_delivered
+
+
+@dataclass
+class Services:
+    """Everything long-lived behind the Telegram handlers, built in one place: :func:`assemble`."""
+
+    storage: Storage
+    client: PerfectGymClient
+    config: LeadsConfigSource
+    studio: StudioDirectory
+    texts: StudioTexts
+    outbox: Outbox
+    intake: Intake
+    funnel: Funnel
+    reminders: Reminders
+    retention: Retention
+    trials: TrialBooking
+
+    def start(self) -> None:
+        """The background work: the outbox's retries, counting, reminders and retention."""
+        self.outbox.start()
+        self.funnel.start()
+        self.reminders.start()
+        self.retention.start()
+        self.trials.start()
+
+    async def prepare(self) -> None:
+        """Before the first prospect: learn who the studio is, check the studio's texts
+        against its leads config (a :class:`StudioTextsError` stops the start), and whether
+        trial sessions can be booked."""
+        await self.studio.start()
+        await self.trials.prepare()
+        config = await self.config.get()
+        if config is None:
+            log.warning("no leads config yet: the studio's texts are checked once it arrives")
+        else:
+            self.texts.check_fields(additional_fields(config))
+        if self.texts.privacy_url_for("en") is None:
+            log.warning(
+                "no privacy notice is linked: set PRIVACY_URL (or privacy_url in "
+                "STUDIO_TEXTS_FILE) to the studio's privacy notice"
+            )
+
+    async def close(self) -> None:
+        await self.trials.stop()
+        await self.reminders.stop()
+        await self.retention.stop()
+        await self.outbox.stop()
+        await self.funnel.stop()
+        await self.studio.close()
+        await self.client.aclose()
+        await self.storage.close()
+
+
+def assemble(
+    storage: Storage,
+    client: PerfectGymClient,
+    sender: Sender,
+    *,
+    texts: StudioTexts,
+    default_locale: str,
+    staff_chat_id: int | None = None,
+    config_ttl: float = 600.0,
+    policy: RetryPolicy | None = None,
+    min_age: int = 16,
+    studio: StudioFallback | None = None,
+    formal: bool = False,
+    metrics: Metrics | None = None,
+    reminder_after: float = 0.0,
+    retention_days: int = 30,
+    sweep_interval: float = 60.0,
+    trial_booking: bool = False,
+    clock: Callable[[], float] = time.time,
+) -> Services:
+    """Build every service from the three things that talk to the outside world."""
+    directory = StudioDirectory(client, storage, studio or StudioFallback(), ttl=config_ttl)
+    funnel = Funnel(storage, lambda: directory.current().time_zone, clock=clock)
+    conversations = ConversationStore(storage, directory, texts=texts, min_age=min_age, clock=clock)
+    trials = TrialBooking(
+        storage,
+        TrialCatalog(client, clock=clock),
+        conversations,
+        sender,
+        funnel,
+        enabled=trial_booking,
+        staff_chat_id=staff_chat_id,
+        staff_locale=default_locale,
+        interval=sweep_interval,
+        retry_base=(policy or RetryPolicy()).base_delay,
+        clock=clock,
+    )
+    notices = DeliveryNotices(
+        conversations,
+        sender,
+        texts=texts,
+        staff_locale=default_locale,
+        staff_chat_id=staff_chat_id,
+        trials=trials,
+    )
+    outbox = Outbox(
+        storage,
+        client,
+        policy=policy or RetryPolicy(),
+        on_delivered=counted(funnel, notices.on_delivered),
+        metrics=metrics,
+        clock=clock,
+    )
+    config = LeadsConfigSource(
+        client, storage, ttl=config_ttl, on_unsatisfiable=notices.on_unsatisfiable_config
+    )
+    intake = Intake(
+        conversations,
+        storage,
+        config,
+        outbox,
+        sender,
+        default_locale=default_locale,
+        texts=texts,
+        funnel=funnel,
+        formal=formal,
+        clock=clock,
+    )
+    reminders = Reminders(
+        storage,
+        conversations,
+        sender,
+        funnel,
+        after=reminder_after,
+        interval=sweep_interval,
+        clock=clock,
+    )
+    retention = Retention(storage, days=retention_days, interval=sweep_interval, clock=clock)
+    return Services(
+        storage,
+        client,
+        config,
+        directory,
+        texts,
+        outbox,
+        intake,
+        funnel,
+        reminders,
+        retention,
+        trials,
+    )

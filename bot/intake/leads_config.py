@@ -1,0 +1,125 @@
+"""The studio's leads configuration, cached with a TTL and persisted as the last known good copy.
+
+Many prospects start at once during a campaign: one fetch serves them all (single flight), and an
+unreachable API falls back to the stored copy instead of turning prospects away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from pydantic import ValidationError
+
+from bot.perfectgym.adapter import unsatisfiable_fields
+from bot.perfectgym.client import LeadConfig, PerfectGymAuthError, PerfectGymClient, PerfectGymError
+from bot.storage import Storage
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_FAILURE = 30.0
+
+
+class ConfigSource(Protocol):
+    async def get(self) -> LeadConfig | None: ...
+
+    def is_fresh(self) -> bool:
+        """Whether :meth:`get` answers without asking PerfectGym."""
+        ...
+
+
+class LeadsConfigSource:
+    def __init__(
+        self,
+        client: PerfectGymClient,
+        storage: Storage,
+        *,
+        ttl: float,
+        clock: Callable[[], float] = time.time,
+        on_unsatisfiable: Callable[[tuple[int, ...]], Awaitable[None]] | None = None,
+    ) -> None:
+        self._client = client
+        self._on_unsatisfiable = on_unsatisfiable
+        self._reported: tuple[int, ...] = ()
+        self._storage = storage
+        self._ttl = ttl
+        self._clock = clock
+        self._config: LeadConfig | None = None
+        self._fresh_until = 0.0
+        self._lock = asyncio.Lock()
+
+    def is_fresh(self) -> bool:
+        return self._config is not None and self._clock() < self._fresh_until
+
+    async def get(self) -> LeadConfig | None:
+        """The current config; stale or stored when the API fails; None when never seen."""
+        if self._config is not None and self._clock() < self._fresh_until:
+            return self._config
+        async with self._lock:
+            if self._config is not None and self._clock() < self._fresh_until:
+                return self._config
+            return await self._refresh()
+
+    async def _refresh(self) -> LeadConfig | None:
+        try:
+            config = await self._client.get_config()
+        except PerfectGymAuthError as exc:
+            log.error(
+                "PerfectGym refused the API key (%s): check PERFECTGYM_API_KEY and its "
+                "LEAD_READ scope; using the last known config",
+                exc,
+            )
+            return await self._fall_back()
+        except PerfectGymError as exc:
+            log.warning("leads config fetch failed (%s); using the last known config", exc)
+            return await self._fall_back()
+        now = self._clock()
+        self._config, self._fresh_until = config, now + self._ttl
+        await self._storage.save_config(config.model_dump_json(by_alias=True), now)
+        await self._check(config)
+        return config
+
+    async def _check(self, config: LeadConfig) -> None:
+        """Report, once per fetched config, one that no lead can satisfy; staff hear of each
+        new problem once, not at every refresh."""
+        fields = unsatisfiable_fields(config)
+        if fields:
+            log.error(
+                "the leads config asks for mandatory additional fields the bot cannot ask "
+                "(unknown type, or a LIST without values): %s; no lead can be taken until the "
+                "studio fixes them in PerfectGym",
+                ", ".join(map(str, fields)),
+            )
+        if fields == self._reported:
+            return
+        self._reported = fields
+        if fields and self._on_unsatisfiable is not None:
+            try:
+                await self._on_unsatisfiable(fields)
+            except Exception:
+                log.exception("telling the staff about the unusable leads config failed")
+
+    async def _fall_back(self) -> LeadConfig | None:
+        """Keep serving the last known config, and ask the API again only after a pause."""
+        if self._config is None:
+            self._config = await self._stored()
+        self._fresh_until = self._clock() + RETRY_AFTER_FAILURE
+        return self._config
+
+    async def _stored(self) -> LeadConfig | None:
+        return await stored_config(self._storage)
+
+
+async def stored_config(storage: Storage) -> LeadConfig | None:
+    """The last leads config PerfectGym gave, as stored (for tools that do not call the API)."""
+    stored = await storage.load_config()
+    if stored is None:
+        return None
+    try:
+        return LeadConfig.model_validate_json(stored[0])
+    except ValidationError:
+        log.error("the stored leads config no longer parses; ignoring it")
+        return None

@@ -1,0 +1,180 @@
+"""What the prospect and the studio's staff are told when the outbox has tried a lead."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Protocol
+
+from bot.intake.outbox import Delivery, DeliveryReport
+from bot.intake.sender import Sender
+from bot.intake.store import ConversationStore
+from bot.studio.texts import StudioTexts
+from conversations import flow
+from conversations.i18n import Translator
+from conversations.replies import Reply
+
+log = logging.getLogger(__name__)
+
+
+class Invitation(Protocol):
+    """What may follow a created lead's thank-you (the trial booking's offer), so the intake
+    needs to know nothing of the features built on it."""
+
+    async def invite(
+        self,
+        chat_id: int,
+        locale: str,
+        language: str | None,
+        campaign: str | None,
+        customer_id: int | None,
+    ) -> Reply | None: ...
+
+
+class DeliveryNotices:
+    def __init__(
+        self,
+        conversations: ConversationStore,
+        sender: Sender,
+        *,
+        texts: StudioTexts,
+        staff_locale: str,
+        staff_chat_id: int | None = None,
+        trials: Invitation | None = None,
+    ) -> None:
+        self._conversations = conversations
+        self._trials = trials
+        self._sender = sender
+        self._texts = texts
+        self._staff_locale = staff_locale
+        self._staff_chat_id = staff_chat_id
+
+    async def on_delivered(self, report: DeliveryReport) -> None:
+        entry = report.entry
+        tr = Translator(entry.locale)
+        first = report.lead.lead_customer.firstname if report.lead else ""
+        replies: list[Reply] = []
+        match report.result:
+            case Delivery.CREATED:
+                replies.append(
+                    Reply(
+                        self._texts.thank_you_for(entry.locale, self._conversations.studio.name)
+                        or tr.gettext(
+                            "Thank you, {name}! 🎉 The studio has your details and will contact you soon."
+                        ).format(name=first)
+                    )
+                )
+                if self._trials is not None:
+                    invitation = await self._trials.invite(
+                        entry.chat_id,
+                        entry.locale,
+                        _language_tag(report),
+                        report.campaign,
+                        report.customer_id,
+                    )
+                    if invitation is not None:
+                        replies.append(invitation)
+                await self._notify_staff(report)
+            case Delivery.DUPLICATE:
+                replies.append(
+                    Reply(
+                        tr.gettext(
+                            "It looks like you are already registered with the studio, so I did not "
+                            "create a new request. The team will gladly help if you contact them directly."
+                        )
+                    )
+                )
+            case Delivery.INVALID:
+                replies.extend(await self._reopen(report))
+            case Delivery.RETRYING if entry.attempts == 0:
+                replies.append(
+                    Reply(
+                        tr.gettext(
+                            "Thank you, {name}! We have received your details and are passing them on to "
+                            "the studio. You don't need to do anything else."
+                        ).format(name=first)
+                    )
+                )
+            case Delivery.FAILED:
+                replies.append(
+                    Reply(
+                        tr.gettext(
+                            "Thank you! We have received your details. The studio team will follow up "
+                            "with you personally."
+                        )
+                    )
+                )
+                await self._notify_staff(report)
+            case _:
+                pass
+        if replies:
+            # A share-contact keyboard the app hid may still be waiting to be removed (flow.py).
+            replies = [
+                replace(r, remove_keyboard=r.remove_keyboard or r.can_remove_keyboard)
+                for r in replies
+            ]
+            await self._sender.send(entry.chat_id, replies)
+
+    async def _reopen(self, report: DeliveryReport) -> list[Reply]:
+        state = await self._conversations.load(report.entry.chat_id, fresh=True)
+        if state is None:
+            return []
+        ctx = self._conversations.context_of(state)
+        outcome = flow.back_to_review(
+            state,
+            ctx,
+            ctx.tr.gettext(
+                "The studio's system could not accept these details. Please check them and correct "
+                "anything that is not right, or contact the studio directly."
+            ),
+        )
+        await self._conversations.reopen(report.entry, state)
+        return list(outcome.replies)
+
+    async def on_unsatisfiable_config(self, field_ids: tuple[int, ...]) -> None:
+        """The leads config asks for what no lead can give: the studio must fix it."""
+        if self._staff_chat_id is None:
+            return
+        tr = Translator(self._staff_locale)
+        text = tr.gettext(
+            "The leads configuration in PerfectGym cannot be met by any lead: the mandatory "
+            "additional fields {fields} have an unknown type or a list without values. "
+            "Prospects are asked to try again later until this is fixed in PerfectGym."
+        ).format(fields=", ".join(map(str, field_ids)))
+        await self._sender.send(self._staff_chat_id, [Reply(text)])
+
+    async def _notify_staff(self, report: DeliveryReport) -> None:
+        if self._staff_chat_id is None or report.lead is None:
+            return
+        tr = Translator(self._staff_locale)
+        customer = report.lead.lead_customer
+        who = f"{customer.firstname} {customer.lastname} <{customer.email}>"
+        if customer.telephone:
+            who += f", {customer.telephone}"
+        if report.result is Delivery.CREATED:
+            text = tr.gettext("New lead from Telegram: {who} (customer number {ref}).").format(
+                who=who, ref=report.lead_ref or "?"
+            )
+        else:
+            text = tr.gettext(
+                "A lead from Telegram could not be delivered to PerfectGym and needs manual entry: "
+                "{who}. Reason: {why}"
+            ).format(who=who, why=report.detail or "-")
+        if report.lead.external_identifier:
+            text += f" [{report.lead.external_identifier}]"
+        if report.dropped_campaign:
+            text += " " + tr.gettext(
+                "PerfectGym refused the campaign code {campaign}, so the lead was sent without it."
+            ).format(campaign=report.dropped_campaign)
+        await self._sender.send(self._staff_chat_id, [Reply(text)])
+
+
+def _language_tag(report: DeliveryReport) -> str | None:
+    """The prospect's Telegram language as the lead carries it (``en-GB``): how they write
+    times (18:30 or 6:30 PM) after their conversation is gone."""
+    language = report.lead.lead_customer.language if report.lead else None
+    if language is None:
+        return None
+    if language.country_code:
+        return f"{language.language_code}-{language.country_code}"
+    return language.language_code

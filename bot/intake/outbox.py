@@ -1,0 +1,330 @@
+"""Delivery of confirmed leads to PerfectGym: validate, then create, retried until it lands.
+
+A lead is stored (``Storage.submit``) before its first attempt, so neither a restart nor an API
+outage loses it. Timeouts, connection errors, 5xx, 429 and auth failures (an operator can fix the
+key) are retried with exponential backoff and full jitter until ``give_up_after`` seconds have
+passed since the prospect confirmed. Other 4xx answers are final: recorded and reported to staff.
+
+Exactly one lead per submission, as far as the API allows. The API has no idempotency key and no
+lookup by ``thirdPartyId``. So before a create request leaves, the entry is marked ``create_sent``
+in storage. If the answer is then lost (timeout, dropped connection, crash), the next attempt asks
+``validate`` first: ``DUPLICATE_CUSTOMER`` for an entry whose create may have landed means it did,
+and the entry is closed as created instead of creating a second lead. The remaining gap, a studio
+whose duplicate check does not match on this lead's data, is documented in the README.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from bot.metrics import Metrics
+from bot.perfectgym.client import (
+    LeadCreationRequest,
+    PerfectGymAuthError,
+    PerfectGymClient,
+    PerfectGymError,
+    PerfectGymProtocolError,
+    PerfectGymRejected,
+    PerfectGymUnavailable,
+    ValidationStatus,
+)
+from bot.storage import LeadStatus, OutboxEntry, Storage
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How patiently a lead is retried. The vendor's rate limit resets within a minute."""
+
+    give_up_after: float = 72 * 3600.0
+    base_delay: float = 5.0
+    max_delay: float = 15 * 60.0
+    rate_limit_delay: float = 60.0
+    # How long one attempt may hold an entry: validate and create at their timeouts, with room.
+    lease: float = 60.0
+
+    @property
+    def poll_interval(self) -> float:
+        return min(2.0, max(0.05, self.base_delay / 2))
+
+    def delay(
+        self, attempts: int, *, rng: Callable[[], float] = random.random, floor: float = 0.0
+    ) -> float:
+        """Exponential backoff with jitter (between half and all of the ceiling), at least ``floor``."""
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** min(attempts, 30))
+        return max(floor, ceiling * (0.5 + rng() / 2))
+
+
+class Delivery(StrEnum):
+    """What one attempt achieved, from the prospect's point of view."""
+
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    INVALID = "invalid"
+    RETRYING = "retrying"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    entry: OutboxEntry
+    result: Delivery
+    lead: LeadCreationRequest | None
+    lead_ref: str | None = None
+    detail: str | None = None
+    dropped_campaign: str | None = None  # refused by PerfectGym, so the lead went without it
+    customer_id: int | None = None  # PerfectGym's customer, for CREATED (a trial booking's)
+
+    @property
+    def campaign(self) -> str | None:
+        """The campaign the prospect came from, even if the lead had to go without it."""
+        if self.dropped_campaign is not None or self.lead is None:
+            return self.dropped_campaign
+        return self.lead.external_identifier
+
+
+OnDelivered = Callable[[DeliveryReport], Awaitable[None]]
+
+
+class Outbox:
+    def __init__(
+        self,
+        storage: Storage,
+        client: PerfectGymClient,
+        *,
+        policy: RetryPolicy,
+        on_delivered: OnDelivered | None = None,
+        metrics: Metrics | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._storage = storage
+        self._client = client
+        self._policy = policy
+        self._on_delivered = on_delivered
+        self._metrics = metrics
+        self._clock = clock
+        self._in_flight: set[int] = set()
+        # Campaign codes PerfectGym refused, until the lead's outcome is reported to staff.
+        self._dropped: dict[int, str] = {}
+        # Leases in the database name their holder: this process, unique across restarts.
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._soon: set[asyncio.Task[DeliveryReport]] = set()
+        self._worker: asyncio.Task[None] | None = None
+
+    def deliver_soon(self, entry: OutboxEntry) -> None:
+        """A first attempt right away, without keeping the caller waiting for PerfectGym."""
+        task = asyncio.create_task(self.deliver(entry), name=f"lead {entry.id}")
+        self._soon.add(task)
+        task.add_done_callback(self._soon.discard)
+
+    async def deliver(self, entry: OutboxEntry) -> DeliveryReport:
+        """One attempt for ``entry`` if no other attempt (here or in another instance on the
+        same database) holds it; never raises for API failures."""
+        if entry.id in self._in_flight:
+            return DeliveryReport(entry, Delivery.RETRYING, None)
+        now = self._clock()
+        claimed = await self._storage.claim_lead(
+            entry.id, self._owner, now, now + self._policy.lease
+        )
+        if claimed is None:
+            return DeliveryReport(entry, Delivery.RETRYING, None)
+        return await self._attempt_claimed(claimed)
+
+    async def _attempt_claimed(self, entry: OutboxEntry) -> DeliveryReport:
+        """The attempt for an entry this process holds the lease of; released at the end."""
+        self._in_flight.add(entry.id)
+        try:
+            if entry.payload is None:
+                return DeliveryReport(entry, Delivery.RETRYING, None)
+            lead = LeadCreationRequest.model_validate_json(entry.payload)
+            return await self._attempt(entry, lead)
+        finally:
+            self._in_flight.discard(entry.id)
+            with contextlib.suppress(Exception):  # an unreleased lease simply runs out
+                await self._storage.release_lead(entry.id, self._owner)
+
+    async def _attempt(self, entry: OutboxEntry, lead: LeadCreationRequest) -> DeliveryReport:
+        create_sent = entry.create_sent
+        try:
+            status = await self._client.validate(lead)
+            if status is ValidationStatus.DUPLICATE_CUSTOMER and create_sent:
+                log.info("lead %s: earlier create landed (validate reports duplicate)", entry.id)
+                return await self._finish(entry, lead, Delivery.CREATED, None)
+            if status is ValidationStatus.DUPLICATE_CUSTOMER:
+                return await self._finish(entry, lead, Delivery.DUPLICATE, None)
+            if status is ValidationStatus.INVALID_LEAD_DATA:
+                return await self._finish(entry, lead, Delivery.INVALID, None)
+            if status is not ValidationStatus.POSSIBLE:
+                return await self._fail(entry, lead, "validate returned an unknown status")
+            await self._storage.record_attempt(
+                entry.id,
+                attempts=entry.attempts,
+                next_attempt_at=entry.next_attempt_at,
+                create_sent=True,
+                last_error=entry.last_error,
+            )
+            create_sent = True
+            created = await self._client.create(lead)
+        except PerfectGymProtocolError as exc:
+            if create_sent:
+                log.warning(
+                    "lead %s: create answered 2xx with an unreadable body (%s); "
+                    "treating it as created",
+                    entry.id,
+                    exc,
+                )
+                return await self._finish(entry, lead, Delivery.CREATED, None)
+            return await self._retry(entry, lead, exc, create_sent)
+        except (PerfectGymUnavailable, PerfectGymAuthError) as exc:
+            if isinstance(exc, PerfectGymAuthError):
+                log.error(
+                    "PerfectGym refused the API key (%s): check PERFECTGYM_API_KEY and its "
+                    "LEAD_WRITE scope; lead %s will be retried",
+                    exc,
+                    entry.id,
+                )
+            if isinstance(exc, PerfectGymUnavailable) and not exc.maybe_processed:
+                create_sent = entry.create_sent
+            return await self._retry(entry, lead, exc, create_sent)
+        except PerfectGymRejected as exc:
+            if exc.status in (400, 404) and lead.external_identifier:
+                return await self._without_campaign(entry, lead, exc)
+            return await self._fail(entry, lead, str(exc))
+        except PerfectGymError as exc:
+            return await self._retry(entry, lead, exc, create_sent)
+        ref = created.customer_number or str(created.id)
+        log.info("lead %s created in PerfectGym as lead id %s", entry.id, created.id)
+        return await self._finish(entry, lead, Delivery.CREATED, ref, created.customer_id)
+
+    async def _without_campaign(
+        self, entry: OutboxEntry, lead: LeadCreationRequest, exc: PerfectGymRejected
+    ) -> DeliveryReport:
+        """A mistyped campaign link must not cost the lead: send it once more without its
+        ``externalIdentifier``, stored first so a restart does not bring the code back."""
+        campaign = lead.external_identifier
+        log.warning("lead %s: refused with its campaign code (%s); retrying without", entry.id, exc)
+        bare = lead.model_copy(update={"external_identifier": None})
+        payload = bare.model_dump_json(by_alias=True, exclude_none=True)
+        await self._storage.replace_payload(entry.id, payload)
+        self._dropped[entry.id] = campaign or ""
+        return await self._attempt(replace(entry, payload=payload), bare)
+
+    async def _finish(
+        self,
+        entry: OutboxEntry,
+        lead: LeadCreationRequest,
+        result: Delivery,
+        ref: str | None,
+        customer_id: int | None = None,
+    ) -> DeliveryReport:
+        status = {
+            Delivery.CREATED: LeadStatus.CREATED,
+            Delivery.DUPLICATE: LeadStatus.DUPLICATE,
+            Delivery.INVALID: LeadStatus.INVALID,
+        }[result]
+        await self._storage.finish_lead(entry.id, status, ref, None)
+        return await self._report(DeliveryReport(entry, result, lead, ref, customer_id=customer_id))
+
+    async def _retry(
+        self, entry: OutboxEntry, lead: LeadCreationRequest, exc: PerfectGymError, create_sent: bool
+    ) -> DeliveryReport:
+        now = self._clock()
+        if now - entry.created_at >= self._policy.give_up_after:
+            return await self._fail(
+                entry, lead, f"gave up after {entry.attempts + 1} attempts: {exc}"
+            )
+        floor = 0.0
+        if isinstance(exc, PerfectGymUnavailable):
+            floor = exc.retry_after or (self._policy.rate_limit_delay if exc.status == 429 else 0.0)
+        delay = self._policy.delay(entry.attempts, floor=floor)
+        log.warning(
+            "lead %s: attempt %d failed (%s); retrying in %.1f s",
+            entry.id,
+            entry.attempts + 1,
+            exc,
+            delay,
+        )
+        await self._storage.record_attempt(
+            entry.id,
+            attempts=entry.attempts + 1,
+            next_attempt_at=now + delay,
+            create_sent=create_sent,
+            last_error=str(exc),
+        )
+        return await self._report(DeliveryReport(entry, Delivery.RETRYING, lead))
+
+    async def _fail(
+        self, entry: OutboxEntry, lead: LeadCreationRequest, why: str
+    ) -> DeliveryReport:
+        log.error("lead %s not delivered: %s", entry.id, why)
+        await self._storage.finish_lead(entry.id, LeadStatus.FAILED, None, why)
+        return await self._report(DeliveryReport(entry, Delivery.FAILED, lead, detail=why))
+
+    async def _report(self, report: DeliveryReport) -> DeliveryReport:
+        if self._metrics is not None:
+            self._metrics.leads.labels(report.result.value).inc()
+        if report.entry.id in self._dropped:
+            final = report.result is not Delivery.RETRYING
+            campaign = (self._dropped.pop if final else self._dropped.get)(report.entry.id)
+            report = replace(report, dropped_campaign=campaign)
+        if self._on_delivered is not None:
+            try:
+                await self._on_delivered(report)
+            except Exception:
+                log.exception("delivery listener failed for lead %s", report.entry.id)
+        return report
+
+    # --- background worker ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._worker = asyncio.create_task(self._run(), name="outbox")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let first attempts in flight finish for ``grace`` seconds; an entry cut short stays
+        pending and is retried, validate first, after the restart."""
+        if self._soon:
+            await asyncio.wait(set(self._soon), timeout=grace)
+            for task in self._soon:
+                task.cancel()
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+
+    async def _measure(self) -> None:
+        if self._metrics is None:
+            return
+        now = self._clock()
+        pending, oldest_due = await self._storage.outbox_stats(now)
+        self._metrics.outbox_depth.set(pending)
+        self._metrics.outbox_oldest_due.set(0.0 if oldest_due is None else now - oldest_due)
+
+    async def run_due(self) -> int:
+        """Attempt every due entry no other attempt holds; returns how many were attempted."""
+        now = self._clock()
+        due = await self._storage.claim_due_leads(now, BATCH, self._owner, now + self._policy.lease)
+        await asyncio.gather(*(self._attempt_claimed(entry) for entry in due))
+        return len(due)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.run_due()
+                await self._measure()
+            except Exception:
+                log.exception("outbox pass failed")
+            await asyncio.sleep(self._policy.poll_interval)

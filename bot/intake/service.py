@@ -1,0 +1,342 @@
+"""The intake service: one prospect's event in, stored state and replies out.
+
+Transport-neutral: Telegram handlers and the terminal demo both call it. The order of work is the
+product's durability promise: load state, run the pure dialogue step, store the new state, and
+only then let the caller send the replies. A confirmed lead goes to the outbox in the same
+transaction as the final state, before the first delivery attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from functools import partial
+
+from bot.funnel.campaign import ALLOWED, MAX_CAMPAIGN_LENGTH, is_campaign
+from bot.funnel.counts import Funnel, Stage
+from bot.intake.commands import help_text
+from bot.intake.leads_config import ConfigSource
+from bot.intake.outbox import Outbox
+from bot.intake.sender import Sender
+from bot.intake.store import ConversationChanged, ConversationStore
+from bot.logging_setup import chat_ref
+from bot.perfectgym.adapter import lead_request, plan_from_config, unsatisfiable_fields
+from bot.perfectgym.client import LeadConfig
+from bot.storage import LeadStatus, Storage
+from bot.studio.texts import StudioTexts
+from conversations import flow
+from conversations.drafting import draft_of
+from conversations.events import Event
+from conversations.field_plan import FieldPlan
+from conversations.i18n import Translator, negotiate
+from conversations.kinds.name import parse_name
+from conversations.replies import Outcome, Reply, Settle
+from conversations.state import ConversationState, Phase
+from conversations.text import InvalidAnswer
+
+log = logging.getLogger(__name__)
+
+# How often one update is applied again because another instance changed its chat meanwhile
+# (each time costs a read and a write; more than two in a row would take a third writer).
+MAX_ATTEMPTS = 4
+
+
+def campaign_of(payload: str | None, chat_id: int) -> str | None:
+    """The deep link's payload as the lead's ``externalIdentifier``, if it keeps Telegram's
+    rules; anything else (typed by hand, not from a link) is dropped and logged without its
+    value, which is whatever the prospect typed."""
+    if not payload:
+        return None
+    if is_campaign(payload):
+        return payload
+    log.info(
+        "chat %s: start payload dropped, not a Telegram deep-link parameter (%s, at most %d "
+        "characters)",
+        chat_ref(chat_id),
+        ALLOWED,
+        MAX_CAMPAIGN_LENGTH,
+    )
+    return None
+
+
+@dataclass(frozen=True)
+class Chat:
+    """Who wrote: the private chat, the language their Telegram app is set to, and the name on
+    their profile (offered as a one-tap answer, never used unasked)."""
+
+    id: int
+    language_code: str | None = None
+    update_id: int | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+    def is_replay(self, state: ConversationState) -> bool:
+        """Telegram redelivers an update whose processing a crash cut short; apply it once."""
+        return self.update_id is not None and state.has_applied(self.update_id)
+
+
+def _profile_part(name: str | None) -> str | None:
+    """A profile name offered as an answer: only what would pass as a typed name."""
+    if not name:
+        return None
+    try:
+        return parse_name(name)
+    except InvalidAnswer:
+        return None
+
+
+def _say(text: str, *, remove_keyboard: bool = False, changed: bool = True) -> Outcome:
+    return Outcome(replies=(Reply(text, remove_keyboard=remove_keyboard),), changed=changed)
+
+
+class Intake:
+    def __init__(
+        self,
+        conversations: ConversationStore,
+        storage: Storage,
+        config: ConfigSource,
+        outbox: Outbox,
+        sender: Sender,
+        *,
+        default_locale: str,
+        texts: StudioTexts,
+        funnel: Funnel,
+        formal: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._conversations = conversations
+        self._storage = storage
+        self._config = config
+        self._outbox = outbox
+        self._sender = sender
+        self._default_locale = default_locale
+        self._texts = texts
+        self._formal = formal
+        self._funnel = funnel
+        self._clock = clock
+        self._plan_source: LeadConfig | None = None
+        self._checked_source: LeadConfig | None = None
+        self._checked = False
+        self._plan: FieldPlan | None = None
+
+    def locale_for(self, chat: Chat) -> str:
+        return negotiate(chat.language_code, self._default_locale, formal=self._formal)
+
+    def translator_for(self, chat: Chat) -> Translator:
+        return Translator(self.locale_for(chat))
+
+    def help_text(self, tr: Translator) -> str:
+        """/help: who receives the details, what happens to them, and the commands."""
+        return help_text(
+            tr, self._conversations.studio.studio, self._texts.privacy_url_for(tr.locale)
+        )
+
+    async def _applied(self, chat: Chat, step: Callable[[], Awaitable[Outcome]]) -> Outcome:
+        """``step`` run until its state is stored over the one it read. A conversation changed
+        by another instance meanwhile throws the step's work away (nothing was sent yet) and
+        computes it again from the stored state, where the update-id check sees a redelivery."""
+        for _ in range(MAX_ATTEMPTS - 1):
+            try:
+                return await step()
+            except ConversationChanged:
+                log.info("chat %s: changed meanwhile by another instance; again", chat_ref(chat.id))
+        return await step()
+
+    # --- commands -------------------------------------------------------------------------------
+
+    async def start(self, chat: Chat, payload: str | None) -> Outcome:
+        return await self._applied(chat, partial(self._start, chat, payload))
+
+    async def _start(self, chat: Chat, payload: str | None) -> Outcome:
+        current = await self._conversations.load(chat.id)
+        if current is not None and chat.is_replay(current):
+            return flow.repeat(current, self._conversations.context_of(current))
+        if current is not None and current.phase is not Phase.SUBMITTED:
+            outcome = flow.offer_resume(current, self._conversations.context_of(current))
+            if chat.update_id is not None:
+                current.mark_applied(chat.update_id)
+            await self._conversations.save(current)
+            return outcome
+        if current is not None:  # a submitted one: the new conversation is a new row
+            await self._conversations.delete(chat.id)
+        return await self._begin(chat, payload)
+
+    async def _begin(self, chat: Chat, payload: str | None) -> Outcome:
+        locale = self.locale_for(chat)
+        tr = Translator(locale)
+        previous = await self._storage.latest_lead(chat.id)
+        if previous is not None and previous.status is LeadStatus.PENDING:
+            return _say(
+                tr.gettext(
+                    "We have your details and are passing them to the studio right now. "
+                    "There is no need to send them again."
+                ),
+                changed=False,
+            )
+        if previous is not None and previous.status is LeadStatus.CREATED:
+            return _say(
+                tr.gettext(
+                    "You have already sent us your details, and the studio will be in touch. "
+                    "If anything has changed, please contact the studio directly. "
+                    "Send /forget to delete what this chat stored about you."
+                ),
+                changed=False,
+            )
+        if not self._config.is_fresh():
+            self._sender.typing_soon(chat.id)  # fetching the config may take a moment
+        config = await self._config.get()
+        if config is None or self._unsatisfiable(config):
+            return _say(
+                tr.gettext(
+                    "Sorry, I can't take your details right now. Please try again in a few minutes."
+                ),
+                changed=False,
+            )
+        campaign = campaign_of(payload, chat.id)
+        state = ConversationState(
+            chat_id=chat.id,
+            locale=locale,
+            language=chat.language_code,
+            campaign=campaign,
+            plan=self._plan_for(config),
+            recent_updates=() if chat.update_id is None else (chat.update_id,),
+            profile=(_profile_part(chat.first_name), _profile_part(chat.last_name)),
+        )
+        ctx = self._conversations.context(locale, chat.language_code)
+        outcome = flow.begin(state, ctx, partial(self._welcome, tr))
+        reached = state.reach()
+        await self._conversations.save(state)
+        self._funnel.reached(campaign, Stage.STARTED)
+        self._funnel.progressed(campaign, *reached)
+        log.info(
+            "chat %s: conversation started (locale %s, %d questions, campaign %s)",
+            chat_ref(chat.id),
+            locale,
+            len(state.plan.questions),
+            "yes" if campaign else "no",
+        )
+        return outcome
+
+    def _unsatisfiable(self, config: LeadConfig) -> bool:
+        """Whether PerfectGym would refuse every lead: asking would waste the prospect's time."""
+        if self._checked_source is not config:
+            self._checked_source, self._checked = config, bool(unsatisfiable_fields(config))
+        return self._checked
+
+    def _plan_for(self, config: LeadConfig) -> FieldPlan:
+        """One plan per config object: the config source hands out the same one until it
+        changes, and every conversation started meanwhile shares its plan."""
+        if self._plan_source is not config:
+            self._plan_source, self._plan = config, plan_from_config(config)
+        assert self._plan is not None
+        return self._plan
+
+    def _welcome(self, tr: Translator, required: int, optional: int) -> str:
+        """Who is asking, why, how many questions, and where the privacy notice is."""
+        studio = self._conversations.studio.studio
+        text = self._texts.welcome_for(tr.locale, studio.name) or studio.greeting(tr)
+        text += " " + tr.gettext("Your answers are used only for this and go to no one else.")
+        count = tr.ngettext(
+            "{count} question is needed.", "{count} questions are needed.", required
+        ).format(count=required)
+        if optional:
+            count += " " + tr.ngettext(
+                "{count} more is optional: skip it if you like.",
+                "{count} more are optional: skip them if you like.",
+                optional,
+            ).format(count=optional)
+        text += (
+            "\n"
+            + count
+            + " "
+            + tr.gettext("Made a mistake? /back goes one question back; /cancel stops.")
+        )
+        privacy = self._texts.privacy_url_for(tr.locale)
+        if privacy:
+            text += "\n\n" + tr.gettext("How the studio handles your data: {url}").format(
+                url=privacy
+            )
+        return text
+
+    async def cancel(self, chat: Chat) -> Outcome:
+        state = await self._conversations.load(chat.id)
+        await self._conversations.delete(chat.id)
+        await self._storage.delete_booking(chat.id)  # nothing is booked after /cancel
+        if state is not None and state.phase is not Phase.SUBMITTED:
+            self._funnel.reached(state.campaign, Stage.CANCELLED)
+        tr = Translator(self.locale_for(chat))
+        return _say(
+            tr.gettext(
+                "Okay, I've stopped and deleted your answers. Send /start whenever you want to begin "
+                "again."
+            ),
+            remove_keyboard=True,
+        )
+
+    async def forget(self, chat: Chat) -> Outcome:
+        state = await self._conversations.load(chat.id)
+        await self._conversations.forget(chat.id)
+        if state is not None and state.phase is not Phase.SUBMITTED:
+            self._funnel.reached(state.campaign, Stage.FORGOTTEN)
+        tr = Translator(self.locale_for(chat))
+        return _say(
+            tr.gettext(
+                "Done: everything this bot stored about this chat has been deleted. Details the studio "
+                "already received are kept by the studio; please contact them about those."
+            ),
+            remove_keyboard=True,
+        )
+
+    # --- answers --------------------------------------------------------------------------------
+
+    async def handle(self, chat: Chat, event: Event) -> Outcome:
+        return await self._applied(chat, partial(self._handle, chat, event))
+
+    async def _handle(self, chat: Chat, event: Event) -> Outcome:
+        state = await self._conversations.load(chat.id)
+        if state is None:
+            return await self._start(chat, None)
+        ctx = self._conversations.context_of(state)
+        if chat.is_replay(state):
+            return flow.repeat(state, ctx)
+        asked = state.current
+        outcome = flow.handle(state, event, ctx)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "chat %s: %s on %s -> %s",
+                chat_ref(chat.id),
+                type(event).__name__,
+                asked or state.phase.value,
+                "moved on" if state.current != asked else "asked again",
+            )
+        if chat.update_id is not None:
+            state.mark_applied(chat.update_id)
+        if outcome.restart:
+            await self._conversations.delete(chat.id)
+            restarted = await self._begin(chat, state.campaign)
+            return replace(restarted, settle=outcome.settle or Settle())
+        if outcome.submit:
+            return await self._submit(state, outcome)
+        if outcome.changed or chat.update_id is not None:
+            reached = state.reach()
+            await self._conversations.save(state)
+            self._funnel.progressed(state.campaign, *reached)
+        return outcome
+
+    async def _submit(self, state: ConversationState, confirmed: Outcome) -> Outcome:
+        """Store the lead, answer at once, and deliver it in the background: the prospect sees
+        "sending" whatever PerfectGym's latency, and the thank-you when it is done."""
+        lead = lead_request(draft_of(state))
+        entry = await self._conversations.submit(
+            state,
+            lead.model_dump_json(by_alias=True, exclude_none=True),
+            state.locale,
+            self._clock(),
+        )
+        log.info("chat %s: lead %d confirmed and stored", chat_ref(state.chat_id), entry.id)
+        self._funnel.reached(state.campaign, Stage.CONFIRMED)
+        self._sender.typing_soon(state.chat_id)
+        self._outbox.deliver_soon(entry)
+        return replace(confirmed, submit=False, changed=False)

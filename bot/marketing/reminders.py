@@ -1,0 +1,128 @@
+"""One gentle reminder to a prospect who stopped half way.
+
+A conversation is due ``after`` seconds after its last update and gets one message, with a
+button that resumes it where it stopped. The claim is a column of the conversation row
+(``Storage.claim_reminders``), so with two instances each reminder is sent once, a restart
+loses none, and erasing the conversation (/cancel, /forget, a finished lead, retention) ends it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from telegram.error import NetworkError, RetryAfter, TelegramError
+
+from bot.funnel.counts import Funnel, Stage
+from bot.intake.sender import Sender
+from bot.intake.store import ConversationChanged, ConversationStore
+from bot.logging_setup import chat_ref
+from bot.periodic import Periodic
+from bot.storage import Storage
+from bot.storage.base import IdleConversation, Reminder
+from conversations import flow
+from conversations.state import Phase
+
+log = logging.getLogger(__name__)
+
+# No reminder is sent between 21:00 and 09:00 in the studio's time zone: due ones wait.
+QUIET_FROM = datetime.time(21)
+QUIET_UNTIL = datetime.time(9)
+# A conversation that became due longer ago than this (the bot was down, or reminders were
+# just turned on) gets none: "continue?" days later reads as spam.
+STALE_AFTER = 3 * 24 * 3600.0
+# How long one instance holds a claimed reminder; an instance that died holding it is
+# replaced once it runs out.
+CLAIM_SECONDS = 300.0
+BATCH = 50
+
+
+class Reminders:
+    def __init__(
+        self,
+        storage: Storage,
+        conversations: ConversationStore,
+        sender: Sender,
+        funnel: Funnel,
+        *,
+        after: float,
+        interval: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._storage = storage
+        self._conversations = conversations
+        self._sender = sender
+        self._funnel = funnel
+        self._after = after
+        self._clock = clock
+        self._sweeping = Periodic("reminders", interval, self.sweep)
+
+    def start(self) -> None:
+        if self._after > 0:
+            self._sweeping.start()
+
+    async def stop(self) -> None:
+        await self._sweeping.stop()
+
+    def quiet(self, now: float) -> bool:
+        """Whether it is night at the studio."""
+        zone = self._conversations.studio.time_zone
+        local = datetime.datetime.fromtimestamp(now, ZoneInfo(zone) if zone else None).time()
+        return local >= QUIET_FROM or local < QUIET_UNTIL
+
+    async def sweep(self) -> int:
+        """Send every reminder due now, batch by batch until night falls; how many were sent."""
+        sent = 0
+        while True:
+            now = self._clock()
+            if self._after <= 0 or self.quiet(now):
+                return sent
+            due = await self._storage.claim_reminders(
+                now - self._after, now - self._after - STALE_AFTER, now, now + CLAIM_SECONDS, BATCH
+            )
+            for idle in due:
+                sent += await self._remind(idle)
+            if len(due) < BATCH:
+                return sent
+
+    async def _remind(self, idle: IdleConversation) -> bool:
+        state = self._conversations.adopt(idle.chat_id, idle.state)
+        if state is None or state.phase is Phase.SUBMITTED:
+            await self._storage.finish_reminder(idle.chat_id, Reminder.SKIPPED)
+            return False
+        outcome = flow.remind(
+            state, self._conversations.context_of(state), self._conversations.studio.studio
+        )
+        try:
+            await self._conversations.save(state)
+        except ConversationChanged:
+            # The prospect wrote just now: no reminder, and none due until they stop again.
+            await self._storage.finish_reminder(idle.chat_id, None)
+            return False
+        try:
+            delivered = await self._sender.deliver(idle.chat_id, outcome)
+        except RetryAfter:
+            await self._storage.finish_reminder(idle.chat_id, None)  # due again next sweep
+            raise
+        except NetworkError:
+            # It may have arrived: at most one reminder, so it counts as sent.
+            log.warning("chat %s: no answer to the reminder; not repeated", chat_ref(idle.chat_id))
+            await self._storage.finish_reminder(idle.chat_id, Reminder.SENT)
+            return False
+        except TelegramError:
+            log.warning(
+                "chat %s: reminder refused by Telegram; not retried", chat_ref(idle.chat_id)
+            )
+            await self._storage.finish_reminder(idle.chat_id, Reminder.SKIPPED)
+            return False
+        if not delivered:
+            log.info("chat %s: blocked the bot; no reminder", chat_ref(idle.chat_id))
+            await self._storage.finish_reminder(idle.chat_id, Reminder.BLOCKED)
+            return False
+        await self._storage.finish_reminder(idle.chat_id, Reminder.SENT)
+        self._funnel.reached(state.campaign, Stage.REMINDED)
+        log.info("chat %s: reminder sent", chat_ref(idle.chat_id))
+        return True

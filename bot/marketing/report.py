@@ -1,0 +1,415 @@
+"""The funnel report as people read it: a monospace table for Telegram, a chart, an HTML page.
+
+One module renders all three from a :class:`~bot.funnel.counts.FunnelReport` so /report, the CLI and
+the page can never disagree about a number. Every word goes through the staff's
+:class:`~conversations.i18n.Translator`; dates and numbers through Babel in its locale.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import babel.dates
+import babel.numbers
+
+from bot.funnel.counts import BOOKING, CampaignFunnel, FunnelReport, Stage
+from conversations.i18n import Translator
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+TABLE_CAMPAIGNS = 8
+"""Campaign rows in the Telegram table; the rest are summed into one row, so the table stays
+narrow enough to read on a phone and far below Telegram's 4096 characters."""
+CHART_CAMPAIGNS = 5
+"""Lines in the chart; more are indistinguishable by colour."""
+TELEGRAM_BUDGET = 3500
+"""Most characters :func:`table_html` may return: Telegram refuses messages over 4096, and
+the caller may add a line or two."""
+LABEL_WIDTH = 16
+"""Widest campaign label in the monospace table; longer ones are cut with "…"."""
+QUESTION_WIDTH = 22
+"""Widest question key in the monospace table: the adapter's longest, "address.countryCode",
+fits whole."""
+CHART_SIZE_PX = (1200, 700)
+CHART_DPI = 100
+
+# The table's columns: the stage and its header, short for the monospace table and full for
+# the HTML page. Lambdas so the strings are extracted for the catalogs and translated late.
+Header = Callable[[Translator], str]
+COLUMNS: tuple[tuple[Stage, Header, Header], ...] = (
+    (Stage.STARTED, lambda tr: tr.gettext("start"), lambda tr: tr.gettext("Started")),
+    (Stage.SUMMARY, lambda tr: tr.gettext("summ"), lambda tr: tr.gettext("Saw summary")),
+    (Stage.CONFIRMED, lambda tr: tr.gettext("conf"), lambda tr: tr.gettext("Confirmed")),
+    (Stage.CREATED, lambda tr: tr.gettext("lead"), lambda tr: tr.gettext("Lead created")),
+    (Stage.DUPLICATE, lambda tr: tr.gettext("dupl"), lambda tr: tr.gettext("Duplicate")),
+    (Stage.INVALID, lambda tr: tr.gettext("inval"), lambda tr: tr.gettext("Invalid")),
+    (Stage.CANCELLED, lambda tr: tr.gettext("canc"), lambda tr: tr.gettext("Cancelled")),
+    (Stage.FORGOTTEN, lambda tr: tr.gettext("forg"), lambda tr: tr.gettext("Forgotten")),
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: a campaign, the sum of the smaller ones, or the total."""
+
+    label: str
+    funnel: CampaignFunnel
+    kind: Literal["campaign", "other", "total"] = "campaign"  # the HTML row's class
+
+
+def period(report: FunnelReport, tr: Translator) -> str:
+    """The report's days as the locale writes a range: "1 - 30 Nov 2026" in British English
+    (with an en dash and thin spaces), "1.-30. Nov. 2026" in German."""
+    return str(
+        babel.dates.format_interval(
+            report.first_day, report.last_day, "yMMMd", locale=tr.written_in
+        )
+    )
+
+
+def campaign_label(campaign: str | None, tr: Translator) -> str:
+    return tr.gettext("no campaign") if campaign is None else campaign
+
+
+def merged(funnels: Iterable[CampaignFunnel], order: Sequence[str]) -> CampaignFunnel:
+    """Several campaigns' counts as one (for the other campaigns' row and the total), questions in ``order`` first and then by name (as
+    :meth:`FunnelReport.of` orders them)."""
+    stages: dict[Stage, int] = {}
+    questions: dict[str, int] = {}
+    for funnel in funnels:
+        for stage, count in funnel.stages.items():
+            stages[stage] = stages.get(stage, 0) + count
+        for key, count in funnel.questions:
+            questions[key] = questions.get(key, 0) + count
+    return CampaignFunnel(None, stages, tuple(sorted(questions.items(), key=_rank(order))))
+
+
+def _rank(order: Sequence[str]) -> Callable[[tuple[str, int]], tuple[int, str]]:
+    def rank(item: tuple[str, int]) -> tuple[int, str]:
+        key = item[0]
+        return (order.index(key), "") if key in order else (len(order), key)
+
+    return rank
+
+
+def rows(report: FunnelReport, tr: Translator, limit: int | None = TABLE_CAMPAIGNS) -> list[Row]:
+    """The ``limit`` busiest campaigns, then the rest summed, then the total when there is
+    more than one row (``limit=None``: every campaign)."""
+    shown = report.campaigns if limit is None else report.campaigns[:limit]
+    rest = report.campaigns[len(shown) :]
+    result = [Row(campaign_label(c.campaign, tr), c) for c in shown]
+    if rest:
+        other = merged(rest, report.question_order)
+        result.append(Row(tr.gettext("other campaigns"), other, "other"))
+    if len(result) > 1:
+        total = merged(report.campaigns, report.question_order)
+        result.append(Row(tr.gettext("total"), total, "total"))
+    return result
+
+
+def reached(report: FunnelReport) -> tuple[tuple[str, int], ...]:
+    """How many prospects reached each question over the whole period, in the config's order."""
+    return merged(report.campaigns, report.question_order).questions
+
+
+def _number(value: int, tr: Translator) -> str:
+    return str(babel.numbers.format_decimal(value, locale=tr.written_in))
+
+
+def _started(report: FunnelReport) -> int:
+    return sum(funnel.count(Stage.STARTED) for funnel in report.campaigns)
+
+
+def _share(count: int, started: int, tr: Translator) -> str:
+    """``count`` as a share of the conversations started ("88%"); a dash when none started
+    in the period (all were carried over from before it)."""
+    if not started:
+        return "\u2013"
+    return str(babel.numbers.format_percent(count / started, locale=tr.written_in))
+
+
+def _width(text: str) -> int:
+    """Columns the text takes in a monospace font: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _cut(text: str, width: int) -> str:
+    if _width(text) <= width:
+        return text
+    while _width(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def _left(text: str, width: int) -> str:
+    text = _cut(text, width)
+    return text + " " * (width - _width(text))
+
+
+def _right(text: str, width: int) -> str:
+    return " " * (width - _width(text)) + text
+
+
+def _grid(header: list[str], body: list[list[str]], label_width: int) -> list[str]:
+    """Aligned lines: the first column left, the others right, a rule under the header."""
+    widths = [max(_width(line[i]) for line in [header, *body]) for i in range(len(header))]
+    widths[0] = min(widths[0], label_width)
+
+    def line(cells: list[str]) -> str:
+        first = _left(cells[0], widths[0])
+        rest = (_right(cell, width) for cell, width in zip(cells[1:], widths[1:], strict=True))
+        return " ".join([first, *rest]).rstrip()
+
+    return [line(header), "-" * (sum(widths) + len(widths) - 1), *map(line, body)]
+
+
+def _empty(tr: Translator) -> str:
+    return tr.gettext("No conversations in this period.")
+
+
+def _more(tr: Translator, count: int) -> str:
+    return tr.ngettext("… and {count} more question", "… and {count} more questions", count).format(
+        count=count
+    )
+
+
+def _escaped_length(lines: Iterable[str]) -> int:
+    """Characters the lines take in a ``<pre>`` message, newlines included."""
+    return sum(len(html.escape(line, quote=False)) + 1 for line in lines)
+
+
+def table(report: FunnelReport, tr: Translator) -> str:
+    """The report as aligned plain text for a monospace font, short enough for one Telegram
+    message inside ``<pre>``: the campaigns are at most ten rows, so when a config asks very
+    many questions, the last questions are left out (and counted)."""
+    lines = [tr.gettext("Funnel {period}").format(period=period(report, tr))]
+    if not report.campaigns:
+        return "\n".join([*lines, _empty(tr)])
+    header = [tr.gettext("campaign"), *(short(tr) for _, short, _ in COLUMNS)]
+    body = [
+        [row.label, *(_number(row.funnel.count(stage), tr) for stage, _, _ in COLUMNS)]
+        for row in rows(report, tr)
+    ]
+    lines += ["", *_grid(header, body, LABEL_WIDTH)]
+    booked = bookings(report, tr)
+    if booked is not None:
+        lines += ["", booked]
+    steps = reached(report)
+    if not steps:
+        return "\n".join(lines)
+    started = _started(report)
+    questions = _grid(
+        [tr.gettext("question"), tr.gettext("reached"), tr.gettext("of started")],
+        [[key, _number(count, tr), _share(count, started, tr)] for key, count in steps],
+        QUESTION_WIDTH,
+    )
+    lines += ["", tr.gettext("Where prospects stopped"), *questions[:2]]
+    budget = TELEGRAM_BUDGET - len(_pre(""))
+    if _escaped_length(lines) + _escaped_length(questions[2:]) <= budget:
+        return "\n".join([*lines, *questions[2:]])
+    budget -= _escaped_length([_more(tr, len(steps))])  # the longest "… and N more"
+    used, shown = _escaped_length(lines), 0
+    for line in questions[2:]:
+        used += _escaped_length([line])
+        if used > budget:
+            break
+        shown += 1
+    return "\n".join([*lines, *questions[2 : 2 + shown], _more(tr, len(steps) - shown)])
+
+
+def bookings(report: FunnelReport, tr: Translator) -> str | None:
+    """One line on the trial sessions booked after the leads (TRIAL_BOOKING); None without any."""
+    totals = {stage: sum(c.count(stage) for c in report.campaigns) for stage in BOOKING}
+    if not any(totals.values()):
+        return None
+    return tr.gettext(
+        "Trial sessions: {offered} offered, {shown} looked at times, {booked} booked, "
+        "{confirmed} confirmed, {refused} refused"
+    ).format(
+        offered=_number(totals[Stage.OFFERS_SHOWN], tr),
+        shown=_number(totals[Stage.SLOTS_SHOWN], tr),
+        booked=_number(totals[Stage.BOOKED], tr),
+        confirmed=_number(totals[Stage.BOOKING_CONFIRMED], tr),
+        refused=_number(totals[Stage.BOOKING_REFUSED], tr),
+    )
+
+
+def _pre(text: str) -> str:
+    return "<pre>" + html.escape(text, quote=False) + "</pre>"
+
+
+def table_html(report: FunnelReport, tr: Translator) -> str:
+    """:func:`table` for Telegram's HTML parse mode: escaped, in ``<pre>`` so it stays aligned."""
+    return _pre(table(report, tr))
+
+
+def chart_steps(
+    report: FunnelReport, tr: Translator
+) -> list[tuple[str, Callable[[CampaignFunnel], int]]]:
+    """The funnel's steps on the chart's axis, each with how to read it from a campaign:
+    started, every question in order, summary, confirmed, created."""
+
+    def stage(value: Stage) -> Callable[[CampaignFunnel], int]:
+        return lambda funnel: funnel.count(value)
+
+    def question(key: str) -> Callable[[CampaignFunnel], int]:
+        return lambda funnel: dict(funnel.questions).get(key, 0)
+
+    return [
+        (tr.gettext("Started"), stage(Stage.STARTED)),
+        *((key, question(key)) for key, _ in reached(report)),
+        (tr.gettext("Saw summary"), stage(Stage.SUMMARY)),
+        (tr.gettext("Confirmed"), stage(Stage.CONFIRMED)),
+        (tr.gettext("Lead created"), stage(Stage.CREATED)),
+    ]
+
+
+def chart_figure(report: FunnelReport, tr: Translator) -> Figure:
+    """The funnel per campaign (the five busiest and the rest summed), one line each.
+
+    Matplotlib is imported here, not at the top, so the bot starts without it, and only its
+    object API is used (no pyplot state), so two reports may be drawn at once in threads.
+    Texts are shown as typed: no mathtext for a "$" in a question key, and a campaign named
+    "_x" (a valid start parameter) keeps its legend entry.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    width, height = CHART_SIZE_PX
+    figure = Figure(figsize=(width / CHART_DPI, height / CHART_DPI), dpi=CHART_DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    title = tr.gettext("Funnel {period}").format(period=period(report, tr))
+    axes.set_title(title, fontsize=15, parse_math=False)
+    if not report.campaigns:
+        axes.text(0.5, 0.5, _empty(tr), ha="center", va="center", fontsize=14, parse_math=False)
+        axes.set_axis_off()
+    else:
+        steps = chart_steps(report, tr)
+        positions = list(range(len(steps)))
+        series = [r for r in rows(report, tr, CHART_CAMPAIGNS) if r.kind != "total"]
+        lines = []
+        for row in series:
+            values = [read(row.funnel) for _, read in steps]
+            if row.kind == "other":  # the sum of many: grey and dashed, not a campaign
+                lines += axes.plot(positions, values, "--", color="0.55", marker="o")
+            else:
+                lines += axes.plot(positions, values, "-", marker="o", linewidth=2)
+        rotate = len(steps) > 6
+        axes.set_xticks(
+            positions,
+            [_cut(label, 24) for label, _ in steps],
+            rotation=30 if rotate else 0,
+            horizontalalignment="right" if rotate else "center",
+            parse_math=False,
+        )
+        axes.set_ylabel(tr.gettext("Conversations"), parse_math=False)
+        axes.set_ylim(bottom=0)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.grid(axis="y", alpha=0.3)
+        axes.spines[["top", "right"]].set_visible(False)
+        legend = axes.legend(
+            lines,
+            [_cut(row.label, 32) for row in series],
+            title=tr.gettext("Campaign"),
+            loc="best",
+            frameon=False,
+        )
+        for text in [*legend.get_texts(), legend.get_title()]:
+            text.set_parse_math(False)
+    figure.tight_layout()
+    return figure
+
+
+def chart_png(report: FunnelReport, tr: Translator) -> bytes:
+    """:func:`chart_figure` as a 1200x700 PNG (no software version in it: the same report
+    gives the same bytes)."""
+    buffer = io.BytesIO()
+    chart_figure(report, tr).savefig(
+        buffer, format="png", dpi=CHART_DPI, metadata={"Software": None}
+    )
+    return buffer.getvalue()
+
+
+def _language_tag(tr: Translator) -> str:
+    """The page's ``lang``: the catalog's written variety as a BCP 47 tag (``en-GB``, ``de``)."""
+    return tr.written_in.split("@")[0].replace("_", "-")
+
+
+PAGE_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+table { border-collapse: collapse; margin: 1rem 0 2rem; }
+th, td { padding: .3rem .7rem; border-bottom: 1px solid #ddd; }
+th { text-align: left; background: #f4f4f4; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+tr.total td { font-weight: bold; border-top: 2px solid #888; }
+img { max-width: 100%; height: auto; }
+"""
+
+
+def _cells(tag: str, values: Sequence[str]) -> str:
+    """A row's cells, escaped: a label, then numbers (class ``n``, aligned right)."""
+    label, *numbers = values
+    return f"<{tag}>{html.escape(label)}</{tag}>" + "".join(
+        f'<{tag} class="n">{html.escape(value)}</{tag}>' for value in numbers
+    )
+
+
+def html_page(report: FunnelReport, tr: Translator) -> str:
+    """A self-contained HTML5 page (no external resource, the chart inline): every campaign,
+    the questions reached, and the chart; every text escaped."""
+    escape = html.escape
+    title = tr.gettext("Funnel {period}").format(period=period(report, tr))
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{escape(_language_tag(tr))}">',
+        '<head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title>",
+        f"<style>{PAGE_STYLE}</style></head>",
+        "<body>",
+        f"<h1>{escape(title)}</h1>",
+    ]
+    if not report.campaigns:
+        parts.append(f"<p>{escape(_empty(tr))}</p>")
+    else:
+        header = [tr.gettext("Campaign"), *(full(tr) for _, _, full in COLUMNS)]
+        parts += ["<table>", f"<thead><tr>{_cells('th', header)}</tr></thead>", "<tbody>"]
+        for row in rows(report, tr, limit=None):
+            values = [row.label, *(_number(row.funnel.count(s), tr) for s, _, _ in COLUMNS)]
+            parts.append(f'<tr class="{row.kind}">{_cells("td", values)}</tr>')
+        parts += ["</tbody></table>"]
+        booked = bookings(report, tr)
+        if booked is not None:
+            parts.append(f"<p>{escape(booked)}</p>")
+        steps = reached(report)
+        if steps:
+            parts.append(f"<h2>{escape(tr.gettext('Where prospects stopped'))}</h2>")
+            header = [tr.gettext("Question"), tr.gettext("Reached"), tr.gettext("Of started")]
+            parts += ["<table>", f"<thead><tr>{_cells('th', header)}</tr></thead>", "<tbody>"]
+            started = _started(report)
+            parts += [
+                f"<tr>{_cells('td', [key, _number(n, tr), _share(n, started, tr)])}</tr>"
+                for key, n in steps
+            ]
+            parts += ["</tbody></table>"]
+    image = base64.b64encode(chart_png(report, tr)).decode("ascii")
+    width, height = CHART_SIZE_PX
+    parts += [
+        f'<img src="data:image/png;base64,{image}" width="{width}" height="{height}" '
+        f'alt="{escape(title)}">',
+        "</body></html>",
+        "",
+    ]
+    return "\n".join(parts)

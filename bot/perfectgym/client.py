@@ -1,0 +1,697 @@
+"""The PerfectGym Next API boundary: the leads wire models and an async client for the three leads
+endpoints, the studio's information and the twelve trial-offer operations (models in
+``bot.perfectgym.trial_models``).
+
+The client classifies every failure into one exception class and never retries: retry policy
+(backoff, giving up, checking for a lead created by a lost answer) belongs to the caller's outbox.
+
+Secrets and logging. The API key is added by an ``httpx.Auth`` flow, so it is in no client-level
+header map and in no repr. What the libraries log, checked against httpx 0.28 / httpcore 1.0:
+
+- ``httpx`` logs one INFO line per request: method, URL and status line. The key is a header, never
+  part of the URL.
+- ``httpcore`` logs at DEBUG connection events and request/response traces. The request appears as
+  ``<Request [b'POST']>`` (method only); the response trace includes the *response* status line
+  and headers. Request headers and bodies are never logged.
+- httpx's exceptions carry the request object but their messages hold only the error text.
+
+This module logs one DEBUG line per call (method, path, status, elapsed ms). Exception messages
+hold method, path, status and the vendor's ``errorCode``/``reference``/``traceId``; the vendor's
+``errorMessage`` stays on ``exc.error`` only, because it may quote the lead's personal data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
+from enum import StrEnum
+from types import TracebackType
+from typing import Annotated, Protocol, Self, TypeVar
+
+import httpx
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
+
+from bot.perfectgym import trial_models as trials
+from bot.perfectgym.wire import FieldMode as FieldMode
+from bot.perfectgym.wire import LeadLanguage as LeadLanguage
+from bot.perfectgym.wire import NullAsEmpty as _NullAsEmpty
+from bot.perfectgym.wire import Wire as _Wire
+from bot.perfectgym.wire import null_as as _null_as
+from bot.perfectgym.wire import or_unknown as _or_unknown
+
+log = logging.getLogger(__name__)
+
+
+# --- wire models -------------------------------------------------------------------------------
+
+
+class AdditionalFieldType(StrEnum):
+    BOOLEAN = "BOOLEAN"
+    DATE = "DATE"
+    LIST = "LIST"
+    NUMERIC = "NUMERIC"
+    TEXT = "TEXT"
+    UNKNOWN = "UNKNOWN"
+
+
+class ValidationStatus(StrEnum):
+    POSSIBLE = "POSSIBLE"
+    INVALID_LEAD_DATA = "INVALID_LEAD_DATA"
+    DUPLICATE_CUSTOMER = "DUPLICATE_CUSTOMER"
+    UNKNOWN = "UNKNOWN"
+
+
+_Mode = Annotated[FieldMode, _or_unknown(FieldMode)]
+_FieldType = Annotated[AdditionalFieldType, _or_unknown(AdditionalFieldType)]
+_Status = Annotated[ValidationStatus, _or_unknown(ValidationStatus)]
+
+
+class AdditionalFieldConfig(_Wire):
+    additional_field_id: int
+    name: str
+    type: _FieldType
+    allow_multi_selection: Annotated[bool, _null_as(False)] = False
+    selection_values: Annotated[list[str], _NullAsEmpty] = Field(default_factory=list)
+    mode: _Mode
+
+
+class ChannelConfig(_Wire):
+    communication_channel: str
+    # Only ``true`` is the customer's to change; absent or null is not (the studio's ``active``
+    # goes back unasked) and, kept as returned, goes back absent.
+    customer_overridable: bool | None = None
+    active: Annotated[bool, _null_as(False)] = False
+
+
+class CommunicationPreferenceConfig(_Wire):
+    message_category: str | None = None
+    channels: Annotated[list[ChannelConfig], _NullAsEmpty] = Field(default_factory=list)
+
+
+class LeadConfig(_Wire):
+    address_mode: _Mode
+    date_of_birth_mode: _Mode
+    gender_mode: _Mode
+    telephone_mode: _Mode
+    additional_information: Annotated[list[AdditionalFieldConfig], _NullAsEmpty] = Field(
+        default_factory=list
+    )
+    communication_preferences: Annotated[list[CommunicationPreferenceConfig], _NullAsEmpty] = Field(
+        default_factory=list
+    )
+
+
+class StudioInformation(_Wire):
+    """``GET /v1/studios/information``: the parts of the studio the bot speaks of. The schema
+    makes every one optional; a blank counts as absent."""
+
+    studio_id: int
+    name: str | None = None
+    country_code: str | None = None
+    email: str | None = None
+    telephone: str | None = None
+    website: str | None = None
+
+    @field_validator("name", "country_code", "email", "telephone", "website")
+    @classmethod
+    def _blank_is_absent(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+
+class LeadCustomer(_Wire):
+    third_party_id: str | None = None
+    firstname: str
+    lastname: str
+    email: str
+    gender: str | None = None
+    date_of_birth: datetime.date | None = None
+    telephone: str | None = None
+    language: LeadLanguage | None = None
+
+
+class LeadAddress(_Wire):
+    street: str
+    house_number: str
+    zip_code: str
+    city: str
+    country_code: str
+
+
+class LeadAdditionalInformation(_Wire):
+    additional_field_id: int
+    value: str | None = None
+    values: list[str] | None = None
+
+
+class LeadChannelChoice(_Wire):
+    communication_channel: str
+    active: bool
+    customer_overridable: bool | None = None
+
+
+class LeadCommunicationPreference(_Wire):
+    message_category: str | None = None
+    channels: list[LeadChannelChoice] = Field(default_factory=list)
+
+
+class LeadCreationRequest(_Wire):
+    lead_customer: LeadCustomer
+    address: LeadAddress | None = None
+    communication_preferences: list[LeadCommunicationPreference] = Field(default_factory=list)
+    additional_information: list[LeadAdditionalInformation] = Field(default_factory=list)
+    notes: str | None = None
+    external_identifier: str | None = None
+
+    def to_json_bytes(self) -> bytes:
+        """The vendor's shape: camelCase, no nulls, ISO dates; empty top-level lists left out."""
+        empty = {
+            name
+            for name in ("communication_preferences", "additional_information")
+            if not getattr(self, name)
+        }
+        return self.model_dump_json(by_alias=True, exclude_none=True, exclude=empty).encode()
+
+
+class LeadCreated(_Wire):
+    id: int
+    customer_id: int | None = None
+    uuid: str
+    customer_number: str | None = None
+
+
+class ErrorBody(_Wire):
+    error_message: Annotated[str, _null_as("")] = ""
+    error_code: str | None = None
+    reference: str | None = None
+    trace_id: str | None = None
+
+
+class _ValidationResult(_Wire):
+    status: _Status
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+class PerfectGymError(Exception):
+    """Base class. ``str()`` holds method, path, status and vendor codes, never request data."""
+
+    def __init__(
+        self, what: str, *, status: int | None = None, error: ErrorBody | None = None
+    ) -> None:
+        super().__init__(what)
+        self.status = status
+        self.error = error
+
+    def __str__(self) -> str:
+        parts = [str(self.args[0])]
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        if self.error is not None:
+            for label, value in (
+                ("errorCode", self.error.error_code),
+                ("reference", self.error.reference),
+                ("traceId", self.error.trace_id),
+            ):
+                if value:
+                    parts.append(f"{label}={value}")
+        return ", ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class PerfectGymUnavailable(PerfectGymError):
+    """Timeout, connection failure, 408, 429 or 5xx: retrying later may help.
+
+    ``maybe_processed`` is False only when the request surely had no effect (no connection, 408,
+    429); otherwise a retried create may duplicate the lead, so check with validate first.
+    """
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        status: int | None = None,
+        error: ErrorBody | None = None,
+        retry_after: float | None = None,
+        maybe_processed: bool = True,
+    ) -> None:
+        super().__init__(what, status=status, error=error)
+        self.retry_after = retry_after
+        self.maybe_processed = maybe_processed
+
+
+class PerfectGymAuthError(PerfectGymError):
+    """401/403: wrong key or a missing scope (LEAD_*, STUDIO_READ, TRIAL_OFFER_*); an operator
+    must act, or (for a trial-offer scope) the feature stays off."""
+
+
+class PerfectGymRejected(PerfectGymError):
+    """Any other 4xx: the vendor refused this request; sending it again unchanged will not help."""
+
+
+class PerfectGymProtocolError(PerfectGymError):
+    """A 2xx whose body is not JSON or does not match the schema (for create: lead was made)."""
+
+
+# --- client --------------------------------------------------------------------------------------
+
+
+class _ApiKeyAuth(httpx.Auth):
+    """Adds the key per request, keeping it out of the client's header map and reprs."""
+
+    def __init__(self, api_key: str) -> None:
+        self._api_key = api_key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["X-API-KEY"] = self._api_key
+        yield request
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(***)"
+
+
+_KEY_CHARS = re.compile(r"[\x21-\x7e]+")
+_SECONDS = re.compile(r"\d+(\.\d+)?")
+
+
+def _normalise_base_url(base_url: str) -> str:
+    """Accept the tenant base with or without a trailing ``/`` or ``/v1``."""
+    base = base_url.strip().rstrip("/")
+    if base.endswith("/v1"):
+        base = base[: -len("/v1")].rstrip("/")
+    try:
+        url = httpx.URL(base)
+    except httpx.InvalidURL:
+        url = httpx.URL()
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("PerfectGym base_url must be an absolute http(s) URL")
+    return base
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if _SECONDS.fullmatch(value):
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
+
+
+def _error_body(content: bytes) -> ErrorBody | None:
+    try:
+        return ErrorBody.model_validate_json(content)
+    except ValidationError:
+        return None
+
+
+_M = TypeVar("_M", bound=BaseModel)
+_T_co = TypeVar("_T_co", covariant=True)
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class PerfectGymClient:
+    """One pooled connection set per studio tenant; safe for concurrent use from one event loop.
+
+    ``timeout`` applies to each phase (connect, write, read, pool wait) separately.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 10.0,
+        observe: Callable[[str, str, float], None] | None = None,
+    ) -> None:
+        """``observe(endpoint, status, seconds)`` is told of every call (metrics)."""
+        if not _KEY_CHARS.fullmatch(api_key):
+            raise ValueError("PerfectGym api_key must be non-empty printable ASCII without spaces")
+        self._base_url = _normalise_base_url(base_url)
+        self._observe = observe
+        self._http = httpx.AsyncClient(
+            base_url=self._base_url,
+            auth=_ApiKeyAuth(api_key),
+            headers={"Accept": "application/json"},
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._base_url!r})"
+
+    async def get_config(self) -> LeadConfig:
+        """GET /v1/leads/config (scope LEAD_READ)."""
+        return await self._call("GET", "/v1/leads/config", None, LeadConfig)
+
+    async def get_studio_information(self) -> StudioInformation:
+        """GET /v1/studios/information (scope STUDIO_READ, which a leads-only key may lack)."""
+        return await self._call("GET", "/v1/studios/information", None, StudioInformation)
+
+    async def validate(self, lead: LeadCreationRequest) -> ValidationStatus:
+        """POST /v1/leads/validate (scope LEAD_WRITE): a dry run; all statuses come with 200."""
+        result = await self._call(
+            "POST", "/v1/leads/validate", lead.to_json_bytes(), _ValidationResult
+        )
+        return result.status
+
+    async def create(self, lead: LeadCreationRequest) -> LeadCreated:
+        """POST /v1/leads/create (scope LEAD_WRITE). Not idempotent: see PerfectGymUnavailable."""
+        return await self._call("POST", "/v1/leads/create", lead.to_json_bytes(), LeadCreated)
+
+    # --- trial offers (scopes TRIAL_OFFER_READ / TRIAL_OFFER_WRITE; models in perfectgym_trials) --
+
+    async def class_offers(
+        self, offset: str = "0", slice_size: int = 50
+    ) -> trials.TrialOfferClassesSlice:
+        """GET /v1/trial-offers/bookable-trial-offers/classes (scope TRIAL_OFFER_READ): one slice
+        of the classes offered as trials within the next year."""
+        return await self._call(
+            "GET",
+            "/v1/trial-offers/bookable-trial-offers/classes",
+            None,
+            trials.TrialOfferClassesSlice,
+            params={"offset": offset, "sliceSize": _slice_size(slice_size)},
+        )
+
+    async def appointment_offers(
+        self, offset: str = "0", slice_size: int = 50
+    ) -> trials.BookableTrialOfferAppointmentsSlice:
+        """GET /v1/trial-offers/bookable-trial-offers/appointments/bookable (scope
+        TRIAL_OFFER_READ): one slice of the bookable appointments offered as trials."""
+        return await self._call(
+            "GET",
+            "/v1/trial-offers/bookable-trial-offers/appointments/bookable",
+            None,
+            trials.BookableTrialOfferAppointmentsSlice,
+            params={"offset": offset, "sliceSize": _slice_size(slice_size)},
+        )
+
+    def all_class_offers(self, slice_size: int = 100) -> AsyncIterator[trials.TrialOfferClass]:
+        """Every class offer, slice after slice until ``hasNext`` is false."""
+        return _every_slice("class offers", lambda offset: self.class_offers(offset, slice_size))
+
+    def all_appointment_offers(
+        self, slice_size: int = 100
+    ) -> AsyncIterator[trials.BookableTrialOfferAppointment]:
+        """Every appointment offer, slice after slice until ``hasNext`` is false."""
+        return _every_slice(
+            "appointment offers", lambda offset: self.appointment_offers(offset, slice_size)
+        )
+
+    async def trial_config(self, config_id: int) -> trials.TrialOfferConfig:
+        """GET /v1/trial-offers/config/{configId} (scope TRIAL_OFFER_READ). There is no list of
+        configs: their ids come only from the offers' ``trialOfferConfigId``."""
+        return await self._call(
+            "GET",
+            f"/v1/trial-offers/config/{int(config_id)}",
+            None,
+            trials.TrialOfferConfig,
+            endpoint="/v1/trial-offers/config/{configId}",
+        )
+
+    async def class_slots(
+        self, class_id: int, offset: str = "0", slice_size: int = 50
+    ) -> trials.ClassSlotsSlice:
+        """GET /v1/trial-offers/bookable-trial-offers/classes/{classId}/slots (scope
+        TRIAL_OFFER_READ): one slice of the class's slots, from one day back to 14 days ahead
+        (a window the API fixes)."""
+        return await self._call(
+            "GET",
+            f"/v1/trial-offers/bookable-trial-offers/classes/{int(class_id)}/slots",
+            None,
+            trials.ClassSlotsSlice,
+            params={"offset": offset, "sliceSize": _slice_size(slice_size)},
+            endpoint="/v1/trial-offers/bookable-trial-offers/classes/{classId}/slots",
+        )
+
+    async def appointment_slots(
+        self,
+        bookable_appointment_id: int,
+        start: datetime.date,
+        days_ahead: int = 6,
+        customer_id: int | None = None,
+    ) -> list[trials.BookableAppointmentSlot]:
+        """GET /v1/trial-offers/bookable-trial-offers/appointments/bookable/{id}/slots (scope
+        TRIAL_OFFER_READ): the free slots from ``start`` for ``days_ahead`` days (1..6, the
+        API's limit; longer spans take several calls)."""
+        if not 1 <= days_ahead <= 6:
+            raise ValueError("days_ahead must be 1..6")
+        params: dict[str, str | int] = {
+            "slotWindowStartDate": start.isoformat(),
+            "daysAhead": days_ahead,
+        }
+        if customer_id is not None:
+            params["customerId"] = int(customer_id)
+        slots = await self._call(
+            "GET",
+            "/v1/trial-offers/bookable-trial-offers/appointments/bookable/"
+            f"{int(bookable_appointment_id)}/slots",
+            None,
+            trials.BookableAppointmentSlots,
+            params=params,
+            endpoint="/v1/trial-offers/bookable-trial-offers/appointments/bookable/"
+            "{bookableAppointmentId}/slots",
+        )
+        return slots.root
+
+    async def validate_class_booking(
+        self, request: trials.ClassSlotBookingRequest
+    ) -> trials.ClassBookingValidationStatus:
+        """POST /v1/trial-offers/classes/booking/validate (scope TRIAL_OFFER_WRITE): a dry run;
+        every refusal comes with 200 and a status."""
+        result = await self._call(
+            "POST",
+            "/v1/trial-offers/classes/booking/validate",
+            request.to_json_bytes(),
+            trials.ClassSlotBookingValidationResult,
+        )
+        return result.validation_status
+
+    async def validate_appointment_booking(
+        self, request: trials.AppointmentBookingRequest
+    ) -> trials.AppointmentBookingValidationStatus:
+        """POST /v1/trial-offers/appointments/booking/validate (scope TRIAL_OFFER_WRITE)."""
+        result = await self._call(
+            "POST",
+            "/v1/trial-offers/appointments/booking/validate",
+            request.to_json_bytes(),
+            trials.AppointmentBookingValidationResult,
+        )
+        return result.validation_status
+
+    async def book_class(
+        self, request: trials.ClassSlotBookingRequest
+    ) -> trials.ClassSlotBookingResult:
+        """POST /v1/trial-offers/classes/booking/book (scope TRIAL_OFFER_WRITE). Not idempotent
+        and there is no way to read a booking back: validate first (CUSTOMER_ALREADY_BOOKED
+        tells a lost answer that did book)."""
+        return await self._call(
+            "POST",
+            "/v1/trial-offers/classes/booking/book",
+            request.to_json_bytes(),
+            trials.ClassSlotBookingResult,
+        )
+
+    async def book_appointment(
+        self, request: trials.AppointmentBookingRequest
+    ) -> trials.AppointmentBookingResult:
+        """POST /v1/trial-offers/appointments/booking/book (scope TRIAL_OFFER_WRITE). Not
+        idempotent, as for classes."""
+        return await self._call(
+            "POST",
+            "/v1/trial-offers/appointments/booking/book",
+            request.to_json_bytes(),
+            trials.AppointmentBookingResult,
+        )
+
+    async def confirm_booking(self, booking_id: int) -> trials.ConfirmationStatus:
+        """POST /v1/trial-offers/bookings/{bookingId}/confirm (scope TRIAL_OFFER_WRITE), no body:
+        for a BOOKED_WITH_CONFIRMATION_REQUIRED booking; EXPIRED once its term has passed."""
+        result = await self._call(
+            "POST",
+            f"/v1/trial-offers/bookings/{int(booking_id)}/confirm",
+            None,
+            trials.BookingConfirmationResult,
+            endpoint="/v1/trial-offers/bookings/{bookingId}/confirm",
+        )
+        return result.status
+
+    async def validate_trial_lead(
+        self, request: trials.TrialLeadRequest
+    ) -> trials.TrialLeadValidationStatus:
+        """POST /v1/trial-offers/lead/validate (scope TRIAL_OFFER_WRITE). The bot makes its
+        leads through /v1/leads/create; this exists for completeness of the vendor layer."""
+        result = await self._call(
+            "POST",
+            "/v1/trial-offers/lead/validate",
+            request.to_json_bytes(),
+            trials.TrialLeadValidationResult,
+        )
+        return result.validation_status
+
+    async def create_trial_lead(self, request: trials.TrialLeadRequest) -> trials.TrialLeadCreated:
+        """POST /v1/trial-offers/lead/create (scope TRIAL_OFFER_WRITE). Not idempotent."""
+        return await self._call(
+            "POST",
+            "/v1/trial-offers/lead/create",
+            request.to_json_bytes(),
+            trials.TrialLeadCreated,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None,
+        model: type[_M],
+        *,
+        params: Mapping[str, str | int] | None = None,
+        endpoint: str | None = None,
+    ) -> _M:
+        """``params`` go in the query; ``endpoint`` (the path template, ids left out) names the
+        call in metrics so that ids never become label values."""
+        response = await self._send(method, path, content, params=params, endpoint=endpoint)
+        return _parse(method, path, response, model)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        endpoint: str | None = None,
+    ) -> httpx.Response:
+        headers = None if content is None else {"Content-Type": "application/json"}
+        where = f"{method} {path}"
+        outcome: int | str = "-"
+        started = time.perf_counter()
+        try:
+            response = await self._http.request(
+                method, path, content=content, headers=headers, params=params
+            )
+            outcome = response.status_code
+        except httpx.TransportError as exc:
+            outcome = type(exc).__name__
+            raise PerfectGymUnavailable(
+                f"{where}: {outcome}", maybe_processed=not isinstance(exc, _NEVER_SENT)
+            ) from exc
+        except httpx.RequestError as exc:
+            outcome = type(exc).__name__
+            raise PerfectGymProtocolError(f"{where}: {outcome}") from exc
+        finally:
+            elapsed = time.perf_counter() - started
+            log.debug("%s %s -> %s in %.0f ms", method, path, outcome, elapsed * 1000)
+            if self._observe is not None:
+                self._observe(f"{method} {endpoint or path}", str(outcome), elapsed)
+        _raise_for_status(where, response)
+        return response
+
+
+def _slice_size(size: int) -> int:
+    """The API's sliceSize bounds (10..100); outside them it would answer 400."""
+    if not 10 <= size <= 100:
+        raise ValueError("slice_size must be 10..100")
+    return size
+
+
+def _next_offset(what: str, current: str, following: str) -> str:
+    """A slice that says there is more but does not move on would be asked for forever."""
+    if following == current:
+        raise PerfectGymProtocolError(f"{what}: hasNext with an unchanged offset")
+    return following
+
+
+class _Slice(Protocol[_T_co]):
+    """A sliced result: ``offset`` is where the next slice starts."""
+
+    @property
+    def result(self) -> Sequence[_T_co]: ...
+
+    @property
+    def has_next(self) -> bool: ...
+
+    @property
+    def offset(self) -> str: ...
+
+
+async def _every_slice(
+    what: str, fetch: Callable[[str], Awaitable[_Slice[_T_co]]]
+) -> AsyncIterator[_T_co]:
+    offset = "0"
+    while True:
+        page = await fetch(offset)
+        for item in page.result:
+            yield item
+        if not page.has_next:
+            return
+        offset = _next_offset(what, offset, page.offset)
+
+
+def _raise_for_status(where: str, response: httpx.Response) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    error = _error_body(response.content)
+    if status in (401, 403):
+        raise PerfectGymAuthError(where, status=status, error=error)
+    # 409 "Concurrent modification detected" is the vendor's own "try again": like a 5xx,
+    # the request may or may not have taken effect, so a retry validates first.
+    if status in (408, 409, 429) or status >= 500:
+        raise PerfectGymUnavailable(
+            where,
+            status=status,
+            error=error,
+            retry_after=_retry_after(response.headers.get("Retry-After")),
+            maybe_processed=status >= 500 or status == 409,
+        )
+    if 400 <= status < 500:
+        raise PerfectGymRejected(where, status=status, error=error)
+    raise PerfectGymError(f"{where}: unexpected status, check the base URL", status=status)
+
+
+def _parse(method: str, path: str, response: httpx.Response, model: type[_M]) -> _M:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        problems = exc.errors(include_url=False, include_input=False, include_context=False)
+        raise PerfectGymProtocolError(
+            f"{method} {path}: {_describe(problems)}", status=response.status_code
+        ) from None
+
+
+def _describe(problems: list[ErrorDetails]) -> str:
+    """Where the body broke the schema, without echoing any of its values."""
+    if any(problem["type"] == "json_invalid" for problem in problems):
+        return "body is not valid JSON"
+    return "body does not match the schema: " + "; ".join(
+        f"{'.'.join(str(part) for part in problem['loc']) or '$'} {problem['type']}"
+        for problem in problems[:5]
+    )

@@ -1,0 +1,186 @@
+"""Who the studio is: its name, country, contact details and time zone.
+
+PerfectGym knows the studio (``GET /v1/studios/information``), but a key without the
+``STUDIO_READ`` scope gets 403 and a tenant may answer 404; ``STUDIO_NAME`` and
+``STUDIO_COUNTRY`` stand in then, and before the first answer. The information is cached like the
+leads config (TTL, persisted, last known value while PerfectGym is unreachable), but refreshed in
+the background: a lead never waits for, or depends on, this endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from bot.locality import main_zone, territory_names
+from bot.perfectgym.client import (
+    PerfectGymAuthError,
+    PerfectGymClient,
+    PerfectGymError,
+    PerfectGymRejected,
+    StudioInformation,
+)
+from bot.settings import StudioSettings
+from bot.storage import Storage
+from conversations.studio import Studio
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_FAILURE = 60.0
+
+
+class Source(StrEnum):
+    PERFECTGYM = "PerfectGym"
+    STORED = "the last answer PerfectGym gave"
+    ENVIRONMENT = "STUDIO_NAME/STUDIO_COUNTRY"
+    NONE = "nowhere (neutral texts)"
+
+
+@dataclass(frozen=True)
+class StudioProfile:
+    """What the bot says and reckons about the studio; every part may be unknown."""
+
+    name: str | None = None
+    country: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    time_zone: str | None = None
+    source: Source = Source.NONE
+
+    @property
+    def studio(self) -> Studio:
+        return Studio(name=self.name, email=self.email, phone=self.phone)
+
+    def today(self) -> date:
+        """Today where the studio is: a birthday at midnight in London is not one in Sydney."""
+        if self.time_zone is None:
+            return date.today()
+        return datetime.now(ZoneInfo(self.time_zone)).date()
+
+
+@dataclass(frozen=True)
+class StudioFallback:
+    """The environment's word on the studio, used wherever PerfectGym's is missing."""
+
+    name: str | None = None
+    country: str | None = None
+    time_zone: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: StudioSettings) -> StudioFallback:
+        return cls(settings.studio_name, settings.studio_country, settings.studio_timezone)
+
+    def profile(self, information: StudioInformation | None, source: Source) -> StudioProfile:
+        if information is None:
+            source = Source.ENVIRONMENT if self.name or self.country else Source.NONE
+            profile = StudioProfile(name=self.name, country=self.country, source=source)
+        else:
+            country = (information.country_code or "").upper()
+            profile = StudioProfile(
+                name=information.name or self.name,
+                country=country if country in territory_names() else self.country,
+                email=information.email,
+                phone=information.telephone,
+                website=information.website,
+                source=source,
+            )
+        return replace(profile, time_zone=self.time_zone or main_zone(profile.country))
+
+
+class StudioDirectory:
+    """The current :class:`StudioProfile`, answered at once and refreshed behind the scenes."""
+
+    def __init__(
+        self,
+        client: PerfectGymClient | None,
+        storage: Storage,
+        fallback: StudioFallback,
+        *,
+        ttl: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._storage = storage
+        self._fallback = fallback
+        self._ttl = ttl
+        self._clock = clock
+        self._profile = fallback.profile(None, Source.NONE)
+        self._fresh_until = 0.0
+        self._refreshing: asyncio.Task[None] | None = None
+
+    def current(self) -> StudioProfile:
+        if self._client is not None and self._clock() >= self._fresh_until:
+            self._refresh_soon()
+        return self._profile
+
+    async def start(self) -> StudioProfile:
+        """Ask PerfectGym once before the first prospect, and say where the studio came from."""
+        await self.refresh()
+        profile = self._profile
+        log.info(
+            "studio information from %s: name %s, country %s, time zone %s",
+            profile.source,
+            "set" if profile.name else "unknown",
+            profile.country or "unknown",
+            profile.time_zone or "the server's",
+        )
+        return profile
+
+    async def refresh(self) -> None:
+        if self._client is None:
+            return
+        try:
+            information = await self._client.get_studio_information()
+        except (PerfectGymAuthError, PerfectGymRejected) as exc:
+            # No STUDIO_READ scope (403) or no such resource (404): the environment decides.
+            log.info("studio information not available (%s); using the environment", exc)
+            self._profile = self._fallback.profile(None, Source.NONE)
+            self._fresh_until = self._clock() + self._ttl
+            return
+        except PerfectGymError as exc:
+            log.warning("studio information fetch failed (%s); using the last known", exc)
+            if self._profile.source in (Source.NONE, Source.ENVIRONMENT):
+                self._profile = await self._stored() or self._profile
+            self._fresh_until = self._clock() + RETRY_AFTER_FAILURE
+            return
+        now = self._clock()
+        self._profile = self._fallback.profile(information, Source.PERFECTGYM)
+        self._fresh_until = now + self._ttl
+        await self._storage.save_studio(information.model_dump_json(by_alias=True), now)
+
+    async def close(self) -> None:
+        if self._refreshing is not None and not self._refreshing.done():
+            self._refreshing.cancel()
+            await asyncio.gather(self._refreshing, return_exceptions=True)
+
+    def _refresh_soon(self) -> None:
+        if self._refreshing is None or self._refreshing.done():
+            self._fresh_until = self._clock() + RETRY_AFTER_FAILURE  # one refresh at a time
+            self._refreshing = asyncio.get_running_loop().create_task(self._refresh_quietly())
+
+    async def _refresh_quietly(self) -> None:
+        """In the background nobody awaits the refresh: a failure is logged, never lost."""
+        try:
+            await self.refresh()
+        except Exception as exc:  # e.g. the database briefly gone: the next refresh retries
+            log.warning("studio information refresh failed (%s)", type(exc).__name__)
+
+    async def _stored(self) -> StudioProfile | None:
+        stored = await self._storage.load_studio()
+        if stored is None:
+            return None
+        try:
+            information = StudioInformation.model_validate_json(stored[0])
+        except ValidationError:
+            log.error("the stored studio information no longer parses; ignoring it")
+            return None
+        return self._fallback.profile(information, Source.STORED)

@@ -1,0 +1,1 @@
+"""Telegram: the python-telegram-bot application, its handlers, per-chat update order, polling and the webhook server."""

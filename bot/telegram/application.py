@@ -1,0 +1,451 @@
+"""Telegram wiring: python-telegram-bot handlers that translate updates into intake events.
+
+Small and explicit, in the style of python-telegram-bot's examples: each handler turns one kind
+of update into a call on :class:`bot.intake.service.Intake` and sends the replies back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
+from typing import Any
+
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram._utils.types import JSONDict
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.intake.commands import menu, unknown_command_text
+from bot.intake.service import Chat, Intake
+from bot.marketing.report import chart_png, period, table_html
+from bot.marketing.staff_report import FunnelReports, days_asked, usage
+from bot.settings import Settings
+from bot.storage import ChatMessages, Storage
+from bot.telegram.updates import PerChatUpdateProcessor
+from bot.trials.booking import TrialBooking
+from conversations import booking, callbacks
+from conversations.events import (
+    ButtonPress,
+    Command,
+    CommandName,
+    ContactShared,
+    Event,
+    TextInput,
+    UnsupportedInput,
+)
+from conversations.i18n import Translator, available_locales, negotiate
+from conversations.replies import Outcome, Reply, Settle
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_LENGTH = 4096
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def _markup(reply: Reply) -> ReplyMarkup | None:
+    if reply.buttons:
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(b.text, callback_data=b.data) for b in row]
+                for row in reply.buttons
+            ]
+        )
+    if reply.contact_button:
+        rows = [[KeyboardButton(reply.contact_button, request_contact=True)]]
+        rows += [[KeyboardButton(text)] for text in reply.keyboard_texts]
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+    if reply.remove_keyboard:
+        return ReplyKeyboardRemove()
+    return None
+
+
+def _fit(text: str) -> str:
+    return text if len(text) <= MAX_TEXT_LENGTH else text[: MAX_TEXT_LENGTH - 1] + "…"
+
+
+class TelegramSender:
+    """Delivers an outcome to a chat, keeping old buttons from lingering.
+
+    Telegram tells a sent message's id only after sending, so the ids of the message whose
+    buttons are live and of the last summary are stored after the replies went out
+    (``Storage.save_messages``); the next update settles or updates those messages by id.
+    """
+
+    def __init__(self, bot: Bot, storage: Storage) -> None:
+        self._bot = bot
+        self._storage = storage
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
+        await self.deliver(chat_id, Outcome(replies=tuple(replies)))
+
+    def typing_soon(self, chat_id: int) -> None:
+        task = asyncio.create_task(self._typing(chat_id))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _typing(self, chat_id: int) -> None:
+        with contextlib.suppress(TelegramError):
+            await self._bot.send_chat_action(chat_id, ChatAction.TYPING)
+
+    async def deliver(
+        self, chat_id: int, outcome: Outcome, query: CallbackQuery | None = None
+    ) -> bool:
+        """Send ``outcome``; False when the chat blocked the bot (nothing more can be sent)."""
+        pressed = (
+            query.message if query is not None and isinstance(query.message, Message) else None
+        )
+        # What the prospect waits for goes first; reading which message to tidy, and tidying
+        # it, come after, unless a reply replaces the summary in place.
+        tracked: ChatMessages | None = None
+        if any(reply.in_place for reply in outcome.replies):
+            tracked = await self._storage.load_messages(chat_id)
+        in_place = tracked.summary if tracked is not None else None
+        now = ChatMessages()
+        try:
+            for reply in outcome.replies:
+                sent = await self._send_one(chat_id, reply, pressed, in_place)
+                if reply.buttons:
+                    now = replace(now, buttons=sent)
+                if reply.summary:
+                    now = replace(now, summary=sent)
+            if outcome.settle is not None:
+                if tracked is None and pressed is None:
+                    tracked = await self._storage.load_messages(chat_id)
+                buttons = tracked.buttons if tracked is not None else None
+                await self._settle(chat_id, outcome.settle, pressed, buttons, in_place)
+        except Forbidden:
+            log.info("a prospect blocked the bot; reply not delivered")
+            return False
+        if outcome.settle is not None or now != ChatMessages():
+            await self._storage.save_messages(chat_id, now)
+        return True
+
+    async def _settle(
+        self,
+        chat_id: int,
+        settle: Settle,
+        pressed: Message | None,
+        tracked: int | None,
+        in_place: int | None,
+    ) -> None:
+        """Take the buttons off the message just dealt with; a pressed one also shows the answer."""
+        target = pressed.message_id if pressed is not None else tracked
+        if target is None or target == in_place:
+            return  # nothing to settle, or it is about to become the summary again
+        with contextlib.suppress(BadRequest):  # gone, too old, or already without buttons
+            if settle.shown and pressed is not None and pressed.text:
+                await self._bot.edit_message_text(
+                    _fit(f"{pressed.text}\n\n{settle.shown}"), chat_id, target, reply_markup=None
+                )
+            else:
+                await self._bot.edit_message_reply_markup(chat_id, target, reply_markup=None)
+
+    async def _send_one(
+        self, chat_id: int, reply: Reply, pressed: Message | None, in_place: int | None
+    ) -> int:
+        """The message's id: an edit where the reply asks for one and Telegram allows it."""
+        markup = _markup(reply)
+        inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
+        target = pressed.message_id if reply.replace and pressed is not None else None
+        if reply.in_place and in_place is not None:
+            target = in_place
+        if target is not None:
+            try:
+                await self._bot.edit_message_text(
+                    _fit(reply.text), chat_id, target, reply_markup=inline
+                )
+                return target
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    return target
+                # too old to edit, or deleted: send it anew
+        message = await self._bot.send_message(chat_id, _fit(reply.text), reply_markup=markup)
+        return message.message_id
+
+
+async def _answer(query: CallbackQuery, notice: str | None) -> None:
+    # An old query cannot be answered; the replies still go out.
+    with contextlib.suppress(TelegramError):
+        await query.answer(notice)
+
+
+class TelegramHandlers:
+    def __init__(
+        self,
+        intake: Intake,
+        sender: TelegramSender,
+        default_locale: str,
+        reports: FunnelReports | None = None,
+        trials: TrialBooking | None = None,
+    ) -> None:
+        self._intake = intake
+        self._trials = trials
+        self._sender = sender
+        self._default_locale = default_locale
+        self._reports = reports
+
+    @staticmethod
+    def _chat(update: Update) -> Chat | None:
+        if update.effective_chat is None:
+            return None
+        user = update.effective_user
+        return Chat(
+            update.effective_chat.id,
+            user.language_code if user else None,
+            update.update_id,
+            first_name=user.first_name if user else None,
+            last_name=user.last_name if user else None,
+        )
+
+    async def _deliver(self, update: Update, outcome: Outcome) -> None:
+        """Send the replies; for a pressed button, answer its query alongside, not before.
+
+        The query's answer only ends the button's loading spinner, so it need not cost the
+        prospect a round trip of waiting before the next question.
+        """
+        chat = self._chat(update)
+        query = update.callback_query
+        deliveries: list[Coroutine[Any, Any, object]] = []
+        if query is not None:
+            deliveries.append(_answer(query, outcome.notice))
+        if chat is not None and (outcome.replies or outcome.settle):
+            deliveries.append(self._sender.deliver(chat.id, outcome, query))
+        await asyncio.gather(*deliveries)
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = self._chat(update)
+        if chat is not None:
+            payload = " ".join(context.args or ()) or None
+            await self._deliver(update, await self._intake.start(chat, payload))
+
+    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = self._chat(update)
+        if chat is not None:
+            await self._deliver(update, await self._intake.cancel(chat))
+
+    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = self._chat(update)
+        if chat is not None:
+            await self._deliver(update, await self._intake.forget(chat))
+
+    async def _event(self, update: Update, event: Event) -> None:
+        chat = self._chat(update)
+        if chat is not None:
+            await self._deliver(update, await self._intake.handle(chat, event))
+
+    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.text is not None:
+            await self._event(update, TextInput(message.text))
+
+    async def contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.contact is not None:
+            await self._event(update, ContactShared(message.contact.phone_number))
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        action = callbacks.decode(query.data or "")
+        chat = self._chat(update)
+        if action is not None and action.name in booking.NAMES and chat is not None:
+            # A trial booking's button, after the lead.
+            trials = self._trials
+            outcome = await trials.press(chat.id, action) if trials is not None else Outcome()
+            await self._deliver(update, outcome)
+            return
+        await self._event(update, ButtonPress(query.data or ""))
+
+    async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        kind = message.effective_attachment.__class__.__name__ if message else "unknown"
+        await self._event(update, UnsupportedInput(kind))
+
+    async def _notice(self, update: Update, message: Callable[[Translator], str]) -> None:
+        """A short answer outside the conversation, in the sender's language."""
+        chat = self._chat(update)
+        if chat is not None:
+            tr = self._intake.translator_for(chat)
+            await self._sender.send(chat.id, [Reply(message(tr))])
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._notice(update, unknown_command_text)
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._notice(update, self._intake.help_text)
+
+    async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/report [days], in the staff chat only (``add_handlers`` filters): the funnel per
+        campaign as a table, then as a chart. Staff read the studio's default language."""
+        chat = update.effective_chat
+        if chat is None or self._reports is None:
+            return
+        tr = Translator(self._default_locale)
+        days = days_asked(context.args or ())
+        if days is None:
+            await context.bot.send_message(chat.id, usage(tr))
+            return
+        report = await self._reports.report(days)
+        await context.bot.send_message(chat.id, table_html(report, tr), parse_mode=ParseMode.HTML)
+        if report.campaigns:
+            # Drawing takes a second of CPU: not on the loop that serves the prospects.
+            chart = await asyncio.to_thread(chart_png, report, tr)
+            await context.bot.send_photo(chat.id, chart, caption=period(report, tr))
+
+    async def back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._event(update, Command(CommandName.BACK))
+
+    async def skip(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._event(update, Command(CommandName.SKIP))
+
+    async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._notice(
+            update,
+            lambda tr: tr.gettext(
+                "I can't use edited messages. Please send your corrected answer as a new message."
+            ),
+        )
+
+    async def not_private(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Groups and channels: prospects' details belong in a private chat only."""
+        message = update.effective_message
+        if message is not None and (message.text or "").startswith("/start"):
+            await self._notice(
+                update,
+                lambda tr: tr.gettext(
+                    "Please message me in a private chat so your details stay private."
+                ),
+            )
+
+    async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        log.error("unhandled %s while processing an update", type(error).__name__, exc_info=error)
+        if isinstance(update, Update) and (chat := self._chat(update)) is not None:
+            tr = self._intake.translator_for(chat)
+            with contextlib.suppress(TelegramError):
+                await self._sender.send(
+                    chat.id,
+                    [
+                        Reply(
+                            tr.gettext(
+                                "Sorry, something went wrong on my side. Please send your answer again."
+                            )
+                        )
+                    ],
+                )
+
+
+class MessageRateLimiter(AIORateLimiter):
+    """python-telegram-bot's limiter, with Telegram's 30 messages per second counting messages.
+
+    Edits of messages already sent (a settled question, the summary updated in place) and
+    "typing…" are not new messages, so they leave the broadcast budget to the questions people
+    wait for; a 429 on them is still honoured and retried like any other.
+    """
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        if endpoint.startswith("edit") or endpoint == "sendChatAction":
+            # The limiter reads ``chat_id`` only to choose its budget; the request keeps it.
+            data = {key: value for key, value in data.items() if key != "chat_id"}
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+
+def file_url_for(base_url: str) -> str:
+    """Telegram's file endpoint sits next to the Bot API one: ``.../bot`` -> ``.../file/bot``."""
+    head, _, tail = base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{tail}" if head else base_url
+
+
+def build_application(
+    settings: Settings, on_update: Callable[[], None] | None = None
+) -> AnyApplication:
+    """The application without handlers: the services that handlers call need its bot first."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_url_for(settings.telegram_api_base_url))
+        .concurrent_updates(PerChatUpdateProcessor(on_update=on_update))
+        .rate_limiter(MessageRateLimiter(max_retries=3))
+        .connection_pool_size(8)
+        .get_updates_connection_pool_size(2)
+        .pool_timeout(10.0)
+    )
+    if settings.webhook_url:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+async def register_commands(bot: Bot, default_locale: str, *, formal: bool = False) -> None:
+    """The command menu in every catalog language, and in the default one for all others."""
+    for locale in (None, *available_locales()):
+        tr = Translator(negotiate(locale, default_locale, formal=formal))
+        commands = [BotCommand(command, text) for command, text in menu(tr)]
+        try:
+            await bot.set_my_commands(
+                commands, language_code=locale.split("_")[0] if locale else None
+            )
+        except TelegramError as exc:
+            log.warning("could not register the command menu: %s", type(exc).__name__)
+            return
+
+
+def add_handlers(
+    app: AnyApplication, handlers: TelegramHandlers, staff_chat_id: int | None = None
+) -> None:
+    """Which update goes to which handler, in the order python-telegram-bot tries them."""
+    private = filters.ChatType.PRIVATE
+    if staff_chat_id is not None:  # elsewhere /report is an unknown command
+        staff = filters.Chat(chat_id=staff_chat_id)
+        app.add_handler(CommandHandler("report", handlers.report, filters=staff))
+    app.add_handler(CommandHandler("start", handlers.start, filters=private))
+    app.add_handler(CommandHandler("cancel", handlers.cancel, filters=private))
+    app.add_handler(CommandHandler("forget", handlers.forget, filters=private))
+    app.add_handler(CommandHandler("help", handlers.help, filters=private))
+    app.add_handler(CommandHandler("back", handlers.back, filters=private))
+    app.add_handler(CommandHandler("skip", handlers.skip, filters=private))
+    app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.edited))
+    app.add_handler(MessageHandler(private & filters.CONTACT, handlers.contact))
+    app.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
+    app.add_handler(MessageHandler(private & filters.TEXT, handlers.text))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, handlers.unsupported))
+    app.add_handler(MessageHandler(~private, handlers.not_private))
+    app.add_handler(CallbackQueryHandler(handlers.button))
+    app.add_error_handler(handlers.error)

@@ -1,0 +1,170 @@
+"""Webhook mode: a small HTTP server for Telegram's pushes and the platform's health checks.
+
+Not python-telegram-bot's built-in server, for three reasons: it has no health endpoint, it
+answers Telegram before the update is processed (a crash then loses an update Telegram will not
+resend), and its body size is not limited. Here an update is answered only once processed
+(through the same per-chat update processor as polling), so Telegram redelivers on a crash and
+the conversation's update id makes the redelivery harmless.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+import tornado.routing
+import tornado.web
+from telegram import Update
+from tornado.httpserver import HTTPServer
+
+from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from bot.metrics import Metrics
+from bot.telegram.application import AnyApplication
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+# A refused body up to this size is read and dropped so that the connection stays usable.
+DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@tornado.web.stream_request_body
+class _UpdateHandler(tornado.web.RequestHandler):
+    """Checks the secret before the body is used, and refuses bodies over the limit with 413.
+
+    A refused request still leaves its connection in a known state, so a keep-alive client's
+    next request on it is served: a body of up to ``DRAIN_LIMIT_BYTES`` is read and thrown
+    away before the refusal is sent (the connection stays open); a larger one, or a malformed
+    length, is refused at once with ``Connection: close`` (a client that sent
+    ``Expect: 100-continue`` has sent no body yet) and the connection is closed.
+    """
+
+    def initialize(self, bot_application: AnyApplication, secret: str) -> None:
+        self._application = bot_application
+        self._secret = secret
+        self._body = bytearray()
+        self._refusal: int | None = None
+
+    def prepare(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self._secret.encode()):
+            log.warning("webhook request with a missing or wrong secret token rejected")
+            self._refusal = 403
+        declared = self.request.headers.get("Content-Length")
+        if declared is None:  # chunked: data_received counts
+            return
+        if not declared.isdigit() or int(declared) > DRAIN_LIMIT_BYTES:
+            self._refuse_and_close(self._refusal or 413)
+        elif int(declared) > MAX_BODY_BYTES:
+            self._refusal = self._refusal or 413
+
+    def _refuse_and_close(self, status: int) -> None:
+        # Tornado closes a connection whose request body was not read, but only says so in the
+        # response when it knew before the headers went out.
+        self.set_status(status)
+        self.set_header("Connection", "close")
+        self.finish()
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._refusal is None and len(self._body) + len(chunk) > MAX_BODY_BYTES:
+            self._refusal = 413
+            self._body.clear()
+        if self._refusal is None:
+            self._body.extend(chunk)
+
+    async def post(self) -> None:
+        if self._refusal is not None:
+            raise tornado.web.HTTPError(self._refusal)
+        try:
+            data = json.loads(self._body)
+            update = Update.de_json(data, self._application.bot)
+        except (ValueError, TypeError, KeyError):
+            raise tornado.web.HTTPError(400) from None
+        if update is None:
+            raise tornado.web.HTTPError(400)
+        app = self._application
+        await app.update_processor.process_update(update, app.process_update(update))
+        self.set_status(200)
+        self.finish()
+
+    def log_exception(self, typ: object, value: object, tb: object) -> None:
+        if isinstance(value, tornado.web.HTTPError):
+            return
+        log.error("webhook handler failed: %s", type(value).__name__)
+
+
+class _HealthHandler(tornado.web.RequestHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish({"status": "ok"})
+
+
+def webhook_path(webhook_url: str) -> str:
+    return urlsplit(webhook_url).path or "/"
+
+
+class _MetricsHandler(tornado.web.RequestHandler):
+    """Prometheus text format; nothing in it names a chat or a prospect."""
+
+    def initialize(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def get(self) -> None:
+        self.set_header("Content-Type", METRICS_CONTENT_TYPE)
+        self.finish(self._metrics.exposition())
+
+
+class HealthServer:
+    """``GET /health`` alone: a polling bot on a platform that expects its web process to bind
+    ``$PORT`` (a PaaS stops a web process that never does)."""
+
+    def __init__(self, *, port: int, host: str = "0.0.0.0", metrics: Metrics | None = None) -> None:
+        self._metrics = metrics
+        self._app = tornado.web.Application(self._routes(), log_function=lambda handler: None)
+        self._host = host
+        self._port = port
+        self._server: HTTPServer | None = None
+
+    def _routes(self) -> list[tornado.routing.Rule | tuple[Any, ...]]:
+        routes: list[tornado.routing.Rule | tuple[Any, ...]] = [("/health", _HealthHandler)]
+        if self._metrics is not None:
+            routes.append(("/metrics", _MetricsHandler, {"metrics": self._metrics}))
+        return routes
+
+    async def start(self) -> None:
+        self._server = HTTPServer(self._app, max_body_size=DRAIN_LIMIT_BYTES, xheaders=True)
+        self._server.listen(self._port, self._host)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            await self._server.close_all_connections()
+            self._server = None
+
+
+class WebhookServer(HealthServer):
+    """Telegram's pushes on the webhook URL's path, and ``GET /health``."""
+
+    def __init__(
+        self,
+        application: AnyApplication,
+        *,
+        webhook_url: str,
+        secret: str,
+        port: int,
+        host: str = "0.0.0.0",
+        metrics: Metrics | None = None,
+    ) -> None:
+        self._hook = (
+            webhook_path(webhook_url),
+            _UpdateHandler,
+            {"bot_application": application, "secret": secret},
+        )
+        super().__init__(port=port, host=host, metrics=metrics)
+
+    def _routes(self) -> list[tornado.routing.Rule | tuple[Any, ...]]:
+        return [self._hook, *super()._routes()]
