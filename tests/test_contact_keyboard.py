@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from bot.perfectgym.adapter import plan_from_config
-from bot.perfectgym.client import LeadConfig
+from bot.perfectgym.models import LeadConfig
 from conversations import callbacks, flow
 from conversations.context import AskContext
 from conversations.events import ButtonPress, ContactShared, Event, TextInput

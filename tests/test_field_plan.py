@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.perfectgym.adapter import plan_from_config
-from bot.perfectgym.client import LeadConfig
+from bot.perfectgym.models import LeadConfig
 from conversations.field_plan import ADDRESS, AnswerKind, FieldPlan, Slot
 from tests.harness import load_config
 

@@ -15,7 +15,8 @@ from bot.intake.outbox import Outbox, RetryPolicy
 from bot.intake.service import Chat, Intake
 from bot.intake.store import ConversationStore
 from bot.perfectgym.adapter import plan_from_config
-from bot.perfectgym.client import LeadConfig, PerfectGymClient
+from bot.perfectgym.client import PerfectGymClient
+from bot.perfectgym.models import LeadConfig
 from bot.storage.sqlite import SqliteStorage
 from bot.studio.information import StudioDirectory, StudioFallback
 from bot.studio.texts import StudioTexts

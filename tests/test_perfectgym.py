@@ -14,26 +14,27 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.perfectgym.client import (
+from bot.perfectgym.client import PerfectGymClient
+from bot.perfectgym.errors import (
+    PerfectGymAuthError,
+    PerfectGymError,
+    PerfectGymProtocolError,
+    PerfectGymRejected,
+    PerfectGymUnavailable,
+)
+from bot.perfectgym.models import (
     AdditionalFieldType,
     ErrorBody,
-    FieldMode,
     LeadAdditionalInformation,
     LeadAddress,
     LeadChannelChoice,
     LeadCommunicationPreference,
     LeadCreationRequest,
     LeadCustomer,
-    LeadLanguage,
-    PerfectGymAuthError,
-    PerfectGymClient,
-    PerfectGymError,
-    PerfectGymProtocolError,
-    PerfectGymRejected,
-    PerfectGymUnavailable,
     StudioInformation,
     ValidationStatus,
 )
+from bot.perfectgym.wire import FieldMode, LeadLanguage
 from bot.standin.leads import sample_config
 from tests.fake_perfectgym import FakePerfectGym
 

@@ -24,17 +24,15 @@ from hypothesis import strategies as st
 from openapi_schema_validator import OAS31Validator
 
 from bot.perfectgym import trial_models as trials
-from bot.perfectgym.client import (
-    LeadCreationRequest,
-    LeadCustomer,
-    LeadLanguage,
+from bot.perfectgym.client import PerfectGymClient
+from bot.perfectgym.errors import (
     PerfectGymAuthError,
-    PerfectGymClient,
     PerfectGymError,
     PerfectGymProtocolError,
     PerfectGymRejected,
     PerfectGymUnavailable,
 )
+from bot.perfectgym.models import LeadCreationRequest, LeadCustomer
 from bot.perfectgym.trial_models import (
     ApiDateTimeError,
     AppointmentBookingRequest,
@@ -51,6 +49,7 @@ from bot.perfectgym.trial_models import (
     TrialLeadValidationStatus,
     parse_api_datetime,
 )
+from bot.perfectgym.wire import LeadLanguage
 from bot.standin.trials import CLASS_PLANS, TRIAL_ROUTES, ClassPlan, TrialStudio
 from tests.fake_perfectgym import FakePerfectGym
 

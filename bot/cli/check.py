@@ -27,15 +27,15 @@ from telegram.error import TelegramError
 
 from bot.logging_setup import Masked, configure_logging
 from bot.perfectgym.adapter import additional_fields
-from bot.perfectgym.client import (
-    LeadConfig,
+from bot.perfectgym.client import PerfectGymClient
+from bot.perfectgym.errors import (
     PerfectGymAuthError,
-    PerfectGymClient,
     PerfectGymError,
     PerfectGymProtocolError,
     PerfectGymRejected,
     PerfectGymUnavailable,
 )
+from bot.perfectgym.models import LeadConfig
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage import open_storage
 from bot.storage.postgres import SCHEMA_VERSION, SchemaTooNewError

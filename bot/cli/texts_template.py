@@ -7,7 +7,9 @@ import asyncio
 import sys
 
 from bot.perfectgym.adapter import additional_fields
-from bot.perfectgym.client import LeadConfig, PerfectGymClient, PerfectGymError
+from bot.perfectgym.client import PerfectGymClient
+from bot.perfectgym.errors import PerfectGymError
+from bot.perfectgym.models import LeadConfig
 from bot.settings import SettingsError, load_perfectgym_settings
 from bot.studio.texts import template
 

@@ -15,7 +15,9 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from bot.perfectgym.adapter import unsatisfiable_fields
-from bot.perfectgym.client import LeadConfig, PerfectGymAuthError, PerfectGymClient, PerfectGymError
+from bot.perfectgym.client import PerfectGymClient
+from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError
+from bot.perfectgym.models import LeadConfig
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)

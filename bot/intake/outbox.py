@@ -28,16 +28,15 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.metrics import Metrics
-from bot.perfectgym.client import (
-    LeadCreationRequest,
+from bot.perfectgym.client import PerfectGymClient
+from bot.perfectgym.errors import (
     PerfectGymAuthError,
-    PerfectGymClient,
     PerfectGymError,
     PerfectGymProtocolError,
     PerfectGymRejected,
     PerfectGymUnavailable,
-    ValidationStatus,
 )
+from bot.perfectgym.models import LeadCreationRequest, ValidationStatus
 from bot.storage import LeadStatus, OutboxEntry, Storage
 
 log = logging.getLogger(__name__)

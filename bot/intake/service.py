@@ -23,7 +23,7 @@ from bot.intake.sender import Sender
 from bot.intake.store import ConversationChanged, ConversationStore
 from bot.logging_setup import chat_ref
 from bot.perfectgym.adapter import lead_request, plan_from_config, unsatisfiable_fields
-from bot.perfectgym.client import LeadConfig
+from bot.perfectgym.models import LeadConfig
 from bot.storage import LeadStatus, Storage
 from bot.studio.texts import StudioTexts
 from conversations import flow

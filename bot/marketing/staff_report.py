@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from bot.funnel.counts import Funnel, FunnelReport
 from bot.intake.leads_config import ConfigSource
 from bot.perfectgym.adapter import plan_from_config
-from bot.perfectgym.client import LeadConfig
+from bot.perfectgym.models import LeadConfig
 from conversations.i18n import Translator
 
 DEFAULT_DAYS = 30

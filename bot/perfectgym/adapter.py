@@ -11,10 +11,9 @@ import logging
 import re
 from datetime import date
 
-from bot.perfectgym.client import (
+from bot.perfectgym.models import (
     AdditionalFieldConfig,
     AdditionalFieldType,
-    FieldMode,
     LeadAdditionalInformation,
     LeadAddress,
     LeadChannelChoice,
@@ -22,8 +21,8 @@ from bot.perfectgym.client import (
     LeadConfig,
     LeadCreationRequest,
     LeadCustomer,
-    LeadLanguage,
 )
+from bot.perfectgym.wire import FieldMode, LeadLanguage
 from conversations.draft import LeadDraft
 from conversations.field_plan import (
     ADDRESS,

@@ -1,6 +1,6 @@
-"""The PerfectGym Next API boundary: the leads wire models and an async client for the three leads
-endpoints, the studio's information and the twelve trial-offer operations (models in
-``bot.perfectgym.trial_models``).
+"""The PerfectGym Next API client: one async client for the three leads endpoints, the studio's
+information and the twelve trial-offer operations (models in ``bot.perfectgym.models`` and
+``bot.perfectgym.trial_models``, failures in ``bot.perfectgym.errors``).
 
 The client classifies every failure into one exception class and never retries: retry policy
 (backoff, giving up, checking for a lead created by a lost answer) belongs to the caller's outbox.
@@ -28,239 +28,32 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
-from enum import StrEnum
 from types import TracebackType
-from typing import Annotated, Protocol, Self, TypeVar
+from typing import Protocol, Self, TypeVar
 
 import httpx
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.perfectgym import trial_models as trials
-from bot.perfectgym.wire import FieldMode as FieldMode
-from bot.perfectgym.wire import LeadLanguage as LeadLanguage
-from bot.perfectgym.wire import NullAsEmpty as _NullAsEmpty
-from bot.perfectgym.wire import Wire as _Wire
-from bot.perfectgym.wire import null_as as _null_as
-from bot.perfectgym.wire import or_unknown as _or_unknown
+from bot.perfectgym.errors import (
+    PerfectGymAuthError,
+    PerfectGymError,
+    PerfectGymProtocolError,
+    PerfectGymRejected,
+    PerfectGymUnavailable,
+)
+from bot.perfectgym.models import (
+    ErrorBody,
+    LeadConfig,
+    LeadCreated,
+    LeadCreationRequest,
+    StudioInformation,
+    ValidationResult,
+    ValidationStatus,
+)
 
 log = logging.getLogger(__name__)
-
-
-# --- wire models -------------------------------------------------------------------------------
-
-
-class AdditionalFieldType(StrEnum):
-    BOOLEAN = "BOOLEAN"
-    DATE = "DATE"
-    LIST = "LIST"
-    NUMERIC = "NUMERIC"
-    TEXT = "TEXT"
-    UNKNOWN = "UNKNOWN"
-
-
-class ValidationStatus(StrEnum):
-    POSSIBLE = "POSSIBLE"
-    INVALID_LEAD_DATA = "INVALID_LEAD_DATA"
-    DUPLICATE_CUSTOMER = "DUPLICATE_CUSTOMER"
-    UNKNOWN = "UNKNOWN"
-
-
-_Mode = Annotated[FieldMode, _or_unknown(FieldMode)]
-_FieldType = Annotated[AdditionalFieldType, _or_unknown(AdditionalFieldType)]
-_Status = Annotated[ValidationStatus, _or_unknown(ValidationStatus)]
-
-
-class AdditionalFieldConfig(_Wire):
-    additional_field_id: int
-    name: str
-    type: _FieldType
-    allow_multi_selection: Annotated[bool, _null_as(False)] = False
-    selection_values: Annotated[list[str], _NullAsEmpty] = Field(default_factory=list)
-    mode: _Mode
-
-
-class ChannelConfig(_Wire):
-    communication_channel: str
-    # Only ``true`` is the customer's to change; absent or null is not (the studio's ``active``
-    # goes back unasked) and, kept as returned, goes back absent.
-    customer_overridable: bool | None = None
-    active: Annotated[bool, _null_as(False)] = False
-
-
-class CommunicationPreferenceConfig(_Wire):
-    message_category: str | None = None
-    channels: Annotated[list[ChannelConfig], _NullAsEmpty] = Field(default_factory=list)
-
-
-class LeadConfig(_Wire):
-    address_mode: _Mode
-    date_of_birth_mode: _Mode
-    gender_mode: _Mode
-    telephone_mode: _Mode
-    additional_information: Annotated[list[AdditionalFieldConfig], _NullAsEmpty] = Field(
-        default_factory=list
-    )
-    communication_preferences: Annotated[list[CommunicationPreferenceConfig], _NullAsEmpty] = Field(
-        default_factory=list
-    )
-
-
-class StudioInformation(_Wire):
-    """``GET /v1/studios/information``: the parts of the studio the bot speaks of. The schema
-    makes every one optional; a blank counts as absent."""
-
-    studio_id: int
-    name: str | None = None
-    country_code: str | None = None
-    email: str | None = None
-    telephone: str | None = None
-    website: str | None = None
-
-    @field_validator("name", "country_code", "email", "telephone", "website")
-    @classmethod
-    def _blank_is_absent(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
-
-
-class LeadCustomer(_Wire):
-    third_party_id: str | None = None
-    firstname: str
-    lastname: str
-    email: str
-    gender: str | None = None
-    date_of_birth: datetime.date | None = None
-    telephone: str | None = None
-    language: LeadLanguage | None = None
-
-
-class LeadAddress(_Wire):
-    street: str
-    house_number: str
-    zip_code: str
-    city: str
-    country_code: str
-
-
-class LeadAdditionalInformation(_Wire):
-    additional_field_id: int
-    value: str | None = None
-    values: list[str] | None = None
-
-
-class LeadChannelChoice(_Wire):
-    communication_channel: str
-    active: bool
-    customer_overridable: bool | None = None
-
-
-class LeadCommunicationPreference(_Wire):
-    message_category: str | None = None
-    channels: list[LeadChannelChoice] = Field(default_factory=list)
-
-
-class LeadCreationRequest(_Wire):
-    lead_customer: LeadCustomer
-    address: LeadAddress | None = None
-    communication_preferences: list[LeadCommunicationPreference] = Field(default_factory=list)
-    additional_information: list[LeadAdditionalInformation] = Field(default_factory=list)
-    notes: str | None = None
-    external_identifier: str | None = None
-
-    def to_json_bytes(self) -> bytes:
-        """The vendor's shape: camelCase, no nulls, ISO dates; empty top-level lists left out."""
-        empty = {
-            name
-            for name in ("communication_preferences", "additional_information")
-            if not getattr(self, name)
-        }
-        return self.model_dump_json(by_alias=True, exclude_none=True, exclude=empty).encode()
-
-
-class LeadCreated(_Wire):
-    id: int
-    customer_id: int | None = None
-    uuid: str
-    customer_number: str | None = None
-
-
-class ErrorBody(_Wire):
-    error_message: Annotated[str, _null_as("")] = ""
-    error_code: str | None = None
-    reference: str | None = None
-    trace_id: str | None = None
-
-
-class _ValidationResult(_Wire):
-    status: _Status
-
-
-# --- errors --------------------------------------------------------------------------------------
-
-
-class PerfectGymError(Exception):
-    """Base class. ``str()`` holds method, path, status and vendor codes, never request data."""
-
-    def __init__(
-        self, what: str, *, status: int | None = None, error: ErrorBody | None = None
-    ) -> None:
-        super().__init__(what)
-        self.status = status
-        self.error = error
-
-    def __str__(self) -> str:
-        parts = [str(self.args[0])]
-        if self.status is not None:
-            parts.append(f"HTTP {self.status}")
-        if self.error is not None:
-            for label, value in (
-                ("errorCode", self.error.error_code),
-                ("reference", self.error.reference),
-                ("traceId", self.error.trace_id),
-            ):
-                if value:
-                    parts.append(f"{label}={value}")
-        return ", ".join(parts)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({str(self)!r})"
-
-
-class PerfectGymUnavailable(PerfectGymError):
-    """Timeout, connection failure, 408, 429 or 5xx: retrying later may help.
-
-    ``maybe_processed`` is False only when the request surely had no effect (no connection, 408,
-    429); otherwise a retried create may duplicate the lead, so check with validate first.
-    """
-
-    def __init__(
-        self,
-        what: str,
-        *,
-        status: int | None = None,
-        error: ErrorBody | None = None,
-        retry_after: float | None = None,
-        maybe_processed: bool = True,
-    ) -> None:
-        super().__init__(what, status=status, error=error)
-        self.retry_after = retry_after
-        self.maybe_processed = maybe_processed
-
-
-class PerfectGymAuthError(PerfectGymError):
-    """401/403: wrong key or a missing scope (LEAD_*, STUDIO_READ, TRIAL_OFFER_*); an operator
-    must act, or (for a trial-offer scope) the feature stays off."""
-
-
-class PerfectGymRejected(PerfectGymError):
-    """Any other 4xx: the vendor refused this request; sending it again unchanged will not help."""
-
-
-class PerfectGymProtocolError(PerfectGymError):
-    """A 2xx whose body is not JSON or does not match the schema (for create: lead was made)."""
-
-
-# --- client --------------------------------------------------------------------------------------
 
 
 class _ApiKeyAuth(httpx.Auth):
@@ -363,7 +156,7 @@ class PerfectGymClient:
     async def validate(self, lead: LeadCreationRequest) -> ValidationStatus:
         """POST /v1/leads/validate (scope LEAD_WRITE): a dry run; all statuses come with 200."""
         result = await self._call(
-            "POST", "/v1/leads/validate", lead.to_json_bytes(), _ValidationResult
+            "POST", "/v1/leads/validate", lead.to_json_bytes(), ValidationResult
         )
         return result.status
 

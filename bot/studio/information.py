@@ -21,13 +21,9 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from bot.locality import main_zone, territory_names
-from bot.perfectgym.client import (
-    PerfectGymAuthError,
-    PerfectGymClient,
-    PerfectGymError,
-    PerfectGymRejected,
-    StudioInformation,
-)
+from bot.perfectgym.client import PerfectGymClient
+from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError, PerfectGymRejected
+from bot.perfectgym.models import StudioInformation
 from bot.settings import StudioSettings
 from bot.storage import Storage
 from conversations.studio import Studio

@@ -22,7 +22,7 @@ from bot.funnel.counts import Funnel, Stage
 from bot.intake.sender import Sender
 from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
-from bot.perfectgym.client import PerfectGymAuthError, PerfectGymError
+from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError
 from bot.periodic import Periodic
 from bot.storage import Storage
 from bot.trials.catalog import SlotWindow, TrialCatalog

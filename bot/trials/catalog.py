@@ -17,12 +17,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bot.perfectgym.client import (
-    PerfectGymAuthError,
-    PerfectGymClient,
-    PerfectGymError,
-    PerfectGymRejected,
-)
+from bot.perfectgym.client import PerfectGymClient
+from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError, PerfectGymRejected
 from bot.perfectgym.trial_models import (
     AppointmentBookingRequest,
     AppointmentBookingStatus,
