@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from datetime import date
 from typing import Any
 
 import pytest
 
+from bot.intake.store import ConversationStore
 from bot.perfectgym.adapter import lead_request
+from bot.storage.sqlite import SqliteStorage
+from bot.studio.information import StudioDirectory, StudioFallback
 from conversations import flow, migrations
 from conversations.context import AskContext
 from conversations.drafting import draft_of
@@ -110,6 +114,20 @@ def test_a_state_from_a_later_release_is_refused_not_misread() -> None:
         _load(later)
     assert refused.value.version == migrations.VERSION + 1
     assert isinstance(refused.value, ValueError)  # the store starts such a chat over, as before
+
+
+async def test_the_store_starts_a_chat_stored_by_a_later_release_over(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    later = {**json.loads(_load(_stored_2026_12()).to_json()), "version": migrations.VERSION + 1}
+    storage = SqliteStorage.open("sqlite://:memory:")
+    store = ConversationStore(storage, StudioDirectory(None, storage, StudioFallback(), ttl=60))
+    try:
+        with caplog.at_level(logging.ERROR, logger="bot.intake.store"):
+            assert store.adopt(7, json.dumps(later)) is None
+        assert "could not be read back; starting over" in caplog.text
+    finally:
+        await storage.close()
 
 
 @pytest.mark.parametrize("version", ["3", -1, 1.5, None])
