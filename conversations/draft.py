@@ -69,14 +69,6 @@ class LeadDraft:
                 self.gender = text
             case Slot.DATE_OF_BIRTH:
                 self.date_of_birth = text
-            case Slot.STREET:
-                self.street = text
-            case Slot.HOUSE_NUMBER:
-                self.house_number = text
-            case Slot.ZIP_CODE:
-                self.zip_code = text
-            case Slot.CITY:
-                self.city = text
             case Slot.COUNTRY:
                 self.country_code = text
             case Slot.CONSENT if question.consent_index is not None:

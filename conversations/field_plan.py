@@ -28,7 +28,8 @@ ADDRESS = "address"
 class AnswerKind(StrEnum):
     """How a question is asked and its answer read: ``conversations/kinds/`` has one module each.
 
-    The values are stored with every conversation; renaming one breaks stored conversations.
+    The values are stored with every conversation: renaming or removing one takes a step in
+    ``migrations.py``.
     """
 
     NAME = "name"
@@ -36,7 +37,6 @@ class AnswerKind(StrEnum):
     PHONE = "phone"
     GENDER = "gender"
     BIRTH_DATE = "birth_date"
-    ADDRESS_PART = "short_text"  # one part of the address per answer (plans stored before 2026-12)
     STREET_LINE = "street_line"
     POSTCODE_LINE = "postcode_line"
     COUNTRY = "country"
@@ -50,7 +50,7 @@ class AnswerKind(StrEnum):
 
 
 class Slot(StrEnum):
-    """Where an answer lands on the lead."""
+    """Where an answer lands on the lead (stored like :class:`AnswerKind`)."""
 
     FIRSTNAME = "firstname"
     LASTNAME = "lastname"
@@ -59,9 +59,7 @@ class Slot(StrEnum):
     GENDER = "gender"
     DATE_OF_BIRTH = "dateOfBirth"
     STREET = "street"
-    HOUSE_NUMBER = "houseNumber"
     ZIP_CODE = "zipCode"
-    CITY = "city"
     COUNTRY = "countryCode"
     ADDITIONAL = "additionalInformation"
     CONSENT = "communicationPreferences"

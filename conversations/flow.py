@@ -485,7 +485,8 @@ def _move_on_to_review(
 
 
 def _review_now(state: ConversationState, ctx: AskContext) -> Outcome:
-    """Asking with nothing left to ask (a state stored mid-way by an older release)."""
+    """Asking with nothing left to ask: no release stores such a state (the last answer moves
+    on to the summary), but one put together by hand still gets an answer, the summary."""
     state.phase = Phase.REVIEW
     return Outcome(replies=(render(state, ctx),))
 

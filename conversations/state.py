@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from conversations import migrations
 from conversations.field_plan import Answer, FieldPlan, Slot
 
 # How many of a conversation's latest Telegram update ids are kept to recognise a redelivery.
@@ -93,6 +94,7 @@ class ConversationState:
 
     def to_json(self) -> str:
         data: dict[str, Any] = {
+            "version": migrations.VERSION,
             "chat_id": self.chat_id,
             "locale": self.locale,
             "language": self.language,
@@ -117,7 +119,10 @@ class ConversationState:
 
     @classmethod
     def from_json(cls, text: str) -> ConversationState:
-        data = json.loads(text)
+        """``text`` as any release stored it: an older format is brought up to date first;
+        a later release's is refused (:class:`~conversations.migrations.NewerFormat`)."""
+        data = migrations.upgrade(json.loads(text))
+        first, last = data["profile"]
         return cls(
             chat_id=int(data["chat_id"]),
             locale=data["locale"],
@@ -130,28 +135,12 @@ class ConversationState:
             token=int(data["token"]),
             picks=[int(i) for i in data["picks"]],
             editing=bool(data["editing"]),
-            contact_keyboard=bool(data.get("contact_keyboard", False)),
-            recent_updates=_recent_updates(data),
-            profile=_profile(data.get("profile")),
-            joint_name=bool(data.get("joint_name", False)),
-            suggestions=[str(s) for s in data.get("suggestions", [])],
-            partial=data.get("partial"),
-            reached=tuple(str(key) for key in data.get("reached", ())),
-            reviewed=bool(data.get("reviewed", False)),
+            contact_keyboard=bool(data["contact_keyboard"]),
+            recent_updates=tuple(int(i) for i in data["recent_updates"]),
+            profile=(first, last),
+            joint_name=bool(data["joint_name"]),
+            suggestions=[str(s) for s in data["suggestions"]],
+            partial=data["partial"],
+            reached=tuple(str(key) for key in data["reached"]),
+            reviewed=bool(data["reviewed"]),
         )
-
-
-def _recent_updates(data: dict[str, Any]) -> tuple[int, ...]:
-    """Conversations stored before 2026-12-03 kept only the last update's id."""
-    if "recent_updates" in data:
-        return tuple(int(i) for i in data["recent_updates"])
-    last = data.get("last_update_id")
-    return () if last is None else (int(last),)
-
-
-def _profile(value: object) -> tuple[str | None, str | None]:
-    """Stored conversations from before 2026-12 have no profile."""
-    if isinstance(value, list) and len(value) == 2:
-        first, last = value
-        return (first if isinstance(first, str) else None, last if isinstance(last, str) else None)
-    return (None, None)

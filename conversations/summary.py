@@ -51,15 +51,9 @@ def _line(item: ReviewItem, state: ConversationState, ctx: AskContext) -> str:
         if all(v is None for v in values):
             return tr.gettext("{label}: {value}").format(label=item.label, value="—")
         questions = [plan.question(k) for k in item.keys]
-        parts = [_shown(q, state.answers.get(q.key), ctx, view) for q in questions]
-        if len(parts) == 5:  # one answer per part: plans stored before 2026-12
-            street, number, zip_code, city, country = parts
-            address = tr.gettext("{street} {house_number}, {zip_code} {city}, {country}").format(
-                street=street, house_number=number, zip_code=zip_code, city=city, country=country
-            )
-        else:  # the country is asked first but written last
-            ordered = sorted(questions, key=lambda q: q.slot is Slot.COUNTRY)
-            address = ", ".join(_shown(q, state.answers.get(q.key), ctx, view) for q in ordered)
+        # The country is asked first but written last.
+        ordered = sorted(questions, key=lambda q: q.slot is Slot.COUNTRY)
+        address = ", ".join(_shown(q, state.answers.get(q.key), ctx, view) for q in ordered)
         return tr.gettext("{label}: {value}").format(label=item.label, value=address)
     key = item.keys[0]
     value = _shown(plan.question(key), state.answers.get(key), ctx, view)

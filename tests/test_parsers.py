@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conversations.dates import date_example, format_date, parse_birth_date, parse_date
-from conversations.kinds.address_part import MAX_SHORT_LENGTH, parse_short_text
 from conversations.kinds.country import country_name, parse_country
 from conversations.kinds.email import parse_email
 from conversations.kinds.name import MAX_NAME_LENGTH, parse_name
@@ -153,32 +152,6 @@ def test_parse_name(raw: str, expected: str) -> None:
 )
 def test_parse_name_rejects(raw: str, problem: Problem) -> None:
     assert problem_of(lambda: parse_name(raw)) is problem
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("Am Bahnhof", "Am Bahnhof"),
-        ("90a", "90a"),
-        (" 12133 ", "12133"),
-        ("São Paulo", "São Paulo"),
-        ("ul. Marszałkowska 1/3", "ul. Marszałkowska 1/3"),
-    ],
-)
-def test_parse_short_text(raw: str, expected: str) -> None:
-    assert parse_short_text(raw) == expected
-
-
-@pytest.mark.parametrize(
-    ("raw", "problem"),
-    [
-        ("", Problem.EMPTY),
-        ("!!!", Problem.EMPTY),
-        ("x" * (MAX_SHORT_LENGTH + 1), Problem.TOO_LONG),
-    ],
-)
-def test_parse_short_text_rejects(raw: str, problem: Problem) -> None:
-    assert problem_of(lambda: parse_short_text(raw)) is problem
 
 
 # --- e-mail ----------------------------------------------------------------------------------
@@ -742,7 +715,6 @@ def test_fuzz_clean_text_name_short_email(text: str) -> None:
     parsers: tuple[Callable[[str], str], ...] = (
         clean_text,
         parse_name,
-        parse_short_text,
         parse_email,
     )
     for parser in parsers:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from conversations.field_plan import AnswerKind, Question
-from conversations.kinds.address_part import AddressPartKind
 from conversations.kinds.base import Kind
 from conversations.kinds.birth_date import BirthDateKind
 from conversations.kinds.choice import ChoiceKind
@@ -34,7 +33,6 @@ KINDS: Mapping[AnswerKind, Kind] = {
     AnswerKind.PHONE: PhoneKind(),
     AnswerKind.GENDER: GenderKind(),
     AnswerKind.BIRTH_DATE: BirthDateKind(),
-    AnswerKind.ADDRESS_PART: AddressPartKind(),
     AnswerKind.STREET_LINE: StreetLineKind(),
     AnswerKind.POSTCODE_LINE: PostcodeLineKind(),
     AnswerKind.COUNTRY: CountryKind(),
