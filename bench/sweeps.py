@@ -26,8 +26,9 @@ import asyncpg
 from bench.database import proxied_database
 from bot.marketing.reminders import BATCH, CLAIM_SECONDS, STALE_AFTER
 from bot.storage import Storage, open_storage
-from bot.storage.base import LeadStatus, Reminder
-from bot.storage.sql import CLAIM_NEW_REMINDERS, IDLE
+from bot.storage.conversations import CLAIM_NEW_REMINDERS, Reminder
+from bot.storage.erasure import IDLE
+from bot.storage.outbox import LeadStatus
 
 CONVERSATIONS = 100_000
 SPAN = 31 * 24 * 3600.0

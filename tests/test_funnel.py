@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from bot.funnel.counts import Stage, Step
+from bot.funnel.counts import Stage, Step, known_counts
 from bot.storage import open_storage
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
@@ -54,7 +54,9 @@ async def test_counts_per_campaign_without_personal_data(
     storage = await open_storage(database_url)
     try:
         today = datetime.date.today()
-        counts = await storage.funnel_counts(today - datetime.timedelta(days=1), today)
+        counts = known_counts(
+            await storage.funnel_counts(today - datetime.timedelta(days=1), today)
+        )
     finally:
         await storage.close()
     by_step: dict[tuple[str | None, Step], int] = {}

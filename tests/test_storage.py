@@ -15,9 +15,11 @@ from typing import cast
 import asyncpg
 import pytest
 
-from bot.funnel.counts import FunnelCount, Stage, Step
+from bot.funnel.counts import FunnelCount, Stage, Step, known_counts
 from bot.storage import ChatMessages, LeadStatus, OutboxEntry, Storage, open_storage, schema
-from bot.storage.base import OUTBOX_COLUMNS, IdleConversation, Reminder
+from bot.storage.conversations import IdleConversation, Reminder
+from bot.storage.funnel_counts import StoredCount
+from bot.storage.outbox import OUTBOX_COLUMNS
 from bot.storage.postgres import SCHEMA_VERSION, SchemaTooNewError
 from bot.storage.sql import SqlStorage
 from tests.databases import BACKENDS, fresh_database_url
@@ -840,24 +842,30 @@ async def test_idle_conversations_are_erased_unless_their_lead_is_on_its_way(
     assert kept.status is LeadStatus.FAILED
 
 
+async def add_counts(storage: Storage, counts: list[FunnelCount]) -> None:
+    await storage.add_funnel_counts([count.stored() for count in counts])
+
+
 async def test_funnel_counts_add_up_per_day_campaign_and_step(storage: Storage) -> None:
     day = datetime.date(2026, 12, 1)
     question = Step(Stage.QUESTION, "email")
-    await storage.add_funnel_counts(
+    await add_counts(
+        storage,
         [
             FunnelCount(day, "spring_promo", Step(Stage.STARTED), 3),
             FunnelCount(day, None, Step(Stage.STARTED), 1),
             FunnelCount(day, "spring_promo", question, 2),
-        ]
+        ],
     )
-    await storage.add_funnel_counts(
+    await add_counts(
+        storage,
         [
             FunnelCount(day, "spring_promo", Step(Stage.STARTED), 2),
             FunnelCount(day + datetime.timedelta(days=1), None, Step(Stage.CREATED), 1),
             FunnelCount(day - datetime.timedelta(days=1), None, Step(Stage.CREATED), 7),
-        ]
+        ],
     )
-    counts = await storage.funnel_counts(day, day + datetime.timedelta(days=1))
+    counts = known_counts(await storage.funnel_counts(day, day + datetime.timedelta(days=1)))
     assert sorted(counts, key=repr) == sorted(
         [
             FunnelCount(day, "spring_promo", Step(Stage.STARTED), 5),
@@ -869,3 +877,15 @@ async def test_funnel_counts_add_up_per_day_campaign_and_step(storage: Storage) 
     )
     await storage.forget_chat(1)  # counts hold no chat: nothing to forget
     assert len(await storage.funnel_counts(day, day)) == 3
+
+
+async def test_a_stage_of_a_newer_release_is_kept_and_left_out_of_the_funnel(
+    storage: Storage,
+) -> None:
+    day = datetime.date(2026, 12, 1)
+    newer = StoredCount(day, "spring_promo", "waitlisted", "", 4)
+    known = StoredCount(day, "spring_promo", Stage.STARTED.value, "", 1)
+    await storage.add_funnel_counts([newer, known])
+    stored = await storage.funnel_counts(day, day)
+    assert sorted(stored, key=repr) == sorted([newer, known], key=repr)
+    assert known_counts(stored) == [FunnelCount(day, "spring_promo", Step(Stage.STARTED), 1)]

@@ -13,10 +13,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.periodic import Periodic
+from bot.storage.funnel_counts import FunnelCountRecords, StoredCount
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,22 @@ class FunnelCount:
     step: Step
     count: int
 
+    def stored(self) -> StoredCount:
+        return StoredCount(
+            self.day, self.campaign, self.step.stage.value, self.step.question, self.count
+        )
+
+
+def known_counts(stored: Iterable[StoredCount]) -> list[FunnelCount]:
+    """The stored counts of the stages this release knows; a stage of a newer release (sharing
+    the database during an upgrade) is left to that release."""
+    known = {stage.value for stage in Stage}
+    return [
+        FunnelCount(item.day, item.campaign, Step(Stage(item.stage), item.question), item.count)
+        for item in stored
+        if item.stage in known
+    ]
+
 
 @dataclass(frozen=True)
 class CampaignFunnel:
@@ -158,21 +174,13 @@ class FunnelReport:
         return cls(first_day, last_day, tuple(campaigns), question_order)
 
 
-class CountStore(Protocol):
-    async def add_funnel_counts(self, counts: Sequence[FunnelCount]) -> None: ...
-
-    async def funnel_counts(
-        self, first_day: datetime.date, last_day: datetime.date
-    ) -> list[FunnelCount]: ...
-
-
 class Funnel:
     """Counts steps as they happen, per campaign and day in the studio's time zone, and adds
     them to the stored counts every ``FLUSH_SECONDS`` (and at ``stop``)."""
 
     def __init__(
         self,
-        storage: CountStore,
+        storage: FunnelCountRecords,
         zone: Callable[[], str | None],
         *,
         clock: Callable[[], float] = time.time,
@@ -208,7 +216,10 @@ class Funnel:
         if not self._pending:
             return
         batch, self._pending = self._pending, Counter()
-        counts = [FunnelCount(day, campaign, step, n) for (day, campaign, step), n in batch.items()]
+        counts = [
+            FunnelCount(day, campaign, step, n).stored()
+            for (day, campaign, step), n in batch.items()
+        ]
         try:
             await self._storage.add_funnel_counts(counts)
         except Exception:
@@ -220,7 +231,7 @@ class Funnel:
         await self.flush()
         last = self.today()
         first = last - datetime.timedelta(days=days - 1)
-        counts = await self._storage.funnel_counts(first, last)
+        counts = known_counts(await self._storage.funnel_counts(first, last))
         return FunnelReport.of(counts, first, last, question_order)
 
     def start(self) -> None:

@@ -18,7 +18,7 @@ from bot.perfectgym.adapter import unsatisfiable_fields
 from bot.perfectgym.client import PerfectGymClient
 from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError
 from bot.perfectgym.models import LeadConfig
-from bot.storage import Storage
+from bot.storage.cache import ConfigCache
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class LeadsConfigSource:
     def __init__(
         self,
         client: PerfectGymClient,
-        storage: Storage,
+        storage: ConfigCache,
         *,
         ttl: float,
         clock: Callable[[], float] = time.time,
@@ -115,7 +115,7 @@ class LeadsConfigSource:
         return await stored_config(self._storage)
 
 
-async def stored_config(storage: Storage) -> LeadConfig | None:
+async def stored_config(storage: ConfigCache) -> LeadConfig | None:
     """The last leads config PerfectGym gave, as stored (for tools that do not call the API)."""
     stored = await storage.load_config()
     if stored is None:

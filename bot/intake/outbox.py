@@ -37,7 +37,7 @@ from bot.perfectgym.errors import (
     PerfectGymUnavailable,
 )
 from bot.perfectgym.models import LeadCreationRequest, ValidationStatus
-from bot.storage import LeadStatus, OutboxEntry, Storage
+from bot.storage.outbox import LeadStatus, OutboxEntry, OutboxRecords
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ OnDelivered = Callable[[DeliveryReport], Awaitable[None]]
 class Outbox:
     def __init__(
         self,
-        storage: Storage,
+        storage: OutboxRecords,
         client: PerfectGymClient,
         *,
         policy: RetryPolicy,

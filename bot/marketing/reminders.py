@@ -21,8 +21,7 @@ from bot.intake.sender import Sender
 from bot.intake.store import ConversationChanged, ConversationStore
 from bot.logging_setup import chat_ref
 from bot.periodic import Periodic
-from bot.storage import Storage
-from bot.storage.base import IdleConversation, Reminder
+from bot.storage.conversations import ConversationRecords, IdleConversation, Reminder
 from conversations import flow
 from conversations.state import Phase
 
@@ -43,7 +42,7 @@ BATCH = 50
 class Reminders:
     def __init__(
         self,
-        storage: Storage,
+        storage: ConversationRecords,
         conversations: ConversationStore,
         sender: Sender,
         funnel: Funnel,

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from bot.periodic import Periodic
-from bot.storage import Storage
+from bot.storage.erasure import Erasure
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ DAY = 24 * 3600.0
 class Retention:
     def __init__(
         self,
-        storage: Storage,
+        storage: Erasure,
         *,
         days: int,
         interval: float = 3600.0,

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
+from bot.storage.database import Database
 from bot.storage.schema import POSTGRES, SINGLE_ROW_ID, TABLES, Column, Table, Type, ddl
-from bot.storage.sql import Database, SqlStorage
+from bot.storage.sql import SqlStorage
 
 SCHEMA_VERSION = 1
 

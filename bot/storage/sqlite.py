@@ -22,8 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from bot.storage.database import Database
+from bot.storage.leadership import SoleInstance
 from bot.storage.schema import SQLITE, TABLES, indexes_ddl, tables_ddl
-from bot.storage.sql import Database, SqlStorage
+from bot.storage.sql import SqlStorage
 
 
 class DatabaseInUseError(RuntimeError):
@@ -118,7 +120,9 @@ def _create_schema(connection: sqlite3.Connection) -> None:
     connection.executescript(indexes_ddl(TABLES))
 
 
-class SqliteStorage(SqlStorage):
+class SqliteStorage(SqlStorage, SoleInstance):
+    """One process per file (see ``_hold_file``): it is always the poller."""
+
     def __init__(self, connection: sqlite3.Connection, held: str | None = None) -> None:
         super().__init__(_Database(connection))
         self._connection = connection

@@ -25,7 +25,7 @@ from bot.perfectgym.client import PerfectGymClient
 from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError, PerfectGymRejected
 from bot.perfectgym.models import StudioInformation
 from bot.settings import StudioSettings
-from bot.storage import Storage
+from bot.storage.cache import StudioCache
 from conversations.studio import Studio
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class StudioDirectory:
     def __init__(
         self,
         client: PerfectGymClient | None,
-        storage: Storage,
+        storage: StudioCache,
         fallback: StudioFallback,
         *,
         ttl: float,

@@ -44,7 +44,7 @@ from bot.intake.service import Chat, Intake
 from bot.marketing.report import chart_png, period, table_html
 from bot.marketing.staff_report import FunnelReports, days_asked, usage
 from bot.settings import Settings
-from bot.storage import ChatMessages, Storage
+from bot.storage.chat_messages import ChatMessageRecords, ChatMessages
 from bot.telegram.updates import PerChatUpdateProcessor
 from bot.trials.booking import TrialBooking
 from conversations import booking, callbacks
@@ -96,7 +96,7 @@ class TelegramSender:
     (``Storage.save_messages``); the next update settles or updates those messages by id.
     """
 
-    def __init__(self, bot: Bot, storage: Storage) -> None:
+    def __init__(self, bot: Bot, storage: ChatMessageRecords) -> None:
         self._bot = bot
         self._storage = storage
         self._background: set[asyncio.Task[None]] = set()

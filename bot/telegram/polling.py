@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from telegram.ext import Updater
 
-from bot.storage import Storage
+from bot.storage.leadership import Leadership
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class Poller:
     def __init__(
         self,
         updater: Updater,
-        storage: Storage,
+        storage: Leadership,
         *,
         allowed_updates: list[str],
         interval: float = INTERVAL,

@@ -1,0 +1,73 @@
+"""A prospect's trial booking after their lead was created, one per chat, and which instance is
+making the PerfectGym call it owes (held as outbox entries are leased)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.storage.database import SqlRecords
+
+
+class TrialBookingRecords(Protocol):
+    async def load_booking(self, chat_id: int) -> str | None: ...
+
+    async def save_booking(
+        self, chat_id: int, state: str, *, due_at: float | None, held_until: float | None
+    ) -> None:
+        """The booking as it is now: ``due_at`` while a PerfectGym call is owed, ``held_until``
+        while this instance makes it."""
+        ...
+
+    async def hold_booking(self, chat_id: int, now: float, until: float) -> str | None:
+        """The booking, held until ``until`` unless another instance holds it (None then, or
+        when there is none)."""
+        ...
+
+    async def due_bookings(self, now: float, limit: int) -> list[int]:
+        """Chats whose booking owes a PerfectGym call now and nobody holds."""
+        ...
+
+    async def delete_booking(self, chat_id: int) -> None: ...
+
+
+class SqlTrialBookings(SqlRecords):
+    async def load_booking(self, chat_id: int) -> str | None:
+        state: str | None = await self._db.fetchval(
+            "SELECT state FROM trial_bookings WHERE chat_id = $1", chat_id
+        )
+        return state
+
+    async def save_booking(
+        self, chat_id: int, state: str, *, due_at: float | None, held_until: float | None
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO trial_bookings (chat_id, state, due_at, held_until) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, "
+            "due_at = excluded.due_at, held_until = excluded.held_until",
+            chat_id,
+            state,
+            due_at,
+            held_until,
+        )
+
+    async def hold_booking(self, chat_id: int, now: float, until: float) -> str | None:
+        state: str | None = await self._db.fetchval(
+            "UPDATE trial_bookings SET held_until = $3 WHERE chat_id = $1 "
+            "AND (held_until IS NULL OR held_until < $2) RETURNING state",
+            chat_id,
+            now,
+            until,
+        )
+        return state
+
+    async def due_bookings(self, now: float, limit: int) -> list[int]:
+        rows = await self._db.fetch(
+            "SELECT chat_id FROM trial_bookings WHERE due_at IS NOT NULL AND due_at <= $1 "
+            "AND (held_until IS NULL OR held_until < $1) ORDER BY due_at LIMIT $2",
+            now,
+            limit,
+        )
+        return [int(row["chat_id"]) for row in rows]
+
+    async def delete_booking(self, chat_id: int) -> None:
+        await self._db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
