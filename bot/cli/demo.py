@@ -218,7 +218,11 @@ async def _booking_open(services: Services, chat: Chat) -> bool:
     if stored is None:
         return False
     phase = booking.BookingState.from_json(stored).phase
-    return phase not in (booking.Phase.BOOKED, booking.Phase.WAITING, booking.Phase.CLOSED)
+    return phase not in (
+        booking.BookingPhase.BOOKED,
+        booking.BookingPhase.WAITING,
+        booking.BookingPhase.CLOSED,
+    )
 
 
 def main(argv: Sequence[str]) -> int:
