@@ -180,19 +180,14 @@ async def run_demo(
                 outcome = Outcome(replies=(Reply(text),))
             else:
                 event = terminal.event_for(line)
-                action = callbacks.decode(event.data) if isinstance(event, ButtonPress) else None
-                if action is not None and action.name in booking.NAMES:
-                    outcome = await services.trials.press(chat.id, action)
-                    terminal.notice(outcome)
-                    terminal.settle(outcome)
-                    terminal.show(outcome.replies)
-                    await services.trials.settled()
-                    continue
+                if isinstance(event, ButtonPress):
+                    outcome = await services.buttons.press(chat, event.data)
                 else:
                     outcome = await intake.handle(chat, event)
             terminal.notice(outcome)
             terminal.settle(outcome)
             terminal.show(outcome.replies)
+            await services.trials.settled()
             await _delivered(services, chat)
         await services.close()
         if not standin.created:
