@@ -26,6 +26,7 @@ from bot.storage import Storage
 from bot.studio.information import StudioDirectory, StudioFallback
 from bot.studio.texts import StudioTexts
 from bot.trials.booking import TrialBooking
+from bot.trials.buttons import ButtonPresses
 from bot.trials.catalog import TrialCatalog
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class Services:
     reminders: Reminders
     retention: Retention
     trials: TrialBooking
+    buttons: ButtonPresses
 
     def start(self) -> None:
         """The background work: the outbox's retries, counting, reminders and retention."""
@@ -193,4 +195,5 @@ def assemble(
         reminders,
         retention,
         trials,
+        ButtonPresses(intake, trials),
     )

@@ -92,7 +92,7 @@ async def serve(
     add_handlers(
         app,
         TelegramHandlers(
-            services.intake, sender, settings.default_locale, reports, services.trials
+            services.intake, sender, settings.default_locale, services.buttons, reports
         ),
         settings.staff_chat_id,
     )

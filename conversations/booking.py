@@ -1,22 +1,10 @@
-"""Booking a free trial session after the lead is created: the dialogue, and only the dialogue.
+"""Booking a free trial session after the lead is created: the dialogue's state and views.
 
 Offers, days and times come in as plain values (``Offer``, ``TrialSlot``); what a booking
-attempt achieved comes back as an ``Attempt``. Who talks to PerfectGym, stores the state and
-retries is ``bot/trials/booking.py``.
-
-The phases, and what moves between them::
-
-    OFFERED     "Book a free trial session?"       yes -> OFFERS, no -> CLOSED
-    OFFERS      one button per offer               offer -> DAYS
-    DAYS        days with free times, "later"      day -> TIMES, later -> DAYS (next window)
-    TIMES       the day's free times               time -> BOOKING
-    BOOKING     stored, being booked               booked -> BOOKED, confirm -> CONFIRMING,
-                                                   waiting list -> WAITING, taken -> TIMES,
-                                                   refused -> CLOSED
-    CONFIRMING  "Confirm" within the offer's term  confirmed -> BOOKED, expired -> DAYS
-    BOOKED      date, time, place, instructor      change -> DAYS (the booking stays)
-    WAITING     on the session's waiting list      change -> DAYS
-    CLOSED      nothing more to do
+attempt achieved comes back as an ``Attempt``. Which press leads where is
+``conversations/booking_flow.py`` (its phases and transitions in one table at its top); who talks
+to PerfectGym, stores the state and retries is ``bot/trials/booking.py``. Each ``*_view`` below
+shows one phase and moves the state into it.
 """
 
 from __future__ import annotations
@@ -54,7 +42,9 @@ NAMES = frozenset(
 MAX_TIMES = 12  # buttons for one day's times; a busy class day has no more
 
 
-class Phase(StrEnum):
+class BookingPhase(StrEnum):
+    """Where a trial booking stands (the lead dialogue's own is ``conversations.state.Phase``)."""
+
     OFFERED = "offered"
     OFFERS = "offers"
     DAYS = "days"
@@ -121,7 +111,7 @@ class BookingState:
     language: str | None
     campaign: str | None
     customer_id: int
-    phase: Phase = Phase.OFFERED
+    phase: BookingPhase = BookingPhase.OFFERED
     token: int = 0
     offers: list[Offer] = field(default_factory=list)
     offer: Offer | None = None
@@ -154,7 +144,7 @@ class BookingState:
         return cls(
             **{
                 **data,
-                "phase": Phase(data["phase"]),
+                "phase": BookingPhase(data["phase"]),
                 "offers": [Offer(**o) for o in data["offers"]],
                 "offer": offer(data["offer"]),
                 "times": [TrialSlot(**s) for s in data["times"]],
@@ -173,7 +163,7 @@ class BookingState:
 
 def invitation(state: BookingState, tr: Translator) -> Reply:
     """Under the thank-you: the offer to book at once."""
-    state.phase = Phase.OFFERED
+    state.phase = BookingPhase.OFFERED
     state.token += 1
     return Reply(
         tr.gettext("Would you like to book a free trial session right away?"),
@@ -185,7 +175,7 @@ def invitation(state: BookingState, tr: Translator) -> Reply:
 
 
 def no_thanks(state: BookingState, tr: Translator, studio: Studio) -> Outcome:
-    state.phase = Phase.CLOSED
+    state.phase = BookingPhase.CLOSED
     return _say(
         tr.gettext("All right. The studio will get in touch with you about a trial session."),
         studio,
@@ -199,7 +189,7 @@ def offers_view(state: BookingState, offers: list[Offer], ctx: AskContext) -> Ou
     state.token += 1
     state.offers = offers
     if not offers:
-        state.phase = Phase.CLOSED
+        state.phase = BookingPhase.CLOSED
         return _say(
             tr.gettext(
                 "There is no trial session to book online right now. The studio will arrange "
@@ -208,7 +198,7 @@ def offers_view(state: BookingState, offers: list[Offer], ctx: AskContext) -> Ou
             ctx.studio,
             tr,
         )
-    state.phase = Phase.OFFERS
+    state.phase = BookingPhase.OFFERS
     rows = tuple(
         (state.button(_offer_label(offer, tr), OFFER, i),) for i, offer in enumerate(offers)
     )
@@ -230,7 +220,7 @@ def days_view(
     """The days of the current window that have a free time still ahead."""
     tr = ctx.tr
     state.token += 1
-    state.phase = Phase.DAYS
+    state.phase = BookingPhase.DAYS
     days = sorted({s.starts(zone).date() for s in slots if s.starts(zone) > now})
     state.days = [day.isoformat() for day in days]
     rows: list[tuple[Button, ...]] = [
@@ -268,7 +258,7 @@ def times_view(
     """The free times of ``day``, written the prospect's way (18:30, 6:30 PM)."""
     tr = ctx.tr
     state.token += 1
-    state.phase = Phase.TIMES
+    state.phase = BookingPhase.TIMES
     state.times = sorted(
         (s for s in slots if s.starts(zone).date() == day and s.starts(zone) > now),
         key=lambda s: s.starts(zone),
@@ -292,13 +282,13 @@ def booking_view(
 ) -> Outcome:
     """The time is stored; the booking goes out (now, or later if PerfectGym is down)."""
     state.token += 1
-    state.phase = Phase.BOOKING
+    state.phase = BookingPhase.BOOKING
     state.chosen = slot
     return Outcome(
         replies=(
             Reply(
                 ctx.tr.gettext("One moment, I'm booking {session} on {when} for you…").format(
-                    session=_offer_title(state), when=when(slot, ctx, zone)
+                    session=session_title(state), when=when(slot, ctx, zone)
                 )
             ),
         ),
@@ -327,13 +317,13 @@ def booked_view(
     tr = ctx.tr
     assert state.chosen is not None
     state.token += 1
-    state.phase = Phase.BOOKED
+    state.phase = BookingPhase.BOOKED
     state.booked, state.booked_offer, state.chosen = state.chosen, state.offer, None
     state.changing = False
     slot = state.booked
     lines = [
         tr.gettext("✅ Booked: {session} on {when}.").format(
-            session=_offer_title(state), when=when(slot, ctx, zone)
+            session=session_title(state), when=when(slot, ctx, zone)
         )
     ]
     if slot.place:
@@ -354,10 +344,10 @@ def confirm_view(state: BookingState, ctx: AskContext, zone: ZoneInfo | None) ->
     tr = ctx.tr
     assert state.chosen is not None
     state.token += 1
-    state.phase = Phase.CONFIRMING
+    state.phase = BookingPhase.CONFIRMING
     text = tr.gettext(
         "Almost done: {session} on {when} is reserved for you. Please confirm it."
-    ).format(session=_offer_title(state), when=when(state.chosen, ctx, zone))
+    ).format(session=session_title(state), when=when(state.chosen, ctx, zone))
     if state.confirm_by is not None:
         deadline = datetime.datetime.fromtimestamp(state.confirm_by, zone)
         text += " " + tr.gettext("The reservation holds until {deadline}.").format(
@@ -370,17 +360,17 @@ def waiting_view(state: BookingState, ctx: AskContext, zone: ZoneInfo | None) ->
     tr = ctx.tr
     assert state.chosen is not None
     state.token += 1
-    state.phase = Phase.WAITING
+    state.phase = BookingPhase.WAITING
     text = tr.gettext(
         "{session} on {when} is full, so you are on its waiting list. The studio will let you "
         "know if a place becomes free. You can also choose another time."
-    ).format(session=_offer_title(state), when=when(state.chosen, ctx, zone))
+    ).format(session=session_title(state), when=when(state.chosen, ctx, zone))
     return _with_button(state, text, tr.gettext("Choose another time"), CHANGE)
 
 
 def refused_view(state: BookingState, ctx: AskContext) -> Outcome:
     state.token += 1
-    state.phase = Phase.CLOSED
+    state.phase = BookingPhase.CLOSED
     state.chosen = None
     return _say(
         ctx.tr.gettext(
@@ -395,7 +385,7 @@ def refused_view(state: BookingState, ctx: AskContext) -> Outcome:
 def change_refused_view(state: BookingState, ctx: AskContext) -> Outcome:
     """A booking stands and the studio's rules allow no second one: keep it."""
     state.token += 1
-    state.phase = Phase.BOOKED
+    state.phase = BookingPhase.BOOKED
     state.chosen, state.changing = None, False
     return _say(
         ctx.tr.gettext("Another trial session can't be booked online while this one stands."),
@@ -432,7 +422,8 @@ def day_label(day: datetime.date, locale: str) -> str:
     return format_skeleton("MMMMEEEEd", day, locale=locale)
 
 
-def _offer_title(state: BookingState) -> str:
+def session_title(state: BookingState) -> str:
+    """The session chosen, or the one booked while another time is being chosen."""
     offer = state.offer or state.booked_offer
     return offer.title if offer is not None else ""
 

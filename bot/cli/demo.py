@@ -180,19 +180,14 @@ async def run_demo(
                 outcome = Outcome(replies=(Reply(text),))
             else:
                 event = terminal.event_for(line)
-                action = callbacks.decode(event.data) if isinstance(event, ButtonPress) else None
-                if action is not None and action.name in booking.NAMES:
-                    outcome = await services.trials.press(chat.id, action)
-                    terminal.notice(outcome)
-                    terminal.settle(outcome)
-                    terminal.show(outcome.replies)
-                    await services.trials.settled()
-                    continue
+                if isinstance(event, ButtonPress):
+                    outcome = await services.buttons.press(chat, event.data)
                 else:
                     outcome = await intake.handle(chat, event)
             terminal.notice(outcome)
             terminal.settle(outcome)
             terminal.show(outcome.replies)
+            await services.trials.settled()
             await _delivered(services, chat)
         await services.close()
         if not standin.created:
@@ -218,7 +213,11 @@ async def _booking_open(services: Services, chat: Chat) -> bool:
     if stored is None:
         return False
     phase = booking.BookingState.from_json(stored).phase
-    return phase not in (booking.Phase.BOOKED, booking.Phase.WAITING, booking.Phase.CLOSED)
+    return phase not in (
+        booking.BookingPhase.BOOKED,
+        booking.BookingPhase.WAITING,
+        booking.BookingPhase.CLOSED,
+    )
 
 
 def main(argv: Sequence[str]) -> int:

@@ -46,10 +46,8 @@ from bot.marketing.staff_report import FunnelReports, days_asked, usage
 from bot.settings import Settings
 from bot.storage.chat_messages import ChatMessageRecords, ChatMessages
 from bot.telegram.updates import PerChatUpdateProcessor
-from bot.trials.booking import TrialBooking
-from conversations import booking, callbacks
+from bot.trials.buttons import ButtonPresses
 from conversations.events import (
-    ButtonPress,
     Command,
     CommandName,
     ContactShared,
@@ -201,11 +199,11 @@ class TelegramHandlers:
         intake: Intake,
         sender: TelegramSender,
         default_locale: str,
+        buttons: ButtonPresses,
         reports: FunnelReports | None = None,
-        trials: TrialBooking | None = None,
     ) -> None:
         self._intake = intake
-        self._trials = trials
+        self._buttons = buttons
         self._sender = sender
         self._default_locale = default_locale
         self._reports = reports
@@ -271,17 +269,9 @@ class TelegramHandlers:
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        if query is None:
-            return
-        action = callbacks.decode(query.data or "")
         chat = self._chat(update)
-        if action is not None and action.name in booking.NAMES and chat is not None:
-            # A trial booking's button, after the lead.
-            trials = self._trials
-            outcome = await trials.press(chat.id, action) if trials is not None else Outcome()
-            await self._deliver(update, outcome)
-            return
-        await self._event(update, ButtonPress(query.data or ""))
+        if query is not None and chat is not None:
+            await self._deliver(update, await self._buttons.press(chat, query.data or ""))
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message

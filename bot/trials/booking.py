@@ -1,12 +1,14 @@
 """A free trial session booked in the chat, right after the lead was created (``TRIAL_BOOKING``).
 
-The dialogue is ``conversations/booking.py``; this service stores its state per chat, asks the
-``TrialCatalog`` for offers and times, and makes the booking calls. PerfectGym has no
-idempotency key and no way to read a booking back, so the chosen time is stored before any
-call, a book request is marked as possibly sent before it goes, and any later attempt validates
-first: "already booked" then means the lost answer did book. A booking owed while PerfectGym is
-down is retried by a sweep, held by one instance at a time. Nothing here ever delays the lead:
-the invitation comes only with the thank-you for a created lead.
+The dialogue decides (``conversations/booking_flow.py``: what a press or a result leads to) and
+words (``conversations/booking.py``); this service carries out what it asks for: it stores the
+state per chat, asks the ``TrialCatalog`` for offers and times, makes the booking calls, and
+hands their answers back. PerfectGym has no idempotency key and no way to read a booking back,
+so the chosen time is stored before any call, a book request is marked as possibly sent before
+it goes, and any later attempt validates first: "already booked" then means the lost answer did
+book. A booking owed while PerfectGym is down is retried by a sweep, held by one instance at a
+time. Nothing here ever delays the lead: the invitation comes only with the thank-you for a
+created lead.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import asyncio
 import datetime
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from typing import assert_never
 from zoneinfo import ZoneInfo
 
 from bot.funnel.counts import Funnel, Stage
@@ -26,8 +29,20 @@ from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError
 from bot.periodic import Periodic
 from bot.storage import Storage
 from bot.trials.catalog import SlotWindow, TrialCatalog
-from conversations import booking
-from conversations.booking import Attempt, BookingState, Phase, Result
+from conversations import booking, booking_flow
+from conversations.booking import Attempt, BookingPhase, BookingState, Offer, Result
+from conversations.booking_flow import (
+    Answer,
+    Book,
+    CancelEarlier,
+    Confirm,
+    Effect,
+    ShowDays,
+    ShowOffers,
+    ShowTimes,
+    StaffNote,
+    Stale,
+)
 from conversations.callbacks import Action
 from conversations.context import AskContext
 from conversations.i18n import Translator
@@ -38,6 +53,14 @@ log = logging.getLogger(__name__)
 HOLD_SECONDS = 120.0  # how long one instance holds a booking while it calls PerfectGym
 GIVE_UP_AFTER = 24 * 3600.0  # then the studio arranges it by hand
 MAX_DELAY = 900.0
+
+# What a booking's or a confirmation's result counts as in the studio's funnel.
+COUNTED = {
+    Result.BOOKED: Stage.BOOKED,
+    Result.CONFIRM: Stage.BOOKED,
+    Result.REFUSED: Stage.BOOKING_REFUSED,
+    Result.CONFIRMED: Stage.BOOKING_CONFIRMED,
+}
 
 
 class TrialBooking:
@@ -119,10 +142,9 @@ class TrialBooking:
             return booking.stale(Translator(self._staff_locale))
         state = BookingState.from_json(stored)
         ctx = self._context(state)
-        if action.token != state.token:
-            return booking.stale(ctx.tr)
+        effect = booking_flow.press(state, action, ctx, self._zone())
         try:
-            outcome = await self._step(state, action, ctx)
+            outcome = await self._carry_out(state, effect, ctx)
         except PerfectGymError as exc:
             log.warning("chat %s: trial offers not readable (%s)", chat_ref(chat_id), exc)
             return Outcome(
@@ -131,85 +153,60 @@ class TrialBooking:
                     "in a minute."
                 )
             )
-        if state.phase is Phase.BOOKING:
+        if isinstance(effect, Book):
             await self._save(state, due_at=self._clock(), held_until=self._clock() + HOLD_SECONDS)
             self._attempt_soon(chat_id, held=True)
         else:
             await self._save(state)
         return outcome
 
-    async def _step(self, state: BookingState, action: Action, ctx: AskContext) -> Outcome:
-        name, index = action.name, action.index
-        if state.phase is Phase.OFFERED and name == booking.BOOK:
-            offers = await self._catalog.offers()
-            self._funnel.reached(state.campaign, Stage.OFFERS_SHOWN)
-            if len(offers) == 1:
-                state.offers, state.offer, state.window = offers, offers[0], 0
-                return await self._days(state, ctx)
-            return booking.offers_view(state, offers, ctx)
-        if state.phase is Phase.OFFERED and name == booking.NO_THANKS:
-            return booking.no_thanks(state, ctx.tr, ctx.studio)
-        if state.phase is Phase.OFFERS and name == booking.OFFER and _valid(index, state.offers):
-            assert index is not None
-            state.offer, state.window = state.offers[index], 0
-            return await self._days(state, ctx)
-        if state.phase is Phase.DAYS and name == booking.LATER:
-            state.window += 1
-            return await self._days(state, ctx)
-        if state.phase is Phase.DAYS and name == booking.OTHER_OFFER:
-            return booking.offers_view(state, state.offers, ctx)
-        if state.phase is Phase.DAYS and name == booking.DAY and _valid(index, state.days):
-            assert index is not None
-            day = datetime.date.fromisoformat(state.days[index])
-            return booking.times_view(
-                state, day, (await self._window(state)).slots, ctx, self._zone(), self._now()
-            )
-        if state.phase is Phase.TIMES and name == booking.OTHER_DAY:
-            return await self._days(state, ctx)
-        if state.phase is Phase.TIMES and name == booking.TIME and _valid(index, state.times):
-            assert index is not None
-            state.sent = False
-            return booking.booking_view(state, state.times[index], ctx, self._zone())
-        if state.phase in (Phase.BOOKED, Phase.WAITING) and name == booking.CHANGE:
-            state.changing = state.phase is Phase.BOOKED
-            state.offer = state.offer or state.booked_offer
-            return await self._days(
-                state, ctx, booking.change_note(ctx.tr) if state.changing else None
-            )
-        if state.phase is Phase.CONFIRMING and name == booking.CONFIRM:
-            return await self._confirm(state, ctx)
-        return booking.stale(ctx.tr)
+    async def _carry_out(self, state: BookingState, effect: Effect, ctx: AskContext) -> Outcome:
+        """Do what the dialogue asks for, handing it the catalog's answers, until it answers."""
+        while True:
+            match effect:
+                case Answer(outcome=outcome, staff=staff):
+                    if staff is not None:
+                        await self._tell_staff(staff)
+                    return outcome
+                case Stale():
+                    return booking.stale(ctx.tr)
+                case Book(answer=answer):
+                    return answer  # the attempt follows once the choice is stored (press)
+                case ShowOffers():
+                    offers = await self._catalog.offers()
+                    self._funnel.reached(state.campaign, Stage.OFFERS_SHOWN)
+                    effect = booking_flow.offers_listed(state, offers, ctx)
+                case ShowDays(offer=offer, window=index, note=note):
+                    window = await self._window(offer, index)
+                    self._funnel.reached(state.campaign, Stage.SLOTS_SHOWN)
+                    return booking.days_view(
+                        state, window.slots, window.more, ctx, self._zone(), self._now(), note
+                    )
+                case ShowTimes(offer=offer, window=index, day=day, note=note, fresh=fresh):
+                    window = await self._window(offer, index, fresh=fresh)
+                    return booking.times_view(
+                        state, day, window.slots, ctx, self._zone(), self._now(), note
+                    )
+                case Confirm(booking_id=booking_id):
+                    try:
+                        result = await self._catalog.confirm(booking_id)
+                    except PerfectGymError:
+                        return Outcome(
+                            notice=ctx.tr.gettext(
+                                "The studio's booking system is not answering right now. Please "
+                                "tap Confirm again in a minute."
+                            )
+                        )
+                    self._count(state, result)
+                    effect = booking_flow.confirmed(state, result, ctx, self._zone())
+                case _:
+                    assert_never(effect)
 
-    async def _days(self, state: BookingState, ctx: AskContext, note: str | None = None) -> Outcome:
-        window = await self._window(state)
-        self._funnel.reached(state.campaign, Stage.SLOTS_SHOWN)
-        return booking.days_view(
-            state, window.slots, window.more, ctx, self._zone(), self._now(), note
-        )
-
-    async def _window(self, state: BookingState, *, fresh: bool = False) -> SlotWindow:
-        assert state.offer is not None
+    async def _window(self, offer: Offer, index: int, *, fresh: bool = False) -> SlotWindow:
         today = self._now().date()
         if fresh:
-            return await self._catalog.fresh_window(state.offer, state.window, today)
-        return await self._catalog.window(state.offer, state.window, today)
-
-    async def _confirm(self, state: BookingState, ctx: AskContext) -> Outcome:
-        assert state.booking_id is not None
-        try:
-            result = await self._catalog.confirm(state.booking_id)
-        except PerfectGymError:
-            return Outcome(
-                notice=ctx.tr.gettext(
-                    "The studio's booking system is not answering right now. Please tap "
-                    "Confirm again in a minute."
-                )
-            )
-        if result is Result.CONFIRMED:
-            self._funnel.reached(state.campaign, Stage.BOOKING_CONFIRMED)
-            return booking.booked_view(state, ctx, self._zone())
-        state.chosen = None
-        return await self._days(state, ctx, booking.expired_note(ctx.tr))
+            return await self._catalog.fresh_window(offer, index, today)
+        return await self._catalog.window(offer, index, today)
 
     # --- booking -------------------------------------------------------------------------------
 
@@ -247,7 +244,7 @@ class TrialBooking:
         if stored is None:
             return
         state = BookingState.from_json(stored)
-        if state.phase is not Phase.BOOKING or state.chosen is None or state.offer is None:
+        if state.phase is not BookingPhase.BOOKING or state.chosen is None or state.offer is None:
             await self._save(state)
             return
         ctx = self._context(state)
@@ -302,63 +299,40 @@ class TrialBooking:
             await self._sender.deliver(state.chat_id, booking.still_trying(ctx))
 
     async def _result(self, state: BookingState, attempt: Attempt, ctx: AskContext) -> Outcome:
-        zone = self._zone()
-        state.attempts, state.first_attempt_at = 0, None
-        if attempt.result in (Result.BOOKED, Result.CONFIRM):
-            earlier = state.booked if state.changing else None
-            earlier_id = state.booking_id
-            state.booking_id = attempt.booking_id
-            self._funnel.reached(state.campaign, Stage.BOOKED)
-            if attempt.result is Result.CONFIRM:
-                state.confirm_by = attempt.confirm_by
-                return booking.confirm_view(state, ctx, zone)
-            if earlier is not None:
-                await self._tell_staff(state, "changed", earlier_id, earlier)
-            return booking.booked_view(state, ctx, zone, earlier)
-        if attempt.result is Result.WAITING:
-            state.booking_id = attempt.booking_id
-            return booking.waiting_view(state, ctx, zone)
-        if attempt.result is Result.TAKEN:
-            assert state.chosen is not None
-            day = state.chosen.starts(zone).date()
-            state.chosen = None
-            window = await self._window(state, fresh=True)
-            return booking.times_view(
-                state, day, window.slots, ctx, zone, self._now(), booking.taken_note(ctx.tr)
-            )
-        self._funnel.reached(state.campaign, Stage.BOOKING_REFUSED)
-        if state.changing:
-            return booking.change_refused_view(state, ctx)
-        await self._tell_staff(state, attempt.reason or "refused", None, state.chosen)
-        return booking.refused_view(state, ctx)
+        """What the prospect is told of ``attempt``, once the funnel has counted it."""
+        self._count(state, attempt.result)
+        return await self._carry_out(
+            state, booking_flow.attempted(state, attempt, ctx, self._zone()), ctx
+        )
 
-    async def _tell_staff(
-        self,
-        state: BookingState,
-        why: str,
-        earlier_id: int | None,
-        slot: booking.TrialSlot | None,
-    ) -> None:
+    def _count(self, state: BookingState, result: Result) -> None:
+        stage = COUNTED.get(result)
+        if stage is not None:
+            self._funnel.reached(state.campaign, stage)
+
+    async def _tell_staff(self, note: StaffNote) -> None:
         """Staff arrange what the bot could not: a refused booking, or an earlier one to cancel
         (the API can book but not cancel). The customer id finds the prospect in PerfectGym."""
         if self._staff_chat_id is None:
             return
         tr = Translator(self._staff_locale)
         ctx = self._conversations.context(self._staff_locale, None)
-        session = (state.offer or state.booked_offer or booking.Offer("", "")).title
-        when = booking.when(slot, ctx, self._zone()) if slot is not None else "?"
-        if why == "changed":
+        when = booking.when(note.slot, ctx, self._zone()) if note.slot is not None else "?"
+        if isinstance(note, CancelEarlier):
             text = tr.gettext(
                 "Trial session: PerfectGym customer {customer} booked another time. Please "
                 "cancel the earlier booking ({session} on {when}, booking {booking})."
             ).format(
-                customer=state.customer_id, session=session, when=when, booking=earlier_id or "?"
+                customer=note.customer_id,
+                session=note.session,
+                when=when,
+                booking=note.booking_id or "?",
             )
         else:
             text = tr.gettext(
                 "Trial session: PerfectGym customer {customer} chose {session} on {when}, but it "
                 "could not be booked online ({reason}). Please arrange it with them."
-            ).format(customer=state.customer_id, session=session, when=when, reason=why)
+            ).format(customer=note.customer_id, session=note.session, when=when, reason=note.reason)
         await self._sender.send(self._staff_chat_id, [Reply(text)])
 
     # --- helpers -------------------------------------------------------------------------------
@@ -380,7 +354,3 @@ class TrialBooking:
     def _now(self) -> datetime.datetime:
         """Now in the studio's zone (the server's, with its offset, when none is known)."""
         return datetime.datetime.fromtimestamp(self._clock(), self._zone()).astimezone(self._zone())
-
-
-def _valid(index: int | None, items: Sequence[object]) -> bool:
-    return index is not None and 0 <= index < len(items)
