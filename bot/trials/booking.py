@@ -27,7 +27,7 @@ from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
 from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError
 from bot.periodic import Periodic
-from bot.storage import Storage
+from bot.storage.trial_bookings import TrialBookingRecords
 from bot.trials.catalog import SlotWindow, TrialCatalog
 from conversations import booking, booking_flow
 from conversations.booking import Attempt, BookingPhase, BookingState, Offer, Result
@@ -66,7 +66,7 @@ COUNTED = {
 class TrialBooking:
     def __init__(
         self,
-        storage: Storage,
+        storage: TrialBookingRecords,
         catalog: TrialCatalog,
         conversations: ConversationStore,
         sender: Sender,
