@@ -10,7 +10,8 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+# The build tools (setuptools, Babel) are locked above: building needs no index.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 
 if [ -z "${TEST_DATABASE_URL:-}" ] && [ -x scripts/start-postgres.sh ]; then
     TEST_DATABASE_URL="$(scripts/start-postgres.sh)"
