@@ -2,7 +2,8 @@
 # The README's test command: set up everything on a fresh machine, then lint, type-check, test.
 # Installs the locked dependencies into .venv, starts a throwaway PostgreSQL server (from the
 # distribution's packages, when run as root and none is reachable) so storage tests run against
-# both SQLite and PostgreSQL, and fails when any check fails.
+# both SQLite and PostgreSQL, installs Chromium likewise for the funnel report's render test, and
+# fails when any check fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ if [ -z "${TEST_DATABASE_URL:-}" ] && [ -x scripts/start-postgres.sh ]; then
     TEST_DATABASE_URL="$(scripts/start-postgres.sh)"
     export TEST_DATABASE_URL
 fi
+scripts/install-chromium.sh
 
 .venv/bin/ruff check .
 .venv/bin/mypy
