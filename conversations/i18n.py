@@ -1,8 +1,9 @@
 """The prospect's language: which catalog speaks to them and what goes on the lead.
 
 Telegram sends an IETF tag (``de``, ``de-AT``, ``pt-br``, ``zh-hans``). Babel negotiates it against
-the catalogs shipped in ``locales/``. Catalogs are compiled from their ``.po`` source in memory on
-first use, so a forgotten ``pybabel compile`` can never leave the bot speaking stale text.
+the catalogs shipped in ``locales/``. In a checkout, catalogs are compiled from their ``.po``
+source in memory on first use, so a forgotten ``pybabel compile`` can never leave the bot speaking
+stale text; an installed package has no sources and reads the ``.mo`` its wheel was built with.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+SOURCE_CATALOGS = Path(__file__).resolve().parent.parent / "locales"
+"""The checkout's ``<lang>/LC_MESSAGES/messages.po``: the catalogs translators edit."""
+COMPILED_CATALOGS = Path(__file__).resolve().parent / "locales"
+"""An installed package's ``<lang>/LC_MESSAGES/messages.mo``, compiled by setup.py into the wheel."""
 DOMAIN = "messages"
 SOURCE_LOCALE = "en"
 FALLBACK_LOCALE = "en"
@@ -88,10 +92,23 @@ FORMAL = "formal"
 
 
 @cache
+def _catalog_files() -> dict[str, Path]:
+    """Each locale's catalog file. The checkout's sources win wherever they exist (development,
+    or a deployment run from the checkout), so what the bot says is always what the ``.po`` says;
+    the compiled catalogs are only for an installed package, which has no sources beside it. Never
+    a mix of both: a wheel's catalogs next to an editable checkout would be older than its sources.
+    """
+    sources = SOURCE_CATALOGS.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
+    found = {path.parent.parent.name: path for path in sources}
+    if not found:
+        compiled = COMPILED_CATALOGS.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")
+        found = {path.parent.parent.name: path for path in compiled}
+    return found
+
+
+@cache
 def _catalogs() -> frozenset[str]:
-    return frozenset(
-        path.parent.parent.name for path in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
-    )
+    return frozenset(_catalog_files())
 
 
 @cache
@@ -120,10 +137,13 @@ def negotiate(code: str | None, default: str, *, formal: bool = False) -> str:
 @cache
 def translations(locale: str) -> gettext.NullTranslations:
     """The compiled catalog for a negotiated locale (the source language translates to itself)."""
-    po_path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po_path.exists():
+    path = _catalog_files().get(locale)
+    if path is None:
         return gettext.NullTranslations()
-    with po_path.open("rb") as po_file:
+    if path.suffix == ".mo":
+        with path.open("rb") as mo_file:
+            return Translations(fp=mo_file, domain=DOMAIN)
+    with path.open("rb") as po_file:
         catalog = read_po(po_file, locale=locale)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)

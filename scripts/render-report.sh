@@ -34,7 +34,7 @@ trap 'rm -rf "$profile"' EXIT
 rm -f "$out"
 
 # Chromium logs harmless noise (dbus, GPU) on stderr; keep it for when no PNG comes out.
-if ! "$browser" --headless --no-sandbox --disable-gpu --disable-background-networking \
+if ! "$browser" --headless --no-sandbox --disable-gpu --disable-quic --disable-background-networking \
     --disable-component-update --disable-sync --no-first-run --hide-scrollbars \
     --user-data-dir="$profile" --screenshot="$out" --window-size=1280,1600 \
     "file://$page" >"$profile/log" 2>&1 || [ ! -s "$out" ]; then

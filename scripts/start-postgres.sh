@@ -14,9 +14,9 @@ PASSWORD=bot
 DATABASE=bot_test
 URL="postgresql://$USER_NAME:$PASSWORD@127.0.0.1:$PORT/$DATABASE"
 if [ "$(id -u)" -eq 0 ]; then
-    ROOT=/tmp/studio-leads-bot-pg
+    ROOT="${TMPDIR:-/tmp}/studio-leads-bot-pg"
 else
-    ROOT="/tmp/studio-leads-bot-pg-$(id -u)"
+    ROOT="${TMPDIR:-/tmp}/studio-leads-bot-pg-$(id -u)"
 fi
 DATA="$ROOT/data"
 SOCKETS="$ROOT/run"

@@ -2,7 +2,8 @@
 # The README's test command: set up everything on a fresh machine, then lint, type-check, test.
 # Installs the locked dependencies into .venv, starts a throwaway PostgreSQL server (from the
 # distribution's packages, when run as root and none is reachable) so storage tests run against
-# both SQLite and PostgreSQL, and fails when any check fails.
+# both SQLite and PostgreSQL, installs Chromium likewise for the funnel report's render test, and
+# fails when any check fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,12 +11,14 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+# The build tools (setuptools, Babel) are locked above: building needs no index.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 
 if [ -z "${TEST_DATABASE_URL:-}" ] && [ -x scripts/start-postgres.sh ]; then
     TEST_DATABASE_URL="$(scripts/start-postgres.sh)"
     export TEST_DATABASE_URL
 fi
+scripts/install-chromium.sh
 
 .venv/bin/ruff check .
 .venv/bin/mypy

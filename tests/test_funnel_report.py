@@ -17,7 +17,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy
-import pytest
 from PIL import Image
 
 from bot.funnel.counts import FunnelCount, FunnelReport, Stage, Step
@@ -32,6 +31,7 @@ from bot.marketing.report import (
     table_html,
 )
 from conversations.i18n import Translator
+from tests.required import require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 RENDER = ROOT / "scripts" / "render-report.sh"
@@ -381,20 +381,8 @@ def test_charts_drawn_in_threads_at_once_are_the_same_as_one_alone() -> None:
         assert png == alone[job], job
 
 
-BROWSER = next(
-    (
-        shutil.which(name)
-        for name in ("chromium", "chromium-browser", "google-chrome")
-        if shutil.which(name)
-    ),
-    None,
-)
-
-
-@pytest.mark.skipif(
-    BROWSER is None, reason="no chromium, chromium-browser or google-chrome on PATH"
-)
 def test_the_render_script_screenshots_the_page(tmp_path: Path) -> None:
+    require_tool("chromium", "chromium-browser", "google-chrome")  # the script's candidates
     page = tmp_path / "report.html"
     page.write_text(
         html_page(report_of([*conversations("insta", 80), *conversations(None, 9)]), EN)
