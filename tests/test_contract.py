@@ -182,7 +182,10 @@ async def test_refusals_and_failures_keep_the_contract(
     async with running_bot(env):
         first = Prospect(tg, chat_id=8101)
         await first.confirm_lead("Kim", "Park", "kim@example.com")
+        # The first thank-you says the details are being passed on (the first attempt failed);
+        # the second prospect starts once the lead is created, so theirs is the duplicate.
         await first.expect("Thank you, Kim")
+        await first.expect("The studio has your details")
         again = Prospect(tg, chat_id=8102)
         await again.confirm_lead("Kim", "Park", "kim@example.com")  # DUPLICATE_CUSTOMER
         await again.expect_eventually("already")
