@@ -1,16 +1,68 @@
 """Durable storage, selected by ``DATABASE_URL``: SQLite by default, PostgreSQL on PaaS add-ons."""
 
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
 from bot.storage.base import ChatMessages, LeadStatus, OutboxEntry, Storage
+from bot.storage.errors import StorageUnavailable
+from bot.storage.health import StorageHealth
 
-__all__ = ["ChatMessages", "LeadStatus", "OutboxEntry", "Storage", "open_storage"]
+__all__ = [
+    "ChatMessages",
+    "LeadStatus",
+    "OutboxEntry",
+    "Storage",
+    "StorageHealth",
+    "StorageUnavailable",
+    "open_storage",
+]
+
+log = logging.getLogger(__name__)
+
+# A database that is starting along with the bot (a platform restarting both) gets this long.
+WAIT_SECONDS = 60.0
+PAUSE_SECONDS = 5.0
 
 
-async def open_storage(url: str) -> Storage:
+async def open_storage(
+    url: str,
+    health: StorageHealth | None = None,
+    *,
+    wait: float = 0.0,
+    pause: float = PAUSE_SECONDS,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Storage:
+    """The storage; while the database is unavailable, tried again every ``pause`` seconds for
+    up to ``wait`` seconds, one log line per failed try, before ``StorageUnavailable``."""
+    deadline = clock() + wait
+    attempt = 1
+    while True:
+        try:
+            return await _open(url, health)
+        except StorageUnavailable as exc:
+            if clock() + pause > deadline:
+                raise
+            log.warning(
+                "database unavailable (%s); trying again in %g s (attempt %d)",
+                exc.cause,
+                pause,
+                attempt,
+            )
+        await sleep(pause)
+        attempt += 1
+
+
+async def _open(url: str, health: StorageHealth | None) -> Storage:
     # Imported here, so a SQLite deployment never loads asyncpg.
     if url.startswith(("postgres://", "postgresql://")):
         from bot.storage.postgres import PostgresStorage
 
-        return await PostgresStorage.connect(url)
+        return await PostgresStorage.connect(url, health)
     from bot.storage.sqlite import SqliteStorage
 
-    return SqliteStorage.open(url)
+    return SqliteStorage.open(url, health)
