@@ -23,8 +23,8 @@ import fcntl
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, closing
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, closing, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -118,16 +118,26 @@ class _Database:
         self._connection = connection
         self._health = health
 
-    def _cursor(self, query: str, args: tuple[object, ...]) -> sqlite3.Cursor:
-        cursor = self.run(query, args)
+    @contextmanager
+    def _statement(self, query: str) -> Iterator[None]:
+        """Around a statement's execution and reading (a ``RETURNING`` statement writes while
+        its rows are read): SQLite's failure as ``StorageUnavailable``, told to the health."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            unavailable = _unavailable(exc)
+            if unavailable is None:
+                raise
+            self._health.failed(unavailable.cause)
+            raise unavailable from None
         if is_write(query):
             self._health.wrote()
-        return cursor
 
-    def run(self, query: str, args: tuple[object, ...] = ()) -> sqlite3.Cursor:
-        """One statement; SQLite's failure as ``StorageUnavailable``, told to the health."""
+    def run(self, query: str) -> None:
+        """A statement of no rows (``BEGIN``, ``COMMIT``), its failure translated; it tells the
+        health of no write (the statements inside the transaction did)."""
         try:
-            return self._connection.execute(_numbered(query), args)
+            self._connection.execute(query).close()
         except sqlite3.Error as exc:
             unavailable = _unavailable(exc)
             if unavailable is None:
@@ -136,17 +146,18 @@ class _Database:
             raise unavailable from None
 
     async def execute(self, query: str, *args: object) -> None:
-        self._cursor(query, args).close()
+        with self._statement(query):
+            self._connection.execute(_numbered(query), args).close()
 
     async def fetchrow(self, query: str, *args: object) -> sqlite3.Row | None:
         # Closing resets the statement, so an unread rest cannot hold a lock or a transaction.
-        with closing(self._cursor(query, args)) as cursor:
-            row: sqlite3.Row | None = cursor.fetchone()
+        with self._statement(query), closing(self._connection.execute(_numbered(query), args)) as c:
+            row: sqlite3.Row | None = c.fetchone()
             return row
 
     async def fetch(self, query: str, *args: object) -> list[sqlite3.Row]:
-        with closing(self._cursor(query, args)) as cursor:
-            return cursor.fetchall()
+        with self._statement(query), closing(self._connection.execute(_numbered(query), args)) as c:
+            return c.fetchall()
 
     async def fetchval(self, query: str, *args: object) -> Any:
         row = await self.fetchrow(query, *args)
