@@ -337,9 +337,10 @@ async def parked_run(options: Options, workdir: Path, today: datetime.date) -> P
         try:
             idle = bot.memory()
             measured = await _measured_crowd(tg, bot, script, options.parked, options.think)
-            stored = _stored_conversations(database)
         finally:
             await bot.stop()
+        # Read once the bot is gone: it holds its SQLite file exclusively while it runs.
+        stored = _stored_conversations(database)
         return ParkedRun(idle, measured.crowd, stored, measured.memory)
 
 

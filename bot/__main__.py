@@ -5,6 +5,7 @@ campaign's deep link (and writes its QR code)."""
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import sys
 
 from bot.logging_setup import configure_logging
@@ -14,6 +15,7 @@ from bot.settings import (
     declared_order,
     load_settings,
 )
+from bot.storage.errors import StorageUnavailable
 from bot.storage.sqlite import DatabaseInUseError
 from bot.studio.texts import StudioTexts, StudioTextsError
 
@@ -94,6 +96,8 @@ def main(argv: list[str]) -> int:
             settings.perfectgym_api_key.get_secret_value(),
         ],
     )
+    # A fatal signal (SIGBUS, SIGSEGV) still leaves its lines on stderr.
+    faulthandler.enable()
     from bot.runtime import run
 
     try:
@@ -101,6 +105,9 @@ def main(argv: list[str]) -> int:
     except (StudioTextsError, DatabaseInUseError) as exc:  # found once the bot starts
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    except StorageUnavailable as exc:  # still, after start-up's waiting
+        print(f"database unavailable: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

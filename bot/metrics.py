@@ -42,6 +42,11 @@ class Metrics:
             buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
             registry=self.registry,
         )
+        self.storage_failures = Counter(
+            "leadsbot_storage_failures",
+            "Database statements and connections that failed (unreachable, full, unwritable)",
+            registry=self.registry,
+        )
         self.poller = Gauge(
             "leadsbot_is_poller",
             "1 while this instance is the one calling getUpdates",

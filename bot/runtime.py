@@ -18,7 +18,7 @@ from bot.marketing.staff_report import FunnelReports
 from bot.metrics import Metrics
 from bot.perfectgym.client import PerfectGymClient
 from bot.settings import AddressForm, Settings
-from bot.storage import open_storage
+from bot.storage import StorageHealth, open_storage
 from bot.studio.information import StudioFallback
 from bot.studio.texts import StudioTexts
 from bot.telegram.application import (
@@ -29,6 +29,7 @@ from bot.telegram.application import (
     register_commands,
 )
 from bot.telegram.polling import Poller
+from bot.telegram.unstored import UnstoredUpdates
 from bot.telegram.webhook import HealthServer, WebhookServer
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,10 @@ async def serve(
 ) -> None:
     """Run the bot until ``stop`` is set; ``ready`` is set once updates are being received.
     ``clock`` is the time the services go by (tests move it instead of waiting)."""
-    storage = await open_storage(settings.database_url)
     metrics = Metrics()
+    health = StorageHealth(on_failure=metrics.storage_failures.inc)
+    storage = await open_storage(settings.database_url, health, wait=settings.database_wait_seconds)
+    unstored = UnstoredUpdates()
     client = PerfectGymClient(
         settings.perfectgym_api_url,
         settings.perfectgym_api_key.get_secret_value(),
@@ -92,7 +95,12 @@ async def serve(
     add_handlers(
         app,
         TelegramHandlers(
-            services.intake, sender, settings.default_locale, services.buttons, reports
+            services.intake,
+            sender,
+            settings.default_locale,
+            services.buttons,
+            reports,
+            unstored,
         ),
         settings.staff_chat_id,
     )
@@ -116,6 +124,8 @@ async def serve(
                     secret=settings.webhook_secret.get_secret_value(),
                     host=settings.webhook_listen_host,
                     metrics=metrics,
+                    health=health,
+                    unstored=unstored,
                 )
                 await webhook.start()
                 await app.bot.set_webhook(
@@ -125,12 +135,12 @@ async def serve(
                 )
                 log.info("serving webhook on port %d", settings.port)
             else:
-                assert app.updater is not None
                 await app.bot.delete_webhook()
                 poller = Poller(
-                    app.updater,
+                    app,
                     storage,
                     allowed_updates=ALLOWED_UPDATES,
+                    unstored=unstored,
                     on_change=lambda leading: metrics.poller.set(1 if leading else 0),
                 )
                 await poller.start()
@@ -139,7 +149,7 @@ async def serve(
                     port = settings.port
                 if port is not None:
                     webhook = HealthServer(
-                        port=port, host=settings.webhook_listen_host, metrics=metrics
+                        port=port, host=settings.webhook_listen_host, metrics=metrics, health=health
                     )
                     await webhook.start()
                     log.info("serving /health and /metrics on port %d", port)

@@ -208,6 +208,9 @@ class Settings(TelegramSettings, StudioSettings, PerfectGymSettings):
     sweep_seconds: float = Field(
         default=60.0, gt=0, description="how often due reminders and idle conversations are sought"
     )
+    database_wait_seconds: float = Field(
+        default=60.0, ge=0, description="how long start-up waits for an unavailable database"
+    )
 
     @field_validator("webhook_url")
     @classmethod

@@ -592,9 +592,18 @@ class FakeTelegram:
     """The Bot API side of a conversation: PTB calls it over HTTP, tests drive it directly."""
 
     def __init__(
-        self, token: str = "123456:TEST-TOKEN", *, flood_limit_per_chat: int | None = None
+        self,
+        token: str = "123456:TEST-TOKEN",
+        *,
+        flood_limit_per_chat: int | None = None,
+        webhook_redelivery_seconds: float | None = None,
     ) -> None:
         self.token = token
+        # As Telegram does: a webhook update answered other than 2xx is delivered again after
+        # this pause, a chat's later updates waiting behind it. None: delivered once.
+        self.webhook_redelivery_seconds = webhook_redelivery_seconds
+        self.webhook_refusals: list[tuple[int, str]] = []  # (update id, what the bot answered)
+        self._webhook_chats: dict[int, asyncio.Lock] = {}
         self.flood_limit_per_chat = flood_limit_per_chat
         self.port = 0
         self.sent: list[SentMessage] = []
@@ -808,9 +817,26 @@ class FakeTelegram:
             if self.webhook_url is None:
                 self._queue.append(update)
                 self._updates_arrived.set()
+            elif self.webhook_redelivery_seconds is not None:
+                self._spawn(self._deliver_until_taken(update))
             else:
                 await self._deliver(self.webhook_url, self.webhook_secret, update, raise_=True)
         return int(update["update_id"])
+
+    async def _deliver_until_taken(self, update: JSONDict) -> None:
+        pause = self.webhook_redelivery_seconds
+        assert pause is not None
+        body = next(value for key, value in update.items() if key != "update_id")
+        sender = int(body.get("from", {}).get("id", 0))  # a private chat's id is its user's
+        async with self._webhook_chats.setdefault(sender, asyncio.Lock()):
+            while self.webhook_url is not None and not self._closing:
+                problem = await self._deliver(
+                    self.webhook_url, self.webhook_secret, update, raise_=False, note=False
+                )
+                if problem is None:
+                    return
+                self.webhook_refusals.append((int(update["update_id"]), problem))
+                await asyncio.sleep(pause)
 
     # ----------------------------------------------------------------- reading answers
 
@@ -926,8 +952,8 @@ class FakeTelegram:
         self._updates_arrived.set()
 
     async def _deliver(
-        self, url: str, secret: str | None, update: JSONDict, *, raise_: bool
-    ) -> None:
+        self, url: str, secret: str | None, update: JSONDict, *, raise_: bool, note: bool = True
+    ) -> str | None:
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
@@ -940,11 +966,12 @@ class FakeTelegram:
         else:
             if status != 200:
                 problem = f"HTTP {status}"
-        if problem is not None:
+        if problem is not None and note:
             message = f"webhook delivery of update {update['update_id']} failed: {problem}"
             self.errors.append(message)
             if raise_:
                 raise AssertionError(message)
+        return problem
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)

@@ -5,18 +5,40 @@ is all of them, and what a consumer takes is the one protocol it uses. Values cr
 text and plain dataclasses, never as ORM objects.
 """
 
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.storage.cache import ConfigCache, StudioCache
 from bot.storage.chat_messages import ChatMessageRecords, ChatMessages
 from bot.storage.conversations import ConversationRecords
 from bot.storage.erasure import Erasure
+from bot.storage.errors import StorageUnavailable
 from bot.storage.funnel_counts import FunnelCountRecords
+from bot.storage.health import StorageHealth
 from bot.storage.leadership import Leadership
 from bot.storage.outbox import LeadStatus, OutboxEntry, OutboxRecords
 from bot.storage.trial_bookings import TrialBookingRecords
 
-__all__ = ["ChatMessages", "LeadStatus", "OutboxEntry", "Storage", "open_storage"]
+__all__ = [
+    "ChatMessages",
+    "LeadStatus",
+    "OutboxEntry",
+    "Storage",
+    "StorageHealth",
+    "StorageUnavailable",
+    "open_storage",
+]
+
+log = logging.getLogger(__name__)
+
+# A database that is starting along with the bot (a platform restarting both) gets this long.
+WAIT_SECONDS = 60.0
+PAUSE_SECONDS = 5.0
 
 
 class Storage(
@@ -36,12 +58,41 @@ class Storage(
     async def close(self) -> None: ...
 
 
-async def open_storage(url: str) -> Storage:
+async def open_storage(
+    url: str,
+    health: StorageHealth | None = None,
+    *,
+    wait: float = 0.0,
+    pause: float = PAUSE_SECONDS,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Storage:
+    """The storage; while the database is unavailable, tried again every ``pause`` seconds for
+    up to ``wait`` seconds, one log line per failed try, before ``StorageUnavailable``."""
+    deadline = clock() + wait
+    attempt = 1
+    while True:
+        try:
+            return await _open(url, health)
+        except StorageUnavailable as exc:
+            if clock() + pause > deadline:
+                raise
+            log.warning(
+                "database unavailable (%s); trying again in %g s (attempt %d)",
+                exc.cause,
+                pause,
+                attempt,
+            )
+        await sleep(pause)
+        attempt += 1
+
+
+async def _open(url: str, health: StorageHealth | None) -> Storage:
     # Imported here, so a SQLite deployment never loads asyncpg.
     if url.startswith(("postgres://", "postgresql://")):
         from bot.storage.postgres import PostgresStorage
 
-        return await PostgresStorage.connect(url)
+        return await PostgresStorage.connect(url, health)
     from bot.storage.sqlite import SqliteStorage
 
-    return SqliteStorage.open(url)
+    return SqliteStorage.open(url, health)

@@ -1,19 +1,24 @@
 """PostgreSQL storage: for PaaS deployments, whose dynos have no disk that outlives a restart.
 
 The statements are ``SqlStorage``'s, run over an asyncpg pool. A PaaS add-on hands out
-``postgres://`` URLs, which asyncpg takes as they are, like ``postgresql://``.
+``postgres://`` URLs, which asyncpg takes as they are, like ``postgresql://``. A lost or refused
+connection, a server shutting down or out of disk is raised as ``StorageUnavailable`` with the
+server's (or the socket's) own message.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
+import asyncpg.exceptions
 
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
+from bot.storage.errors import StorageUnavailable
+from bot.storage.health import StorageHealth, is_write
 from bot.storage.schema import POSTGRES, SINGLE_ROW_ID, TABLES, Column, Table, Type, ddl
 from bot.storage.sql import SqlStorage
 
@@ -36,12 +41,85 @@ VERSION_TABLE = Table(
 TRY_POLLER_LOCK = "SELECT pg_try_advisory_lock(hashtextextended($1, 0))"
 POLLER_LOCK = "studio-leads-bot poller"
 LEADER_TIMEOUT = 5.0
+# A server that does not answer a connection attempt (a dropped route) is a failed attempt.
+CONNECT_TIMEOUT = 10.0
+
+# The database failing under the bot, rather than a statement being wrong.
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,  # among them: the connection closed mid-statement
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+    asyncpg.exceptions.InsufficientResourcesError,  # disk full, too many connections
+    asyncpg.exceptions.PostgresSystemError,  # I/O errors
+    asyncpg.exceptions.ReadOnlySQLTransactionError,  # a standby, or a read-only server
+)
+# At start-up also a wrong password or a missing database: tried again, then one line.
+UNOPENED: tuple[type[BaseException], ...] = (*UNAVAILABLE, asyncpg.PostgresError)
 
 SCHEMA = ddl(POSTGRES, (VERSION_TABLE, *TABLES))
 
 
 class SchemaTooNewError(RuntimeError):
     """The database was set up by a newer release: refuse rather than misread its tables."""
+
+
+def _cause(exc: BaseException) -> str:
+    """The server's or the socket's message (it names no statement parameter)."""
+    return str(exc) or type(exc).__name__
+
+
+class _Database:
+    """A pool's or a connection's query calls, their failures as ``StorageUnavailable``."""
+
+    def __init__(
+        self,
+        target: Database,
+        health: StorageHealth,
+    ) -> None:
+        self._target = target
+        self._health = health
+
+    async def execute(self, query: str, *args: object) -> object:
+        try:
+            done = await self._target.execute(query, *args)
+        except UNAVAILABLE as exc:
+            raise self._failed(exc) from None
+        self._succeeded(query)
+        return done
+
+    async def fetchrow(self, query: str, *args: object) -> Row | None:
+        try:
+            row: Row | None = await self._target.fetchrow(query, *args)
+        except UNAVAILABLE as exc:
+            raise self._failed(exc) from None
+        self._succeeded(query)
+        return row
+
+    async def fetch(self, query: str, *args: object) -> Sequence[Row]:
+        try:
+            rows: Sequence[Row] = await self._target.fetch(query, *args)
+        except UNAVAILABLE as exc:
+            raise self._failed(exc) from None
+        self._succeeded(query)
+        return rows
+
+    async def fetchval(self, query: str, *args: object) -> Any:
+        try:
+            value = await self._target.fetchval(query, *args)
+        except UNAVAILABLE as exc:
+            raise self._failed(exc) from None
+        self._succeeded(query)
+        return value
+
+    def _succeeded(self, query: str) -> None:
+        if is_write(query):
+            self._health.wrote()
+
+    def _failed(self, exc: BaseException) -> StorageUnavailable:
+        self._health.failed(_cause(exc))
+        return StorageUnavailable(_cause(exc))
 
 
 if TYPE_CHECKING:
@@ -67,23 +145,38 @@ class PostgresStorage(SqlStorage):
 
     _SKIP_LOCKED = " FOR UPDATE OF o SKIP LOCKED"
 
-    def __init__(self, pool: asyncpg.Pool[asyncpg.Record], url: str) -> None:
-        super().__init__(pool)
+    def __init__(
+        self, pool: asyncpg.Pool[asyncpg.Record], url: str, health: StorageHealth | None = None
+    ) -> None:
+        self._health = health or StorageHealth()
+        super().__init__(_Database(pool, self._health))
         self._pool = pool
         self._url = url
         self._leader: asyncpg.Connection[asyncpg.Record] | None = None
 
     @classmethod
-    async def connect(cls, url: str) -> PostgresStorage:
-        pool = await asyncpg.create_pool(
-            url, min_size=1, max_size=10, connection_class=_StatelessConnection
-        )
+    async def connect(cls, url: str, health: StorageHealth | None = None) -> PostgresStorage:
+        """The pool with the schema in place; any failure to get there, a wrong password or a
+        missing database included, as ``StorageUnavailable`` (start-up tries again)."""
+        try:
+            pool = await asyncpg.create_pool(
+                url,
+                min_size=1,
+                max_size=10,
+                connection_class=_StatelessConnection,
+                timeout=CONNECT_TIMEOUT,
+            )
+        except UNOPENED as exc:
+            raise StorageUnavailable(_cause(exc)) from None
         try:
             await _create_schema(pool)
+        except UNOPENED as exc:
+            await pool.close()
+            raise StorageUnavailable(_cause(exc)) from None
         except BaseException:
             await pool.close()
             raise
-        return cls(pool, url)
+        return cls(pool, url, health)
 
     async def acquire_leadership(self) -> bool:
         """A session advisory lock on a connection of its own: it ends with that connection, so
@@ -123,8 +216,12 @@ class PostgresStorage(SqlStorage):
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Database]:
-        async with self._pool.acquire() as db, db.transaction():
-            yield db
+        try:
+            async with self._pool.acquire() as db, db.transaction():
+                yield _Database(db, self._health)
+        except UNAVAILABLE as exc:  # taking a connection, BEGIN, COMMIT
+            self._health.failed(_cause(exc))
+            raise StorageUnavailable(_cause(exc)) from None
 
     async def close(self) -> None:
         await self.release_leadership()

@@ -7,7 +7,14 @@ than handing every statement to a worker thread.
 
 The ``async`` methods here never suspend, so a transaction runs to its end before any other task
 touches the one connection: nothing else can slip into it (``SqlStorage`` awaits only the
-database inside a transaction).
+database inside a transaction). Storages opened on one file in one process (a tool or test
+reopening it) share that connection for the same reason.
+
+The file is opened in exclusive locking mode before WAL is switched on: the process holds the
+file alone anyway (``<file>.lock``), and so SQLite keeps its WAL index in memory instead of a
+memory-mapped ``-shm`` file, whose failing page (a full or unwritable disk) would kill the process
+with SIGBUS and no log line. A database failure is raised as ``StorageUnavailable`` with SQLite's
+own message.
 """
 
 from __future__ import annotations
@@ -16,13 +23,16 @@ import fcntl
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, closing
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, closing, contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from bot.storage.database import Database
+from bot.storage.errors import StorageUnavailable
+from bot.storage.health import StorageHealth, is_write
 from bot.storage.leadership import SoleInstance
 from bot.storage.schema import SQLITE, TABLES, indexes_ddl, tables_ddl
 from bot.storage.sql import SqlStorage
@@ -33,8 +43,16 @@ class DatabaseInUseError(RuntimeError):
     the first one's. One operator-facing line."""
 
 
-# Lock files this process holds, with how many open storages use each.
-_held: dict[str, tuple[int, int]] = {}
+@dataclass
+class _Held:
+    """A file this process has open: its lock, its one connection and how many storages use it."""
+
+    lock: int
+    connection: sqlite3.Connection | None = None
+    users: int = 1
+
+
+_held: dict[str, _Held] = {}
 
 
 def _hold_file(path: str) -> str:
@@ -42,8 +60,7 @@ def _hold_file(path: str) -> str:
     belong to the process, so a test or tool reopening the file in-process is not refused."""
     key = os.path.realpath(path)
     if key in _held:
-        fd, users = _held[key]
-        _held[key] = (fd, users + 1)
+        _held[key].users += 1
         return key
     fd = os.open(f"{key}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -54,17 +71,40 @@ def _hold_file(path: str) -> str:
             f"DATABASE_URL {path} is in use by another bot process: SQLite is for one process; "
             "run a second instance on PostgreSQL"
         ) from None
-    _held[key] = (fd, 1)
+    _held[key] = _Held(fd)
     return key
 
 
 def _release_file(key: str) -> None:
-    fd, users = _held[key]
-    if users > 1:
-        _held[key] = (fd, users - 1)
-    else:
-        del _held[key]
-        os.close(fd)  # ends the lock
+    held = _held[key]
+    if held.users > 1:
+        held.users -= 1
+        return
+    del _held[key]
+    if held.connection is not None:
+        held.connection.close()
+    os.close(held.lock)  # ends the lock
+
+
+def _unwritable(path: str) -> str | None:
+    """The first of the database's folder and files that this process may not write, if any:
+    found at start, rather than as a failed answer (or a signal) later."""
+    folder = os.path.dirname(os.path.abspath(path))
+    candidates = [folder, path, *(f"{path}{suffix}" for suffix in ("-wal", "-journal"))]
+    for candidate in candidates:
+        if os.path.exists(candidate) and not os.access(candidate, os.W_OK):
+            return candidate
+    return None
+
+
+def _unavailable(exc: sqlite3.Error) -> StorageUnavailable | None:
+    """SQLite's own failures (full, read-only, I/O error, locked, not a database) as
+    ``StorageUnavailable``; a broken statement or constraint stays the programming error it is."""
+    if isinstance(exc, (sqlite3.OperationalError, sqlite3.InternalError)) or (
+        type(exc) is sqlite3.DatabaseError
+    ):
+        return StorageUnavailable(str(exc))
+    return None
 
 
 @lru_cache(maxsize=256)
@@ -76,24 +116,50 @@ def _numbered(query: str) -> str:
 class _Database:
     """The ``Database`` calls over a sqlite3 connection, run synchronously."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, health: StorageHealth) -> None:
         self._connection = connection
+        self._health = health
 
-    def _cursor(self, query: str, args: tuple[object, ...]) -> sqlite3.Cursor:
-        return self._connection.execute(_numbered(query), args)
+    @contextmanager
+    def _statement(self, query: str) -> Iterator[None]:
+        """Around a statement's execution and reading (a ``RETURNING`` statement writes while
+        its rows are read): SQLite's failure as ``StorageUnavailable``, told to the health."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            unavailable = _unavailable(exc)
+            if unavailable is None:
+                raise
+            self._health.failed(unavailable.cause)
+            raise unavailable from None
+        if is_write(query):
+            self._health.wrote()
+
+    def run(self, query: str) -> None:
+        """A statement of no rows (``BEGIN``, ``COMMIT``), its failure translated; it tells the
+        health of no write (the statements inside the transaction did)."""
+        try:
+            self._connection.execute(query).close()
+        except sqlite3.Error as exc:
+            unavailable = _unavailable(exc)
+            if unavailable is None:
+                raise
+            self._health.failed(unavailable.cause)
+            raise unavailable from None
 
     async def execute(self, query: str, *args: object) -> None:
-        self._cursor(query, args).close()
+        with self._statement(query):
+            self._connection.execute(_numbered(query), args).close()
 
     async def fetchrow(self, query: str, *args: object) -> sqlite3.Row | None:
         # Closing resets the statement, so an unread rest cannot hold a lock or a transaction.
-        with closing(self._cursor(query, args)) as cursor:
-            row: sqlite3.Row | None = cursor.fetchone()
+        with self._statement(query), closing(self._connection.execute(_numbered(query), args)) as c:
+            row: sqlite3.Row | None = c.fetchone()
             return row
 
     async def fetch(self, query: str, *args: object) -> list[sqlite3.Row]:
-        with closing(self._cursor(query, args)) as cursor:
-            return cursor.fetchall()
+        with self._statement(query), closing(self._connection.execute(_numbered(query), args)) as c:
+            return c.fetchall()
 
     async def fetchval(self, query: str, *args: object) -> Any:
         row = await self.fetchrow(query, *args)
@@ -123,48 +189,75 @@ def _create_schema(connection: sqlite3.Connection) -> None:
 class SqliteStorage(SqlStorage, SoleInstance):
     """One process per file (see ``_hold_file``): it is always the poller."""
 
-    def __init__(self, connection: sqlite3.Connection, held: str | None = None) -> None:
-        super().__init__(_Database(connection))
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        held: str | None = None,
+        health: StorageHealth | None = None,
+    ) -> None:
+        database = _Database(connection, health or StorageHealth())
+        super().__init__(database)
+        self._database = database
         self._connection = connection
         self._held = held
 
     @classmethod
-    def open(cls, url: str) -> SqliteStorage:
+    def open(cls, url: str, health: StorageHealth | None = None) -> SqliteStorage:
         path = _path_from_url(url)
-        held = None
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            held = _hold_file(path)
+        if path == ":memory:":
+            return cls(_connected(path), None, health)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        unwritable = _unwritable(path)
+        if unwritable is not None:
+            raise StorageUnavailable(f"{unwritable} is not writable by this process")
+        held = _hold_file(path)
         try:
-            # Autocommit (isolation_level=None): every statement commits unless _transaction
-            # began one.
-            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            connection.row_factory = sqlite3.Row
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("PRAGMA busy_timeout=5000")
-            _create_schema(connection)
+            entry = _held[held]
+            if entry.connection is None:
+                entry.connection = _connected(path)
+            connection = entry.connection
             # This process holds the file: leases left behind are of a process now gone.
             connection.execute("DELETE FROM outbox_leases")
+        except sqlite3.Error as exc:
+            _release_file(held)
+            raise _unavailable(exc) or exc from None
         except BaseException:
-            if held is not None:
-                _release_file(held)
+            _release_file(held)
             raise
-        return cls(connection, held)
+        return cls(connection, held, health)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Database]:
         # IMMEDIATE takes the write lock up front, so the transaction cannot fail half-way on it.
-        self._connection.execute("BEGIN IMMEDIATE")
+        self._database.run("BEGIN IMMEDIATE")
         try:
             yield self._db
         except BaseException:
-            self._connection.execute("ROLLBACK")
+            if self._connection.in_transaction:  # SQLite ends some failed ones by itself
+                self._database.run("ROLLBACK")
             raise
-        self._connection.execute("COMMIT")
+        self._database.run("COMMIT")
 
     async def close(self) -> None:
-        self._connection.close()
         if self._held is not None:
             _release_file(self._held)
             self._held = None
+        else:
+            self._connection.close()
+
+
+def _connected(path: str) -> sqlite3.Connection:
+    """A connection with the schema in place. Autocommit (isolation_level=None): every
+    statement commits unless a transaction began one."""
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        connection.row_factory = sqlite3.Row
+        connection.execute("PRAGMA locking_mode=EXCLUSIVE")  # before WAL: no -shm (see above)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA busy_timeout=5000")
+        _create_schema(connection)
+    except BaseException:
+        connection.close()
+        raise
+    return connection

@@ -45,6 +45,7 @@ from bot.marketing.report import chart_png, period, table_html
 from bot.marketing.staff_report import FunnelReports, days_asked, usage
 from bot.settings import Settings
 from bot.storage.chat_messages import ChatMessageRecords, ChatMessages
+from bot.telegram.unstored import UnstoredUpdates, storage_failure
 from bot.telegram.updates import PerChatUpdateProcessor
 from bot.trials.buttons import ButtonPresses
 from conversations.events import (
@@ -201,7 +202,9 @@ class TelegramHandlers:
         default_locale: str,
         buttons: ButtonPresses,
         reports: FunnelReports | None = None,
+        unstored: UnstoredUpdates | None = None,
     ) -> None:
+        self._unstored = unstored or UnstoredUpdates()
         self._intake = intake
         self._buttons = buttons
         self._sender = sender
@@ -336,6 +339,12 @@ class TelegramHandlers:
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
+        failure = storage_failure(error)
+        if failure is not None and isinstance(update, Update):
+            # Not applied: Telegram is to deliver it again, so the prospect need not retype it.
+            log.warning("update not stored, left for Telegram to redeliver: %s", failure.cause)
+            self._unstored.note(update.update_id)
+            return
         log.error("unhandled %s while processing an update", type(error).__name__, exc_info=error)
         if isinstance(update, Update) and (chat := self._chat(update)) is not None:
             tr = self._intake.translator_for(chat)
@@ -397,9 +406,9 @@ def build_application(
         .connection_pool_size(8)
         .get_updates_connection_pool_size(2)
         .pool_timeout(10.0)
+        # Polling has a loop of its own (``bot.telegram.polling``), the webhook its own server.
+        .updater(None)
     )
-    if settings.webhook_url:
-        builder = builder.updater(None)
     return builder.build()
 
 

@@ -5,6 +5,11 @@ PostgreSQL elect one poller by an advisory lock (``Storage.acquire_leadership``)
 keep their outbox going and ask again every ``interval`` seconds, so when the leader stops (a
 rolling deploy's SIGTERM) or dies, one of them polls within a few seconds. Updates wait at
 Telegram meanwhile; none is lost. On SQLite there is one process, always the leader.
+
+The leader's loop is its own rather than python-telegram-bot's ``Updater``, which confirms every
+update as soon as it is fetched: here an update is confirmed (``getUpdates``' offset moved past
+it) only once processed, and one the bot could not store (the database away) stays with Telegram
+and is processed again after a pause, so the prospect need not send it again.
 """
 
 from __future__ import annotations
@@ -12,37 +17,52 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from telegram.ext import Updater
+from telegram import Update
+from telegram.error import TelegramError
 
 from bot.storage.leadership import Leadership
+from bot.telegram.application import AnyApplication
+from bot.telegram.unstored import UnstoredUpdates
 
 log = logging.getLogger(__name__)
 
 INTERVAL = 2.0
+LONG_POLL_SECONDS = 10
+# After a failed getUpdates, or an update left unstored: 1 s, doubling up to 30 s.
+FIRST_PAUSE = 1.0
+LONGEST_PAUSE = 30.0
+# While Telegram only returns updates already being processed, how long to wait for one of them
+# before asking again (it returns those at once, so asking at once would spin).
+BUSY_WAIT = 1.0
 
 
 class Poller:
     def __init__(
         self,
-        updater: Updater,
+        application: AnyApplication,
         storage: Leadership,
         *,
         allowed_updates: list[str],
+        unstored: UnstoredUpdates,
         interval: float = INTERVAL,
         on_change: Callable[[bool], None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._updater = updater
+        self._application = application
         self._storage = storage
         self._allowed_updates = allowed_updates
+        self._unstored = unstored
         self._interval = interval
         self._on_change = on_change
+        self._sleep = sleep
         self._task: asyncio.Task[None] | None = None
+        self._feed: UpdateFeed | None = None
 
     @property
     def leading(self) -> bool:
-        return self._updater.running
+        return self._feed is not None
 
     async def start(self) -> None:
         """One election now, so a lone instance polls before it reports ready; then keep
@@ -59,9 +79,7 @@ class Poller:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._updater.running:
-            await self._updater.stop()
-            self._changed()
+        await self._stop_polling()
         await self._storage.release_leadership()
 
     async def _watch(self) -> None:
@@ -76,16 +94,157 @@ class Poller:
         if self.leading:
             if not await self._storage.leadership_alive():
                 log.warning("lost the poller lock with its database connection; stop polling")
-                await self._updater.stop()
-                self._changed()
+                await self._stop_polling()
             return
         if await self._storage.acquire_leadership():
-            await self._updater.start_polling(
-                allowed_updates=self._allowed_updates, poll_interval=0.0, timeout=10
+            self._feed = UpdateFeed(
+                self._application, self._unstored, self._allowed_updates, self._sleep
             )
+            self._feed.start()
             log.info("polling for updates")
+            self._changed()
+
+    async def _stop_polling(self) -> None:
+        feed, self._feed = self._feed, None
+        if feed is not None:
+            await feed.stop()
             self._changed()
 
     def _changed(self) -> None:
         if self._on_change is not None:
             self._on_change(self.leading)
+
+
+class UpdateFeed:
+    """One leader's ``getUpdates`` loop.
+
+    Updates go to the application's per-chat update processor as they arrive (different chats
+    side by side, one chat's in order), without waiting for earlier ones to finish. The offset
+    confirms only what lies below the oldest update still being processed or left unstored; a
+    chat with an unstored update has its later ones left unstored too, so that after the pause
+    the chat's updates are applied in their order.
+    """
+
+    def __init__(
+        self,
+        application: AnyApplication,
+        unstored: UnstoredUpdates,
+        allowed_updates: list[str],
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._app = application
+        self._unstored = unstored
+        self._allowed_updates = allowed_updates
+        self._sleep = sleep
+        self._task: asyncio.Task[None] | None = None
+        self._offset: int | None = None  # the oldest update not confirmed yet (None: unknown)
+        self._confirmed: int | None = None  # the offset Telegram was last given
+        self._running: dict[int, asyncio.Task[bool]] = {}
+        self._stored: set[int] = set()  # processed, not confirmed yet
+        self._failed: set[int] = set()  # left unstored, to be fetched and processed again
+        self._held_chats: set[int] = set()
+        self._retrying = False  # the pause is over: the unstored ones go in again
+        self._pause = 0.0
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="getUpdates")
+
+    async def stop(self) -> None:
+        """The last long poll cancelled, the updates in flight finished, and what they stored
+        confirmed, so the next poller (here or in another instance) starts after them."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._running:
+            await asyncio.gather(*self._running.values(), return_exceptions=True)
+        self._advance()
+        if self._offset is not None and self._offset != self._confirmed:
+            with contextlib.suppress(TelegramError):
+                await self._app.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+
+    async def _run(self) -> None:
+        while True:
+            if self._failed and not self._running:
+                await self._retry_pause()
+            try:
+                updates = await self._app.bot.get_updates(
+                    offset=self._offset,
+                    timeout=LONG_POLL_SECONDS,
+                    allowed_updates=self._allowed_updates,
+                )
+            except TelegramError as exc:
+                self._pause = min(max(self._pause * 2, FIRST_PAUSE), LONGEST_PAUSE)
+                log.warning(
+                    "getUpdates failed (%s); again in %g s", type(exc).__name__, self._pause
+                )
+                await self._sleep(self._pause)
+                continue
+            self._confirmed = self._offset
+            known = self._running.keys() | self._stored
+            if not self._retrying:
+                known |= self._failed
+            fresh = [update for update in updates if update.update_id not in known]
+            self._retrying = False
+            for update in fresh:
+                self._dispatch(update)
+            if not fresh and self._running:
+                await asyncio.wait(
+                    self._running.values(), timeout=BUSY_WAIT, return_when=asyncio.FIRST_COMPLETED
+                )
+            self._advance()
+
+    async def _retry_pause(self) -> None:
+        self._pause = min(max(self._pause * 2, FIRST_PAUSE), LONGEST_PAUSE)
+        log.warning(
+            "%d update(s) not stored; fetching them again in %g s", len(self._failed), self._pause
+        )
+        await self._sleep(self._pause)
+        self._held_chats.clear()
+        self._retrying = True
+
+    def _dispatch(self, update: Update) -> None:
+        task = asyncio.create_task(self._process(update))
+        self._running[update.update_id] = task
+        self._failed.discard(update.update_id)
+        task.add_done_callback(lambda done: self._finished(update, done))
+
+    async def _process(self, update: Update) -> bool:
+        """Whether the update is done with (applied, or deliberately dropped)."""
+        chat = update.effective_chat.id if update.effective_chat is not None else None
+
+        async def apply() -> None:
+            if chat is not None and chat in self._held_chats:
+                self._unstored.note(update.update_id)  # behind an unstored one: after it
+                return
+            await self._app.process_update(update)
+
+        await self._app.update_processor.process_update(update, apply())
+        return not self._unstored.take(update.update_id)
+
+    def _finished(self, update: Update, task: asyncio.Task[bool]) -> None:
+        del self._running[update.update_id]
+        stored = True
+        if not task.cancelled():
+            error = task.exception()
+            if error is not None:
+                log.error("processing an update failed: %s", type(error).__name__)
+            else:
+                stored = task.result()
+        if stored:
+            self._stored.add(update.update_id)
+            if not self._failed:
+                self._pause = 0.0
+            return
+        self._failed.add(update.update_id)
+        if update.effective_chat is not None:
+            self._held_chats.add(update.effective_chat.id)
+
+    def _advance(self) -> None:
+        """The offset: the oldest update still running or unstored, else past the newest."""
+        pending = self._running.keys() | self._failed
+        known = pending | self._stored
+        if not known:
+            return
+        self._offset = min(pending) if pending else max(known) + 1
+        self._stored = {update_id for update_id in self._stored if update_id >= self._offset}

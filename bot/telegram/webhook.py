@@ -4,7 +4,8 @@ Not python-telegram-bot's built-in server, for three reasons: it has no health e
 answers Telegram before the update is processed (a crash then loses an update Telegram will not
 resend), and its body size is not limited. Here an update is answered only once processed
 (through the same per-chat update processor as polling), so Telegram redelivers on a crash and
-the conversation's update id makes the redelivery harmless.
+the conversation's update id makes the redelivery harmless. An update the bot could not store
+(the database away) is answered 503 for the same reason: Telegram delivers it again later.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from tornado.httpserver import HTTPServer
 
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import Metrics
+from bot.storage import StorageHealth
 from bot.telegram.application import AnyApplication
+from bot.telegram.unstored import UnstoredUpdates
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +46,12 @@ class _UpdateHandler(tornado.web.RequestHandler):
     ``Expect: 100-continue`` has sent no body yet) and the connection is closed.
     """
 
-    def initialize(self, bot_application: AnyApplication, secret: str) -> None:
+    def initialize(
+        self, bot_application: AnyApplication, secret: str, unstored: UnstoredUpdates
+    ) -> None:
         self._application = bot_application
         self._secret = secret
+        self._unstored = unstored
         self._body = bytearray()
         self._refusal: int | None = None
 
@@ -88,6 +94,8 @@ class _UpdateHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(400)
         app = self._application
         await app.update_processor.process_update(update, app.process_update(update))
+        if self._unstored.take(update.update_id):
+            raise tornado.web.HTTPError(503)  # the body was read: the connection stays usable
         self.set_status(200)
         self.finish()
 
@@ -98,8 +106,18 @@ class _UpdateHandler(tornado.web.RequestHandler):
 
 
 class _HealthHandler(tornado.web.RequestHandler):
+    """200 while the bot can store what it is told; 503 with the database's reason when not."""
+
+    def initialize(self, health: StorageHealth | None) -> None:
+        self._health = health
+
     def get(self) -> None:
         self.set_header("Content-Type", "application/json")
+        cause = self._health.cause if self._health is not None else None
+        if cause is not None:
+            self.set_status(503)
+            self.finish({"status": "unavailable", "reason": f"storage: {cause}"})
+            return
         self.finish({"status": "ok"})
 
 
@@ -122,15 +140,25 @@ class HealthServer:
     """``GET /health`` alone: a polling bot on a platform that expects its web process to bind
     ``$PORT`` (a PaaS stops a web process that never does)."""
 
-    def __init__(self, *, port: int, host: str = "0.0.0.0", metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        port: int,
+        host: str = "0.0.0.0",
+        metrics: Metrics | None = None,
+        health: StorageHealth | None = None,
+    ) -> None:
         self._metrics = metrics
+        self._health = health
         self._app = tornado.web.Application(self._routes(), log_function=lambda handler: None)
         self._host = host
         self._port = port
         self._server: HTTPServer | None = None
 
     def _routes(self) -> list[tornado.routing.Rule | tuple[Any, ...]]:
-        routes: list[tornado.routing.Rule | tuple[Any, ...]] = [("/health", _HealthHandler)]
+        routes: list[tornado.routing.Rule | tuple[Any, ...]] = [
+            ("/health", _HealthHandler, {"health": self._health})
+        ]
         if self._metrics is not None:
             routes.append(("/metrics", _MetricsHandler, {"metrics": self._metrics}))
         return routes
@@ -158,13 +186,19 @@ class WebhookServer(HealthServer):
         port: int,
         host: str = "0.0.0.0",
         metrics: Metrics | None = None,
+        health: StorageHealth | None = None,
+        unstored: UnstoredUpdates | None = None,
     ) -> None:
         self._hook = (
             webhook_path(webhook_url),
             _UpdateHandler,
-            {"bot_application": application, "secret": secret},
+            {
+                "bot_application": application,
+                "secret": secret,
+                "unstored": unstored or UnstoredUpdates(),
+            },
         )
-        super().__init__(port=port, host=host, metrics=metrics)
+        super().__init__(port=port, host=host, metrics=metrics, health=health)
 
     def _routes(self) -> list[tornado.routing.Rule | tuple[Any, ...]]:
         return [self._hook, *super()._routes()]
