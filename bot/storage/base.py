@@ -143,6 +143,10 @@ class Storage(Protocol):
 
     async def release_lead(self, entry_id: int, owner: str) -> None: ...
 
+    async def renew_lease(self, entry_id: int, owner: str, until: float) -> bool:
+        """Extend ``owner``'s lease to ``until``; False if it holds none (taken over meanwhile)."""
+        ...
+
     async def outbox_stats(self, now: float) -> tuple[int, float | None]:
         """Pending leads, and when the oldest of those due now was confirmed (metrics)."""
         ...

@@ -245,6 +245,16 @@ class SqlStorage(ABC):
             "DELETE FROM outbox_leases WHERE entry_id = $1 AND owner = $2", entry_id, owner
         )
 
+    async def renew_lease(self, entry_id: int, owner: str, until: float) -> bool:
+        renewed = await self._db.fetchval(
+            "UPDATE outbox_leases SET until = $1 WHERE entry_id = $2 AND owner = $3 "
+            "RETURNING entry_id",
+            until,
+            entry_id,
+            owner,
+        )
+        return renewed is not None
+
     async def get_lead(self, entry_id: int) -> OutboxEntry | None:
         row = await self._db.fetchrow(
             f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1", entry_id
