@@ -9,13 +9,15 @@ import gc
 import logging
 import time
 from collections.abc import Callable
+from typing import cast
 
 import pytest
 
 from bot.intake.outbox import Outbox, RetryPolicy
 from bot.perfectgym.client import PerfectGymClient
 from bot.perfectgym.models import LeadCreationRequest, LeadCustomer
-from bot.storage import LeadStatus, open_storage
+from bot.settings import SettingsError, load_settings
+from bot.storage import LeadStatus, Storage, open_storage
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import API_KEY, Clock, Prospect, bot_environment, load_config, running_bot
@@ -177,3 +179,22 @@ async def test_a_result_waiting_for_the_database_keeps_its_lease_from_another_in
     assert stored.status is LeadStatus.CREATED
     assert (pg.calls["validate"], pg.calls["create"]) == (1, 1)
     assert [lead["leadCustomer"]["email"] for lead in pg.created] == ["uma@example.com"]
+
+
+def test_a_lease_too_short_for_validate_create_and_storing_is_refused_at_start() -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN-abcdefghijklmnop",
+        "PERFECTGYM_API_URL": "https://tenant.open-api.perfectgym.com",
+        "PERFECTGYM_API_KEY": API_KEY,
+        "PERFECTGYM_TIMEOUT_SECONDS": "10",
+    }
+    assert load_settings({**env, "OUTBOX_LEASE_SECONDS": "45"}).perfectgym_deadline_seconds == 15
+    with pytest.raises(SettingsError) as refused:
+        load_settings({**env, "OUTBOX_LEASE_SECONDS": "44"})
+    assert str(refused.value).startswith("OUTBOX_LEASE_SECONDS must be at least 45 ")
+    with pytest.raises(ValueError, match="shorter than validate, create and storing"):
+        Outbox(
+            cast(Storage, object()),
+            PerfectGymClient("http://127.0.0.1:9", API_KEY, timeout=10),
+            policy=RetryPolicy(lease=44),
+        )
