@@ -63,6 +63,7 @@ async def serve(
         settings.perfectgym_api_url,
         settings.perfectgym_api_key.get_secret_value(),
         timeout=settings.perfectgym_timeout_seconds,
+        deadline=settings.perfectgym_deadline_seconds,
         observe=metrics.observe_perfectgym,
     )
     app = build_application(settings, metrics.updates.inc)

@@ -34,6 +34,11 @@ class SettingsError(Exception):
 
 
 HTTP_URL = "must start with http:// or https://"
+# A whole PerfectGym call may take this many per-phase timeouts (the client's own default too).
+DEADLINE_PER_TIMEOUT = 1.5
+# One outbox attempt validates and creates (a deadline each), then stores: its lease must hold
+# this many deadlines, so even an attempt whose lease could not be renewed ends within it.
+LEASE_PER_DEADLINE = 3.0
 _Url = TypeVar("_Url", str, str | None)
 
 
@@ -127,7 +132,16 @@ class PerfectGymSettings(BaseSettings):
     perfectgym_api_key: SecretStr = Field(
         description="the studio's API key (LEAD_READ, LEAD_WRITE)"
     )
-    perfectgym_timeout_seconds: float = Field(default=10.0, gt=0, description="per PerfectGym call")
+    perfectgym_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="PerfectGym silent this long fails a call; a whole call ends after 1.5 times it",
+    )
+
+    @property
+    def perfectgym_deadline_seconds(self) -> float:
+        """The most one PerfectGym call may take, however slowly its answer trickles in."""
+        return DEADLINE_PER_TIMEOUT * self.perfectgym_timeout_seconds
 
     @field_validator("perfectgym_api_url")
     @classmethod
@@ -190,7 +204,10 @@ class Settings(TelegramSettings, StudioSettings, PerfectGymSettings):
     )
     outbox_retry_base_seconds: float = Field(default=5.0, gt=0, description="first retry delay")
     outbox_lease_seconds: float = Field(
-        default=60.0, ge=1, description="how long one attempt holds a lead (other instances wait)"
+        default=60.0,
+        ge=1,
+        description="how long one attempt holds a lead (other instances wait); "
+        "at least 4.5 times PERFECTGYM_TIMEOUT_SECONDS",
     )
     outbox_rate_limit_seconds: float = Field(
         default=60.0, ge=0, description="pause after a 429 without Retry-After"
@@ -249,6 +266,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     settings = _load(Settings, environ)
     if settings.run_mode is RunMode.WEBHOOK and settings.webhook_secret is None:
         raise SettingsError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+    shortest = LEASE_PER_DEADLINE * settings.perfectgym_deadline_seconds
+    if settings.outbox_lease_seconds < shortest:
+        raise SettingsError(
+            f"OUTBOX_LEASE_SECONDS must be at least {shortest:g} with PERFECTGYM_TIMEOUT_SECONDS "
+            f"{settings.perfectgym_timeout_seconds:g}: one attempt validates, creates and stores "
+            "the lead within its lease"
+        )
     return settings
 
 

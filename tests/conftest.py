@@ -11,6 +11,7 @@ from tests.databases import database_url_all_backends as database_url_all_backen
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import API_KEY, RUNNING, TOKEN, load_config
+from tests.postgres_server import postgres_server as postgres_server
 
 
 @pytest.fixture(autouse=True)

@@ -8,10 +8,13 @@ import contextlib
 import datetime
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, cast
 
 from tornado.http1connection import HTTP1Connection
-from tornado.httputil import HTTPServerRequest
+from tornado.httputil import HTTPHeaders, HTTPServerRequest, ResponseStartLine
+from tornado.iostream import StreamClosedError
 
 from bot.standin.leads import (
     PerfectGymStandIn,
@@ -23,6 +26,26 @@ from bot.standin.leads import (
 from bot.standin.trials import TrialStudio
 
 BOOKINGS = frozenset({"class_book", "appointment_book"})
+
+
+@dataclass
+class Hold:
+    """A request kept waiting: ``arrived`` is set when it comes in, and it is answered (for
+    real) once the test sets ``released``."""
+
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class Trickle:
+    """An answer sent slowly: headers at once, then the body a byte every ``interval`` seconds.
+    ``started`` is set with the headers; ``ended`` once the body is out or the client left."""
+
+    interval: float
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    completed: bool = False
 
 
 class FakePerfectGym(PerfectGymStandIn):
@@ -60,6 +83,11 @@ class FakePerfectGym(PerfectGymStandIn):
             collections.deque
         )
         self._lost_creates: collections.deque[bool] = collections.deque()
+        self._holds: dict[str, collections.deque[Hold]] = collections.defaultdict(collections.deque)
+        self._trickles: dict[str, collections.deque[Trickle]] = collections.defaultdict(
+            collections.deque
+        )
+        self.duplicates_match = True
         self._lost_bookings: collections.deque[bool] = collections.deque()
         self._takes: dict[str, int] = collections.Counter()
         self._stopping = asyncio.Event()
@@ -86,6 +114,34 @@ class FakePerfectGym(PerfectGymStandIn):
     def hang_next(self, endpoint: str, seconds: float) -> None:
         """Delay the next answer on ``endpoint`` (cut short, unanswered, if the fake stops)."""
         self._hangs[endpoint].append(seconds)
+
+    def hold_next(self, endpoint: str) -> Hold:
+        """Keep the next request on ``endpoint`` waiting until the test releases it."""
+        hold = Hold()
+        self._holds[endpoint].append(hold)
+        return hold
+
+    def trickle_next(self, endpoint: str, interval: float) -> Trickle:
+        """Give the next answer on ``endpoint`` for real (a create creates the lead), but send
+        its body a byte every ``interval`` seconds: each read is quick, the whole is not."""
+        trickle = Trickle(interval)
+        self._trickles[endpoint].append(trickle)
+        return trickle
+
+    def match_duplicates(self, matching: bool) -> None:
+        """Off: a studio whose duplicate check does not recognise the person, so validate says
+        POSSIBLE and create makes another lead for an e-mail it already has."""
+        self.duplicates_match = matching
+
+    def _check(self, lead: dict[str, Any]) -> None:
+        if self.duplicates_match:
+            super()._check(lead)
+            return
+        created, self.created = self.created, []
+        try:
+            super()._check(lead)
+        finally:
+            self.created = created
 
     def create_then_fail(self, times: int = 1, *, hang_up: bool = False) -> None:
         """Record the lead for real, then answer 500 or (``hang_up``) drop the connection."""
@@ -142,8 +198,32 @@ class FakePerfectGym(PerfectGymStandIn):
         else:
             if isinstance(reply, _Injected):
                 self.injected.add(len(self.responses))
-            self.responses.append((incoming.endpoint or incoming.path, reply.status, reply.body))
-            write_reply(request, reply)
+            endpoint = incoming.endpoint or incoming.path
+            self.responses.append((endpoint, reply.status, reply.body))
+            if self._trickles[endpoint]:
+                await self._trickle(request, reply, self._trickles[endpoint].popleft())
+            else:
+                write_reply(request, reply)
+
+    async def _trickle(self, request: HTTPServerRequest, reply: StandInReply, how: Trickle) -> None:
+        connection = cast(HTTP1Connection, request.connection)
+        headers = HTTPHeaders(
+            {"Content-Type": "application/json", "Content-Length": str(len(reply.body))}
+        )
+        start = ResponseStartLine("HTTP/1.1", reply.status, HTTPStatus(reply.status).phrase)
+        try:
+            connection.write_headers(start, headers)
+            how.started.set()
+            for index in range(len(reply.body)):
+                if not await self._pause(how.interval):
+                    return
+                await connection.write(reply.body[index : index + 1])
+            connection.finish()
+            how.completed = True
+        except StreamClosedError:
+            pass
+        finally:
+            how.ended.set()
 
     async def _respond_or_hang_up(self, request: StandInRequest) -> StandInReply | None:
         endpoint = request.endpoint or request.path
@@ -153,6 +233,16 @@ class FakePerfectGym(PerfectGymStandIn):
             return None
         if self._hangs[endpoint] and not await self._pause(self._hangs[endpoint].popleft()):
             return None
+        if self._holds[endpoint]:
+            hold = self._holds[endpoint].popleft()
+            hold.arrived.set()
+            released = asyncio.ensure_future(hold.released.wait())
+            stopping = asyncio.ensure_future(self._stopping.wait())
+            await asyncio.wait({released, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            released.cancel()
+            stopping.cancel()
+            if not hold.released.is_set():
+                return None  # the fake stopped first: the request goes unanswered
         if self._failures[endpoint]:
             return self._failures[endpoint].popleft()
         self._take_slot(endpoint, request.body)

@@ -1,21 +1,29 @@
-"""A PostgreSQL server of a test module's own, to be stopped and started for real.
+"""A PostgreSQL server of one test's own, to stop and start for real while the bot runs.
 
-The shared test server (``scripts/start-postgres.sh``) serves every test; one a test stops must
-be its own: a fresh cluster (``initdb``) in a temporary folder on a free loopback port, run as
-the ``postgres`` OS user when the tests run as root, as the script does. Trust authentication
-on 127.0.0.1 only: it is a throwaway.
+The shared server of ``TEST_DATABASE_URL`` serves every test at once and must stay up, so a test
+that takes the database away (a failover, a restart of the add-on) starts its own: ``initdb`` in a
+fresh directory under /tmp, served on a free loopback port by the binaries under
+``/usr/lib/postgresql/*/bin``, as the ``postgres`` OS user when the tests run as root (as
+``scripts/start-postgres.sh`` does). It listens on 127.0.0.1 only and trusts whoever connects
+there, and it is removed, data and all, when the test ends.
+
+Use the ``postgres_server`` fixture (it skips without server binaries, and fails in CI)::
+
+    async def test_...(postgres_server: PostgresServer) -> None:
+        env = bot_environment(tg, pg, postgres_server.url)
+        ...
+        await postgres_server.stop()  # the bot's connections are cut, new ones refused
+        await postgres_server.start()  # the same database on the same port again
 """
 
 from __future__ import annotations
 
-import contextlib
-import glob
+import asyncio
 import os
+import pwd
 import shutil
-import subprocess
 import tempfile
-import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import asyncpg
@@ -23,95 +31,123 @@ import pytest
 
 from tests.harness import free_port
 
+DATABASE = "bot"
+USER = "bot"
 
-def _bindir() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    if found:
-        return Path(found[-1]).parent
-    pg_ctl = shutil.which("pg_ctl")
-    return Path(pg_ctl).parent if pg_ctl else None
+
+def server_binaries() -> Path | None:
+    """The newest installed server's ``bin`` directory, or None."""
+    found = [
+        path
+        for path in sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+        if (path / "initdb").exists() and (path / "pg_ctl").exists()
+    ]
+    found.sort(key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0)
+    return found[-1] if found else None
 
 
 class PostgresServer:
-    def __init__(self) -> None:
-        bindir = _bindir()
-        if bindir is None:
-            pytest.skip("no PostgreSQL server binaries (pg_ctl, initdb)")
-        self._bin = bindir
-        self._root = Path(tempfile.mkdtemp(prefix="bot-pg-"))
-        self._data = self._root / "data"
-        self.port = free_port()
-        self._as_root = os.geteuid() == 0
+    """One cluster: ``start``/``stop`` it like the operating system would; ``url`` stays valid
+    across restarts."""
+
+    def __init__(self, binaries: Path, root: Path, port: int) -> None:
+        self._binaries = binaries
+        self._root = root
+        self.port = port
+        self.url = f"postgres://{USER}@127.0.0.1:{port}/{DATABASE}"
+        # As root, the server must run as an unprivileged user: PostgreSQL refuses root.
+        self._as_server: Sequence[str] = (
+            ("runuser", "-u", "postgres", "--") if os.geteuid() == 0 else ()
+        )
 
     @property
-    def url(self) -> str:
-        """The admin URL (database ``postgres``)."""
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+    def _data(self) -> Path:
+        return self._root / "data"
 
-    def _run(self, *args: str) -> None:
-        command = [str(self._bin / args[0]), *args[1:]]
-        if self._as_root:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(
-            command, check=True, cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    @classmethod
+    async def create(cls) -> PostgresServer:
+        """A new, running cluster with an empty database ``bot`` owned by ``bot``."""
+        binaries = server_binaries()
+        if binaries is None:
+            if os.environ.get("CI") == "true":
+                pytest.fail("CI must test PostgreSQL: no server binaries for a test's own server")
+            pytest.skip("no PostgreSQL server binaries under /usr/lib/postgresql")
+        root = Path(tempfile.mkdtemp(prefix="test-postgres-"))
+        if os.geteuid() == 0:
+            account = pwd.getpwnam("postgres")
+            os.chown(root, account.pw_uid, account.pw_gid)
+        server = cls(binaries, root, free_port())
+        try:
+            await server._run(
+                "initdb",
+                "-D",
+                str(server._data),
+                "--no-sync",
+                "--encoding=UTF8",
+                "--no-locale",
+                f"--username={USER}",
+                "--auth=trust",
+            )
+            await server.start()
+            admin = await asyncpg.connect(f"postgres://{USER}@127.0.0.1:{server.port}/postgres")
+            try:
+                await admin.execute(f'CREATE DATABASE "{DATABASE}" OWNER "{USER}"')
+            finally:
+                await admin.close()
+        except BaseException:
+            await server.destroy()
+            raise
+        return server
+
+    async def start(self) -> None:
+        """Serve (again), and return once connections are accepted."""
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 "
+            f"-c unix_socket_directories={self._root} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
-
-    def create(self) -> None:
-        if self._as_root:
-            shutil.chown(self._root, "postgres")
-        self._run(
-            "initdb", "-D", str(self._data), "-U", "postgres", "--auth=trust", "--no-sync",
-            "--encoding=UTF8", "--no-locale",
+        await self._run(
+            "pg_ctl", "-D", str(self._data), "-l", str(self._root / "server.log"),
+            "-o", options, "-w", "-t", "60", "start",
         )  # fmt: skip
-        settings = (
-            f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
-            f"unix_socket_directories = '{self._root}'\nfsync = off\n"
-        )
-        with (self._data / "postgresql.conf").open("a") as conf:
-            conf.write(settings)
 
-    def start(self) -> None:
-        self._run("pg_ctl", "-D", str(self._data), "-l", str(self._root / "log"), "-w", "start")
+    async def stop(self, mode: str = "fast") -> None:
+        """Stop serving: ``fast`` ends every session at once (their connections see the server
+        close them), ``immediate`` as if the machine had died."""
+        await self._run("pg_ctl", "-D", str(self._data), "-m", mode, "-w", "-t", "60", "stop")
 
-    def stop(self) -> None:
-        """A fast shutdown: open sessions are ended, as a restarting server ends them."""
-        self._run("pg_ctl", "-D", str(self._data), "-m", "fast", "-w", "stop")
-
-    def remove(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
-            self._run("pg_ctl", "-D", str(self._data), "-m", "immediate", "-w", "stop")
+    async def destroy(self) -> None:
+        if (self._data / "postmaster.pid").exists():
+            await self.stop("immediate")
         shutil.rmtree(self._root, ignore_errors=True)
 
+    def log(self) -> str:
+        path = self._root / "server.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[PostgresServer]:
-    server = PostgresServer()
-    server.create()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.remove()
+    async def _run(self, program: str, *args: str) -> None:
+        process = await asyncio.create_subprocess_exec(
+            *self._as_server,
+            str(self._binaries / program),
+            *args,
+            cwd="/",
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(process.communicate(), 120)
+        if process.returncode != 0:
+            raise RuntimeError(
+                f"{program} failed ({process.returncode}):\n{output.decode(errors='replace')}\n"
+                f"{self.log()}"
+            )
 
 
 @pytest.fixture
-async def postgres_server_url(postgres_server: PostgresServer) -> str:
-    """A fresh database on the module's own server, running (a test may have stopped it)."""
-    if not await _accepting(postgres_server.url):
-        postgres_server.start()
-    name = f"test_{uuid.uuid4().hex}"
-    admin = await asyncpg.connect(postgres_server.url)
+async def postgres_server() -> AsyncIterator[PostgresServer]:
+    """A PostgreSQL server of the test's own, running, removed afterwards."""
+    server = await PostgresServer.create()
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield server
     finally:
-        await admin.close()
-    return postgres_server.url.rsplit("/", 1)[0] + f"/{name}"
-
-
-async def _accepting(url: str) -> bool:
-    try:
-        connection = await asyncpg.connect(url, timeout=5)
-    except (OSError, asyncpg.PostgresError):
-        return False
-    await connection.close()
-    return True
+        await server.destroy()

@@ -16,7 +16,7 @@ from tests.harness import BotProcess, Prospect, bot_environment, load_config
 
 FAST = {
     "OUTBOX_RETRY_BASE_SECONDS": "0.2",
-    "PERFECTGYM_TIMEOUT_SECONDS": "2",
+    "PERFECTGYM_TIMEOUT_SECONDS": "1",  # a call ends within 1.5 s, well inside the lease
     "OUTBOX_LEASE_SECONDS": "5",  # a killed instance's lead is taken over after 5 s
 }
 

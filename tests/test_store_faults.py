@@ -34,8 +34,6 @@ from tests.harness import (
     running_bot,
 )
 from tests.postgres_server import PostgresServer
-from tests.postgres_server import postgres_server as postgres_server
-from tests.postgres_server import postgres_server_url as postgres_server_url
 
 SECRET = "webhook-secret-0123456789"
 RETYPE = "send your answer again"
@@ -127,25 +125,24 @@ async def _answer_during_outage(
 ) -> None:
     await prospect.introduce()  # the welcome, asking for the first name
     await _until_handled(http, port, 1)
-    await asyncio.to_thread(server.stop)
+    await server.stop()
     await prospect.send("Maxi")
     unhealthy = await _until_health(http, port, 503)
     assert unhealthy.json()["status"] == "unavailable"
     assert unhealthy.json()["reason"].startswith("storage: ")
     metrics = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
     assert _storage_failures(metrics) >= 1
-    await asyncio.to_thread(server.start)
+    await server.start()
 
 
 async def test_polling_an_answer_sent_while_postgresql_is_down_is_applied_once_it_is_back(
     tg: FakeTelegram,
     pg: FakePerfectGym,
     postgres_server: PostgresServer,
-    postgres_server_url: str,
 ) -> None:
     pg.set_config(load_config("all-inactive"))
     port = free_port()
-    env = bot_environment(tg, pg, postgres_server_url, METRICS_PORT=str(port))
+    env = bot_environment(tg, pg, postgres_server.url, METRICS_PORT=str(port))
     async with running_bot(env), httpx.AsyncClient() as http:
         maxi = Prospect(tg, chat_id=22001, first_name="Maxi")
         await _answer_during_outage(maxi, postgres_server, http, port)
@@ -165,7 +162,6 @@ async def test_webhook_an_update_not_stored_is_answered_503_and_redelivered(
     redelivering_tg: FakeTelegram,
     pg: FakePerfectGym,
     postgres_server: PostgresServer,
-    postgres_server_url: str,
 ) -> None:
     tg = redelivering_tg
     pg.set_config(load_config("all-inactive"))
@@ -173,7 +169,7 @@ async def test_webhook_an_update_not_stored_is_answered_503_and_redelivered(
     env = bot_environment(
         tg,
         pg,
-        postgres_server_url,
+        postgres_server.url,
         WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
         PORT=str(port),
         WEBHOOK_SECRET=SECRET,
@@ -194,16 +190,15 @@ async def test_start_up_waits_for_postgresql(
     tg: FakeTelegram,
     pg: FakePerfectGym,
     postgres_server: PostgresServer,
-    postgres_server_url: str,
     tmp_path: Path,
 ) -> None:
     pg.set_config(load_config("all-inactive"))
-    await asyncio.to_thread(postgres_server.stop)
-    bot = BotProcess(bot_environment(tg, pg, postgres_server_url), tg, tmp_path / "bot.log")
+    await postgres_server.stop()
+    bot = BotProcess(bot_environment(tg, pg, postgres_server.url), tg, tmp_path / "bot.log")
     starting = asyncio.create_task(bot.start())
     try:
         await _until(lambda: "database unavailable" in bot.log(), "a try logged", within=60)
-        await asyncio.to_thread(postgres_server.start)
+        await postgres_server.start()
         await starting
         maxi = Prospect(tg, chat_id=22003, first_name="Maxi")
         await maxi.introduce("Maxi")
@@ -220,10 +215,9 @@ async def test_start_up_gives_up_with_one_line(
     tg: FakeTelegram,
     pg: FakePerfectGym,
     postgres_server: PostgresServer,
-    postgres_server_url: str,
 ) -> None:
-    await asyncio.to_thread(postgres_server.stop)
-    env = bot_environment(tg, pg, postgres_server_url, DATABASE_WAIT_SECONDS="6")
+    await postgres_server.stop()
+    env = bot_environment(tg, pg, postgres_server.url, DATABASE_WAIT_SECONDS="6")
     status, _, stderr = await run_command(env=env)
     assert status == 1
     lines = stderr.strip().splitlines()

@@ -11,6 +11,13 @@ in storage. If the answer is then lost (timeout, dropped connection, crash), the
 ``validate`` first: ``DUPLICATE_CUSTOMER`` for an entry whose create may have landed means it did,
 and the entry is closed as created instead of creating a second lead. The remaining gap, a studio
 whose duplicate check does not match on this lead's data, is documented in the README.
+
+So that gap is only ever reached by a crash, an outcome PerfectGym has given is never asked for
+again while this process lives: an entry is attempted by one coroutine at a time (``_in_flight``,
+whatever its lease says), the lease is renewed while the attempt runs, every call ends by the
+client's deadline (a third of the lease at most), and a result the database cannot take right
+now is kept and stored again and again until it can, the lease still renewed meanwhile, before
+the prospect is told. Nothing raised in an attempt escapes into an unobserved task.
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ from bot.storage.outbox import LeadStatus, OutboxEntry, OutboxRecords
 log = logging.getLogger(__name__)
 
 BATCH = 50
+# Storing a known result is tried again this often at most while the database is away.
+STORE_RETRY_MAX = 5.0
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,8 @@ class RetryPolicy:
     base_delay: float = 5.0
     max_delay: float = 15 * 60.0
     rate_limit_delay: float = 60.0
-    # How long one attempt may hold an entry: validate and create at their timeouts, with room.
+    # How long one attempt holds an entry unless renewed: validate and create at their
+    # deadlines, with room (renewed every third of it while the attempt runs).
     lease: float = 60.0
 
     @property
@@ -109,12 +119,18 @@ class Outbox:
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        if client.deadline * 3 > policy.lease:
+            raise ValueError(
+                f"an outbox lease of {policy.lease:g} s is shorter than validate, create and "
+                f"storing at a PerfectGym deadline of {client.deadline:g} s"
+            )
         self._storage = storage
         self._client = client
         self._policy = policy
         self._on_delivered = on_delivered
         self._metrics = metrics
         self._clock = clock
+        # Entries an attempt of this process is on, from its claim until its result is stored.
         self._in_flight: set[int] = set()
         # Campaign codes PerfectGym refused, until the lead's outcome is reported to staff.
         self._dropped: dict[int, str] = {}
@@ -131,29 +147,63 @@ class Outbox:
 
     async def deliver(self, entry: OutboxEntry) -> DeliveryReport:
         """One attempt for ``entry`` if no other attempt (here or in another instance on the
-        same database) holds it; never raises for API failures."""
+        same database) holds it; never raises (a task nobody awaits runs it)."""
         if entry.id in self._in_flight:
             return DeliveryReport(entry, Delivery.RETRYING, None)
-        now = self._clock()
-        claimed = await self._storage.claim_lead(
-            entry.id, self._owner, now, now + self._policy.lease
-        )
-        if claimed is None:
+        self._in_flight.add(entry.id)
+        try:
+            now = self._clock()
+            claimed = await self._storage.claim_lead(
+                entry.id, self._owner, now, now + self._policy.lease
+            )
+            if claimed is None:
+                return DeliveryReport(entry, Delivery.RETRYING, None)
+            return await self._attempt_claimed(claimed)
+        except Exception as exc:
+            log.warning(
+                "lead %s: not attempted now, the database failed (%s)", entry.id, _cause(exc)
+            )
             return DeliveryReport(entry, Delivery.RETRYING, None)
-        return await self._attempt_claimed(claimed)
+        finally:
+            self._in_flight.discard(entry.id)
 
     async def _attempt_claimed(self, entry: OutboxEntry) -> DeliveryReport:
-        """The attempt for an entry this process holds the lease of; released at the end."""
-        self._in_flight.add(entry.id)
+        """The attempt for an entry this process holds the lease of (and has put in
+        ``_in_flight``); the lease is kept while it runs and released at the end."""
+        renewing = asyncio.create_task(self._keep_lease(entry.id), name=f"lease {entry.id}")
         try:
             if entry.payload is None:
                 return DeliveryReport(entry, Delivery.RETRYING, None)
             lead = LeadCreationRequest.model_validate_json(entry.payload)
             return await self._attempt(entry, lead)
+        except Exception as exc:
+            # A storage failure before any outcome was known (the entry records all that was
+            # sent): the next attempt goes on from the stored state, validate first.
+            log.warning(
+                "lead %s: attempt broken off (%s); tried again later", entry.id, _cause(exc)
+            )
+            return DeliveryReport(entry, Delivery.RETRYING, None)
         finally:
-            self._in_flight.discard(entry.id)
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
             with contextlib.suppress(Exception):  # an unreleased lease simply runs out
                 await self._storage.release_lead(entry.id, self._owner)
+
+    async def _keep_lease(self, entry_id: int) -> None:
+        """Renew the lease every third of its length until cancelled: a slow attempt, or a
+        result waiting for the database, is never taken over by another instance."""
+        while True:
+            await asyncio.sleep(self._policy.lease / 3)
+            try:
+                held = await self._storage.renew_lease(
+                    entry_id, self._owner, self._clock() + self._policy.lease
+                )
+            except Exception as exc:
+                log.warning("lead %s: lease not renewed (%s)", entry_id, _cause(exc))
+                continue
+            if not held:
+                log.warning("lead %s: lease lost to another instance while attempting", entry_id)
 
     async def _attempt(self, entry: OutboxEntry, lead: LeadCreationRequest) -> DeliveryReport:
         create_sent = entry.create_sent
@@ -234,8 +284,41 @@ class Outbox:
             Delivery.DUPLICATE: LeadStatus.DUPLICATE,
             Delivery.INVALID: LeadStatus.INVALID,
         }[result]
-        await self._storage.finish_lead(entry.id, status, ref, None)
+        await self._store_result(entry.id, status, ref, None)
         return await self._report(DeliveryReport(entry, result, lead, ref, customer_id=customer_id))
+
+    async def _store_result(
+        self, entry_id: int, status: LeadStatus, ref: str | None, why: str | None
+    ) -> None:
+        """Store an outcome PerfectGym gave, however long the database is away: sent again,
+        a create that landed could make a second lead. The caller's attempt (in flight, its
+        lease renewed) holds the entry meanwhile."""
+        delay = self._policy.poll_interval
+        while True:
+            try:
+                await self._storage.finish_lead(entry_id, status, ref, why)
+            except Exception as exc:
+                log.warning(
+                    "lead %s: %s in PerfectGym, but storing that failed (%s); "
+                    "trying again in %.1f s",
+                    entry_id,
+                    status.value,
+                    _cause(exc),
+                    delay,
+                )
+            else:
+                return
+            try:
+                await asyncio.sleep(delay)
+            except asyncio.CancelledError:
+                log.error(
+                    "lead %s: %s in PerfectGym, not stored before shutdown; "
+                    "the next attempt validates first",
+                    entry_id,
+                    status.value,
+                )
+                raise
+            delay = min(STORE_RETRY_MAX, delay * 2)
 
     async def _retry(
         self, entry: OutboxEntry, lead: LeadCreationRequest, exc: PerfectGymError, create_sent: bool
@@ -256,20 +339,25 @@ class Outbox:
             exc,
             delay,
         )
-        await self._storage.record_attempt(
-            entry.id,
-            attempts=entry.attempts + 1,
-            next_attempt_at=now + delay,
-            create_sent=create_sent,
-            last_error=str(exc),
-        )
+        try:
+            await self._storage.record_attempt(
+                entry.id,
+                attempts=entry.attempts + 1,
+                next_attempt_at=now + delay,
+                create_sent=create_sent,
+                last_error=str(exc),
+            )
+        except Exception as failure:
+            # Nothing is lost: ``create_sent`` was stored before any create left, and the
+            # entry is simply due again once its lease is gone.
+            log.warning("lead %s: attempt not recorded (%s)", entry.id, _cause(failure))
         return await self._report(DeliveryReport(entry, Delivery.RETRYING, lead))
 
     async def _fail(
         self, entry: OutboxEntry, lead: LeadCreationRequest, why: str
     ) -> DeliveryReport:
         log.error("lead %s not delivered: %s", entry.id, why)
-        await self._storage.finish_lead(entry.id, LeadStatus.FAILED, None, why)
+        await self._store_result(entry.id, LeadStatus.FAILED, None, why)
         return await self._report(DeliveryReport(entry, Delivery.FAILED, lead, detail=why))
 
     async def _report(self, report: DeliveryReport) -> DeliveryReport:
@@ -316,8 +404,18 @@ class Outbox:
         """Attempt every due entry no other attempt holds; returns how many were attempted."""
         now = self._clock()
         due = await self._storage.claim_due_leads(now, BATCH, self._owner, now + self._policy.lease)
-        await asyncio.gather(*(self._attempt_claimed(entry) for entry in due))
-        return len(due)
+        # An attempt of this process still on an entry (its lease ran out under a moved clock,
+        # or its result waits for the database) keeps it: the claim only renewed its lease.
+        fresh = [entry for entry in due if entry.id not in self._in_flight]
+        self._in_flight.update(entry.id for entry in fresh)
+        await asyncio.gather(*(self._attempt_fresh(entry) for entry in fresh))
+        return len(fresh)
+
+    async def _attempt_fresh(self, entry: OutboxEntry) -> DeliveryReport:
+        try:
+            return await self._attempt_claimed(entry)
+        finally:
+            self._in_flight.discard(entry.id)
 
     async def _run(self) -> None:
         while True:
@@ -327,3 +425,9 @@ class Outbox:
             except Exception:
                 log.exception("outbox pass failed")
             await asyncio.sleep(self._policy.poll_interval)
+
+
+def _cause(exc: Exception) -> str:
+    """A storage failure for the log: the driver's class and message, which name the fault
+    (connection refused, disk full), not the statement's values."""
+    return f"{type(exc).__name__}: {exc}"

@@ -22,6 +22,7 @@ hold method, path, status and the vendor's ``errorCode``/``reference``/``traceId
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import email.utils
 import logging
@@ -113,12 +114,17 @@ def _error_body(content: bytes) -> ErrorBody | None:
 _M = TypeVar("_M", bound=BaseModel)
 _T_co = TypeVar("_T_co", covariant=True)
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# A whole call may take this many times the per-phase timeout (as bot.settings derives it).
+DEADLINE_PER_TIMEOUT = 1.5
 
 
 class PerfectGymClient:
     """One pooled connection set per studio tenant; safe for concurrent use from one event loop.
 
-    ``timeout`` applies to each phase (connect, write, read, pool wait) separately.
+    ``timeout`` applies to each phase (connect, write, each read, pool wait) separately, so an
+    answer that trickles in a byte at a time never trips it. ``deadline`` (by default
+    ``DEADLINE_PER_TIMEOUT`` times ``timeout``) bounds the whole call, the answer's last byte
+    included: the outbox's lease is sized from it, so no attempt outlives its lease.
     """
 
     def __init__(
@@ -127,12 +133,14 @@ class PerfectGymClient:
         api_key: str,
         *,
         timeout: float = 10.0,
+        deadline: float | None = None,
         observe: Callable[[str, str, float], None] | None = None,
     ) -> None:
         """``observe(endpoint, status, seconds)`` is told of every call (metrics)."""
         if not _KEY_CHARS.fullmatch(api_key):
             raise ValueError("PerfectGym api_key must be non-empty printable ASCII without spaces")
         self._base_url = _normalise_base_url(base_url)
+        self.deadline = DEADLINE_PER_TIMEOUT * timeout if deadline is None else deadline
         self._observe = observe
         self._http = httpx.AsyncClient(
             base_url=self._base_url,
@@ -387,10 +395,18 @@ class PerfectGymClient:
         outcome: int | str = "-"
         started = time.perf_counter()
         try:
-            response = await self._http.request(
-                method, path, content=content, headers=headers, params=params
-            )
+            async with asyncio.timeout(self.deadline):
+                response = await self._http.request(
+                    method, path, content=content, headers=headers, params=params
+                )
             outcome = response.status_code
+        except TimeoutError as exc:
+            # The request may have been sent and acted on: a create must be checked before
+            # it is sent again, like after a lost answer.
+            outcome = "deadline"
+            raise PerfectGymUnavailable(
+                f"{where}: no complete answer within {self.deadline:g} s", maybe_processed=True
+            ) from exc
         except httpx.TransportError as exc:
             outcome = type(exc).__name__
             raise PerfectGymUnavailable(

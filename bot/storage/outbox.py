@@ -69,6 +69,10 @@ class OutboxRecords(Protocol):
 
     async def release_lead(self, entry_id: int, owner: str) -> None: ...
 
+    async def renew_lease(self, entry_id: int, owner: str, until: float) -> bool:
+        """Extend ``owner``'s lease to ``until``; False if it holds none (taken over meanwhile)."""
+        ...
+
     async def outbox_stats(self, now: float) -> tuple[int, float | None]:
         """Pending leads, and when the oldest of those due now was confirmed (metrics)."""
         ...
@@ -237,6 +241,16 @@ class SqlOutbox(SqlRecords):
         await self._db.execute(
             "DELETE FROM outbox_leases WHERE entry_id = $1 AND owner = $2", entry_id, owner
         )
+
+    async def renew_lease(self, entry_id: int, owner: str, until: float) -> bool:
+        renewed = await self._db.fetchval(
+            "UPDATE outbox_leases SET until = $1 WHERE entry_id = $2 AND owner = $3 "
+            "RETURNING entry_id",
+            until,
+            entry_id,
+            owner,
+        )
+        return renewed is not None
 
     async def get_lead(self, entry_id: int) -> OutboxEntry | None:
         row = await self._db.fetchrow(
