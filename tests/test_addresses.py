@@ -343,6 +343,7 @@ def test_every_countrys_example_in_the_data_reads_back() -> None:
             assert read_postcode(example, country) == example, country
 
 
+@pytest.mark.e2e
 def test_the_data_is_read_without_a_network_library() -> None:
     probe = (
         "import sys\n"

@@ -9,7 +9,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from bench.processes import ROOT
+
+pytestmark = pytest.mark.e2e  # a benchmark run
 
 
 def test_a_quick_benchmark_run_creates_every_lead() -> None:

@@ -394,6 +394,7 @@ BROWSER = next(
 @pytest.mark.skipif(
     BROWSER is None, reason="no chromium, chromium-browser or google-chrome on PATH"
 )
+@pytest.mark.e2e
 def test_the_render_script_screenshots_the_page(tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text(
@@ -412,6 +413,7 @@ def test_the_render_script_screenshots_the_page(tmp_path: Path) -> None:
     assert darkest < 100 < lightest, "a blank screenshot"
 
 
+@pytest.mark.e2e
 def test_the_render_script_without_a_browser_says_what_to_install(tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text("<!DOCTYPE html><title>x</title>")
@@ -431,6 +433,7 @@ def test_the_render_script_without_a_browser_says_what_to_install(tmp_path: Path
     assert not (tmp_path / "out.png").exists()
 
 
+@pytest.mark.e2e
 def test_the_module_loads_without_matplotlib() -> None:
     """The bot process imports the report module at start; matplotlib only when a chart is
     drawn (it takes a second to import and most processes never draw one)."""
