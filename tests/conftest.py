@@ -2,13 +2,12 @@
 
 Two tiers. A test is ``e2e`` when it runs the bot (or its Application) against the fakes, starts
 a real process, uses PostgreSQL or is a benchmark; every other test is pure and runs in the fast
-tier, ``pytest -m "not e2e"``. The mark is given here from the fixtures a test asks for (``tg``,
-``pg``, ``database_url``, the PostgreSQL run of ``database_url_all_backends``), so a new test of
-the whole bot is e2e without saying so. A test that starts a process or reaches PostgreSQL on its
-own is marked by hand (``@pytest.mark.e2e``), and one that forgets fails at its first attempt
-(see ``_pure_unless_e2e``).
+tier, ``pytest -m "not e2e"``, which also tries fewer examples of each property. The mark is
+given here from the fixtures a test asks for (``tg``, ``pg``, ``database_url``, the PostgreSQL
+run of ``database_url_all_backends``), so a new test of the whole bot is e2e without saying so.
+A test that starts a process or reaches PostgreSQL on its own is marked by hand
+(``@pytest.mark.e2e``), and one that forgets fails at its first attempt (``_pure_unless_e2e``).
 """
-
 from __future__ import annotations
 
 import subprocess
@@ -17,16 +16,25 @@ from typing import Any
 
 import asyncpg
 import pytest
+from hypothesis import settings
 
 from tests.databases import database_url as database_url
 from tests.databases import database_url_all_backends as database_url_all_backends
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
+from tests.fuzzing import FAST
 from tests.harness import API_KEY, RUNNING, TOKEN, load_config
 
 E2E = "e2e"
 # The fixtures that start the bot's fakes or give it its database.
 WHOLE_BOT_FIXTURES = frozenset({"tg", "pg", "database_url"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The fast tier tries fewer examples per property (``tests/fuzzing.py``); the full suite,
+    without a mark expression, tries them all."""
+    if "not e2e" in (config.option.markexpr or ""):
+        settings.load_profile(FAST)
 
 
 def _is_e2e(item: pytest.Item) -> bool:
