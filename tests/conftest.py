@@ -8,6 +8,7 @@ run of ``database_url_all_backends``), so a new test of the whole bot is e2e wit
 A test that starts a process or reaches PostgreSQL on its own is marked by hand
 (``@pytest.mark.e2e``), and one that forgets fails at its first attempt (``_pure_unless_e2e``).
 """
+
 from __future__ import annotations
 
 import subprocess

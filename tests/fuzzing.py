@@ -16,4 +16,4 @@ settings.register_profile(FAST, max_examples=HYPOTHESIS_DEFAULT // 4)
 
 def examples(full: int) -> int:
     """``full`` in the full suite; the loaded profile's share of it in the fast tier."""
-    return max(1, full * settings.default.max_examples // HYPOTHESIS_DEFAULT)
+    return max(1, full * settings().max_examples // HYPOTHESIS_DEFAULT)
