@@ -214,7 +214,6 @@ class FakePerfectGym(PerfectGymStandIn):
             return False
         return True
 
-
     async def _held_back(self, endpoint: str) -> bool:
         """Wait for ``release``; False if the fake was stopped meanwhile."""
         self._held[endpoint] += 1
