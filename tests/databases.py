@@ -27,7 +27,8 @@ import pytest
 
 from tests.required import missing
 
-BACKENDS = ("sqlite", "postgres")
+# PostgreSQL runs are e2e: the fast tier (``-m "not e2e"``) keeps the SQLite ones.
+BACKENDS = ("sqlite", pytest.param("postgres", marks=pytest.mark.e2e))
 
 
 def postgres_admin_url() -> str | None:

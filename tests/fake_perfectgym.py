@@ -91,6 +91,11 @@ class FakePerfectGym(PerfectGymStandIn):
         self._lost_bookings: collections.deque[bool] = collections.deque()
         self._takes: dict[str, int] = collections.Counter()
         self._stopping = asyncio.Event()
+        # Set while answers flow; cleared by ``hold`` until ``release``.
+        self._released = asyncio.Event()
+        self._released.set()
+        self._held: collections.Counter[str] = collections.Counter()
+        self._held_more = asyncio.Event()
 
     def set_config(self, config: dict[str, Any]) -> None:
         self.config = config
@@ -142,6 +147,23 @@ class FakePerfectGym(PerfectGymStandIn):
             super()._check(lead)
         finally:
             self.created = created
+
+    def hold(self) -> None:
+        """Hold every answer from now on until ``release``: PerfectGym as slow as a test needs it
+        to be, without a clock (a held answer is cut short, unanswered, if the fake stops)."""
+        self._released.clear()
+
+    def release(self) -> None:
+        """Answer what ``hold`` held, and everything after it at once."""
+        self._released.set()
+
+    async def holding(self, endpoint: str, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Returns once a request to ``endpoint`` is held by ``hold`` (the timeout only guards
+        against a hung test)."""
+        async with asyncio.timeout(timeout):
+            while not self._held[endpoint]:
+                self._held_more.clear()
+                await self._held_more.wait()
 
     def create_then_fail(self, times: int = 1, *, hang_up: bool = False) -> None:
         """Record the lead for real, then answer 500 or (``hang_up``) drop the connection."""
@@ -233,6 +255,8 @@ class FakePerfectGym(PerfectGymStandIn):
             return None
         if self._hangs[endpoint] and not await self._pause(self._hangs[endpoint].popleft()):
             return None
+        if not self._released.is_set() and not await self._held_back(endpoint):
+            return None
         if self._holds[endpoint]:
             hold = self._holds[endpoint].popleft()
             hold.arrived.set()
@@ -279,6 +303,17 @@ class FakePerfectGym(PerfectGymStandIn):
             await asyncio.wait_for(self._stopping.wait(), seconds)
             return False
         return True
+
+    async def _held_back(self, endpoint: str) -> bool:
+        """Wait for ``release``; False if the fake was stopped meanwhile."""
+        self._held[endpoint] += 1
+        self._held_more.set()
+        released = asyncio.ensure_future(self._released.wait())
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        done, _ = await asyncio.wait({released, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        released.cancel()
+        stopping.cancel()
+        return released in done
 
 
 class _Injected(StandInReply):

@@ -28,6 +28,7 @@ from conversations.addresses import (
     read_street_line,
 )
 from conversations.text import InvalidAnswer, Problem
+from tests.fuzzing import examples
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -343,6 +344,7 @@ def test_every_countrys_example_in_the_data_reads_back() -> None:
             assert read_postcode(example, country) == example, country
 
 
+@pytest.mark.e2e
 def test_the_data_is_read_without_a_network_library() -> None:
     probe = (
         "import sys\n"
@@ -363,7 +365,7 @@ COUNTRIES = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     text=st.one_of(
         st.text(max_size=120),
@@ -388,7 +390,7 @@ def test_only_invalid_answer_escapes(text: str, country: str | None) -> None:
             reader()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     street=st.sampled_from(["Hauptstraße", "ul. Marszałkowska", "Baker Street", "Via Roma"]),
     number=st.from_regex(r"[1-9][0-9]{0,3}[a-c]?", fullmatch=True),

@@ -6,6 +6,7 @@ Every test runs the real bot against the loopback fakes, as a prospect would mee
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -193,22 +194,25 @@ async def test_sending_is_confirmed_at_once_however_slow_perfectgym_is(
     async with running_bot(bot_environment(tg, pg, database_url, PERFECTGYM_TIMEOUT_SECONDS="9")):
         lou = Prospect(tg, chat_id=7040)
         summary = await lou.introduce("Lou", "Ray", "lou@example.com")
-        pg.latency = 4.0
+        pg.hold()
         await tg.wait_idle(7040, quiet=0.1)
         tg.drain(7040)  # the e-mail question's settle
         await lou.press(summary, "Yes, send it")
         sending = await tg.next_message(7040)
         # The spinner stops and the summary says it is being sent while PerfectGym still
-        # works on the first of its two 4-second calls.
+        # works on the first of its two calls (held until released below).
         assert sending.message_id == summary.message_id
         assert "Sending your details" in (sending.text or "")
         assert not sending.buttons()
         assert tg.callback_answers
         assert pg.calls["validate"] <= 1
         assert pg.calls["create"] == 0
+        await pg.holding("validate")
+        answered_at = time.perf_counter()  # the clock of ``sent_at``
+        pg.release()
         thanks = await tg.next_message(7040, timeout=20)
         assert "Thank you, Lou" in (thanks.text or "")
-        assert thanks.sent_at - sending.sent_at >= 4.0  # the thank-you waited for PerfectGym
+        assert thanks.sent_at >= answered_at  # the thank-you waited for PerfectGym
     assert len(pg.created) == 1
 
 

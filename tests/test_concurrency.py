@@ -17,10 +17,11 @@ async def test_a_slow_perfectgym_call_does_not_hold_up_other_prospects(
         slow, quick = Prospect(tg, chat_id=8001), Prospect(tg, chat_id=8002)
         summary = await slow.introduce("Slow", "Tester", "slow@example.com")
         await quick.introduce("Quick", "Tester")  # up to the e-mail question
-        pg.latency = 1.5
+        pg.hold()
         await slow.press(summary, "Yes, send it")
-        await asyncio.sleep(0.2)  # the slow prospect's validate call is now in flight
+        await pg.holding("validate")  # the slow prospect's validate call is now in flight
         reply = await quick.answer("quick@example.com", "Please check your details")
+        pg.release()
         thanks = await slow.expect("Thank you, Slow")
     assert reply.sent_at < thanks.sent_at
 

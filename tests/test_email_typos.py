@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conversations.email_typos import COMMON_TLDS, POPULAR_DOMAINS, suggest_fix
+from tests.fuzzing import examples
 
 
 @pytest.mark.parametrize(
@@ -129,14 +130,14 @@ def test_every_suggestion_is_a_valid_address() -> None:
         assert validate_email(fixed, check_deliverability=False).normalized == fixed
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=80))
 def test_any_text_gets_an_answer(text: str) -> None:
     result = suggest_fix(text)
     assert result is None or "@" in result
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     local=st.from_regex(r"[a-z][a-z0-9.]{0,10}", fullmatch=True),
     domain=st.from_regex(r"[a-z0-9-]{1,300}(\.[a-z]{1,6}){1,3}", fullmatch=True),

@@ -13,6 +13,8 @@ import pytest
 
 from bot.storage import open_storage
 
+pytestmark = pytest.mark.e2e  # every test runs ``python -m bot`` as a process
+
 ROOT = Path(__file__).resolve().parent.parent
 VALID = {
     "TELEGRAM_BOT_TOKEN": "123456:abcdef",

@@ -24,6 +24,8 @@ from telegram.ext import Application
 from tests.fake_telegram import FakeTelegram, SentMessage, build_echo_application
 from tests.harness import free_port
 
+pytestmark = pytest.mark.e2e  # the fake proven against a real Application
+
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 

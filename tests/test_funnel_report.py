@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy
+import pytest
 from PIL import Image
 
 from bot.funnel.counts import FunnelCount, FunnelReport, Stage, Step
@@ -381,6 +382,7 @@ def test_charts_drawn_in_threads_at_once_are_the_same_as_one_alone() -> None:
         assert png == alone[job], job
 
 
+@pytest.mark.e2e
 def test_the_render_script_screenshots_the_page(tmp_path: Path) -> None:
     require_tool("chromium", "chromium-browser", "google-chrome")  # the script's candidates
     page = tmp_path / "report.html"
@@ -400,6 +402,7 @@ def test_the_render_script_screenshots_the_page(tmp_path: Path) -> None:
     assert darkest < 100 < lightest, "a blank screenshot"
 
 
+@pytest.mark.e2e
 def test_the_render_script_without_a_browser_says_what_to_install(tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text("<!DOCTYPE html><title>x</title>")
@@ -419,6 +422,7 @@ def test_the_render_script_without_a_browser_says_what_to_install(tmp_path: Path
     assert not (tmp_path / "out.png").exists()
 
 
+@pytest.mark.e2e
 def test_the_module_loads_without_matplotlib() -> None:
     """The bot process imports the report module at start; matplotlib only when a chart is
     drawn (it takes a second to import and most processes never draw one)."""

@@ -34,6 +34,7 @@ from conversations.events import (
 from conversations.i18n import Translator
 from conversations.replies import Outcome, Reply
 from conversations.state import ConversationState
+from tests.fuzzing import examples
 from tests.harness import load_config
 
 CONFIG = LeadConfig.model_validate(load_config("everything"))
@@ -101,7 +102,7 @@ def _state_at(position: int, locale: str) -> tuple[ConversationState, AskContext
     return state, ctx
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     position=st.integers(0, len(PLAN.questions)),
     locale=st.sampled_from(LOCALES),
@@ -172,7 +173,7 @@ async def _talk(sequence: list[Event], language: str | None) -> None:
         await storage.close()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     sequence=st.lists(events, min_size=1, max_size=8),
     language=st.one_of(

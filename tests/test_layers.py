@@ -12,6 +12,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from bot.perfectgym.adapter import lead_request
 from conversations import callbacks, flow
 from conversations.context import AskContext
@@ -24,6 +26,7 @@ DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.e2e
 def test_the_dialogue_loads_without_vendor_telegram_or_pydantic() -> None:
     probe = (
         "import pkgutil, importlib, sys, conversations, conversations.flow\n"

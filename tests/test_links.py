@@ -132,6 +132,7 @@ async def test_a_token_telegram_refuses_exits_1_without_printing_it(
     assert tg.method_calls("getMe") == 1  # asked, and refused
 
 
+@pytest.mark.e2e
 async def test_an_unreachable_telegram_exits_1() -> None:
     base_url = f"http://127.0.0.1:{free_port()}/bot"
     env = {"TELEGRAM_BOT_TOKEN": "123456:UNREACHED-token-zz", "TELEGRAM_API_BASE_URL": base_url}
@@ -145,6 +146,7 @@ async def test_an_unreachable_telegram_exits_1() -> None:
     assert "UNREACHED-token" not in err
 
 
+@pytest.mark.e2e
 async def test_without_a_token_exits_2_with_one_line() -> None:
     code, out, err = await _link(["spring-2026"], {})
     assert code == 2
@@ -184,6 +186,7 @@ async def test_a_file_that_cannot_be_written_exits_1_after_the_link(
     assert not path.exists()
 
 
+@pytest.mark.e2e
 async def test_help_exits_0_and_names_the_rule() -> None:
     code, out, err = await _link(["--help"], {})
     assert code == 0, err

@@ -21,6 +21,7 @@ from conversations.kinds.name import MAX_NAME_LENGTH, parse_name
 from conversations.kinds.number import format_integer, parse_integer
 from conversations.kinds.phone import parse_phone
 from conversations.text import MAX_TEXT_LENGTH, InvalidAnswer, Problem, clean_text
+from tests.fuzzing import examples
 
 LOCALES = ["en", "de", "de_AT", "fr", "pl", "uk", "pt_BR", "en_GB"]
 WIDE = date(1900, 1, 1), date(2100, 12, 31)
@@ -677,7 +678,9 @@ def test_country_name_reads_back(code: str, locale: str) -> None:
 
 # --- properties ------------------------------------------------------------------------------
 
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 _CONTROL = st.sampled_from(
     [

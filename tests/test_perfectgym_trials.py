@@ -52,6 +52,7 @@ from bot.perfectgym.trial_models import (
 from bot.perfectgym.wire import LeadLanguage
 from bot.standin.trials import CLASS_PLANS, TRIAL_ROUTES, ClassPlan, TrialStudio
 from tests.fake_perfectgym import FakePerfectGym
+from tests.fuzzing import examples
 
 API_KEY = "pgk-7Qm2x9LrT4vW8cZ1"
 ALL_INACTIVE = {
@@ -182,7 +183,7 @@ ZONES = [
 ]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.datetimes(
         min_value=datetime.datetime(1990, 1, 1),

@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.storage import open_storage
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import BOT_USERNAME, FakeTelegram
 from tests.harness import bot_environment, run_command
+
+pytestmark = pytest.mark.e2e  # every test runs ``python -m bot check`` as a process
 
 HOOK = "http://127.0.0.1:9/telegram/hook"
 

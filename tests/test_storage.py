@@ -427,6 +427,7 @@ async def test_concurrent_saves_do_not_interfere(storage: Storage) -> None:
 
 
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+@pytest.mark.e2e
 async def test_postgres_url_schemes(tmp_path: Path, scheme: str) -> None:
     async with fresh_database_url("postgres", tmp_path) as url:
         assert url.startswith("postgres://")
@@ -695,6 +696,7 @@ async def test_database_of_the_old_release_is_read_and_written(
             await db.close()
 
 
+@pytest.mark.e2e
 async def test_postgres_refuses_a_newer_schema(tmp_path: Path) -> None:
     async with fresh_database_url("postgres", tmp_path) as url:
         await create_old_database(url, rows=False)

@@ -164,6 +164,7 @@ async def test_studio_texts_template_prints_the_live_config(pg: FakePerfectGym) 
     )
 
 
+@pytest.mark.e2e
 def test_studio_texts_template_without_credentials_names_the_variable() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PERFECTGYM_")}
     result = subprocess.run(
