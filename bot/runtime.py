@@ -29,6 +29,7 @@ from bot.telegram.application import (
     register_commands,
 )
 from bot.telegram.polling import Poller
+from bot.telegram.resend import Resender
 from bot.telegram.unstored import UnstoredUpdates
 from bot.telegram.webhook import HealthServer, WebhookServer
 
@@ -67,7 +68,7 @@ async def serve(
         observe=metrics.observe_perfectgym,
     )
     app = build_application(settings, metrics.updates.inc)
-    sender = TelegramSender(app.bot, storage)
+    sender = TelegramSender(app.bot, storage, clock)
     services = assemble(
         storage,
         client,
@@ -93,6 +94,8 @@ async def serve(
         ),
     )
     reports = FunnelReports(services.funnel, services.config)
+    resender = Resender(storage, sender.send_kept, services.intake.delivered, clock=clock)
+    sender.on_kept = resender.wake
     add_handlers(
         app,
         TelegramHandlers(
@@ -117,6 +120,7 @@ async def serve(
             )
             await app.start()
             services.start()
+            resender.start()
             if settings.webhook_url and settings.webhook_secret:
                 webhook = WebhookServer(
                     app,
@@ -166,6 +170,7 @@ async def serve(
                 await webhook.stop()
             if poller is not None:
                 await poller.stop()
+            await resender.stop()
             await app.stop()
     finally:
         with contextlib.suppress(Exception):

@@ -81,6 +81,8 @@ def begin(state: ConversationState, ctx: AskContext, welcome: Callable[[int, int
 
 
 def handle(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
+    if state.seen is not None:
+        _back_to_seen(state, event)
     token = state.token
     outcome = TRANSITIONS[state.phase][type(event)](state, event, ctx)
     if state.token != token and outcome.settle is None and not _edits_in_place(outcome):
@@ -407,6 +409,19 @@ def _to_review_or_last(state: ConversationState, ctx: AskContext) -> Outcome:
     _go_to(state, counted_keys(state)[-1])
     state.phase = Phase.ASKING
     return Outcome(replies=(_show(state, ctx),))
+
+
+def _back_to_seen(state: ConversationState, event: Event) -> None:
+    """The reply that showed the current question never reached the prospect: what they type
+    now answers the question still on their screen. A pressed button names its own message
+    (its token), so it is taken for what it is."""
+    seen, state.seen = state.seen, None
+    if isinstance(event, ButtonPress) or seen is None or seen not in state.plan.keys:
+        return
+    if state.phase is Phase.SUBMITTED or seen == state.current:
+        return
+    _go_to(state, seen)
+    state.phase = Phase.ASKING
 
 
 def _go_to(state: ConversationState, key: str) -> None:

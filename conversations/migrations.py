@@ -11,6 +11,11 @@ the keys and values of its own release, never today's types, so that later chang
 cannot change what an old step does. A new step: append it to :data:`STEPS` (``VERSION`` follows)
 and add a test with a state of the shape it upgrades.
 
+An optional key that is absent in the usual case (``seen``) is the one exception: it is written
+only when set and read with its default, takes no step and no new version, so that the release
+before it still reads every state (two releases run side by side during a rolling deploy) and
+merely ignores the key.
+
 States stored until 2026-12-07 carry no version and count as version 0. They come in the shapes
 of several releases, so the steps up to version 5 look at what is there instead of assuming one
 shape.

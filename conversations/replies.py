@@ -46,7 +46,9 @@ class Outcome:
 
     ``notice`` is a short toast for a pressed button (Telegram's callback answer); ``settle``
     applies to the newest earlier message with buttons; ``restart`` asks the caller for a fresh
-    conversation (the prospect chose "Start over").
+    conversation (the prospect chose "Start over"). ``seen_before`` is the question the
+    prospect had on screen when these replies show them another: should the replies never reach
+    them, what they send next answers that one.
     """
 
     replies: tuple[Reply, ...] = ()
@@ -55,3 +57,4 @@ class Outcome:
     changed: bool = True
     settle: Settle | None = None
     restart: bool = False
+    seen_before: str | None = None

@@ -32,6 +32,8 @@ class ConversationState:
     ``recent_updates`` are the ids of the updates applied last, in ascending order.
     ``reached`` are the questions asked so far and ``reviewed`` whether the summary was shown:
     the studio's funnel counts each once per conversation, however often the prospect goes back.
+    ``seen`` is set while the reply that showed the current question has not reached the
+    prospect (Telegram did not take it): it is the question they still see and answer.
     """
 
     chat_id: int
@@ -53,6 +55,7 @@ class ConversationState:
     partial: Answer = None
     reached: tuple[str, ...] = ()
     reviewed: bool = False
+    seen: str | None = None
 
     def address_country(self, fallback: str | None) -> str | None:
         """The country of the address as answered, else ``fallback`` (the prospect's region):
@@ -115,6 +118,8 @@ class ConversationState:
             "reached": list(self.reached),
             "reviewed": self.reviewed,
         }
+        if self.seen is not None:  # rare, and optional: see ``migrations`` on optional keys
+            data["seen"] = self.seen
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -143,4 +148,5 @@ class ConversationState:
             partial=data["partial"],
             reached=tuple(str(key) for key in data["reached"]),
             reviewed=bool(data["reviewed"]),
+            seen=data.get("seen"),
         )

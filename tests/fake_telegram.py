@@ -617,6 +617,8 @@ class FakeTelegram:
         self.blocked: set[int] = set()
         self.refused_blocked: list[int] = []  # the chats of the 403s answered, in order
         self.photos: list[SentPhoto] = []
+        # Methods answered with an error status for now (a Bot API hiccup), by lower-case name.
+        self.failing: dict[str, int] = {}
         bot_id = token.split(":", 1)[0]
         self.bot_user: JSONDict = {
             "id": int(bot_id) if bot_id.isdigit() else 123456,
@@ -919,6 +921,9 @@ class FakeTelegram:
         implementation = self._methods.get(key)
         if implementation is None:
             return self._failure(method, None, _ApiError(404, "Not Found"))
+        if key in self.failing:
+            status = self.failing[key]
+            return self._failure(method, None, _ApiError(status, "Bad Gateway", recorded=False))
         call = _Call(method, params, received_at, connection_gone)
         task = asyncio.current_task()
         if task is not None:
@@ -1288,6 +1293,14 @@ class FakeTelegram:
     def add_group(self, chat_id: int, title: str) -> None:
         """A group the bot is in (the studio's staff chat); users' messages there come from it."""
         self._chats[chat_id] = {"id": chat_id, "type": "supergroup", "title": title}
+
+    def fail(self, *methods: str, status: int = 502) -> None:
+        """Answer ``methods`` with ``status`` until :meth:`recover`, nothing done (a Bot API
+        hiccup: what was to be sent is not)."""
+        self.failing.update({method.lower(): status for method in methods})
+
+    def recover(self) -> None:
+        self.failing.clear()
 
     def set_last_name(self, chat_id: int, last_name: str | None) -> None:
         """The last name on the prospect's profile, sent with their updates from now on."""

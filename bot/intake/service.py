@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import TypeVar
 
 from bot.funnel.campaign import ALLOWED, MAX_CAMPAIGN_LENGTH, is_campaign
 from bot.funnel.counts import Funnel, Stage
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 # How often one update is applied again because another instance changed its chat meanwhile
 # (each time costs a read and a write; more than two in a row would take a third writer).
 MAX_ATTEMPTS = 4
+
+T = TypeVar("T")
 
 
 def campaign_of(payload: str | None, chat_id: int) -> str | None:
@@ -133,7 +136,7 @@ class Intake:
             tr, self._conversations.studio.studio, self._texts.privacy_url_for(tr.locale)
         )
 
-    async def _applied(self, chat: Chat, step: Callable[[], Awaitable[Outcome]]) -> Outcome:
+    async def _applied(self, chat_id: int, step: Callable[[], Awaitable[T]]) -> T:
         """``step`` run until its state is stored over the one it read. A conversation changed
         by another instance meanwhile throws the step's work away (nothing was sent yet) and
         computes it again from the stored state, where the update-id check sees a redelivery."""
@@ -141,13 +144,13 @@ class Intake:
             try:
                 return await step()
             except ConversationChanged:
-                log.info("chat %s: changed meanwhile by another instance; again", chat_ref(chat.id))
+                log.info("chat %s: changed meanwhile by another instance; again", chat_ref(chat_id))
         return await step()
 
     # --- commands -------------------------------------------------------------------------------
 
     async def start(self, chat: Chat, payload: str | None) -> Outcome:
-        return await self._applied(chat, partial(self._start, chat, payload))
+        return await self._applied(chat.id, partial(self._start, chat, payload))
 
     async def _start(self, chat: Chat, payload: str | None) -> Outcome:
         current = await self._conversations.load(chat.id)
@@ -292,7 +295,7 @@ class Intake:
     # --- answers --------------------------------------------------------------------------------
 
     async def handle(self, chat: Chat, event: Event) -> Outcome:
-        return await self._applied(chat, partial(self._handle, chat, event))
+        return await self._applied(chat.id, partial(self._handle, chat, event))
 
     async def _handle(self, chat: Chat, event: Event) -> Outcome:
         state = await self._conversations.load(chat.id)
@@ -302,6 +305,9 @@ class Intake:
         if chat.is_replay(state):
             return flow.repeat(state, ctx)
         asked = state.current
+        on_screen = state.seen or asked  # what the prospect sees, and answers
+        if state.seen is not None:
+            await self._storage.drop_answers(chat.id)  # answered afresh below
         outcome = flow.handle(state, event, ctx)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
@@ -317,6 +323,8 @@ class Intake:
             await self._conversations.delete(chat.id)
             restarted = await self._begin(chat, state.campaign)
             return replace(restarted, settle=outcome.settle or Settle())
+        if on_screen is not None and state.current != on_screen:
+            outcome = replace(outcome, seen_before=on_screen)
         if outcome.submit:
             return await self._submit(state, outcome)
         if outcome.changed or chat.update_id is not None:
@@ -324,6 +332,29 @@ class Intake:
             await self._conversations.save(state)
             self._funnel.progressed(state.campaign, *reached)
         return outcome
+
+    async def undelivered(self, chat_id: int, seen: str) -> None:
+        """The reply to the prospect's last update did not reach them (it is kept to be sent
+        again): until it does, what they send answers ``seen``, the question they still see."""
+
+        async def step() -> None:
+            state = await self._conversations.load(chat_id)
+            if state is not None and state.phase is not Phase.SUBMITTED and state.seen is None:
+                state.seen = seen
+                await self._conversations.save(state)
+
+        await self._applied(chat_id, step)
+
+    async def delivered(self, chat_id: int) -> None:
+        """A kept reply reached the prospect: they see the current question now."""
+
+        async def step() -> None:
+            state = await self._conversations.load(chat_id)
+            if state is not None and state.seen is not None:
+                state.seen = None
+                await self._conversations.save(state)
+
+        await self._applied(chat_id, step)
 
     async def _submit(self, state: ConversationState, confirmed: Outcome) -> Outcome:
         """Store the lead, answer at once, and deliver it in the background: the prospect sees

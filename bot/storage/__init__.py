@@ -22,6 +22,7 @@ from bot.storage.funnel_counts import FunnelCountRecords
 from bot.storage.health import StorageHealth
 from bot.storage.leadership import Leadership
 from bot.storage.outbox import LeadStatus, OutboxEntry, OutboxRecords
+from bot.storage.replies import PendingReplies
 from bot.storage.trial_bookings import TrialBookingRecords
 
 __all__ = [
@@ -47,6 +48,7 @@ class Storage(
     ChatMessageRecords,
     FunnelCountRecords,
     TrialBookingRecords,
+    PendingReplies,
     ConfigCache,
     StudioCache,
     Leadership,

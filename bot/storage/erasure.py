@@ -33,6 +33,7 @@ class SqlErasure(SqlRecords):
             await db.execute("DELETE FROM outbox WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM chat_messages WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
+            await db.execute("DELETE FROM pending_replies WHERE chat_id = $1", chat_id)
 
     async def erase_idle(self, before: float) -> int:
         pending = LeadStatus.PENDING.value

@@ -252,6 +252,27 @@ TRIAL_BOOKINGS = Table(
     indexes=(Index("trial_bookings_due", ("due_at",), where="due_at IS NOT NULL"),),
 )
 
+# Added 2026-12: replies Telegram did not take, kept until they are sent (bot/storage/replies.py).
+# ``kind`` says whether the prospect's next update makes one obsolete; ``held_until`` is the
+# instance sending it, as for outbox leases.
+PENDING_REPLIES = Table(
+    "pending_replies",
+    (
+        Column("id", Type.ROW_ID),
+        Column("chat_id", Type.BIGINT),
+        Column("kind", Type.TEXT),
+        Column("payload", Type.TEXT),
+        Column("attempts", Type.INTEGER, default=0),
+        Column("due_at", Type.REAL),
+        Column("created_at", Type.REAL),
+        Column("held_until", Type.REAL, nullable=True),
+    ),
+    indexes=(
+        Index("pending_replies_due", ("due_at",)),
+        Index("pending_replies_chat", ("chat_id",)),
+    ),
+)
+
 TABLES = (
     CONVERSATIONS,
     OUTBOX,
@@ -261,4 +282,5 @@ TABLES = (
     OUTBOX_LEASES,
     FUNNEL_COUNTS,
     TRIAL_BOOKINGS,
+    PENDING_REPLIES,
 )

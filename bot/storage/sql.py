@@ -15,6 +15,7 @@ from bot.storage.database import Database
 from bot.storage.erasure import SqlErasure
 from bot.storage.funnel_counts import SqlFunnelCounts
 from bot.storage.outbox import SqlOutbox
+from bot.storage.replies import SqlPendingReplies
 from bot.storage.trial_bookings import SqlTrialBookings
 
 
@@ -24,6 +25,7 @@ class SqlStorage(
     SqlChatMessages,
     SqlFunnelCounts,
     SqlTrialBookings,
+    SqlPendingReplies,
     SqlCache,
     SqlErasure,
 ):

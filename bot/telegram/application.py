@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
-from typing import Any
+from enum import Enum, auto
+from typing import Any, Protocol
 
 from telegram import (
     Bot,
@@ -41,10 +43,13 @@ from telegram.ext import (
 
 from bot.intake.commands import menu, unknown_command_text
 from bot.intake.service import Chat, Intake
+from bot.logging_setup import chat_ref
 from bot.marketing.report import chart_png, period, table_html
 from bot.marketing.staff_report import FunnelReports, days_asked, usage
 from bot.settings import Settings
 from bot.storage.chat_messages import ChatMessageRecords, ChatMessages
+from bot.storage.replies import PendingReplies, ReplyKind
+from bot.telegram.resend import encode, is_transient
 from bot.telegram.unstored import UnstoredUpdates, storage_failure
 from bot.telegram.updates import PerChatUpdateProcessor
 from bot.trials.buttons import ButtonPresses
@@ -87,18 +92,35 @@ def _fit(text: str) -> str:
     return text if len(text) <= MAX_TEXT_LENGTH else text[: MAX_TEXT_LENGTH - 1] + "…"
 
 
+class Sent(Enum):
+    DELIVERED = auto()
+    KEPT = auto()  # Telegram did not take it; kept to be sent again (``bot.telegram.resend``)
+    BLOCKED = auto()  # the prospect blocked the bot: nothing more can be sent
+
+
+class SenderRecords(ChatMessageRecords, PendingReplies, Protocol):
+    """What the sender stores: the messages it may still edit, and replies to send again."""
+
+
 class TelegramSender:
     """Delivers an outcome to a chat, keeping old buttons from lingering.
 
     Telegram tells a sent message's id only after sending, so the ids of the message whose
     buttons are live and of the last summary are stored after the replies went out
     (``Storage.save_messages``); the next update settles or updates those messages by id.
+    What Telegram does not take for a passing reason (``resend.is_transient``) is kept in the
+    store and sent again by :class:`~bot.telegram.resend.Resender`.
     """
 
-    def __init__(self, bot: Bot, storage: ChatMessageRecords) -> None:
+    def __init__(
+        self, bot: Bot, storage: SenderRecords, clock: Callable[[], float] = time.time
+    ) -> None:
         self._bot = bot
         self._storage = storage
+        self._clock = clock
         self._background: set[asyncio.Task[None]] = set()
+        # Told whenever a reply is kept, so the resender looks for it (set by the runtime).
+        self.on_kept: Callable[[], None] | None = None
 
     async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
         await self.deliver(chat_id, Outcome(replies=tuple(replies)))
@@ -112,10 +134,24 @@ class TelegramSender:
         with contextlib.suppress(TelegramError):
             await self._bot.send_chat_action(chat_id, ChatAction.TYPING)
 
-    async def deliver(
-        self, chat_id: int, outcome: Outcome, query: CallbackQuery | None = None
-    ) -> bool:
-        """Send ``outcome``; False when the chat blocked the bot (nothing more can be sent)."""
+    async def deliver(self, chat_id: int, outcome: Outcome) -> bool:
+        """An outcome of the bot's own (a thank-you, a reminder); False when the prospect
+        blocked the bot. Kept and sent later when Telegram does not take it now."""
+        return await self.reply(chat_id, outcome, kind=ReplyKind.NOTICE) is not Sent.BLOCKED
+
+    async def send_kept(self, chat_id: int, replies: tuple[Reply, ...]) -> bool:
+        """A kept reply, tried again; a passing failure is raised to the resender."""
+        return await self.reply(chat_id, Outcome(replies=replies), kind=None) is not Sent.BLOCKED
+
+    async def reply(
+        self,
+        chat_id: int,
+        outcome: Outcome,
+        query: CallbackQuery | None = None,
+        kind: ReplyKind | None = ReplyKind.ANSWER,
+    ) -> Sent:
+        """Send ``outcome``. Replies Telegram does not take for a passing reason are kept as
+        ``kind`` (None: the error is raised instead)."""
         pressed = (
             query.message if query is not None and isinstance(query.message, Message) else None
         )
@@ -126,9 +162,11 @@ class TelegramSender:
             tracked = await self._storage.load_messages(chat_id)
         in_place = tracked.summary if tracked is not None else None
         now = ChatMessages()
+        sent_count = 0
         try:
             for reply in outcome.replies:
                 sent = await self._send_one(chat_id, reply, pressed, in_place)
+                sent_count += 1
                 if reply.buttons:
                     now = replace(now, buttons=sent)
                 if reply.summary:
@@ -140,10 +178,33 @@ class TelegramSender:
                 await self._settle(chat_id, outcome.settle, pressed, buttons, in_place)
         except Forbidden:
             log.info("a prospect blocked the bot; reply not delivered")
-            return False
+            return Sent.BLOCKED
+        except TelegramError as error:
+            if kind is None or not is_transient(error):
+                raise
+            if sent_count == len(outcome.replies):  # only the old buttons stayed: no matter
+                log.info("chat %s: old buttons not taken off (%s)", chat_ref(chat_id), error)
+            else:
+                await self._keep(chat_id, outcome.replies[sent_count:], kind, error)
+                if now != ChatMessages():
+                    await self._storage.save_messages(chat_id, now)
+                return Sent.KEPT
         if outcome.settle is not None or now != ChatMessages():
             await self._storage.save_messages(chat_id, now)
-        return True
+        return Sent.DELIVERED
+
+    async def _keep(
+        self, chat_id: int, replies: Sequence[Reply], kind: ReplyKind, error: TelegramError
+    ) -> None:
+        log.warning(
+            "chat %s: Telegram did not take a reply (%s: %s); kept to send again",
+            chat_ref(chat_id),
+            type(error).__name__,
+            error,
+        )
+        await self._storage.hold_reply(chat_id, kind, encode(replies), self._clock())
+        if self.on_kept is not None:
+            self.on_kept()
 
     async def _settle(
         self,
@@ -236,8 +297,14 @@ class TelegramHandlers:
         if query is not None:
             deliveries.append(_answer(query, outcome.notice))
         if chat is not None and (outcome.replies or outcome.settle):
-            deliveries.append(self._sender.deliver(chat.id, outcome, query))
+            deliveries.append(self._reply(chat, outcome, query))
         await asyncio.gather(*deliveries)
+
+    async def _reply(self, chat: Chat, outcome: Outcome, query: CallbackQuery | None) -> None:
+        sent = await self._sender.reply(chat.id, outcome, query)
+        if sent is Sent.KEPT and outcome.seen_before is not None:
+            # The prospect still sees the question before: their next answer is to that one.
+            await self._intake.undelivered(chat.id, outcome.seen_before)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = self._chat(update)

@@ -1,0 +1,119 @@
+"""Replies Telegram did not take (a 5xx, a timeout, a dropped connection), kept until they are
+sent: a prospect whose next question was lost gets it once Telegram is back, restart or not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from bot.storage.database import SqlRecords
+
+
+class ReplyKind(StrEnum):
+    """``ANSWER``: what the bot answered to a prospect's update; their next update makes it
+    obsolete (it is answered afresh). ``NOTICE``: anything else (a thank-you, a reminder, a
+    message to staff), sent however late."""
+
+    ANSWER = "answer"
+    NOTICE = "notice"
+
+
+@dataclass(frozen=True)
+class PendingReply:
+    id: int
+    chat_id: int
+    kind: ReplyKind
+    payload: str  # the replies still to send, as ``bot.telegram.resend`` encodes them
+    attempts: int
+    created_at: float
+
+
+class PendingReplies(Protocol):
+    async def hold_reply(self, chat_id: int, kind: ReplyKind, payload: str, now: float) -> None:
+        """Keep replies Telegram did not take, due at once."""
+        ...
+
+    async def claim_replies(self, now: float, until: float, limit: int) -> list[PendingReply]:
+        """Due replies nobody holds, oldest first, held until ``until``: of two instances
+        sweeping at once, exactly one gets each."""
+        ...
+
+    async def reply_sent(self, reply_id: int) -> None: ...
+
+    async def retry_reply(self, reply_id: int, due_at: float) -> None:
+        """Not sent this time either: due again at ``due_at``, no longer held."""
+        ...
+
+    async def drop_answers(self, chat_id: int) -> None:
+        """The chat's pending answers, made obsolete by the prospect's next update."""
+        ...
+
+    async def drop_replies(self, chat_id: int) -> None:
+        """Everything pending for the chat: the prospect blocked the bot."""
+        ...
+
+    async def any_replies(self) -> bool: ...
+
+
+# The outer conditions repeat the inner ones: PostgreSQL re-checks them on a row another
+# instance changed meanwhile, so a reply is claimed once.
+CLAIM_REPLIES = (
+    "UPDATE pending_replies SET held_until = $2 WHERE id IN ("
+    "SELECT id FROM pending_replies WHERE due_at <= $1 AND (held_until IS NULL OR held_until < $1) "
+    "ORDER BY id LIMIT $3) AND due_at <= $1 AND (held_until IS NULL OR held_until < $1) "
+    "RETURNING id, chat_id, kind, payload, attempts, created_at"
+)
+
+
+class SqlPendingReplies(SqlRecords):
+    async def hold_reply(self, chat_id: int, kind: ReplyKind, payload: str, now: float) -> None:
+        await self._db.execute(
+            "INSERT INTO pending_replies (chat_id, kind, payload, attempts, due_at, created_at) "
+            "VALUES ($1, $2, $3, 0, $4, $4)",
+            chat_id,
+            kind.value,
+            payload,
+            now,
+        )
+
+    async def claim_replies(self, now: float, until: float, limit: int) -> list[PendingReply]:
+        rows = await self._db.fetch(CLAIM_REPLIES, now, until, limit)
+        return sorted(
+            (
+                PendingReply(
+                    int(row["id"]),
+                    int(row["chat_id"]),
+                    ReplyKind(row["kind"]),
+                    str(row["payload"]),
+                    int(row["attempts"]),
+                    float(row["created_at"]),
+                )
+                for row in rows
+            ),
+            key=lambda reply: reply.id,
+        )
+
+    async def reply_sent(self, reply_id: int) -> None:
+        await self._db.execute("DELETE FROM pending_replies WHERE id = $1", reply_id)
+
+    async def retry_reply(self, reply_id: int, due_at: float) -> None:
+        await self._db.execute(
+            "UPDATE pending_replies SET attempts = attempts + 1, due_at = $2, held_until = NULL "
+            "WHERE id = $1",
+            reply_id,
+            due_at,
+        )
+
+    async def drop_answers(self, chat_id: int) -> None:
+        await self._db.execute(
+            "DELETE FROM pending_replies WHERE chat_id = $1 AND kind = $2",
+            chat_id,
+            ReplyKind.ANSWER.value,
+        )
+
+    async def drop_replies(self, chat_id: int) -> None:
+        await self._db.execute("DELETE FROM pending_replies WHERE chat_id = $1", chat_id)
+
+    async def any_replies(self) -> bool:
+        return await self._db.fetchval("SELECT 1 FROM pending_replies LIMIT 1") is not None
