@@ -131,8 +131,13 @@ class TelegramSender:
         task.add_done_callback(self._background.discard)
 
     async def _typing(self, chat_id: int) -> None:
-        with contextlib.suppress(TelegramError):
+        """Only a courtesy: nothing is kept or retried, and nothing it raises goes unseen."""
+        try:
             await self._bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except TelegramError:
+            pass
+        except Exception:
+            log.warning("showing typing… failed", exc_info=True)
 
     async def deliver(self, chat_id: int, outcome: Outcome) -> bool:
         """An outcome of the bot's own (a thank-you, a reminder); False when the prospect
