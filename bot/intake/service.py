@@ -336,25 +336,20 @@ class Intake:
     async def undelivered(self, chat_id: int, seen: str) -> None:
         """The reply to the prospect's last update did not reach them (it is kept to be sent
         again): until it does, what they send answers ``seen``, the question they still see."""
-
-        async def step() -> None:
-            state = await self._conversations.load(chat_id)
-            if state is not None and state.phase is not Phase.SUBMITTED and state.seen is None:
-                state.seen = seen
-                await self._conversations.save(state)
-
-        await self._applied(chat_id, step)
+        await self._applied(chat_id, partial(self._set_seen, chat_id, seen))
 
     async def delivered(self, chat_id: int) -> None:
         """A kept reply reached the prospect: they see the current question now."""
+        await self._applied(chat_id, partial(self._set_seen, chat_id, None))
 
-        async def step() -> None:
-            state = await self._conversations.load(chat_id)
-            if state is not None and state.seen is not None:
-                state.seen = None
-                await self._conversations.save(state)
-
-        await self._applied(chat_id, step)
+    async def _set_seen(self, chat_id: int, seen: str | None) -> None:
+        state = await self._conversations.load(chat_id)
+        if state is None or state.phase is Phase.SUBMITTED or state.seen == seen:
+            return
+        if seen is not None and state.seen is not None:
+            return  # the earliest question they did not get past is the one on their screen
+        state.seen = seen
+        await self._conversations.save(state)
 
     async def _submit(self, state: ConversationState, confirmed: Outcome) -> Outcome:
         """Store the lead, answer at once, and deliver it in the background: the prospect sees

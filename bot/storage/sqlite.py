@@ -121,9 +121,10 @@ class _Database:
         self._health = health
 
     @contextmanager
-    def _statement(self, query: str) -> Iterator[None]:
+    def _statement(self, query: str | None) -> Iterator[None]:
         """Around a statement's execution and reading (a ``RETURNING`` statement writes while
-        its rows are read): SQLite's failure as ``StorageUnavailable``, told to the health."""
+        its rows are read): SQLite's failure as ``StorageUnavailable``, told to the health.
+        ``query`` None: a statement that tells of no write (``BEGIN``, ``COMMIT``)."""
         try:
             yield
         except sqlite3.Error as exc:
@@ -132,20 +133,14 @@ class _Database:
                 raise
             self._health.failed(unavailable.cause)
             raise unavailable from None
-        if is_write(query):
+        if query is not None and is_write(query):
             self._health.wrote()
 
     def run(self, query: str) -> None:
         """A statement of no rows (``BEGIN``, ``COMMIT``), its failure translated; it tells the
         health of no write (the statements inside the transaction did)."""
-        try:
+        with self._statement(None):
             self._connection.execute(query).close()
-        except sqlite3.Error as exc:
-            unavailable = _unavailable(exc)
-            if unavailable is None:
-                raise
-            self._health.failed(unavailable.cause)
-            raise unavailable from None
 
     async def execute(self, query: str, *args: object) -> None:
         with self._statement(query):
