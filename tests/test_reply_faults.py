@@ -149,6 +149,27 @@ async def test_a_reply_telegram_did_not_take_is_sent_after_a_restart(
     assert _lead_names(pg) == [("Max", "Power", "max@example.com")]
 
 
+async def test_answers_sent_while_get_updates_fails_are_applied_once_it_is_back(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        eva = Prospect(tg, chat_id=22104)
+        await eva.send("/start")
+        await eva.expect("first name")
+        polls = tg.method_calls("getupdates")
+        tg.fail("getUpdates")
+        await _until(lambda: tg.method_calls("getupdates") >= polls + 2)  # refused, twice
+        await eva.send("Eva")  # waits at Telegram meanwhile
+        tg.recover()
+        await eva.expect("last name")
+        await eva.answer("Lindqvist", "e-mail")
+        summary = await eva.answer("eva@example.com", "Please check your details")
+        await eva.press(summary, "Yes, send it")
+        await eva.expect_eventually("Thank you, Eva")
+    assert _lead_names(pg) == [("Eva", "Lindqvist", "eva@example.com")]
+
+
 # --- the pieces, without the bot --------------------------------------------------------------
 
 
