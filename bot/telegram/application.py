@@ -296,6 +296,7 @@ class TelegramHandlers:
         The query's answer only ends the button's loading spinner, so it need not cost the
         prospect a round trip of waiting before the next question.
         """
+        self._unstored.stored(update.update_id)  # the intake stored it before answering
         chat = self._chat(update)
         query = update.callback_query
         deliveries: list[Coroutine[Any, Any, object]] = []

@@ -34,7 +34,7 @@ LONG_POLL_SECONDS = 10
 FIRST_PAUSE = 1.0
 LONGEST_PAUSE = 30.0
 # While Telegram only returns updates already being processed, how long to wait for one of them
-# before asking again (it returns those at once, so asking at once would spin).
+# to be stored before asking again (it returns those at once, so asking at once would spin).
 BUSY_WAIT = 1.0
 
 
@@ -141,13 +141,23 @@ class UpdateFeed:
         self._confirmed: int | None = None  # the offset Telegram was last given
         self._running: dict[int, asyncio.Task[bool]] = {}
         self._stored: set[int] = set()  # processed, not confirmed yet
+        self._stored_early: set[int] = set()  # stored, their replies still on the way
+        self._progress = asyncio.Event()  # an update was stored or finished
         self._failed: set[int] = set()  # left unstored, to be fetched and processed again
         self._held_chats: set[int] = set()
         self._retrying = False  # the pause is over: the unstored ones go in again
         self._pause = 0.0
 
     def start(self) -> None:
+        self._unstored.on_stored = self._stored_now
         self._task = asyncio.create_task(self._run(), name="getUpdates")
+
+    def _stored_now(self, update_id: int) -> None:
+        """The update's answer is stored (its replies are on their way): it may be confirmed,
+        and the long poll for newer ones need not wait for the sending."""
+        if update_id in self._running:
+            self._stored_early.add(update_id)
+            self._progress.set()
 
     async def stop(self) -> None:
         """The last long poll cancelled, the updates in flight finished, and what they stored
@@ -188,10 +198,10 @@ class UpdateFeed:
             self._retrying = False
             for update in fresh:
                 self._dispatch(update)
-            if not fresh and self._running:
-                await asyncio.wait(
-                    self._running.values(), timeout=BUSY_WAIT, return_when=asyncio.FIRST_COMPLETED
-                )
+            if not fresh and self._running.keys() - self._stored_early:
+                self._progress.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._progress.wait(), BUSY_WAIT)
             self._advance()
 
     async def _retry_pause(self) -> None:
@@ -224,6 +234,7 @@ class UpdateFeed:
 
     def _finished(self, update: Update, task: asyncio.Task[bool]) -> None:
         del self._running[update.update_id]
+        self._progress.set()
         stored = True
         if not task.cancelled():
             error = task.exception()
@@ -231,6 +242,10 @@ class UpdateFeed:
                 log.error("processing an update failed: %s", type(error).__name__)
             else:
                 stored = task.result()
+        if update.update_id in self._stored_early:
+            # Stored before its replies went out: confirmed already, whatever failed after.
+            self._stored_early.discard(update.update_id)
+            stored = True
         if stored:
             self._stored.add(update.update_id)
             if not self._failed:
@@ -242,8 +257,8 @@ class UpdateFeed:
 
     def _advance(self) -> None:
         """The offset: the oldest update still running or unstored, else past the newest."""
-        pending = self._running.keys() | self._failed
-        known = pending | self._stored
+        pending = (self._running.keys() - self._stored_early) | self._failed
+        known = pending | self._stored | self._stored_early
         if not known:
             return
         self._offset = min(pending) if pending else max(known) + 1

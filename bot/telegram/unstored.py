@@ -7,12 +7,22 @@ webhook (answering 5xx) or the poller (not confirming it) reads the note once pr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.storage import StorageUnavailable
 
 
 class UnstoredUpdates:
+    """Also told when an update *is* stored, before its replies go out: the poller then confirms
+    it to Telegram at once instead of after the sending (rate-limited, seconds at worst)."""
+
     def __init__(self) -> None:
         self._ids: set[int] = set()
+        self.on_stored: Callable[[int], None] | None = None
+
+    def stored(self, update_id: int) -> None:
+        if self.on_stored is not None:
+            self.on_stored(update_id)
 
     def note(self, update_id: int) -> None:
         self._ids.add(update_id)
