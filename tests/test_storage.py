@@ -74,11 +74,11 @@ async def test_conversation_save_load_overwrite_delete(storage: Storage) -> None
 
 async def test_chat_messages_are_remembered_per_chat_and_forgotten(storage: Storage) -> None:
     assert await storage.load_messages(1) == ChatMessages()
-    await storage.save_messages(1, ChatMessages(buttons=10, summary=7))
-    await storage.save_messages(2, ChatMessages(buttons=2**40))
-    await storage.save_messages(1, ChatMessages(buttons=None))  # the summary stays
+    await storage.save_messages(1, ChatMessages(buttons=10, summary=7), NOW)
+    await storage.save_messages(2, ChatMessages(buttons=2**40), NOW)
+    await storage.save_messages(1, ChatMessages(buttons=None), NOW)  # the summary stays
     assert await storage.load_messages(1) == ChatMessages(None, 7)
-    await storage.save_messages(1, ChatMessages(buttons=11, summary=12))
+    await storage.save_messages(1, ChatMessages(buttons=11, summary=12), NOW)
     assert await storage.load_messages(1) == ChatMessages(11, 12)
     assert await storage.load_messages(2) == ChatMessages(2**40, None)
     await storage.forget_chat(1)
@@ -614,7 +614,7 @@ async def test_schema_is_the_one_existing_databases_have(tmp_path: Path, backend
         "trial_bookings",
         "pending_replies",
     )
-    new_parts = (*new_tables, "reminder", "conversations_idle")
+    new_parts = (*new_tables, "reminder", "conversations_idle", "outbox_settled")
     assert all(any(part in repr(entry) for part in new_parts) for entry in added)
     assert all(any(part in repr(entry) for entry in added) for part in new_parts[1:])
 
@@ -826,7 +826,7 @@ async def test_idle_conversations_are_erased_unless_their_lead_is_on_its_way(
     storage: Storage,
 ) -> None:
     await answered_at(storage, 1, NOW - 40 * 24 * HOUR)  # idle: erased
-    await storage.save_messages(1, ChatMessages(buttons=11, summary=12))
+    await storage.save_messages(1, ChatMessages(buttons=11, summary=12), NOW)
     await answered_at(storage, 2, NOW - 10 * 24 * HOUR)  # recent: kept
     await answered_at(storage, 3, NOW - 40 * 24 * HOUR)
     await submit(storage, 3)  # its lead is still pending: kept
