@@ -892,3 +892,75 @@ async def test_a_stage_of_a_newer_release_is_kept_and_left_out_of_the_funnel(
     stored = await storage.funnel_counts(day, day)
     assert sorted(stored, key=repr) == sorted([newer, known], key=repr)
     assert known_counts(stored) == [FunnelCount(day, "spring_promo", Step(Stage.STARTED), 1)]
+
+
+# The retention's times and indexes (2026-12-07), absent from databases of the release before.
+RETENTION_INDEXES = (
+    "outbox_settled",
+    "chat_messages_idle",
+    "trial_bookings_idle",
+    "pending_replies_created",
+)
+
+
+def release_before_retention() -> tuple[schema.Table, ...]:
+    return tuple(
+        dataclasses.replace(
+            table,
+            columns=tuple(
+                column
+                for column in table.columns
+                if not (column.added and table.name in ("chat_messages", "trial_bookings"))
+            ),
+            indexes=tuple(index for index in table.indexes if index.name not in RETENTION_INDEXES),
+        )
+        for table in schema.TABLES
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_database_of_the_release_before_retention_is_upgraded_and_its_rows_dated(
+    tmp_path: Path, backend: str
+) -> None:
+    async with (
+        fresh_database_url(backend, tmp_path) as old_url,
+        fresh_database_url(backend, tmp_path) as new_url,
+    ):
+        rows = (
+            "INSERT INTO chat_messages (chat_id, buttons_message_id) VALUES (7, 71)",
+            "INSERT INTO trial_bookings (chat_id, state) VALUES (7, '{}')",
+        )
+        if backend == "sqlite":
+            with closing(sqlite3.connect(sqlite_path(old_url), isolation_level=None)) as lite:
+                lite.executescript(schema.ddl(schema.SQLITE, release_before_retention()))
+                for row in rows:
+                    lite.execute(row)
+        else:
+            db = await asyncpg.connect(old_url)
+            try:
+                await db.execute(schema.ddl(schema.POSTGRES, release_before_retention()))
+                for row in rows:
+                    await db.execute(row)
+            finally:
+                await db.close()
+        old = await catalog(old_url)
+        await (await open_storage(old_url)).close()
+        upgraded = await catalog(old_url)
+        storage = await open_storage(old_url)
+        try:
+            assert await storage.expire(NOW, NOW) == 0  # undated: dated now, not deleted
+            assert await storage.load_messages(7) == ChatMessages(71, None)
+            assert await storage.load_booking(7) == "{}"
+            assert await storage.expire(NOW + 1, NOW + 1) == 2
+        finally:
+            await storage.close()
+        await (await open_storage(new_url)).close()
+        new = await catalog(new_url)
+    assert upgraded == new
+    added = [entry for entry in new if entry not in old]
+    # Only the times and their indexes (and PostgreSQL's version table, not made here).
+    assert all(
+        any(part in repr(entry) for part in ("updated_at", "schema_version", *RETENTION_INDEXES))
+        for entry in added
+    )
+    assert all(any(name in repr(entry) for entry in added) for name in RETENTION_INDEXES)

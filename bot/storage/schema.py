@@ -180,7 +180,7 @@ OUTBOX = Table(
     indexes=(
         Index("outbox_due", ("status", "next_attempt_at")),  # due_leads
         Index("outbox_chat", ("chat_id", "id")),  # latest_lead, forget_chat
-        # Retention: settled entries by their last attempt (added 2027-01).
+        # Retention: settled entries by their last attempt (added 2026-12-07).
         Index("outbox_settled", ("next_attempt_at",), where="status <> 'pending'"),
     ),
 )
@@ -201,7 +201,7 @@ CHAT_MESSAGES = Table(
         Column("chat_id", Type.BIGINT, primary_key=True),
         Column("buttons_message_id", Type.BIGINT, nullable=True),  # the one that has buttons
         Column("summary_message_id", Type.BIGINT, nullable=True),  # updated after a correction
-        # Added 2027-01: when the ids were last saved (retention; NULL: saved by an older release).
+        # Added 2026-12-07: when the ids were last saved (retention; NULL: saved by an older release).
         Column("updated_at", Type.REAL, nullable=True, added=True),
     ),
     indexes=(Index("chat_messages_idle", ("updated_at",)),),
@@ -253,7 +253,7 @@ TRIAL_BOOKINGS = Table(
         Column("state", Type.TEXT),
         Column("due_at", Type.REAL, nullable=True),
         Column("held_until", Type.REAL, nullable=True),
-        # Added 2027-01: when the booking was last saved (retention; NULL: by an older release).
+        # Added 2026-12-07: when the booking was last saved (retention; NULL: by an older release).
         Column("updated_at", Type.REAL, nullable=True, added=True),
     ),
     indexes=(
