@@ -3,9 +3,12 @@ conversations, on SQLite and on PostgreSQL (``TEST_DATABASE_URL`` or ``BENCH_DAT
 a fresh database behind the 1 ms proxy of :mod:`bench.database`).
 
 The conversations' last updates are spread evenly over the last 31 days, one in ten already
-reminded. It prints each sweep statement's query plan (it must use an index) and the time of
-one sweep: a reminder claim of one batch, and the retention sweep once with a day to erase
-and once with nothing to erase (the steady state: it runs every minute).
+reminded; as many finished leads (one in a thousand still pending), message ids of chats without
+a conversation and trial bookings (one in ten owing PerfectGym a call) of other chats are spread
+the same way, and 1,000 kept replies over the last two days. It prints each sweep statement's
+query plan (it must use an index) and the time of one sweep: a reminder claim of one batch, and
+the retention sweep's two parts (erasing idle conversations, deleting what outlived its rule)
+once with a day to erase and once with nothing to erase (the steady state: it runs every minute).
 """
 
 from __future__ import annotations
@@ -26,16 +29,32 @@ import asyncpg
 from bench.database import proxied_database
 from bot.marketing.reminders import BATCH, CLAIM_SECONDS, STALE_AFTER
 from bot.storage import Storage, open_storage
+from bot.storage.chat_messages import EXPIRE_ORPHANED_MESSAGES
 from bot.storage.conversations import CLAIM_NEW_REMINDERS, Reminder
 from bot.storage.erasure import IDLE
-from bot.storage.outbox import LeadStatus
+from bot.storage.outbox import EXPIRE_SETTLED_LEADS, LeadStatus
+from bot.storage.replies import EXPIRE_REPLIES, KEPT_SECONDS
+from bot.storage.trial_bookings import EXPIRE_SETTLED_BOOKINGS
 
 CONVERSATIONS = 100_000
 SPAN = 31 * 24 * 3600.0
 HOUR = 3600.0
 REMINDER_AFTER = 20 * HOUR
 RETENTION = 30 * 24 * 3600.0
+REPLIES = 1_000
 STATE = '{"chat_id":0,"locale":"de","answers":{"firstname":"Anna"},"pad":"' + "x" * 900 + '"}'
+BOOKING = '{"chat_id":0,"customer_id":1234,"session":"Yoga","slot":"2026-12-04T18:00"}'
+REPLY = '[{"text":"' + "x" * 300 + '"}]'
+IDLE_CONVERSATIONS = f"DELETE FROM conversations WHERE chat_id IN ({IDLE})"
+# The retention statements whose plans are printed (the rest of the sweep: dating rows of an
+# older release and the leases, a table of the leads in flight).
+EXPIRING = (
+    ("retention: idle conversations", IDLE_CONVERSATIONS),
+    ("retention: settled leads", EXPIRE_SETTLED_LEADS),
+    ("retention: orphaned message ids", EXPIRE_ORPHANED_MESSAGES),
+    ("retention: settled trial bookings", EXPIRE_SETTLED_BOOKINGS),
+    ("retention: kept replies", EXPIRE_REPLIES),
+)
 
 
 def _rows(now: float) -> list[tuple[int, str, float, str | None]]:
@@ -44,6 +63,46 @@ def _rows(now: float) -> list[tuple[int, str, float, str | None]]:
         (chat, STATE, now - chat * step, Reminder.SENT.value if chat % 10 == 0 else None)
         for chat in range(1, CONVERSATIONS + 1)
     ]
+
+
+def _other_chats(now: float) -> list[tuple[int, float]]:
+    """Chats without a conversation, and when each last did something, over 31 days."""
+    step = SPAN / CONVERSATIONS
+    return [(CONVERSATIONS + i, now - i * step) for i in range(1, CONVERSATIONS + 1)]
+
+
+OUTBOX_COLUMNS = ["chat_id", "locale", "status", "next_attempt_at", "created_at", "lead_ref"]
+MESSAGES_COLUMNS = ["chat_id", "buttons_message_id", "summary_message_id", "updated_at"]
+BOOKINGS_COLUMNS = ["chat_id", "state", "due_at", "updated_at"]
+REPLIES_COLUMNS = ["chat_id", "kind", "payload", "attempts", "due_at", "created_at"]
+
+
+def _tables(now: float) -> dict[str, tuple[list[str], list[tuple[object, ...]]]]:
+    """The rows of every table but the conversations, by table: its columns and rows."""
+    others = _other_chats(now)
+    settled, pending = LeadStatus.CREATED.value, LeadStatus.PENDING.value
+    reply_step = 2 * 24 * 3600.0 / REPLIES
+    return {
+        "outbox": (
+            OUTBOX_COLUMNS,
+            [
+                (chat, "de_DE", pending if chat % 1000 == 0 else settled, at, at, f"C-{chat}")
+                for chat, at in others
+            ],
+        ),
+        "chat_messages": (MESSAGES_COLUMNS, [(chat, chat, chat, at) for chat, at in others]),
+        "trial_bookings": (
+            BOOKINGS_COLUMNS,
+            [(chat, BOOKING, at if chat % 10 == 0 else None, at) for chat, at in others],
+        ),
+        "pending_replies": (
+            REPLIES_COLUMNS,
+            [
+                (chat, "notice", REPLY, 3, now, now - i * reply_step)
+                for i, (chat, _) in enumerate(others[:REPLIES], start=1)
+            ],
+        ),
+    }
 
 
 @contextlib.asynccontextmanager
@@ -58,6 +117,9 @@ async def _sqlite(now: float) -> AsyncIterator[tuple[str, Callable[[str], list[s
                 "VALUES (?, ?, ?, ?)",
                 _rows(now),
             )
+            for table, (columns, rows) in _tables(now).items():
+                marks = ", ".join("?" * len(columns))
+                db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
             db.execute("COMMIT")
             db.execute("ANALYZE")
 
@@ -82,13 +144,11 @@ async def _postgres(now: float) -> AsyncIterator[tuple[str, Callable[[str], list
                 records=_rows(now),
                 columns=["chat_id", "state", "updated_at", "reminder"],
             )
-            await db.execute("ANALYZE conversations")
-            await db.execute("ANALYZE outbox")
+            for table, (columns, records) in _tables(now).items():
+                await db.copy_records_to_table(table, records=records, columns=columns)
+            await db.execute("ANALYZE")
             plans: dict[str, list[str]] = {}
-            for query in (
-                CLAIM_NEW_REMINDERS,
-                f"DELETE FROM conversations WHERE chat_id IN ({IDLE})",
-            ):
+            for query in (CLAIM_NEW_REMINDERS, *(query for _, query in EXPIRING)):
                 # Run for its plan, then rolled back: the timed sweeps see the same rows.
                 transaction = db.transaction()
                 await transaction.start()
@@ -112,7 +172,11 @@ def _plan_args(query: str, now: float) -> list[object]:
             idle_since - STALE_AFTER,
             BATCH,
         ]
-    return [now - RETENTION, LeadStatus.PENDING.value]
+    if query == IDLE_CONVERSATIONS:
+        return [now - RETENTION, LeadStatus.PENDING.value]
+    if query == EXPIRE_REPLIES:
+        return [now - KEPT_SECONDS]
+    return [now - RETENTION]
 
 
 async def _timed(action: Callable[[], Awaitable[object]]) -> float:
@@ -133,18 +197,27 @@ async def _measure(storage: Storage, now: float) -> list[str]:
             )
         )
     erased: list[int] = []
+    expired: list[int] = []
 
     async def erase() -> None:
         erased.append(await storage.erase_idle(now - RETENTION))
 
+    async def expire() -> None:
+        expired.append(await storage.expire(now - RETENTION, now))
+
     first = await _timed(erase)
     steady = [await _timed(erase) for _ in range(5)]
+    first_expiry = await _timed(expire)
+    steady_expiry = [await _timed(expire) for _ in range(5)]
     return [
         f"  reminder claim of one batch ({BATCH})     median {statistics.median(claims):7.2f} ms "
         f"(max {max(claims):.2f})",
         f"  retention, a day to erase ({erased[0]} rows) {first:7.2f} ms",
         f"  retention, nothing to erase          median {statistics.median(steady):7.2f} ms "
         f"(max {max(steady):.2f})",
+        f"  expiry, a day to delete ({expired[0]} rows)  {first_expiry:7.2f} ms",
+        f"  expiry, nothing to delete            median {statistics.median(steady_expiry):7.2f} "
+        f"ms (max {max(steady_expiry):.2f})",
     ]
 
 
@@ -152,11 +225,11 @@ async def run(backend: str) -> str:
     now = time.time()
     opened = _sqlite(now) if backend == "sqlite" else _postgres(now)
     async with opened as (url, plan):
-        out = [f"{backend}: {CONVERSATIONS} conversations over the last 31 days"]
-        for name, query in (
-            ("reminder claim", CLAIM_NEW_REMINDERS),
-            ("retention", f"DELETE FROM conversations WHERE chat_id IN ({IDLE})"),
-        ):
+        out = [
+            f"{backend}: {CONVERSATIONS} conversations, and as many leads, message ids and "
+            f"bookings of other chats, over the last 31 days; {REPLIES} kept replies"
+        ]
+        for name, query in (("reminder claim", CLAIM_NEW_REMINDERS), *EXPIRING):
             out.append(f"  plan of the {name}:")
             out += [f"    {line}" for line in plan(query)]
         storage = await open_storage(url)

@@ -74,11 +74,11 @@ async def test_conversation_save_load_overwrite_delete(storage: Storage) -> None
 
 async def test_chat_messages_are_remembered_per_chat_and_forgotten(storage: Storage) -> None:
     assert await storage.load_messages(1) == ChatMessages()
-    await storage.save_messages(1, ChatMessages(buttons=10, summary=7))
-    await storage.save_messages(2, ChatMessages(buttons=2**40))
-    await storage.save_messages(1, ChatMessages(buttons=None))  # the summary stays
+    await storage.save_messages(1, ChatMessages(buttons=10, summary=7), NOW)
+    await storage.save_messages(2, ChatMessages(buttons=2**40), NOW)
+    await storage.save_messages(1, ChatMessages(buttons=None), NOW)  # the summary stays
     assert await storage.load_messages(1) == ChatMessages(None, 7)
-    await storage.save_messages(1, ChatMessages(buttons=11, summary=12))
+    await storage.save_messages(1, ChatMessages(buttons=11, summary=12), NOW)
     assert await storage.load_messages(1) == ChatMessages(11, 12)
     assert await storage.load_messages(2) == ChatMessages(2**40, None)
     await storage.forget_chat(1)
@@ -614,7 +614,7 @@ async def test_schema_is_the_one_existing_databases_have(tmp_path: Path, backend
         "trial_bookings",
         "pending_replies",
     )
-    new_parts = (*new_tables, "reminder", "conversations_idle")
+    new_parts = (*new_tables, "reminder", "conversations_idle", "outbox_settled")
     assert all(any(part in repr(entry) for part in new_parts) for entry in added)
     assert all(any(part in repr(entry) for entry in added) for part in new_parts[1:])
 
@@ -826,7 +826,7 @@ async def test_idle_conversations_are_erased_unless_their_lead_is_on_its_way(
     storage: Storage,
 ) -> None:
     await answered_at(storage, 1, NOW - 40 * 24 * HOUR)  # idle: erased
-    await storage.save_messages(1, ChatMessages(buttons=11, summary=12))
+    await storage.save_messages(1, ChatMessages(buttons=11, summary=12), NOW)
     await answered_at(storage, 2, NOW - 10 * 24 * HOUR)  # recent: kept
     await answered_at(storage, 3, NOW - 40 * 24 * HOUR)
     await submit(storage, 3)  # its lead is still pending: kept
@@ -892,3 +892,75 @@ async def test_a_stage_of_a_newer_release_is_kept_and_left_out_of_the_funnel(
     stored = await storage.funnel_counts(day, day)
     assert sorted(stored, key=repr) == sorted([newer, known], key=repr)
     assert known_counts(stored) == [FunnelCount(day, "spring_promo", Step(Stage.STARTED), 1)]
+
+
+# The retention's times and indexes (2026-12-07), absent from databases of the release before.
+RETENTION_INDEXES = (
+    "outbox_settled",
+    "chat_messages_idle",
+    "trial_bookings_idle",
+    "pending_replies_created",
+)
+
+
+def release_before_retention() -> tuple[schema.Table, ...]:
+    return tuple(
+        dataclasses.replace(
+            table,
+            columns=tuple(
+                column
+                for column in table.columns
+                if not (column.added and table.name in ("chat_messages", "trial_bookings"))
+            ),
+            indexes=tuple(index for index in table.indexes if index.name not in RETENTION_INDEXES),
+        )
+        for table in schema.TABLES
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_database_of_the_release_before_retention_is_upgraded_and_its_rows_dated(
+    tmp_path: Path, backend: str
+) -> None:
+    async with (
+        fresh_database_url(backend, tmp_path) as old_url,
+        fresh_database_url(backend, tmp_path) as new_url,
+    ):
+        rows = (
+            "INSERT INTO chat_messages (chat_id, buttons_message_id) VALUES (7, 71)",
+            "INSERT INTO trial_bookings (chat_id, state) VALUES (7, '{}')",
+        )
+        if backend == "sqlite":
+            with closing(sqlite3.connect(sqlite_path(old_url), isolation_level=None)) as lite:
+                lite.executescript(schema.ddl(schema.SQLITE, release_before_retention()))
+                for row in rows:
+                    lite.execute(row)
+        else:
+            db = await asyncpg.connect(old_url)
+            try:
+                await db.execute(schema.ddl(schema.POSTGRES, release_before_retention()))
+                for row in rows:
+                    await db.execute(row)
+            finally:
+                await db.close()
+        old = await catalog(old_url)
+        await (await open_storage(old_url)).close()
+        upgraded = await catalog(old_url)
+        storage = await open_storage(old_url)
+        try:
+            assert await storage.expire(NOW, NOW) == 0  # undated: dated now, not deleted
+            assert await storage.load_messages(7) == ChatMessages(71, None)
+            assert await storage.load_booking(7) == "{}"
+            assert await storage.expire(NOW + 1, NOW + 1) == 2
+        finally:
+            await storage.close()
+        await (await open_storage(new_url)).close()
+        new = await catalog(new_url)
+    assert upgraded == new
+    added = [entry for entry in new if entry not in old]
+    # Only the times and their indexes (and PostgreSQL's version table, not made here).
+    assert all(
+        any(part in repr(entry) for part in ("updated_at", "schema_version", *RETENTION_INDEXES))
+        for entry in added
+    )
+    assert all(any(name in repr(entry) for entry in added) for name in RETENTION_INDEXES)

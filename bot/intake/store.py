@@ -142,6 +142,7 @@ class ConversationStore:
         """Everything stored about the chat (/forget)."""
         await self._storage.forget_chat(chat_id)
         self._remember(chat_id, None)
+        await self._storage.wipe_deleted()
 
     def _remember(self, chat_id: int, stored: str | None) -> None:
         self._known[chat_id] = stored

@@ -1,7 +1,10 @@
-"""Unfinished conversations are not kept for ever: erased ``days`` after the chat went quiet.
+"""Nothing about a chat is kept for ever: unfinished conversations are erased ``days`` after
+the chat went quiet, and every other record with a chat id once its rule says so
+(``Erasure.expire``; the README's retention table lists the rules).
 
 What a prospect typed but never sent is personal data with no further use once they have
-clearly left; a lead still on its way to PerfectGym is kept until it arrives.
+clearly left; a lead still on its way to PerfectGym is kept until it arrives, and a trial
+booking until PerfectGym has been told.
 """
 
 from __future__ import annotations
@@ -39,7 +42,15 @@ class Retention:
         await self._sweeping.stop()
 
     async def sweep(self) -> int:
-        erased = await self._storage.erase_idle(self._clock() - self._days * DAY)
+        """The number of unfinished conversations erased."""
+        now = self._clock()
+        before = now - self._days * DAY
+        erased = await self._storage.erase_idle(before)
+        expired = await self._storage.expire(before, now)
         if erased:
             log.info("%d unfinished conversations erased after %d days", erased, self._days)
+        if expired:
+            log.info("%d records past their retention deleted", expired)
+        if erased or expired:
+            await self._storage.wipe_deleted()
         return erased

@@ -21,9 +21,19 @@ class ChatMessages:
 class ChatMessageRecords(Protocol):
     async def load_messages(self, chat_id: int) -> ChatMessages: ...
 
-    async def save_messages(self, chat_id: int, messages: ChatMessages) -> None:
+    async def save_messages(self, chat_id: int, messages: ChatMessages, now: float) -> None:
         """The buttons message as given (None: no live buttons); the summary kept when None."""
         ...
+
+
+# Retention: the ids of a chat that has no conversation (left, done or cancelled), saved before
+# $1. Those of a conversation go with it (``Erasure.erase_idle``).
+EXPIRE_ORPHANED_MESSAGES = (
+    "DELETE FROM chat_messages WHERE updated_at < $1 AND NOT EXISTS ("
+    "SELECT 1 FROM conversations c WHERE c.chat_id = chat_messages.chat_id) RETURNING chat_id"
+)
+# Ids saved by a release that did not date them count from the first sweep that sees them.
+DATE_UNDATED_MESSAGES = "UPDATE chat_messages SET updated_at = $1 WHERE updated_at IS NULL"
 
 
 class SqlChatMessages(SqlRecords):
@@ -36,14 +46,16 @@ class SqlChatMessages(SqlRecords):
             return ChatMessages()
         return ChatMessages(row["buttons_message_id"], row["summary_message_id"])
 
-    async def save_messages(self, chat_id: int, messages: ChatMessages) -> None:
+    async def save_messages(self, chat_id: int, messages: ChatMessages, now: float) -> None:
         await self._db.execute(
-            "INSERT INTO chat_messages (chat_id, buttons_message_id, summary_message_id) "
-            "VALUES ($1, $2, $3) ON CONFLICT (chat_id) DO UPDATE SET "
+            "INSERT INTO chat_messages (chat_id, buttons_message_id, summary_message_id, "
+            "updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (chat_id) DO UPDATE SET "
             "buttons_message_id = excluded.buttons_message_id, "
             "summary_message_id = "
-            "COALESCE(excluded.summary_message_id, chat_messages.summary_message_id)",
+            "COALESCE(excluded.summary_message_id, chat_messages.summary_message_id), "
+            "updated_at = excluded.updated_at",
             chat_id,
             messages.buttons,
             messages.summary,
+            now,
         )

@@ -1,12 +1,16 @@
-"""Erasing personal data across the kinds of record: a chat on /forget, idle conversations and
-failed leads' details after the retention period. Funnel counts hold no chat and stay."""
+"""Erasing personal data across the kinds of record: a chat on /forget, and whatever has
+outlived its rule after the retention period (each rule's statement lives with its kind of
+record). Funnel counts and the caches hold no chat and stay."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from bot.storage.chat_messages import DATE_UNDATED_MESSAGES, EXPIRE_ORPHANED_MESSAGES
 from bot.storage.database import SqlRecords
-from bot.storage.outbox import LeadStatus
+from bot.storage.outbox import EXPIRE_LEASES, EXPIRE_SETTLED_LEADS, LeadStatus
+from bot.storage.replies import EXPIRE_REPLIES, KEPT_SECONDS
+from bot.storage.trial_bookings import DATE_UNDATED_BOOKINGS, EXPIRE_SETTLED_BOOKINGS
 
 
 class Erasure(Protocol):
@@ -16,6 +20,17 @@ class Erasure(Protocol):
         """Erase conversations last answered before ``before`` (and their message ids) unless
         their lead is still being delivered, and the details of leads that failed before it;
         the number of conversations erased."""
+        ...
+
+    async def expire(self, before: float, now: float) -> int:
+        """Delete the rows that outlived their rule: outbox entries no longer pending whose last
+        attempt was before ``before`` (and leases that ran out before it), trial bookings that
+        owe PerfectGym no call and message ids of chats without a conversation, both last saved
+        before it, and replies kept for more than a day; the number of rows with a chat id."""
+        ...
+
+    async def wipe_deleted(self) -> None:
+        """Make what was deleted unreadable in the database's files too, not only to queries."""
         ...
 
 
@@ -53,3 +68,20 @@ class SqlErasure(SqlRecords):
                 before,
             )
         return len(erased)
+
+    async def expire(self, before: float, now: float) -> int:
+        async with self._transaction() as db:
+            await db.execute(DATE_UNDATED_MESSAGES, now)
+            await db.execute(DATE_UNDATED_BOOKINGS, now)
+            deleted = [
+                *await db.fetch(EXPIRE_SETTLED_LEADS, before),
+                *await db.fetch(EXPIRE_ORPHANED_MESSAGES, before),
+                *await db.fetch(EXPIRE_SETTLED_BOOKINGS, before),
+                *await db.fetch(EXPIRE_REPLIES, now - KEPT_SECONDS),
+            ]
+            await db.execute(EXPIRE_LEASES, before)
+        return len(deleted)
+
+    async def wipe_deleted(self) -> None:
+        """Nothing to do on PostgreSQL: a deleted row stays in its table's file until VACUUM
+        (autovacuum, within minutes on a busy table) makes its space reusable; see the README."""

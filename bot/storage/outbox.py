@@ -119,6 +119,19 @@ REOPEN_CONVERSATION = (
 )
 
 
+# Retention: entries no longer pending (created, duplicate, refused, handed back to correct),
+# their last attempt before $1, with any lease left on them. Written with the literal status so
+# that both databases use the partial index ``outbox_settled``.
+EXPIRE_SETTLED_LEADS = (
+    f"DELETE FROM outbox WHERE status <> '{LeadStatus.PENDING.value}' AND next_attempt_at < $1 "
+    "RETURNING id"
+)
+# Leases run out within minutes; one left behind by a stopped instance (PostgreSQL: SQLite
+# drops them all at start) holds no personal data and goes once it is as old as the retention.
+# The table holds only the leads in flight: no index needed.
+EXPIRE_LEASES = "DELETE FROM outbox_leases WHERE until < $1"
+
+
 def entry_from_row(row: Row) -> OutboxEntry:
     """An outbox row, selected with ``OUTBOX_COLUMNS``, as an entry."""
     return OutboxEntry(

@@ -56,6 +56,13 @@ class PendingReplies(Protocol):
     async def any_replies(self) -> bool: ...
 
 
+# A reply still not taken a day later is about a conversation the prospect has long left: the
+# resender drops it, and the retention sweep deletes one nobody was left to drop.
+KEPT_SECONDS = 24 * 3600.0
+
+# Retention: replies kept since before $1.
+EXPIRE_REPLIES = "DELETE FROM pending_replies WHERE created_at < $1 RETURNING id"
+
 # The outer conditions repeat the inner ones: PostgreSQL re-checks them on a row another
 # instance changed meanwhile, so a reply is claimed once.
 CLAIM_REPLIES = (

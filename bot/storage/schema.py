@@ -180,6 +180,8 @@ OUTBOX = Table(
     indexes=(
         Index("outbox_due", ("status", "next_attempt_at")),  # due_leads
         Index("outbox_chat", ("chat_id", "id")),  # latest_lead, forget_chat
+        # Retention: settled entries by their last attempt (added 2026-12-07).
+        Index("outbox_settled", ("next_attempt_at",), where="status <> 'pending'"),
     ),
 )
 
@@ -199,7 +201,10 @@ CHAT_MESSAGES = Table(
         Column("chat_id", Type.BIGINT, primary_key=True),
         Column("buttons_message_id", Type.BIGINT, nullable=True),  # the one that has buttons
         Column("summary_message_id", Type.BIGINT, nullable=True),  # updated after a correction
+        # Added 2026-12-07: when the ids were last saved (retention; NULL: saved by an older release).
+        Column("updated_at", Type.REAL, nullable=True, added=True),
     ),
+    indexes=(Index("chat_messages_idle", ("updated_at",)),),
 )
 
 # Added 2026-12: GET /v1/studios/information, kept like the leads config (last known value).
@@ -248,8 +253,13 @@ TRIAL_BOOKINGS = Table(
         Column("state", Type.TEXT),
         Column("due_at", Type.REAL, nullable=True),
         Column("held_until", Type.REAL, nullable=True),
+        # Added 2026-12-07: when the booking was last saved (retention; NULL: by an older release).
+        Column("updated_at", Type.REAL, nullable=True, added=True),
     ),
-    indexes=(Index("trial_bookings_due", ("due_at",), where="due_at IS NOT NULL"),),
+    indexes=(
+        Index("trial_bookings_due", ("due_at",), where="due_at IS NOT NULL"),
+        Index("trial_bookings_idle", ("updated_at",)),  # retention
+    ),
 )
 
 # Added 2026-12: replies Telegram did not take, kept until they are sent (bot/storage/replies.py).
@@ -270,6 +280,7 @@ PENDING_REPLIES = Table(
     indexes=(
         Index("pending_replies_due", ("due_at",)),
         Index("pending_replies_chat", ("chat_id",)),
+        Index("pending_replies_created", ("created_at",)),  # retention
     ),
 )
 

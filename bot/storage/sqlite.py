@@ -233,6 +233,11 @@ class SqliteStorage(SqlStorage, SoleInstance):
             raise
         self._database.run("COMMIT")
 
+    async def wipe_deleted(self) -> None:
+        """The write-ahead log still holds the pages as they were before a deletion: copied
+        into the main file (where ``secure_delete`` zeroed the deleted rows) and truncated."""
+        self._database.run("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def close(self) -> None:
         if self._held is not None:
             _release_file(self._held)
@@ -250,6 +255,8 @@ def _connected(path: str) -> sqlite3.Connection:
         connection.execute("PRAGMA locking_mode=EXCLUSIVE")  # before WAL: no -shm (see above)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
+        # A deleted row's bytes are overwritten with zeros, not left in a free page or cell.
+        connection.execute("PRAGMA secure_delete=ON")
         connection.execute("PRAGMA busy_timeout=5000")
         _create_schema(connection)
     except BaseException:

@@ -12,7 +12,13 @@ class TrialBookingRecords(Protocol):
     async def load_booking(self, chat_id: int) -> str | None: ...
 
     async def save_booking(
-        self, chat_id: int, state: str, *, due_at: float | None, held_until: float | None
+        self,
+        chat_id: int,
+        state: str,
+        *,
+        due_at: float | None,
+        held_until: float | None,
+        now: float,
     ) -> None:
         """The booking as it is now: ``due_at`` while a PerfectGym call is owed, ``held_until``
         while this instance makes it."""
@@ -30,6 +36,14 @@ class TrialBookingRecords(Protocol):
     async def delete_booking(self, chat_id: int) -> None: ...
 
 
+# Retention: bookings that owe PerfectGym no call and were last saved before $1.
+EXPIRE_SETTLED_BOOKINGS = (
+    "DELETE FROM trial_bookings WHERE due_at IS NULL AND updated_at < $1 RETURNING chat_id"
+)
+# Bookings saved by a release that did not date them count from the first sweep that sees them.
+DATE_UNDATED_BOOKINGS = "UPDATE trial_bookings SET updated_at = $1 WHERE updated_at IS NULL"
+
+
 class SqlTrialBookings(SqlRecords):
     async def load_booking(self, chat_id: int) -> str | None:
         state: str | None = await self._db.fetchval(
@@ -38,16 +52,24 @@ class SqlTrialBookings(SqlRecords):
         return state
 
     async def save_booking(
-        self, chat_id: int, state: str, *, due_at: float | None, held_until: float | None
+        self,
+        chat_id: int,
+        state: str,
+        *,
+        due_at: float | None,
+        held_until: float | None,
+        now: float,
     ) -> None:
         await self._db.execute(
-            "INSERT INTO trial_bookings (chat_id, state, due_at, held_until) "
-            "VALUES ($1, $2, $3, $4) ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, "
-            "due_at = excluded.due_at, held_until = excluded.held_until",
+            "INSERT INTO trial_bookings (chat_id, state, due_at, held_until, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (chat_id) DO UPDATE SET "
+            "state = excluded.state, due_at = excluded.due_at, held_until = excluded.held_until, "
+            "updated_at = excluded.updated_at",
             chat_id,
             state,
             due_at,
             held_until,
+            now,
         )
 
     async def hold_booking(self, chat_id: int, now: float, until: float) -> str | None:

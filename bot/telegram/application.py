@@ -192,10 +192,10 @@ class TelegramSender:
             else:
                 await self._keep(chat_id, outcome.replies[sent_count:], kind, error)
                 if now != ChatMessages():
-                    await self._storage.save_messages(chat_id, now)
+                    await self._storage.save_messages(chat_id, now, self._clock())
                 return Sent.KEPT
         if outcome.settle is not None or now != ChatMessages():
-            await self._storage.save_messages(chat_id, now)
+            await self._storage.save_messages(chat_id, now, self._clock())
         return Sent.DELIVERED
 
     async def _keep(

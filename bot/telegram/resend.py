@@ -22,7 +22,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot.logging_setup import chat_ref
 from bot.periodic import Periodic
-from bot.storage.replies import PendingReplies, ReplyKind
+from bot.storage.replies import KEPT_SECONDS, PendingReplies, ReplyKind
 from conversations.replies import Button, Reply
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,7 @@ HOLD_SECONDS = 60.0
 # The first retry after a second, then doubling up to this pause between tries.
 FIRST_DELAY = 1.0
 MAX_DELAY = 30.0
-# A reply still not taken a day later is about a conversation the prospect has long left.
-GIVE_UP_SECONDS = 24 * 3600.0
+GIVE_UP_SECONDS = KEPT_SECONDS  # a day
 # With nothing known to be pending, look anyway this often (another instance may have died
 # with replies of its own).
 IDLE_LOOKS = 30

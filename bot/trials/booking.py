@@ -341,7 +341,11 @@ class TrialBooking:
         self, state: BookingState, *, due_at: float | None = None, held_until: float | None = None
     ) -> None:
         await self._storage.save_booking(
-            state.chat_id, state.to_json(), due_at=due_at, held_until=held_until
+            state.chat_id,
+            state.to_json(),
+            due_at=due_at,
+            held_until=held_until,
+            now=self._clock(),
         )
 
     def _context(self, state: BookingState) -> AskContext:

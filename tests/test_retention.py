@@ -1,0 +1,216 @@
+"""Every table under a rule, and deleted meaning gone: the retention sweep over each table with
+the clock moved (SQLite and PostgreSQL), and the SQLite files read byte by byte after /forget and
+after the sweep, with the real bot running."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from bot.marketing.retention import Retention
+from bot.storage import LeadStatus, Storage, open_storage, schema
+from bot.storage.chat_messages import ChatMessages
+from bot.storage.replies import ReplyKind
+from bot.storage.sql import SqlStorage
+from tests.fake_perfectgym import FakePerfectGym
+from tests.fake_telegram import FakeTelegram
+from tests.harness import Clock, Prospect, bot_environment, load_config, running_bot
+
+NOW = 1_700_000_000.25
+HOUR = 3600.0
+DAY = 24 * HOUR
+
+# The tables whose rows name a chat, and those that hold no chat and no personal data.
+WITH_CHAT = ("conversations", "outbox", "chat_messages", "trial_bookings", "pending_replies")
+WITHOUT_CHAT = ("outbox_leases", "config_cache", "studio_cache", "funnel_counts")
+
+
+class At:
+    """The sweep's clock, moved by the test."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def chats_in(storage: Storage) -> dict[str, set[int]]:
+    """Which chats each table still holds, and the outbox entries that still have a lease."""
+    db = cast(SqlStorage, storage)._db
+    held = {
+        table: {int(r["chat_id"]) for r in await db.fetch(f"SELECT chat_id FROM {table}")}
+        for table in WITH_CHAT
+    }
+    held["outbox_leases"] = {
+        int(r["entry_id"]) for r in await db.fetch("SELECT entry_id FROM outbox_leases")
+    }
+    return held
+
+
+def test_every_table_is_one_the_retention_knows() -> None:
+    """A new table must be given its rule here (and in the README) before it can hold a chat."""
+    assert sorted(table.name for table in schema.TABLES) == sorted(WITH_CHAT + WITHOUT_CHAT)
+    for table in schema.TABLES:
+        names = {column.name for column in table.columns}
+        assert ("chat_id" in names) == (table.name in WITH_CHAT), table.name
+
+
+async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: str) -> None:
+    storage = await open_storage(database_url_all_backends)
+    db = cast(SqlStorage, storage)._db
+    try:
+        # 1: a conversation left half-way, with the ids of the bot's messages.
+        await storage.save_conversation(1, '{"answers": {"email": "one@example.com"}}')
+        await db.execute("UPDATE conversations SET updated_at = $1", NOW)
+        await storage.save_messages(1, ChatMessages(buttons=11, summary=12), NOW)
+        # 2: a created lead, its thank-you's buttons and a booked trial that owes nothing.
+        created = await storage.submit(2, '{"step": "done"}', None, '{"lead": 2}', "de_DE", NOW)
+        assert created is not None
+        await storage.finish_lead(created.id, LeadStatus.CREATED, "C-2", None)
+        await storage.save_messages(2, ChatMessages(buttons=21), NOW)
+        await storage.save_booking(2, '{"booked": 2}', due_at=None, held_until=None, now=NOW)
+        # 3: a booking that still owes PerfectGym a call.
+        await storage.save_booking(3, '{"owed": 3}', due_at=NOW + 60, held_until=None, now=NOW)
+        # 4: a lead still on its way, whose sender died holding its lease.
+        pending = await storage.submit(4, '{"step": "done"}', None, '{"lead": 4}', "de_DE", NOW)
+        assert pending is not None
+        assert await storage.claim_lead(pending.id, "gone", NOW, NOW + 60) is not None
+        # 5: a lead PerfectGym refused for good.
+        failed = await storage.submit(5, '{"step": "done"}', None, '{"lead": 5}', "de_DE", NOW)
+        assert failed is not None
+        await storage.finish_lead(failed.id, LeadStatus.FAILED, None, "HTTP 400")
+        # 6: a reply Telegram did not take, left by a process that is gone.
+        await storage.hold_reply(6, ReplyKind.NOTICE, '[{"text": "Thank you"}]', NOW)
+        # 7: message ids and a booking saved by a release that did not date them.
+        await storage.save_messages(7, ChatMessages(buttons=71), NOW)
+        await storage.save_booking(7, '{"booked": 7}', due_at=None, held_until=None, now=NOW)
+        await db.execute("UPDATE chat_messages SET updated_at = NULL WHERE chat_id = 7")
+        await db.execute("UPDATE trial_bookings SET updated_at = NULL WHERE chat_id = 7")
+        # 8: a chat active again on day 29, with no conversation.
+        await storage.save_messages(8, ChatMessages(buttons=81), NOW + 29 * DAY)
+        await storage.save_booking(
+            8, '{"booked": 8}', due_at=None, held_until=None, now=NOW + 29 * DAY
+        )
+
+        at = At(NOW + 2 * DAY)
+        retention = Retention(storage, days=30, clock=at)
+        await retention.sweep()  # a day has passed: only the kept reply is gone
+        assert await chats_in(storage) == {
+            "conversations": {1, 4, 5},
+            "outbox": {2, 4, 5},
+            "chat_messages": {1, 2, 7, 8},
+            "trial_bookings": {2, 3, 7, 8},
+            "pending_replies": set(),
+            "outbox_leases": {pending.id},
+        }
+
+        at.now = NOW + 30 * DAY + HOUR
+        assert await retention.sweep() == 2  # left half-way; the refused lead's
+        assert await chats_in(storage) == {
+            "conversations": {4},  # its lead is on its way
+            "outbox": {4},
+            "chat_messages": {7, 8},  # 7: dated by the first sweep, on day 2
+            "trial_bookings": {3, 7, 8},  # 3: PerfectGym is owed a call
+            "pending_replies": set(),
+            "outbox_leases": set(),
+        }
+
+        at.now = NOW + 32 * DAY + HOUR
+        await retention.sweep()
+        assert await chats_in(storage) == {
+            "conversations": {4},
+            "outbox": {4},
+            "chat_messages": {8},
+            "trial_bookings": {3, 8},
+            "pending_replies": set(),
+            "outbox_leases": set(),
+        }
+    finally:
+        await storage.close()
+
+
+# --- deleted means gone from disk ----------------------------------------------------------------
+
+EMAIL = b"quirinella.zwetschge@example.com"
+LAST_NAME = b"Zwetschgenbaum"
+
+
+@pytest.fixture(autouse=True)
+def secure_delete_off_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Connections as a SQLite built without ``SQLITE_SECURE_DELETE`` opens them (Debian's has
+    it on): whatever the bot relies on, it must switch on itself."""
+    connect = sqlite3.connect
+
+    def connected(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        connection: sqlite3.Connection = connect(*args, **kwargs)
+        connection.execute("PRAGMA secure_delete=OFF")
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", connected)
+
+
+def database_files(path: Path) -> dict[str, bytes]:
+    """The database's files as they are on disk now: the main file, its write-ahead log and
+    anything else SQLite keeps next to it (``-shm``, a journal)."""
+    return {file.name: file.read_bytes() for file in sorted(path.parent.glob(f"{path.name}*"))}
+
+
+def holding(path: Path, *secrets: bytes) -> list[str]:
+    """Which of the database's files still contain any of ``secrets``."""
+    files = database_files(path)
+    return [name for name, data in files.items() if any(secret in data for secret in secrets)]
+
+
+async def _typed_email_and_last_name(tg: FakeTelegram, chat_id: int) -> Prospect:
+    prospect = Prospect(tg, chat_id=chat_id)
+    await prospect.introduce("Quirinella", LAST_NAME.decode(), EMAIL.decode())
+    return prospect
+
+
+async def test_forget_leaves_the_email_in_no_database_file(
+    tg: FakeTelegram, pg: FakePerfectGym, tmp_path: Path
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    path = tmp_path / "bot.sqlite3"
+    async with running_bot(bot_environment(tg, pg, f"sqlite:///{path}")):
+        quirinella = await _typed_email_and_last_name(tg, 12301)
+        keeper = Prospect(tg, chat_id=12302)
+        await keeper.introduce("Kim", "Keeper", "kim.keeper@example.com")
+        passerby = Prospect(tg, chat_id=12303)
+        await passerby.introduce("Pat")
+        await passerby.answer("/forget", "has been deleted")
+        # That erasure moved the log into the main file: Quirinella's answers are on its pages.
+        assert holding(path, EMAIL) == ["bot.sqlite3"]
+        assert holding(path, LAST_NAME) == ["bot.sqlite3"]
+        await quirinella.answer("/forget", "has been deleted")
+        assert holding(path, EMAIL, LAST_NAME) == []  # while the bot runs
+        assert holding(path, b"kim.keeper@example.com") == ["bot.sqlite3"]
+
+
+async def test_the_retention_sweep_leaves_the_email_in_no_database_file(
+    tg: FakeTelegram, pg: FakePerfectGym, tmp_path: Path
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    path = tmp_path / "bot.sqlite3"
+    clock = Clock()
+    env = bot_environment(tg, pg, f"sqlite:///{path}", RETENTION_DAYS="30", SWEEP_SECONDS="0.05")
+    async with running_bot(env, clock=clock):
+        await _typed_email_and_last_name(tg, 12303)
+        assert holding(path, EMAIL, LAST_NAME) != []
+        clock.forward(31 * DAY)
+        storage = await open_storage(f"sqlite:///{path}")  # the bot's own connection, shared
+        try:
+            for _ in range(100):
+                if await storage.load_conversation(12303) is None:
+                    break
+                await asyncio.sleep(0.05)
+            # A sweep runs to its end without yielding on SQLite: erased means wiped by now.
+            assert await storage.load_conversation(12303) is None
+        finally:
+            await storage.close()
+        assert holding(path, EMAIL, LAST_NAME) == []
