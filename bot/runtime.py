@@ -17,7 +17,7 @@ from bot.intake.outbox import RetryPolicy
 from bot.marketing.staff_report import FunnelReports
 from bot.metrics import Metrics
 from bot.perfectgym.client import PerfectGymClient
-from bot.settings import AddressForm, Settings
+from bot.settings import AddressForm, Settings, StaffNoticeDetails
 from bot.storage import StorageHealth, open_storage
 from bot.studio.information import StudioFallback
 from bot.studio.texts import StudioTexts
@@ -76,6 +76,7 @@ async def serve(
         texts=texts,
         default_locale=settings.default_locale,
         staff_chat_id=settings.staff_chat_id,
+        staff_contact_details=settings.staff_notice_details is StaffNoticeDetails.FULL,
         config_ttl=settings.config_ttl_seconds,
         min_age=settings.min_age,
         studio=StudioFallback.from_settings(settings),

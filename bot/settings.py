@@ -29,6 +29,14 @@ class AddressForm(StrEnum):
     FORMAL = "formal"
 
 
+class StaffNoticeDetails(StrEnum):
+    """What the staff chat is told of a created lead: its customer number (``minimal``), or
+    also the prospect's name, e-mail and phone (``full``)."""
+
+    MINIMAL = "minimal"
+    FULL = "full"
+
+
 class SettingsError(Exception):
     """Raised with a one-line, operator-facing message that names the offending variable."""
 
@@ -196,6 +204,10 @@ class Settings(TelegramSettings, StudioSettings, PerfectGymSettings):
         default="INFO", description="DEBUG, INFO, WARNING or ERROR"
     )
     staff_chat_id: int | None = Field(default=None, description="chat that is told of every lead")
+    staff_notice_details: StaffNoticeDetails = Field(
+        default=StaffNoticeDetails.MINIMAL,
+        description="minimal: a created lead by its customer number; full: also name and contact",
+    )
     config_ttl_seconds: float = Field(
         default=600.0, gt=0, description="leads config cache, seconds"
     )
@@ -245,6 +257,11 @@ class Settings(TelegramSettings, StudioSettings, PerfectGymSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("staff_notice_details", mode="before")
+    @classmethod
+    def _lower_details(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator(
         "webhook_url", "staff_chat_id", "webhook_secret", "metrics_port", mode="before"
