@@ -200,6 +200,12 @@ class Settings(TelegramSettings, StudioSettings, PerfectGymSettings):
         default=None, ge=1, le=65535, description="polling: /health and /metrics here"
     )
     webhook_listen_host: str = Field(default="0.0.0.0", description="the address the webhook binds")
+    metrics_listen_host: str = Field(
+        default="127.0.0.1", description="the address METRICS_PORT binds (polling)"
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="when set, GET /metrics needs Authorization: Bearer <token>"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         default="INFO", description="DEBUG, INFO, WARNING or ERROR"
     )
@@ -264,7 +270,12 @@ class Settings(TelegramSettings, StudioSettings, PerfectGymSettings):
         return value.lower() if isinstance(value, str) else value
 
     @field_validator(
-        "webhook_url", "staff_chat_id", "webhook_secret", "metrics_port", mode="before"
+        "webhook_url",
+        "staff_chat_id",
+        "webhook_secret",
+        "metrics_port",
+        "metrics_token",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
