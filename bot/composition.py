@@ -113,6 +113,7 @@ def assemble(
     texts: StudioTexts,
     default_locale: str,
     staff_chat_id: int | None = None,
+    staff_contact_details: bool = False,
     config_ttl: float = 600.0,
     policy: RetryPolicy | None = None,
     min_age: int = 16,
@@ -148,6 +149,7 @@ def assemble(
         texts=texts,
         staff_locale=default_locale,
         staff_chat_id=staff_chat_id,
+        staff_contact_details=staff_contact_details,
         trials=trials,
     )
     outbox = Outbox(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import ipaddress
 import logging
 import signal
 import time
@@ -17,7 +18,7 @@ from bot.intake.outbox import RetryPolicy
 from bot.marketing.staff_report import FunnelReports
 from bot.metrics import Metrics
 from bot.perfectgym.client import PerfectGymClient
-from bot.settings import AddressForm, Settings
+from bot.settings import AddressForm, Settings, StaffNoticeDetails
 from bot.storage import StorageHealth, open_storage
 from bot.studio.information import StudioFallback
 from bot.studio.texts import StudioTexts
@@ -76,6 +77,7 @@ async def serve(
         texts=texts,
         default_locale=settings.default_locale,
         staff_chat_id=settings.staff_chat_id,
+        staff_contact_details=settings.staff_notice_details is StaffNoticeDetails.FULL,
         config_ttl=settings.config_ttl_seconds,
         min_age=settings.min_age,
         studio=StudioFallback.from_settings(settings),
@@ -108,6 +110,7 @@ async def serve(
         ),
         settings.staff_chat_id,
     )
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     webhook: HealthServer | None = None
     poller: Poller | None = None
     try:
@@ -129,10 +132,14 @@ async def serve(
                     secret=settings.webhook_secret.get_secret_value(),
                     host=settings.webhook_listen_host,
                     metrics=metrics,
+                    metrics_token=metrics_token,
                     health=health,
                     unstored=unstored,
+                    clock=clock,
                 )
                 await webhook.start()
+                if metrics_token is None:
+                    _warn_public_metrics(settings.port)
                 await app.bot.set_webhook(
                     settings.webhook_url,
                     secret_token=settings.webhook_secret.get_secret_value(),
@@ -149,15 +156,21 @@ async def serve(
                     on_change=lambda leading: metrics.poller.set(1 if leading else 0),
                 )
                 await poller.start()
-                port = settings.metrics_port
+                port, host = settings.metrics_port, settings.metrics_listen_host
                 if "port" in settings.model_fields_set:  # a web process: the platform checks it
-                    port = settings.port
+                    port, host = settings.port, settings.webhook_listen_host
                 if port is not None:
                     webhook = HealthServer(
-                        port=port, host=settings.webhook_listen_host, metrics=metrics, health=health
+                        port=port,
+                        host=host,
+                        metrics=metrics,
+                        metrics_token=metrics_token,
+                        health=health,
                     )
                     await webhook.start()
-                    log.info("serving /health and /metrics on port %d", port)
+                    log.info("serving /health and /metrics on %s port %d", host, port)
+                    if metrics_token is None and not _is_loopback(host):
+                        _warn_public_metrics(port)
             # Everything built so far (modules, catalogs, the application) lives as long as the
             # process; freezing it keeps full collections from walking it again: under load they
             # took about 50 ms each, stalling every chat.
@@ -175,3 +188,21 @@ async def serve(
     finally:
         with contextlib.suppress(Exception):
             await services.close()
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether only this machine can reach a server bound to ``host``."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _warn_public_metrics(port: int) -> None:
+    log.warning(
+        "GET /metrics on port %d is public (the studio's lead and funnel figures): "
+        "set METRICS_TOKEN so that only a scraper with the token sees it",
+        port,
+    )

@@ -29,6 +29,14 @@ class AddressForm(StrEnum):
     FORMAL = "formal"
 
 
+class StaffNoticeDetails(StrEnum):
+    """What the staff chat is told of a created lead: its customer number (``minimal``), or
+    also the prospect's name, e-mail and phone (``full``)."""
+
+    MINIMAL = "minimal"
+    FULL = "full"
+
+
 class SettingsError(Exception):
     """Raised with a one-line, operator-facing message that names the offending variable."""
 
@@ -192,10 +200,20 @@ class Settings(TelegramSettings, StudioSettings, PerfectGymSettings):
         default=None, ge=1, le=65535, description="polling: /health and /metrics here"
     )
     webhook_listen_host: str = Field(default="0.0.0.0", description="the address the webhook binds")
+    metrics_listen_host: str = Field(
+        default="127.0.0.1", description="the address METRICS_PORT binds (polling)"
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="when set, GET /metrics needs Authorization: Bearer <token>"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         default="INFO", description="DEBUG, INFO, WARNING or ERROR"
     )
     staff_chat_id: int | None = Field(default=None, description="chat that is told of every lead")
+    staff_notice_details: StaffNoticeDetails = Field(
+        default=StaffNoticeDetails.MINIMAL,
+        description="minimal: a created lead by its customer number; full: also name and contact",
+    )
     config_ttl_seconds: float = Field(
         default=600.0, gt=0, description="leads config cache, seconds"
     )
@@ -246,8 +264,18 @@ class Settings(TelegramSettings, StudioSettings, PerfectGymSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("staff_notice_details", mode="before")
+    @classmethod
+    def _lower_details(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
     @field_validator(
-        "webhook_url", "staff_chat_id", "webhook_secret", "metrics_port", mode="before"
+        "webhook_url",
+        "staff_chat_id",
+        "webhook_secret",
+        "metrics_port",
+        "metrics_token",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import httpx
+import pytest
 
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
@@ -67,3 +69,88 @@ async def test_metrics_port_when_polling_shows_the_poller(
     async with running_bot(bot_environment(tg, pg, database_url, METRICS_PORT=str(port))):
         text = await _metrics(port)
     assert _value(text, "leadsbot_is_poller") == 1
+
+
+def _webhook_environment(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, port: int, **extra: str
+) -> dict[str, str]:
+    return bot_environment(
+        tg,
+        pg,
+        database_url,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
+        PORT=str(port),
+        WEBHOOK_SECRET="metrics-secret-0123456789",
+        WEBHOOK_LISTEN_HOST="127.0.0.1",
+        **extra,
+    )
+
+
+async def test_with_a_metrics_token_only_a_scraper_that_sends_it_sees_the_metrics(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    port = free_port()
+    token = "scrape-token-0123456789"
+    env = _webhook_environment(tg, pg, database_url, port, METRICS_TOKEN=token)
+    async with running_bot(env), httpx.AsyncClient() as http:
+        url = f"http://127.0.0.1:{port}/metrics"
+        bare = await http.get(url)
+        wrong = await http.get(url, headers={"Authorization": "Bearer scrape-token-012345678"})
+        other_scheme = await http.get(url, headers={"Authorization": f"Basic {token}"})
+        right = await http.get(url, headers={"Authorization": f"Bearer {token}"})
+        health = await http.get(f"http://127.0.0.1:{port}/health")
+    assert [bare.status_code, wrong.status_code, other_scheme.status_code] == [401, 401, 401]
+    assert bare.headers["WWW-Authenticate"] == 'Bearer realm="metrics"'
+    assert "leadsbot_" not in bare.text + wrong.text + other_scheme.text
+    assert right.status_code == 200
+    assert _value(right.text, "leadsbot_is_poller") == 0
+    assert health.status_code == 200, "the platform's health check needs no token"
+    assert "is public" not in caplog.text
+    assert token not in caplog.text
+
+
+async def test_metrics_on_the_webhook_port_without_a_token_are_called_public_at_start(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    port = free_port()
+    async with running_bot(_webhook_environment(tg, pg, database_url, port)):
+        await _metrics(port)
+    [warning] = [r for r in caplog.records if "is public" in r.getMessage()]
+    assert warning.levelno == logging.WARNING
+    assert warning.getMessage() == (
+        f"GET /metrics on port {port} is public (the studio's lead and funnel figures): "
+        "set METRICS_TOKEN so that only a scraper with the token sees it"
+    )
+
+
+async def _reachable(host: str, port: int) -> bool:
+    try:
+        _, writer = await asyncio.open_connection(host, port)
+    except ConnectionRefusedError:
+        return False
+    writer.close()
+    await writer.wait_closed()
+    return True
+
+
+async def test_the_metrics_port_listens_on_this_machine_alone_unless_told_otherwise(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """127.0.0.2 is this machine too, but not the address 127.0.0.1: a server bound to
+    127.0.0.1 refuses it, one bound to every address (``0.0.0.0``) accepts it."""
+    caplog.set_level(logging.WARNING)
+    port = free_port()
+    async with running_bot(bot_environment(tg, pg, database_url, METRICS_PORT=str(port))):
+        assert await _reachable("127.0.0.1", port)
+        assert not await _reachable("127.0.0.2", port)
+        await _metrics(port)
+    assert "is public" not in caplog.text, "only this machine reaches it"
+
+    env = bot_environment(
+        tg, pg, database_url, METRICS_PORT=str(port), METRICS_LISTEN_HOST="0.0.0.0"
+    )
+    async with running_bot(env):
+        assert await _reachable("127.0.0.2", port)
+    assert f"GET /metrics on port {port} is public" in caplog.text

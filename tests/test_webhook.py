@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import aiohttp
 import httpx
@@ -11,7 +12,14 @@ import pytest
 from bot.telegram.webhook import DRAIN_LIMIT_BYTES
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
-from tests.harness import Prospect, bot_environment, free_port, load_config, running_bot
+from tests.harness import (
+    Clock,
+    Prospect,
+    bot_environment,
+    free_port,
+    load_config,
+    running_bot,
+)
 
 SECRET = "webhook-secret-0123456789"
 
@@ -152,3 +160,117 @@ async def test_polling_with_a_port_serves_health_for_the_platform(
     with pytest.raises(httpx.ConnectError):
         async with httpx.AsyncClient() as http:
             await http.get(f"http://127.0.0.1:{port}/health")
+
+
+def _webhook_environment(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, port: int
+) -> dict[str, str]:
+    return bot_environment(
+        tg,
+        pg,
+        database_url,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
+        PORT=str(port),
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_LISTEN_HOST="127.0.0.1",
+    )
+
+
+async def test_a_body_that_is_not_an_update_gets_400_on_a_connection_that_stays_usable(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    """Valid JSON in the wrong shape, with the right secret: python-telegram-bot fails on it
+    with AttributeError or TypeError, which must not become a 500."""
+    pg.set_config(load_config("all-inactive"))
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/telegram/hook"
+    opened: list[object] = []
+
+    async def on_create(*_: object) -> None:
+        opened.append(object())
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_end.append(on_create)
+    good = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Connection": "keep-alive"}
+    bodies = [
+        b"[]",
+        b"null",
+        b'"x"',
+        b"5",
+        b"{}",
+        b'{"message": {}}',
+        b'{"update_id": "5"}',
+        b'{"update_id": true}',
+        b'{"update_id": 5, "message": "x"}',
+        b'{"update_id": 5, "message": []}',
+        b'{"update_id": 5, "message": {"text": "hi"}}',
+        b'{"update_id": 5, "callback_query": 7}',
+    ]
+    async with (
+        running_bot(_webhook_environment(tg, pg, database_url, port)),
+        aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=1, force_close=False), trace_configs=[trace]
+        ) as http,
+    ):
+        for number, body in enumerate(bodies):
+            async with http.post(hook, data=body, headers=good) as refused:
+                await refused.read()
+                assert (body, refused.status) == (body, 400)
+            chat_id = 7100 + number
+            async with http.post(
+                hook, data=_update(910 + number, chat_id, "/start"), headers=good
+            ) as served:
+                await served.read()
+                assert served.status == 200
+            assert tg.messages_to(chat_id), "the update after the refused body was processed"
+        assert len(opened) == 1, "every refusal kept the connection"
+
+
+async def test_refused_requests_are_logged_once_a_minute_with_their_count(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    clock = Clock()
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/telegram/hook"
+    wrong = {"X-Telegram-Bot-Api-Secret-Token": "guess"}
+    good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+    def refusals() -> list[str]:
+        """What the webhook's side logged at WARNING and above."""
+        return [
+            f"{r.levelname} {r.getMessage()}"
+            for r in caplog.records
+            if r.name.startswith("bot.telegram") and r.levelno >= logging.WARNING
+        ]
+
+    async with (
+        running_bot(_webhook_environment(tg, pg, database_url, port), clock=clock),
+        httpx.AsyncClient() as http,
+    ):
+        statuses = [
+            (await http.post(hook, content=_update(1, 7200, "/start"), headers=wrong)).status_code
+            for _ in range(700)
+        ]
+        statuses += [
+            (await http.post(hook, content=b"x" * (1024 * 1024), headers=good)).status_code
+            for _ in range(3)
+        ]
+        statuses += [
+            (await http.post(hook, content=b"[]", headers=good)).status_code for _ in range(3)
+        ]
+        assert statuses == [403] * 700 + [413] * 3 + [400] * 3
+        assert refusals() == [], "nothing is logged within the minute"
+
+        clock.forward(61)
+        last = await http.post(hook, content=b"", headers=wrong)
+        assert last.status_code == 403
+        assert refusals() == [
+            "WARNING 707 webhook requests refused in the last minute "
+            "(wrong secret: 701, too large: 3, not an update: 3)"
+        ]
+        await http.post(hook, content=b"null", headers=good)
+    assert refusals()[1:] == [
+        "WARNING 1 webhook request refused in the last minute (not an update: 1)"
+    ], "what is left is logged when the bot stops"
+    assert tg.messages_to(7200) == []

@@ -40,9 +40,11 @@ class DeliveryNotices:
         texts: StudioTexts,
         staff_locale: str,
         staff_chat_id: int | None = None,
+        staff_contact_details: bool = False,
         trials: Invitation | None = None,
     ) -> None:
         self._conversations = conversations
+        self._staff_contact_details = staff_contact_details
         self._trials = trials
         self._sender = sender
         self._texts = texts
@@ -144,6 +146,10 @@ class DeliveryNotices:
         await self._sender.send(self._staff_chat_id, [Reply(text)])
 
     async def _notify_staff(self, report: DeliveryReport) -> None:
+        """A created lead is named by its customer number alone (unless the studio asked for
+        the full text): the staff chat keeps every message for every present and future
+        member, where neither /forget nor retention reach. A lead staff must enter by hand
+        carries what they need to enter it."""
         if self._staff_chat_id is None or report.lead is None:
             return
         tr = Translator(self._staff_locale)
@@ -151,15 +157,24 @@ class DeliveryNotices:
         who = f"{customer.firstname} {customer.lastname} <{customer.email}>"
         if customer.telephone:
             who += f", {customer.telephone}"
-        if report.result is Delivery.CREATED:
-            text = tr.gettext("New lead from Telegram: {who} (customer number {ref}).").format(
-                who=who, ref=report.lead_ref or "?"
-            )
-        else:
+        if report.result is not Delivery.CREATED:
             text = tr.gettext(
                 "A lead from Telegram could not be delivered to PerfectGym and needs manual entry: "
                 "{who}. Reason: {why}"
             ).format(who=who, why=report.detail or "-")
+        elif self._staff_contact_details:
+            text = tr.gettext("New lead from Telegram: {who} (customer number {ref}).").format(
+                who=who, ref=report.lead_ref or "?"
+            )
+        elif report.lead_ref is not None:
+            text = tr.gettext("New lead from Telegram: PerfectGym customer number {ref}.").format(
+                ref=report.lead_ref
+            )
+        else:
+            text = tr.gettext(
+                "New lead from Telegram: created in PerfectGym, but its customer number is not "
+                "known (PerfectGym's answer was lost); it is among the newest leads there."
+            )
         if report.lead.external_identifier:
             text += f" [{report.lead.external_identifier}]"
         if report.dropped_campaign:

@@ -6,6 +6,9 @@ resend), and its body size is not limited. Here an update is answered only once 
 (through the same per-chat update processor as polling), so Telegram redelivers on a crash and
 the conversation's update id makes the redelivery harmless. An update the bot could not store
 (the database away) is answered 503 for the same reason: Telegram delivers it again later.
+
+Refused requests (a wrong secret, a body too large, a body that is not an update) are counted
+and logged in one line a minute (``refusals.py``); ``/metrics`` may require a bearer token.
 """
 
 from __future__ import annotations
@@ -13,18 +16,21 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import tornado.routing
 import tornado.web
-from telegram import Update
+from telegram import Bot, Update
 from tornado.httpserver import HTTPServer
 
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import Metrics
 from bot.storage import StorageHealth
 from bot.telegram.application import AnyApplication
+from bot.telegram.refusals import Refusal, RefusalLog
 from bot.telegram.unstored import UnstoredUpdates
 
 log = logging.getLogger(__name__)
@@ -33,11 +39,14 @@ MAX_BODY_BYTES = 256 * 1024
 # A refused body up to this size is read and dropped so that the connection stays usable.
 DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# What each refusal of a webhook request is counted as.
+REFUSALS = {403: Refusal.WRONG_SECRET, 413: Refusal.TOO_LARGE, 400: Refusal.NOT_AN_UPDATE}
 
 
 @tornado.web.stream_request_body
 class _UpdateHandler(tornado.web.RequestHandler):
-    """Checks the secret before the body is used, and refuses bodies over the limit with 413.
+    """Checks the secret before the body is used, refuses bodies over the limit with 413 and
+    any body that is not an update object with 400.
 
     A refused request still leaves its connection in a known state, so a keep-alive client's
     next request on it is served: a body of up to ``DRAIN_LIMIT_BYTES`` is read and thrown
@@ -47,18 +56,22 @@ class _UpdateHandler(tornado.web.RequestHandler):
     """
 
     def initialize(
-        self, bot_application: AnyApplication, secret: str, unstored: UnstoredUpdates
+        self,
+        bot_application: AnyApplication,
+        secret: str,
+        unstored: UnstoredUpdates,
+        refusals: RefusalLog,
     ) -> None:
         self._application = bot_application
         self._secret = secret
         self._unstored = unstored
+        self._refusals = refusals
         self._body = bytearray()
         self._refusal: int | None = None
 
     def prepare(self) -> None:
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self._secret.encode()):
-            log.warning("webhook request with a missing or wrong secret token rejected")
             self._refusal = 403
         declared = self.request.headers.get("Content-Length")
         if declared is None:  # chunked: data_received counts
@@ -85,11 +98,7 @@ class _UpdateHandler(tornado.web.RequestHandler):
     async def post(self) -> None:
         if self._refusal is not None:
             raise tornado.web.HTTPError(self._refusal)
-        try:
-            data = json.loads(self._body)
-            update = Update.de_json(data, self._application.bot)
-        except (ValueError, TypeError, KeyError):
-            raise tornado.web.HTTPError(400) from None
+        update = _update_of(bytes(self._body), self._application.bot)
         if update is None:
             raise tornado.web.HTTPError(400)
         app = self._application
@@ -99,10 +108,34 @@ class _UpdateHandler(tornado.web.RequestHandler):
         self.set_status(200)
         self.finish()
 
+    def on_finish(self) -> None:
+        refusal = REFUSALS.get(self.get_status())
+        if refusal is not None:
+            self._refusals.refused(refusal)
+
     def log_exception(self, typ: object, value: object, tb: object) -> None:
         if isinstance(value, tornado.web.HTTPError):
             return
         log.error("webhook handler failed: %s", type(value).__name__)
+
+
+def _update_of(body: bytes, bot: Bot) -> Update | None:
+    """The update ``body`` carries, or None for anything else: Telegram always sends an object
+    with an integer ``update_id``, and python-telegram-bot fails on other shapes in ways of its
+    own (AttributeError on a list or a string where it expects an object)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    update_id = data.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        return None
+    try:
+        return Update.de_json(data, bot)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 class _HealthHandler(tornado.web.RequestHandler):
@@ -126,14 +159,27 @@ def webhook_path(webhook_url: str) -> str:
 
 
 class _MetricsHandler(tornado.web.RequestHandler):
-    """Prometheus text format; nothing in it names a chat or a prospect."""
+    """Prometheus text format; nothing in it names a chat or a prospect, but the studio's
+    business figures are in it: with a token, only a scraper that sends it sees them."""
 
-    def initialize(self, metrics: Metrics) -> None:
+    def initialize(self, metrics: Metrics, token: str | None) -> None:
         self._metrics = metrics
+        self._token = token
 
     def get(self) -> None:
+        if self._token is not None and not self._authorized(self._token):
+            self.set_status(401)
+            self.set_header("WWW-Authenticate", 'Bearer realm="metrics"')
+            self.finish()
+            return
         self.set_header("Content-Type", METRICS_CONTENT_TYPE)
         self.finish(self._metrics.exposition())
+
+    def _authorized(self, token: str) -> bool:
+        scheme, _, given = self.request.headers.get("Authorization", "").partition(" ")
+        # Compared in constant time, so the answer's timing tells nothing of the token.
+        matches = hmac.compare_digest(given.strip().encode(), token.encode())
+        return scheme.lower() == "bearer" and matches
 
 
 class HealthServer:
@@ -146,9 +192,11 @@ class HealthServer:
         port: int,
         host: str = "0.0.0.0",
         metrics: Metrics | None = None,
+        metrics_token: str | None = None,
         health: StorageHealth | None = None,
     ) -> None:
         self._metrics = metrics
+        self._metrics_token = metrics_token
         self._health = health
         self._app = tornado.web.Application(self._routes(), log_function=lambda handler: None)
         self._host = host
@@ -160,7 +208,13 @@ class HealthServer:
             ("/health", _HealthHandler, {"health": self._health})
         ]
         if self._metrics is not None:
-            routes.append(("/metrics", _MetricsHandler, {"metrics": self._metrics}))
+            routes.append(
+                (
+                    "/metrics",
+                    _MetricsHandler,
+                    {"metrics": self._metrics, "token": self._metrics_token},
+                )
+            )
         return routes
 
     async def start(self) -> None:
@@ -186,9 +240,12 @@ class WebhookServer(HealthServer):
         port: int,
         host: str = "0.0.0.0",
         metrics: Metrics | None = None,
+        metrics_token: str | None = None,
         health: StorageHealth | None = None,
         unstored: UnstoredUpdates | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self._refusals = RefusalLog(clock=clock)
         self._hook = (
             webhook_path(webhook_url),
             _UpdateHandler,
@@ -196,9 +253,16 @@ class WebhookServer(HealthServer):
                 "bot_application": application,
                 "secret": secret,
                 "unstored": unstored or UnstoredUpdates(),
+                "refusals": self._refusals,
             },
         )
-        super().__init__(port=port, host=host, metrics=metrics, health=health)
+        super().__init__(
+            port=port, host=host, metrics=metrics, metrics_token=metrics_token, health=health
+        )
 
     def _routes(self) -> list[tornado.routing.Rule | tuple[Any, ...]]:
         return [self._hook, *super()._routes()]
+
+    async def stop(self) -> None:
+        await super().stop()
+        self._refusals.close()
