@@ -9,19 +9,25 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from bot.periodic import Periodic
 from bot.storage.erasure import Erasure
+from bot.storage.forgotten import ForgottenChats
 
 log = logging.getLogger(__name__)
 
 DAY = 24 * 3600.0
 
 
+class RetentionRecords(Erasure, ForgottenChats, Protocol):
+    """What the sweep erases."""
+
+
 class Retention:
     def __init__(
         self,
-        storage: Erasure,
+        storage: RetentionRecords,
         *,
         days: int,
         interval: float = 3600.0,
@@ -42,4 +48,11 @@ class Retention:
         erased = await self._storage.erase_idle(self._clock() - self._days * DAY)
         if erased:
             log.info("%d unfinished conversations erased after %d days", erased, self._days)
+        await self._expire_erasure_requests()
         return erased
+
+    async def _expire_erasure_requests(self) -> None:
+        """What a forgotten chat left for staff goes after the retention period, confirmed or not."""
+        expired = await self._storage.expire_forgotten(self._clock() - self._days * DAY)
+        if expired:
+            log.info("%d erasure requests expired after %d days", expired, self._days)
