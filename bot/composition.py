@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.funnel.counts import Funnel, Stage
+from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.leads_config import LeadsConfigSource
 from bot.intake.notices import DeliveryNotices
 from bot.intake.outbox import Delivery, DeliveryReport, OnDelivered, Outbox, RetryPolicy
@@ -25,7 +26,7 @@ from bot.perfectgym.client import PerfectGymClient
 from bot.storage import Storage
 from bot.studio.information import StudioDirectory, StudioFallback
 from bot.studio.texts import StudioTexts
-from bot.trials.booking import TrialBooking
+from bot.trials.booking import TrialBooking, booking_id_of
 from bot.trials.buttons import ButtonPresses
 from bot.trials.catalog import TrialCatalog
 
@@ -130,12 +131,20 @@ def assemble(
     directory = StudioDirectory(client, storage, studio or StudioFallback(), ttl=config_ttl)
     funnel = Funnel(storage, lambda: directory.current().time_zone, clock=clock)
     conversations = ConversationStore(storage, directory, texts=texts, min_age=min_age, clock=clock)
+    erasure = ErasureRequests(
+        storage,
+        sender,
+        staff_locale=default_locale,
+        staff_chat_id=staff_chat_id,
+        booking_id_of=booking_id_of,
+    )
     trials = TrialBooking(
         storage,
         TrialCatalog(client, clock=clock),
         conversations,
         sender,
         funnel,
+        erasure=erasure,
         enabled=trial_booking,
         staff_chat_id=staff_chat_id,
         staff_locale=default_locale,
@@ -146,6 +155,8 @@ def assemble(
     notices = DeliveryNotices(
         conversations,
         sender,
+        leads=storage,
+        erasure=erasure,
         texts=texts,
         staff_locale=default_locale,
         staff_chat_id=staff_chat_id,
@@ -173,6 +184,7 @@ def assemble(
         texts=texts,
         funnel=funnel,
         formal=formal,
+        erasure=erasure,
         clock=clock,
     )
     reminders = Reminders(

@@ -23,7 +23,7 @@ class Metrics:
         )
         self.leads = Counter(
             "leadsbot_leads",
-            "Delivery outcomes of confirmed leads: created, duplicate, invalid, failed, retrying",
+            "Delivery outcomes of confirmed leads: created, duplicate, invalid, failed, retrying, forgotten",
             ["result"],
             registry=self.registry,
         )

@@ -141,11 +141,11 @@ async def test_a_result_waiting_for_the_database_keeps_its_lease_from_another_in
 
     async def finish_once_allowed(
         entry_id: int, status: LeadStatus, ref: str | None, why: str | None
-    ) -> None:
+    ) -> bool:
         if not store.is_set():
             refused.set()
             raise OSError("the database is away")
-        await finish(entry_id, status, ref, why)
+        return await finish(entry_id, status, ref, why)
 
     monkeypatch.setattr(storage, "renew_lease", renew_and_tell)
     monkeypatch.setattr(storage, "finish_lead", finish_once_allowed)

@@ -14,6 +14,7 @@ import pytest
 from bot.marketing.retention import Retention
 from bot.storage import LeadStatus, Storage, open_storage, schema
 from bot.storage.chat_messages import ChatMessages
+from bot.storage.database import Database
 from bot.storage.replies import ReplyKind
 from bot.storage.sql import SqlStorage
 from tests.fake_perfectgym import FakePerfectGym
@@ -25,7 +26,14 @@ HOUR = 3600.0
 DAY = 24 * HOUR
 
 # The tables whose rows name a chat, and those that hold no chat and no personal data.
-WITH_CHAT = ("conversations", "outbox", "chat_messages", "trial_bookings", "pending_replies")
+WITH_CHAT = (
+    "conversations",
+    "outbox",
+    "chat_messages",
+    "trial_bookings",
+    "pending_replies",
+    "forgotten_chats",
+)
 WITHOUT_CHAT = ("outbox_leases", "config_cache", "studio_cache", "funnel_counts")
 
 
@@ -52,6 +60,20 @@ async def chats_in(storage: Storage) -> dict[str, set[int]]:
     return held
 
 
+async def _booking(
+    db: Database, chat_id: int, state: str, *, due_at: float | None, at: float
+) -> None:
+    """A booking row as the trial booking leaves it (opened under a lead, saved since)."""
+    await db.execute(
+        "INSERT INTO trial_bookings (chat_id, state, due_at, held_until, updated_at) "
+        "VALUES ($1, $2, $3, NULL, $4)",
+        chat_id,
+        state,
+        due_at,
+        at,
+    )
+
+
 def test_every_table_is_one_the_retention_knows() -> None:
     """A new table must be given its rule here (and in the README) before it can hold a chat."""
     assert sorted(table.name for table in schema.TABLES) == sorted(WITH_CHAT + WITHOUT_CHAT)
@@ -73,9 +95,9 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
         assert created is not None
         await storage.finish_lead(created.id, LeadStatus.CREATED, "C-2", None)
         await storage.save_messages(2, ChatMessages(buttons=21), NOW)
-        await storage.save_booking(2, '{"booked": 2}', due_at=None, held_until=None, now=NOW)
+        await _booking(db, 2, '{"booked": 2}', due_at=None, at=NOW)
         # 3: a booking that still owes PerfectGym a call.
-        await storage.save_booking(3, '{"owed": 3}', due_at=NOW + 60, held_until=None, now=NOW)
+        await _booking(db, 3, '{"owed": 3}', due_at=NOW + 60, at=NOW)
         # 4: a lead still on its way, whose sender died holding its lease.
         pending = await storage.submit(4, '{"step": "done"}', None, '{"lead": 4}', "de_DE", NOW)
         assert pending is not None
@@ -88,14 +110,14 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
         await storage.hold_reply(6, ReplyKind.NOTICE, '[{"text": "Thank you"}]', NOW)
         # 7: message ids and a booking saved by a release that did not date them.
         await storage.save_messages(7, ChatMessages(buttons=71), NOW)
-        await storage.save_booking(7, '{"booked": 7}', due_at=None, held_until=None, now=NOW)
+        await _booking(db, 7, '{"booked": 7}', due_at=None, at=NOW)
         await db.execute("UPDATE chat_messages SET updated_at = NULL WHERE chat_id = 7")
         await db.execute("UPDATE trial_bookings SET updated_at = NULL WHERE chat_id = 7")
+        # 9: a forgotten chat: what staff need for the studio's part of the erasure.
+        await storage.forget_chat(9, NOW)
         # 8: a chat active again on day 29, with no conversation.
         await storage.save_messages(8, ChatMessages(buttons=81), NOW + 29 * DAY)
-        await storage.save_booking(
-            8, '{"booked": 8}', due_at=None, held_until=None, now=NOW + 29 * DAY
-        )
+        await _booking(db, 8, '{"booked": 8}', due_at=None, at=NOW + 29 * DAY)
 
         at = At(NOW + 2 * DAY)
         retention = Retention(storage, days=30, clock=at)
@@ -106,6 +128,7 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
             "chat_messages": {1, 2, 7, 8},
             "trial_bookings": {2, 3, 7, 8},
             "pending_replies": set(),
+            "forgotten_chats": {9},
             "outbox_leases": {pending.id},
         }
 
@@ -117,6 +140,7 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
             "chat_messages": {7, 8},  # 7: dated by the first sweep, on day 2
             "trial_bookings": {3, 7, 8},  # 3: PerfectGym is owed a call
             "pending_replies": set(),
+            "forgotten_chats": set(),
             "outbox_leases": set(),
         }
 
@@ -128,6 +152,7 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
             "chat_messages": {8},
             "trial_bookings": {3, 8},
             "pending_replies": set(),
+            "forgotten_chats": set(),
             "outbox_leases": set(),
         }
     finally:

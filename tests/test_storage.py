@@ -613,6 +613,7 @@ async def test_schema_is_the_one_existing_databases_have(tmp_path: Path, backend
         "funnel_counts",
         "trial_bookings",
         "pending_replies",
+        "forgotten_chats",
     )
     new_parts = (*new_tables, "reminder", "conversations_idle", "outbox_settled")
     assert all(any(part in repr(entry) for part in new_parts) for entry in added)

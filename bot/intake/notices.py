@@ -1,4 +1,8 @@
-"""What the prospect and the studio's staff are told when the outbox has tried a lead."""
+"""What the prospect and the studio's staff are told when the outbox has tried a lead.
+
+A lead whose chat was forgotten meanwhile gets nothing of this (no thank-you, no invitation, no
+staff notice with details): staff only hear that erasure was requested, with its number.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ import logging
 from dataclasses import replace
 from typing import Protocol
 
+from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.outbox import Delivery, DeliveryReport
 from bot.intake.sender import Sender
 from bot.intake.store import ConversationStore
+from bot.storage.outbox import OutboxRecords
 from bot.studio.texts import StudioTexts
 from conversations import flow
 from conversations.i18n import Translator
@@ -37,6 +43,8 @@ class DeliveryNotices:
         conversations: ConversationStore,
         sender: Sender,
         *,
+        leads: OutboxRecords,
+        erasure: ErasureRequests,
         texts: StudioTexts,
         staff_locale: str,
         staff_chat_id: int | None = None,
@@ -45,6 +53,8 @@ class DeliveryNotices:
     ) -> None:
         self._conversations = conversations
         self._staff_contact_details = staff_contact_details
+        self._leads = leads
+        self._erasure = erasure
         self._trials = trials
         self._sender = sender
         self._texts = texts
@@ -53,6 +63,14 @@ class DeliveryNotices:
 
     async def on_delivered(self, report: DeliveryReport) -> None:
         entry = report.entry
+        if report.result is Delivery.FORGOTTEN:
+            return
+        if report.forgotten or await self._leads.get_lead(entry.id) is None:
+            created = report.result is Delivery.CREATED
+            await self._erasure.answered(
+                entry.chat_id, customer_number=report.lead_ref if created else None
+            )
+            return
         tr = Translator(entry.locale)
         first = report.lead.lead_customer.firstname if report.lead else ""
         replies: list[Reply] = []

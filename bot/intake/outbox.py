@@ -18,6 +18,10 @@ whatever its lease says), the lease is renewed while the attempt runs, every cal
 client's deadline (a third of the lease at most), and a result the database cannot take right
 now is kept and stored again and again until it can, the lease still renewed meanwhile, before
 the prospect is told. Nothing raised in an attempt escapes into an unobserved task.
+
+/forget deletes the entry. An attempt that finds it gone before its create stops there; one
+whose create was already on its way lets PerfectGym answer, and its report says the chat was
+forgotten: the answer is then only what staff need to erase the person in PerfectGym too.
 """
 
 from __future__ import annotations
@@ -85,6 +89,7 @@ class Delivery(StrEnum):
     INVALID = "invalid"
     RETRYING = "retrying"
     FAILED = "failed"
+    FORGOTTEN = "forgotten"  # the chat was forgotten before its create left: nothing sent
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ class DeliveryReport:
     detail: str | None = None
     dropped_campaign: str | None = None  # refused by PerfectGym, so the lead went without it
     customer_id: int | None = None  # PerfectGym's customer, for CREATED (a trial booking's)
+    forgotten: bool = False  # /forget came while PerfectGym was answering: tell nobody but staff
 
     @property
     def campaign(self) -> str | None:
@@ -218,13 +224,15 @@ class Outbox:
                 return await self._finish(entry, lead, Delivery.INVALID, None)
             if status is not ValidationStatus.POSSIBLE:
                 return await self._fail(entry, lead, "validate returned an unknown status")
-            await self._storage.record_attempt(
+            if not await self._storage.record_attempt(
                 entry.id,
                 attempts=entry.attempts,
                 next_attempt_at=entry.next_attempt_at,
                 create_sent=True,
                 last_error=entry.last_error,
-            )
+            ):
+                log.info("lead %s: its chat was forgotten; not created", entry.id)
+                return await self._report(DeliveryReport(entry, Delivery.FORGOTTEN, lead))
             create_sent = True
             created = await self._client.create(lead)
         except PerfectGymProtocolError as exc:
@@ -284,19 +292,21 @@ class Outbox:
             Delivery.DUPLICATE: LeadStatus.DUPLICATE,
             Delivery.INVALID: LeadStatus.INVALID,
         }[result]
-        await self._store_result(entry.id, status, ref, None)
-        return await self._report(DeliveryReport(entry, result, lead, ref, customer_id=customer_id))
+        stored = await self._store_result(entry.id, status, ref, None)
+        return await self._report(
+            DeliveryReport(entry, result, lead, ref, customer_id=customer_id, forgotten=not stored)
+        )
 
     async def _store_result(
         self, entry_id: int, status: LeadStatus, ref: str | None, why: str | None
-    ) -> None:
+    ) -> bool:
         """Store an outcome PerfectGym gave, however long the database is away: sent again,
         a create that landed could make a second lead. The caller's attempt (in flight, its
-        lease renewed) holds the entry meanwhile."""
+        lease renewed) holds the entry meanwhile. False: the entry is gone (/forget)."""
         delay = self._policy.poll_interval
         while True:
             try:
-                await self._storage.finish_lead(entry_id, status, ref, why)
+                stored = await self._storage.finish_lead(entry_id, status, ref, why)
             except Exception as exc:
                 log.warning(
                     "lead %s: %s in PerfectGym, but storing that failed (%s); "
@@ -307,7 +317,7 @@ class Outbox:
                     delay,
                 )
             else:
-                return
+                return stored
             try:
                 await asyncio.sleep(delay)
             except asyncio.CancelledError:
@@ -340,7 +350,7 @@ class Outbox:
             delay,
         )
         try:
-            await self._storage.record_attempt(
+            recorded = await self._storage.record_attempt(
                 entry.id,
                 attempts=entry.attempts + 1,
                 next_attempt_at=now + delay,
@@ -351,14 +361,20 @@ class Outbox:
             # Nothing is lost: ``create_sent`` was stored before any create left, and the
             # entry is simply due again once its lease is gone.
             log.warning("lead %s: attempt not recorded (%s)", entry.id, _cause(failure))
+            recorded = True
+        if not recorded:
+            log.info("lead %s: its chat was forgotten; not retried", entry.id)
+            return await self._report(DeliveryReport(entry, Delivery.FORGOTTEN, lead))
         return await self._report(DeliveryReport(entry, Delivery.RETRYING, lead))
 
     async def _fail(
         self, entry: OutboxEntry, lead: LeadCreationRequest, why: str
     ) -> DeliveryReport:
         log.error("lead %s not delivered: %s", entry.id, why)
-        await self._store_result(entry.id, LeadStatus.FAILED, None, why)
-        return await self._report(DeliveryReport(entry, Delivery.FAILED, lead, detail=why))
+        stored = await self._store_result(entry.id, LeadStatus.FAILED, None, why)
+        return await self._report(
+            DeliveryReport(entry, Delivery.FAILED, lead, detail=why, forgotten=not stored)
+        )
 
     async def _report(self, report: DeliveryReport) -> DeliveryReport:
         if self._metrics is not None:

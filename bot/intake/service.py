@@ -18,6 +18,7 @@ from typing import TypeVar
 from bot.funnel.campaign import ALLOWED, MAX_CAMPAIGN_LENGTH, is_campaign
 from bot.funnel.counts import Funnel, Stage
 from bot.intake.commands import help_text
+from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.leads_config import ConfigSource
 from bot.intake.outbox import Outbox
 from bot.intake.sender import Sender
@@ -107,9 +108,11 @@ class Intake:
         texts: StudioTexts,
         funnel: Funnel,
         formal: bool = False,
+        erasure: ErasureRequests | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._conversations = conversations
+        self._erasure = erasure
         self._storage = storage
         self._config = config
         self._outbox = outbox
@@ -279,18 +282,37 @@ class Intake:
         )
 
     async def forget(self, chat: Chat) -> Outcome:
+        """Erase the chat first, then tell staff what the studio holds, then the prospect where
+        to ask the studio: work still under way for the chat finds it forgotten and stops."""
         state = await self._conversations.load(chat.id)
-        await self._conversations.forget(chat.id)
+        erased = await self._conversations.forget(chat.id)
         if state is not None and state.phase is not Phase.SUBMITTED:
             self._funnel.reached(state.campaign, Stage.FORGOTTEN)
+        if self._erasure is not None:
+            await self._erasure.forgotten(erased)
         tr = Translator(self.locale_for(chat))
-        return _say(
-            tr.gettext(
-                "Done: everything this bot stored about this chat has been deleted. Details the studio "
-                "already received are kept by the studio; please contact them about those."
-            ),
-            remove_keyboard=True,
-        )
+        return _say(self._forgotten_text(tr), remove_keyboard=True)
+
+    def _forgotten_text(self, tr: Translator) -> str:
+        """Done, and whom to ask about what the studio received: its e-mail, else its phone."""
+        studio = self._conversations.studio
+        text = tr.gettext("Done: everything this bot stored about this chat has been deleted.")
+        if studio.email:
+            more = tr.gettext(
+                "Details the studio already received are kept by the studio: to have them "
+                "deleted too, write to {email}."
+            ).format(email=studio.email)
+        elif studio.phone:
+            more = tr.gettext(
+                "Details the studio already received are kept by the studio: to have them "
+                "deleted too, call {phone}."
+            ).format(phone=studio.phone)
+        else:
+            more = tr.gettext(
+                "Details the studio already received are kept by the studio: to have them "
+                "deleted too, please contact the studio."
+            )
+        return text + " " + more
 
     # --- answers --------------------------------------------------------------------------------
 

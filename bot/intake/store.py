@@ -18,6 +18,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from bot.storage import OutboxEntry, Storage
+from bot.storage.erasure import ErasedChat
 from bot.studio.information import StudioDirectory, StudioProfile
 from bot.studio.texts import StudioTexts
 from conversations.context import AskContext
@@ -138,11 +139,12 @@ class ConversationStore:
         await self._storage.delete_conversation(chat_id)
         self._remember(chat_id, None)
 
-    async def forget(self, chat_id: int) -> None:
-        """Everything stored about the chat (/forget)."""
-        await self._storage.forget_chat(chat_id)
+    async def forget(self, chat_id: int) -> ErasedChat:
+        """Everything stored about the chat (/forget), but what staff need for the studio's part."""
+        erased = await self._storage.forget_chat(chat_id, self._clock())
         self._remember(chat_id, None)
         await self._storage.wipe_deleted()
+        return erased
 
     def _remember(self, chat_id: int, stored: str | None) -> None:
         self._known[chat_id] = stored

@@ -12,19 +12,25 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from bot.periodic import Periodic
 from bot.storage.erasure import Erasure
+from bot.storage.forgotten import ForgottenChats
 
 log = logging.getLogger(__name__)
 
 DAY = 24 * 3600.0
 
 
+class RetentionRecords(Erasure, ForgottenChats, Protocol):
+    """What the sweep erases."""
+
+
 class Retention:
     def __init__(
         self,
-        storage: Erasure,
+        storage: RetentionRecords,
         *,
         days: int,
         interval: float = 3600.0,
@@ -51,6 +57,14 @@ class Retention:
             log.info("%d unfinished conversations erased after %d days", erased, self._days)
         if expired:
             log.info("%d records past their retention deleted", expired)
+        expired += await self._expire_erasure_requests(before)
         if erased or expired:
             await self._storage.wipe_deleted()
         return erased
+
+    async def _expire_erasure_requests(self, before: float) -> int:
+        """What a forgotten chat left for staff goes after the retention period, confirmed or not."""
+        expired = await self._storage.expire_forgotten(before)
+        if expired:
+            log.info("%d erasure requests expired after %d days", expired, self._days)
+        return expired

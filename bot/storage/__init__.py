@@ -18,6 +18,7 @@ from bot.storage.chat_messages import ChatMessageRecords, ChatMessages
 from bot.storage.conversations import ConversationRecords
 from bot.storage.erasure import Erasure
 from bot.storage.errors import StorageUnavailable
+from bot.storage.forgotten import ForgottenChats
 from bot.storage.funnel_counts import FunnelCountRecords
 from bot.storage.health import StorageHealth
 from bot.storage.leadership import Leadership
@@ -53,6 +54,7 @@ class Storage(
     StudioCache,
     Leadership,
     Erasure,
+    ForgottenChats,
     Protocol,
 ):
     """Every kind of record, on one database (SQLite and PostgreSQL implement it alike)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.storage.database import SqlRecords
+from bot.storage.forgotten import CHAT_EXISTS
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,8 @@ class ChatMessageRecords(Protocol):
     async def load_messages(self, chat_id: int) -> ChatMessages: ...
 
     async def save_messages(self, chat_id: int, messages: ChatMessages, now: float) -> None:
-        """The buttons message as given (None: no live buttons); the summary kept when None."""
+        """The buttons message as given (None: no live buttons); the summary kept when None.
+        Nothing for a chat forgotten meanwhile (a reply was on its way when /forget came)."""
         ...
 
 
@@ -49,7 +51,8 @@ class SqlChatMessages(SqlRecords):
     async def save_messages(self, chat_id: int, messages: ChatMessages, now: float) -> None:
         await self._db.execute(
             "INSERT INTO chat_messages (chat_id, buttons_message_id, summary_message_id, "
-            "updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (chat_id) DO UPDATE SET "
+            "updated_at) SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT), "
+            f"CAST($4 AS DOUBLE PRECISION) WHERE {CHAT_EXISTS} ON CONFLICT (chat_id) DO UPDATE SET "
             "buttons_message_id = excluded.buttons_message_id, "
             "summary_message_id = "
             "COALESCE(excluded.summary_message_id, chat_messages.summary_message_id), "

@@ -4,17 +4,32 @@ record). Funnel counts and the caches hold no chat and stay."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.storage.chat_messages import DATE_UNDATED_MESSAGES, EXPIRE_ORPHANED_MESSAGES
 from bot.storage.database import SqlRecords
+from bot.storage.forgotten import MARK_FORGOTTEN, ForgottenChat, forgotten_from_row
 from bot.storage.outbox import EXPIRE_LEASES, EXPIRE_SETTLED_LEADS, LeadStatus
 from bot.storage.replies import EXPIRE_REPLIES, KEPT_SECONDS
 from bot.storage.trial_bookings import DATE_UNDATED_BOOKINGS, EXPIRE_SETTLED_BOOKINGS
 
 
+@dataclass(frozen=True)
+class ErasedChat:
+    """What /forget left: the chat's record for staff, and its trial booking as it was (the
+    caller reads the booking id from it; storage does not read booking states)."""
+
+    forgotten: ForgottenChat
+    booking: str | None
+
+
 class Erasure(Protocol):
-    async def forget_chat(self, chat_id: int) -> None: ...
+    async def forget_chat(self, chat_id: int, now: float | None = None) -> ErasedChat:
+        """Mark the chat as forgotten (with its PerfectGym customer number, if its lead was
+        created) and delete every other row about it, in one transaction."""
+        ...
 
     async def erase_idle(self, before: float) -> int:
         """Erase conversations last answered before ``before`` (and their message ids) unless
@@ -42,13 +57,20 @@ IDLE = (
 
 
 class SqlErasure(SqlRecords):
-    async def forget_chat(self, chat_id: int) -> None:
+    async def forget_chat(self, chat_id: int, now: float | None = None) -> ErasedChat:
+        when = time.time() if now is None else now
         async with self._transaction() as db:
+            marked = await db.fetchrow(MARK_FORGOTTEN, chat_id, when, LeadStatus.CREATED.value)
+            booking: str | None = await db.fetchval(
+                "SELECT state FROM trial_bookings WHERE chat_id = $1", chat_id
+            )
             await db.execute("DELETE FROM conversations WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM outbox WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM chat_messages WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM pending_replies WHERE chat_id = $1", chat_id)
+        assert marked is not None  # an upsert ... RETURNING yields its row
+        return ErasedChat(forgotten_from_row(marked), booking)
 
     async def erase_idle(self, before: float) -> int:
         pending = LeadStatus.PENDING.value

@@ -93,12 +93,15 @@ class OutboxRecords(Protocol):
         next_attempt_at: float,
         create_sent: bool,
         last_error: str | None,
-    ) -> None: ...
+    ) -> bool:
+        """False: the entry is gone (its chat was forgotten), so nothing more is sent for it."""
+        ...
 
     async def finish_lead(
         self, entry_id: int, status: LeadStatus, lead_ref: str | None, last_error: str | None
-    ) -> None:
-        """Close an entry. Once it is final, erase the personal data (payload and conversation)."""
+    ) -> bool:
+        """Close an entry. Once it is final, erase the personal data (payload and conversation).
+        False: the entry is gone (its chat was forgotten while PerfectGym was answering)."""
         ...
 
     async def reopen_conversation(self, entry_id: int, state: str, now: float) -> None:
@@ -286,35 +289,38 @@ class SqlOutbox(SqlRecords):
         next_attempt_at: float,
         create_sent: bool,
         last_error: str | None,
-    ) -> None:
-        await self._db.execute(
+    ) -> bool:
+        recorded = await self._db.fetchval(
             "UPDATE outbox SET attempts = $1, next_attempt_at = $2, create_sent = $3, "
-            "last_error = $4 WHERE id = $5",
+            "last_error = $4 WHERE id = $5 RETURNING id",
             attempts,
             next_attempt_at,
             create_sent,
             last_error,
             entry_id,
         )
+        return recorded is not None
 
     async def finish_lead(
         self, entry_id: int, status: LeadStatus, lead_ref: str | None, last_error: str | None
-    ) -> None:
+    ) -> bool:
         async with self._transaction() as db:
-            await db.execute(
-                "UPDATE outbox SET status = $1, lead_ref = $2, last_error = $3 WHERE id = $4",
+            finished = await db.fetchval(
+                "UPDATE outbox SET status = $1, lead_ref = $2, last_error = $3 WHERE id = $4 "
+                "RETURNING id",
                 status.value,
                 lead_ref,
                 last_error,
                 entry_id,
             )
-            if status in ERASING:
+            if finished is not None and status in ERASING:
                 await db.execute("UPDATE outbox SET payload = NULL WHERE id = $1", entry_id)
                 await db.execute(
                     "DELETE FROM conversations WHERE chat_id = "
                     "(SELECT chat_id FROM outbox WHERE id = $1)",
                     entry_id,
                 )
+        return finished is not None
 
     async def reopen_conversation(self, entry_id: int, state: str, now: float) -> None:
         async with self._transaction() as db:

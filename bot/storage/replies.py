@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.storage.database import SqlRecords
+from bot.storage.forgotten import CHAT_EXISTS
 
 
 class ReplyKind(StrEnum):
@@ -31,7 +32,8 @@ class PendingReply:
 
 class PendingReplies(Protocol):
     async def hold_reply(self, chat_id: int, kind: ReplyKind, payload: str, now: float) -> None:
-        """Keep replies Telegram did not take, due at once."""
+        """Keep replies Telegram did not take, due at once. A notice for a chat forgotten
+        meanwhile (a thank-you, a reminder on its way when /forget came) is not kept."""
         ...
 
     async def claim_replies(self, now: float, until: float, limit: int) -> list[PendingReply]:
@@ -77,11 +79,14 @@ class SqlPendingReplies(SqlRecords):
     async def hold_reply(self, chat_id: int, kind: ReplyKind, payload: str, now: float) -> None:
         await self._db.execute(
             "INSERT INTO pending_replies (chat_id, kind, payload, attempts, due_at, created_at) "
-            "VALUES ($1, $2, $3, 0, $4, $4)",
+            "SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), CAST($3 AS TEXT), 0, "
+            "CAST($4 AS DOUBLE PRECISION), CAST($4 AS DOUBLE PRECISION) "
+            f"WHERE CAST($2 AS TEXT) = $5 OR {CHAT_EXISTS}",
             chat_id,
             kind.value,
             payload,
             now,
+            ReplyKind.ANSWER.value,
         )
 
     async def claim_replies(self, now: float, until: float, limit: int) -> list[PendingReply]:

@@ -284,6 +284,19 @@ PENDING_REPLIES = Table(
     ),
 )
 
+# Added 2027-01: chats whose prospect sent /forget (bot/storage/forgotten.py): only what staff
+# need to erase the person in PerfectGym too, until they confirm it or RETENTION_DAYS pass.
+FORGOTTEN_CHATS = Table(
+    "forgotten_chats",
+    (
+        Column("chat_id", Type.BIGINT, primary_key=True),
+        Column("forgotten_at", Type.REAL),
+        Column("customer_number", Type.TEXT, nullable=True),
+        Column("booking_id", Type.BIGINT, nullable=True),
+    ),
+    indexes=(Index("forgotten_chats_age", ("forgotten_at",)),),
+)
+
 TABLES = (
     CONVERSATIONS,
     OUTBOX,
@@ -294,4 +307,5 @@ TABLES = (
     FUNNEL_COUNTS,
     TRIAL_BOOKINGS,
     PENDING_REPLIES,
+    FORGOTTEN_CHATS,
 )

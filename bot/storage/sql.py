@@ -13,6 +13,7 @@ from bot.storage.chat_messages import SqlChatMessages
 from bot.storage.conversations import SqlConversations
 from bot.storage.database import Database
 from bot.storage.erasure import SqlErasure
+from bot.storage.forgotten import SqlForgottenChats
 from bot.storage.funnel_counts import SqlFunnelCounts
 from bot.storage.outbox import SqlOutbox
 from bot.storage.replies import SqlPendingReplies
@@ -28,6 +29,7 @@ class SqlStorage(
     SqlPendingReplies,
     SqlCache,
     SqlErasure,
+    SqlForgottenChats,
 ):
     """Every kind of record but the poller's lock, which is the backend's own (``Leadership``)."""
 

@@ -11,6 +11,11 @@ from bot.storage.database import SqlRecords
 class TrialBookingRecords(Protocol):
     async def load_booking(self, chat_id: int) -> str | None: ...
 
+    async def open_booking(self, chat_id: int, state: str, now: float) -> bool:
+        """A new booking, under the chat's lead; False (nothing stored) if the lead is gone:
+        the chat was forgotten while its lead was being created."""
+        ...
+
     async def save_booking(
         self,
         chat_id: int,
@@ -19,9 +24,10 @@ class TrialBookingRecords(Protocol):
         due_at: float | None,
         held_until: float | None,
         now: float,
-    ) -> None:
+    ) -> bool:
         """The booking as it is now: ``due_at`` while a PerfectGym call is owed, ``held_until``
-        while this instance makes it."""
+        while this instance makes it. False (nothing stored) if it is gone: /cancel or /forget
+        came meanwhile."""
         ...
 
     async def hold_booking(self, chat_id: int, now: float, until: float) -> str | None:
@@ -51,6 +57,19 @@ class SqlTrialBookings(SqlRecords):
         )
         return state
 
+    async def open_booking(self, chat_id: int, state: str, now: float) -> bool:
+        opened = await self._db.fetchval(
+            "INSERT INTO trial_bookings (chat_id, state, due_at, held_until, updated_at) "
+            "SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), NULL, NULL, CAST($3 AS DOUBLE PRECISION) "
+            "WHERE EXISTS (SELECT 1 FROM outbox WHERE chat_id = $1) "
+            "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, due_at = NULL, "
+            "held_until = NULL, updated_at = excluded.updated_at RETURNING chat_id",
+            chat_id,
+            state,
+            now,
+        )
+        return opened is not None
+
     async def save_booking(
         self,
         chat_id: int,
@@ -59,18 +78,17 @@ class SqlTrialBookings(SqlRecords):
         due_at: float | None,
         held_until: float | None,
         now: float,
-    ) -> None:
-        await self._db.execute(
-            "INSERT INTO trial_bookings (chat_id, state, due_at, held_until, updated_at) "
-            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (chat_id) DO UPDATE SET "
-            "state = excluded.state, due_at = excluded.due_at, held_until = excluded.held_until, "
-            "updated_at = excluded.updated_at",
+    ) -> bool:
+        saved = await self._db.fetchval(
+            "UPDATE trial_bookings SET state = $2, due_at = $3, held_until = $4, updated_at = $5 "
+            "WHERE chat_id = $1 RETURNING chat_id",
             chat_id,
             state,
             due_at,
             held_until,
             now,
         )
+        return saved is not None
 
     async def hold_booking(self, chat_id: int, now: float, until: float) -> str | None:
         state: str | None = await self._db.fetchval(

@@ -22,6 +22,7 @@ from typing import assert_never
 from zoneinfo import ZoneInfo
 
 from bot.funnel.counts import Funnel, Stage
+from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.sender import Sender
 from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
@@ -63,6 +64,15 @@ COUNTED = {
 }
 
 
+class BookingGone(Exception):
+    """The chat's booking was deleted (/cancel, /forget) while it was being worked on."""
+
+
+def booking_id_of(stored: str) -> int | None:
+    """The PerfectGym booking a stored booking state holds (for staff, after /forget)."""
+    return BookingState.from_json(stored).booking_id
+
+
 class TrialBooking:
     def __init__(
         self,
@@ -72,6 +82,7 @@ class TrialBooking:
         sender: Sender,
         funnel: Funnel,
         *,
+        erasure: ErasureRequests,
         enabled: bool,
         staff_chat_id: int | None,
         staff_locale: str,
@@ -80,6 +91,7 @@ class TrialBooking:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._storage = storage
+        self._erasure = erasure
         self._catalog = catalog
         self._retry_base = retry_base
         self._conversations = conversations
@@ -133,7 +145,8 @@ class TrialBooking:
             return None
         state = BookingState(chat_id, locale, language, campaign, customer_id)
         reply = booking.invitation(state, Translator(locale))
-        await self._save(state)
+        if not await self._storage.open_booking(chat_id, state.to_json(), self._clock()):
+            return None  # forgotten while its lead was being created
         return reply
 
     async def press(self, chat_id: int, action: Action) -> Outcome:
@@ -153,11 +166,16 @@ class TrialBooking:
                     "in a minute."
                 )
             )
-        if isinstance(effect, Book):
-            await self._save(state, due_at=self._clock(), held_until=self._clock() + HOLD_SECONDS)
-            self._attempt_soon(chat_id, held=True)
-        else:
-            await self._save(state)
+        try:
+            if isinstance(effect, Book):
+                await self._save(
+                    state, due_at=self._clock(), held_until=self._clock() + HOLD_SECONDS
+                )
+                self._attempt_soon(chat_id, held=True)
+            else:
+                await self._save(state)
+        except BookingGone:  # /forget on another instance meanwhile
+            return booking.stale(ctx.tr)
         return outcome
 
     async def _carry_out(self, state: BookingState, effect: Effect, ctx: AskContext) -> Outcome:
@@ -230,6 +248,8 @@ class TrialBooking:
         """One try at the stored choice; an unexpected error leaves it to the sweep."""
         try:
             await self._try(chat_id, held=held)
+        except BookingGone:
+            log.info("chat %s: booking deleted while attempted; nothing more", chat_ref(chat_id))
         except Exception:
             log.exception("chat %s: trial booking attempt failed", chat_ref(chat_id))
 
@@ -253,11 +273,19 @@ class TrialBooking:
                 attempt = await self._book(state)
             except PerfectGymAuthError as exc:
                 attempt = Attempt(Result.REFUSED, reason=f"the key may not book ({exc})")
+            if await self._storage.load_booking(chat_id) is None:
+                # Forgotten (or cancelled) while PerfectGym was booking: only staff hear of it.
+                await self._erasure.answered(chat_id, booking_id=attempt.booking_id)
+                return
             outcome = await self._result(state, attempt, ctx)
         except PerfectGymError as exc:
             await self._later(state, ctx, exc)
             return
-        await self._save(state)
+        try:
+            await self._save(state)
+        except BookingGone:
+            await self._erasure.answered(chat_id, booking_id=state.booking_id)
+            raise
         await self._sender.deliver(chat_id, outcome)
 
     async def _book(self, state: BookingState) -> Attempt:
@@ -340,13 +368,16 @@ class TrialBooking:
     async def _save(
         self, state: BookingState, *, due_at: float | None = None, held_until: float | None = None
     ) -> None:
-        await self._storage.save_booking(
+        """Store ``state`` over the chat's booking, or raise ``BookingGone``: nothing more is
+        done for a booking /cancel or /forget deleted, and nothing brings it back."""
+        if not await self._storage.save_booking(
             state.chat_id,
             state.to_json(),
             due_at=due_at,
             held_until=held_until,
             now=self._clock(),
-        )
+        ):
+            raise BookingGone
 
     def _context(self, state: BookingState) -> AskContext:
         return self._conversations.context(state.locale, state.language)

@@ -1,0 +1,80 @@
+"""The studio's part of /forget: what the bot erased, the studio may still hold in PerfectGym.
+
+Staff are told "erasure requested" with the only two things that find the person there, the
+customer number and the trial booking id, and nothing else about them. Those are all the bot
+keeps of a forgotten chat (``ForgottenChats``), until staff confirm or ``RETENTION_DAYS`` pass.
+A lead or booking that PerfectGym was still answering when /forget came adds its number when
+the answer arrives, and staff are told again with it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.intake.sender import Sender
+from bot.logging_setup import chat_ref
+from bot.storage.erasure import ErasedChat
+from bot.storage.forgotten import ForgottenChat, ForgottenChats
+from conversations.i18n import Translator
+from conversations.replies import Reply
+
+log = logging.getLogger(__name__)
+
+
+class ErasureRequests:
+    def __init__(
+        self,
+        storage: ForgottenChats,
+        sender: Sender,
+        *,
+        staff_locale: str,
+        staff_chat_id: int | None = None,
+        booking_id_of: Callable[[str], int | None] = lambda booking: None,
+    ) -> None:
+        self._booking_id_of = booking_id_of
+        self._storage = storage
+        self._sender = sender
+        self._staff_locale = staff_locale
+        self._staff_chat_id = staff_chat_id
+
+    async def forgotten(self, erased: ErasedChat) -> None:
+        """/forget erased the chat: its trial booking's id (read by the feature that stored it)
+        goes with the customer number into the record, and staff are told."""
+        booking_id = self._booking_id_of(erased.booking) if erased.booking else None
+        forgotten = erased.forgotten
+        if booking_id is not None:
+            forgotten = (
+                await self._storage.note_erasure(forgotten.chat_id, booking_id=booking_id)
+                or forgotten
+            )
+        await self.requested(forgotten)
+
+    async def requested(self, forgotten: ForgottenChat) -> None:
+        """Tell staff, if the studio holds anything the bot knows how to point to."""
+        if forgotten.customer_number is None and forgotten.booking_id is None:
+            return  # nothing reached PerfectGym through the bot
+        log.info("chat %s: erasure requested from the studio", chat_ref(forgotten.chat_id))
+        if self._staff_chat_id is None:
+            return
+        tr = Translator(self._staff_locale)
+        text = tr.gettext(
+            "Erasure requested: a prospect asked the bot to delete their data. Please delete "
+            "them in PerfectGym too (customer number {customer}, trial booking {booking})."
+        ).format(
+            customer=forgotten.customer_number or "-",
+            booking="-" if forgotten.booking_id is None else forgotten.booking_id,
+        )
+        await self._sender.send(self._staff_chat_id, [Reply(text)])
+
+    async def answered(
+        self, chat_id: int, *, customer_number: str | None = None, booking_id: int | None = None
+    ) -> None:
+        """PerfectGym answered a forgotten chat's lead or booking: kept for staff, who are told."""
+        if customer_number is None and booking_id is None:
+            return
+        forgotten = await self._storage.note_erasure(
+            chat_id, customer_number=customer_number, booking_id=booking_id
+        )
+        if forgotten is not None:
+            await self.requested(forgotten)

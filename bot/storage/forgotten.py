@@ -1,0 +1,100 @@
+"""Chats whose prospect sent /forget, and the one thing kept about each: what the studio's staff
+need to erase the person in PerfectGym too (the customer number and the trial booking id).
+
+The record is written in the transaction that erases everything else (``Erasure.forget_chat``),
+so work still under way for the chat (a lead or a booking in PerfectGym, a reminder, a reply)
+finds it forgotten before it writes anything further. It is deleted when staff confirm the
+erasure in PerfectGym, or by the retention sweep after ``RETENTION_DAYS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.storage.database import Row, SqlRecords
+
+
+@dataclass(frozen=True)
+class ForgottenChat:
+    """An erasure the studio still has a part in: where the prospect is in PerfectGym."""
+
+    chat_id: int
+    forgotten_at: float
+    customer_number: str | None = None
+    booking_id: int | None = None
+
+
+class ForgottenChats(Protocol):
+    async def note_erasure(
+        self, chat_id: int, *, customer_number: str | None = None, booking_id: int | None = None
+    ) -> ForgottenChat | None:
+        """Add what PerfectGym answered after /forget (a lead or a booking in flight) to the
+        chat's record; the record as it is now, None if it is gone (confirmed or expired)."""
+        ...
+
+    async def confirm_erasure(self, chat_id: int) -> bool:
+        """Staff erased the person in PerfectGym: the record goes; False if it was gone."""
+        ...
+
+    async def expire_forgotten(self, before: float) -> int:
+        """Records of chats forgotten before ``before`` (``RETENTION_DAYS``); how many."""
+        ...
+
+
+FORGOTTEN_COLUMNS = "chat_id, forgotten_at, customer_number, booking_id"
+
+# Marks the chat as forgotten; a second /forget renews the mark and keeps what staff need.
+MARK_FORGOTTEN = (
+    "INSERT INTO forgotten_chats (chat_id, forgotten_at, customer_number) VALUES ($1, $2, "
+    "(SELECT lead_ref FROM outbox WHERE chat_id = $1 AND status = $3 ORDER BY id DESC LIMIT 1)) "
+    "ON CONFLICT (chat_id) DO UPDATE SET forgotten_at = excluded.forgotten_at, "
+    "customer_number = COALESCE(excluded.customer_number, forgotten_chats.customer_number) "
+    f"RETURNING {FORGOTTEN_COLUMNS}"
+)
+
+# "The chat still exists": what the bot writes for a chat after sending to it (message ids, a
+# reply to send again) is written only for a chat never forgotten, or one that has begun anew.
+CHAT_EXISTS = (
+    "(NOT EXISTS (SELECT 1 FROM forgotten_chats WHERE chat_id = $1) "
+    "OR EXISTS (SELECT 1 FROM conversations WHERE chat_id = $1) "
+    "OR EXISTS (SELECT 1 FROM outbox WHERE chat_id = $1) "
+    "OR EXISTS (SELECT 1 FROM trial_bookings WHERE chat_id = $1))"
+)
+
+
+def forgotten_from_row(row: Row) -> ForgottenChat:
+    """A row, selected with ``FORGOTTEN_COLUMNS``, as a record."""
+    booking_id = row["booking_id"]
+    return ForgottenChat(
+        chat_id=int(row["chat_id"]),
+        forgotten_at=float(row["forgotten_at"]),
+        customer_number=row["customer_number"],
+        booking_id=None if booking_id is None else int(booking_id),
+    )
+
+
+class SqlForgottenChats(SqlRecords):
+    async def note_erasure(
+        self, chat_id: int, *, customer_number: str | None = None, booking_id: int | None = None
+    ) -> ForgottenChat | None:
+        row = await self._db.fetchrow(
+            "UPDATE forgotten_chats SET customer_number = COALESCE($2, customer_number), "
+            f"booking_id = COALESCE($3, booking_id) WHERE chat_id = $1 RETURNING {FORGOTTEN_COLUMNS}",
+            chat_id,
+            customer_number,
+            booking_id,
+        )
+        return None if row is None else forgotten_from_row(row)
+
+    async def confirm_erasure(self, chat_id: int) -> bool:
+        gone = await self._db.fetchval(
+            "DELETE FROM forgotten_chats WHERE chat_id = $1 RETURNING chat_id", chat_id
+        )
+        return gone is not None
+
+    async def expire_forgotten(self, before: float) -> int:
+        rows = await self._db.fetch(
+            "DELETE FROM forgotten_chats WHERE forgotten_at < $1 RETURNING chat_id", before
+        )
+        return len(rows)

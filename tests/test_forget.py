@@ -1,0 +1,221 @@
+"""/forget wins at any moment: the real bot, a real database, every table dumped afterwards.
+
+A prospect sends /forget mid-form, at the summary, and while PerfectGym is answering their lead
+(validate, create) or their trial booking. Afterwards no row of any table holds their chat id or
+any of their answers, but the one record staff need for the studio's part of the erasure (the
+PerfectGym customer number and booking id), and nothing more reaches them or staff's chat
+than the erasure request.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import asyncpg
+
+from bot.storage.schema import TABLES
+from tests.fake_perfectgym import FakePerfectGym
+from tests.fake_telegram import FakeTelegram
+from tests.harness import Prospect, bot_environment, load_config, running_bot
+from tests.test_studio_identity import studio_information
+from tests.test_trial_booking import _env as trial_env
+from tests.test_trial_booking import _lead, _offer, _pick, _yoga
+
+STAFF = -100555
+STUDIO_EMAIL = "hello@sol.example"
+FORGOTTEN_COLUMNS = ("chat_id", "forgotten_at", "customer_number", "booking_id")
+Row = dict[str, Any]
+
+
+def _env(tg: FakeTelegram, pg: FakePerfectGym, database_url: str) -> dict[str, str]:
+    pg.set_config(load_config("all-inactive"))
+    pg.studio = studio_information("Studio Sol London", "GB", email=STUDIO_EMAIL)
+    tg.add_group(STAFF, "Studio staff")
+    return bot_environment(
+        tg, pg, database_url, STAFF_CHAT_ID=str(STAFF), OUTBOX_RETRY_BASE_SECONDS="0.1"
+    )
+
+
+async def _dump(database_url: str) -> dict[str, list[Row]]:
+    """Every row of every table, by table."""
+    names = [table.name for table in TABLES]
+    if database_url.startswith("sqlite:"):
+        file = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        file.row_factory = sqlite3.Row
+        try:
+            return {
+                name: [dict(row) for row in file.execute(f"SELECT * FROM {name}")] for name in names
+            }
+        finally:
+            file.close()
+    server = await asyncpg.connect(database_url)
+    try:
+        return {
+            name: [dict(row) for row in await server.fetch(f"SELECT * FROM {name}")]
+            for name in names
+        }
+    finally:
+        await server.close()
+
+
+def _mentions(row: Row, chat_id: int, answers: tuple[str, ...]) -> bool:
+    for value in row.values():
+        if value == chat_id or (isinstance(value, str) and str(chat_id) in value):
+            return True
+        if isinstance(value, str) and any(
+            answer.casefold() in value.casefold() for answer in answers
+        ):
+            return True
+    return False
+
+
+async def _only_the_record_is_left(
+    database_url: str, chat_id: int, answers: tuple[str, ...]
+) -> Row | None:
+    """The forgotten record of ``chat_id`` (None if there is none); fails if any other row
+    holds the chat id or an answer."""
+    tables = await _dump(database_url)
+    kept = [
+        (name, row)
+        for name, rows in tables.items()
+        for row in rows
+        if _mentions(row, chat_id, answers)
+    ]
+    assert [name for name, _ in kept if name != "forgotten_chats"] == [], kept
+    records = [row for name, row in kept if name == "forgotten_chats"]
+    assert len(records) <= 1
+    if not records:
+        return None
+    [record] = records
+    assert tuple(record) == FORGOTTEN_COLUMNS
+    assert not any(answer in str(record.values()) for answer in answers)
+    return record
+
+
+def _sent(tg: FakeTelegram, chat_id: int) -> list[str]:
+    return [m.text or "" for m in tg.drain(chat_id) if m.method == "sendMessage"]
+
+
+async def test_forget_mid_form_leaves_nothing_and_names_the_studio(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+) -> None:
+    async with running_bot(_env(tg, pg, database_url_all_backends)):
+        mia = Prospect(tg, chat_id=23001)
+        await mia.introduce("Mirabella", "Quist")
+        reply = await mia.answer("/forget", "has been deleted")
+        assert f"to have them deleted too, write to {STUDIO_EMAIL}." in (reply.text or "")
+    assert _sent(tg, STAFF) == []  # nothing reached PerfectGym: nothing for staff to erase
+    record = await _only_the_record_is_left(
+        database_url_all_backends, 23001, ("Mirabella", "Quist")
+    )
+    assert record is not None
+    assert (record["customer_number"], record["booking_id"]) == (None, None)
+
+
+async def test_forget_at_the_summary_sends_nothing(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    async with running_bot(_env(tg, pg, database_url)):
+        sam = Prospect(tg, chat_id=23002)
+        await sam.introduce("Samwise", "Gardner", "samwise@example.com")
+        await sam.answer("/forget", "has been deleted")
+    assert pg.calls["validate"] == 0
+    assert pg.created == []
+    await _only_the_record_is_left(database_url, 23002, ("Samwise", "Gardner", "samwise@"))
+
+
+async def test_forget_while_validate_is_in_flight_creates_nothing(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+) -> None:
+    async with running_bot(_env(tg, pg, database_url_all_backends)):
+        val = Prospect(tg, chat_id=23003)
+        summary = await val.introduce("Valentina", "Vex", "valentina@example.com")
+        pg.hold()
+        await val.press(summary, "Yes, send it")
+        await pg.holding("validate")
+        await val.answer("/forget", "has been deleted")
+        pg.release()
+    # Stopping the bot waited for the attempt under way: it ended without a create.
+    assert pg.calls["validate"] == 1
+    assert pg.calls["create"] == 0
+    assert pg.created == []
+    assert not any("Thank you" in text for text in _sent(tg, 23003))
+    assert _sent(tg, STAFF) == []
+    await _only_the_record_is_left(
+        database_url_all_backends, 23003, ("Valentina", "Vex", "valentina@")
+    )
+
+
+async def test_forget_while_create_is_in_flight_leaves_staff_only_the_customer_number(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+) -> None:
+    async with running_bot(_env(tg, pg, database_url_all_backends)):
+        quin = Prospect(tg, chat_id=23004)
+        summary = await quin.introduce("Quirinella", "Quast", "quirinella@example.com")
+        create = pg.hold_next("create")
+        await quin.press(summary, "Yes, send it")
+        await create.arrived.wait()
+        await quin.answer("/forget", "has been deleted", STUDIO_EMAIL)
+        create.released.set()
+        staff = await tg.next_message(STAFF)
+    assert len(pg.created) == 1  # the create in flight was let finish, once
+    assert staff.text == (
+        "Erasure requested: a prospect asked the bot to delete their data. Please delete them "
+        "in PerfectGym too (customer number 1-1, trial booking -)."
+    )
+    assert _sent(tg, STAFF) == []  # no notice with the name, e-mail or phone
+    sent = _sent(tg, 23004)
+    assert not any("Thank you" in text or "trial" in text for text in sent), sent
+    record = await _only_the_record_is_left(
+        database_url_all_backends, 23004, ("Quirinella", "Quast", "quirinella@")
+    )
+    assert record is not None
+    assert (record["customer_number"], record["booking_id"]) == ("1-1", None)
+
+
+async def test_forget_after_the_lead_tells_staff_at_once(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    async with running_bot(_env(tg, pg, database_url)):
+        di = Prospect(tg, chat_id=23005)
+        await di.confirm_lead("Dionysia", "Dorn", "dionysia@example.com")
+        await di.expect("Thank you, Dionysia")
+        assert "New lead from Telegram" in (await tg.next_message(STAFF)).text  # type: ignore[operator]
+        await di.answer("/forget", "has been deleted")
+        staff = await tg.next_message(STAFF)
+    assert "customer number 1-1, trial booking -" in (staff.text or "")
+    assert "Dionysia" not in (staff.text or "")
+    record = await _only_the_record_is_left(database_url, 23005, ("Dionysia", "Dorn", "dionysia@"))
+    assert record is not None
+    assert record["customer_number"] == "1-1"
+
+
+async def test_forget_while_a_booking_is_in_flight_leaves_staff_the_booking_id(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+) -> None:
+    env = trial_env(tg, pg, database_url_all_backends)
+    async with running_bot(env):
+        lena, invitation = await _lead(tg, 23006)
+        tg.drain(-1001234500077)  # the trial tests' staff chat: the new lead's notice
+        days = await _offer(lena, invitation, "Yoga")
+        book = pg.hold_next("class_book")
+        await _pick(lena, days, _yoga(pg)[0].start)
+        await book.arrived.wait()
+        await lena.answer("/forget", "has been deleted")
+        at_once = await tg.next_message(-1001234500077)
+        book.released.set()
+        staff = await tg.next_message(-1001234500077)
+    assert "(customer number 1-1, trial booking -)" in (at_once.text or "")
+    [booking] = pg.trials.bookings
+    assert staff.text == (
+        "Erasure requested: a prospect asked the bot to delete their data. Please delete them "
+        f"in PerfectGym too (customer number 1-1, trial booking {booking})."
+    )
+    sent = _sent(tg, 23006)
+    assert not any("Booked" in text for text in sent), sent
+    record = await _only_the_record_is_left(
+        database_url_all_backends, 23006, ("Lena", "Lang", "lena23006@")
+    )
+    assert record is not None
+    assert (record["customer_number"], record["booking_id"]) == ("1-1", booking)
