@@ -116,6 +116,10 @@ class FakePerfectGym(PerfectGymStandIn):
         reply = _Injected(status, raw, tuple((headers or {}).items()))
         self._failures[endpoint].extend([reply] * times)
 
+    def clear_failures(self, endpoint: str) -> None:
+        """Drop the failures ``fail_next`` still has in store for ``endpoint``."""
+        self._failures[endpoint].clear()
+
     def hang_next(self, endpoint: str, seconds: float) -> None:
         """Delay the next answer on ``endpoint`` (cut short, unanswered, if the fake stops)."""
         self._hangs[endpoint].append(seconds)

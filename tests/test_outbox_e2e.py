@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.storage import LeadStatus, open_storage
@@ -32,6 +34,11 @@ async def test_api_down_at_confirm_the_lead_is_delivered_when_it_returns(
         await lou.press(summary, "Yes, send it")
         await lou.expect("We have received your details")
         await pg.come_up()
+        # The retries back off while it is down (a slow machine keeps it down longer).
+        for _ in range(600):
+            if pg.created:
+                break
+            await asyncio.sleep(0.1)
         await lou.expect("Thank you, Lou", "will contact you soon")
         staff = await tg.next_message(STAFF)
         assert "New lead from Telegram" in (staff.text or "")

@@ -66,7 +66,8 @@ async def test_two_instances_one_killed_every_lead_once_no_answer_lost(
     tg: FakeTelegram, pg: FakePerfectGym, tmp_path: Path
 ) -> None:
     pg.set_config(load_config("all-inactive"))
-    pg.fail_next("create", 503, times=8)  # creates fail for a while: both outboxes retry
+    # Creates fail until the kill, whatever the pace of the retries: both outboxes retry.
+    pg.fail_next("create", 503, times=10_000)
     async with fresh_database_url("postgres", tmp_path) as url:
         env = bot_environment(tg, pg, url, **FAST)
         first = BotProcess(env, tg, tmp_path / "first.log")
@@ -84,6 +85,7 @@ async def test_two_instances_one_killed_every_lead_once_no_answer_lost(
         polls = tg.method_calls("getUpdates")
         killed_at = time.monotonic()
         await first.stop(signal.SIGKILL)
+        pg.clear_failures("create")
         await _until(lambda: tg.method_calls("getUpdates") > polls, 10)  # taken over
         takeover = time.monotonic() - killed_at
         for n, person in enumerate(people[4:], start=4):
