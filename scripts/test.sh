@@ -22,4 +22,6 @@ scripts/install-chromium.sh
 
 .venv/bin/ruff check .
 .venv/bin/mypy
-.venv/bin/python -m pytest "$@"
+# Two workers (pytest-xdist): most tests wait on real processes, sockets and a real database,
+# so two at once keep both cores busy. TEST_WORKERS=0 runs them one after another.
+.venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"
