@@ -24,7 +24,7 @@ from tests.test_trial_booking import _lead, _offer, _pick, _yoga
 
 STAFF = -100555
 STUDIO_EMAIL = "hello@sol.example"
-FORGOTTEN_COLUMNS = ("chat_id", "forgotten_at", "customer_number", "booking_id")
+FORGOTTEN_COLUMNS = ("chat_id", "forgotten_at", "customer_number", "booking_id", "token")
 Row = dict[str, Any]
 
 
@@ -219,3 +219,44 @@ async def test_forget_while_a_booking_is_in_flight_leaves_staff_the_booking_id(
     )
     assert record is not None
     assert (record["customer_number"], record["booking_id"]) == ("1-1", booking)
+
+
+async def test_staff_confirm_the_erasure_in_their_chat_only(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+) -> None:
+    env = _env(tg, pg, database_url_all_backends)
+    async with running_bot(env):
+        eva = Prospect(tg, chat_id=23007)
+        await eva.confirm_lead("Evangelina", "Eck", "evangelina@example.com")
+        await eva.expect("Thank you, Evangelina")
+        assert "New lead from Telegram" in (await tg.next_message(STAFF)).text  # type: ignore[operator]
+        await eva.answer("/forget", "has been deleted")
+        notice = await tg.next_message(STAFF)
+        [(label, data)] = notice.buttons()
+        assert label == "✅ Erased in PerfectGym"
+        assert "23007" not in data
+        assert len(data.encode()) <= 64
+        # The same data pressed in the prospect's chat, and a forged token in the staff chat.
+        await tg.press(23007, data, message_id=eva_last(tg), check=False)
+        await tg.press(STAFF, "erased:forged", message_id=notice.message_id, check=False)
+    # Stopping the bot waited for both presses: neither confirmed anything (the prospect's
+    # press is a stale button to the dialogue, which may begin anew; the record stays).
+    assert await _forgotten(database_url_all_backends) == [23007]
+    assert notice.message_id in tg.with_buttons(STAFF)
+    assert _sent(tg, STAFF) == []
+    async with running_bot(env):
+        await tg.press(STAFF, data, message_id=notice.message_id)
+        confirmed = await tg.next_message(STAFF)
+    assert (confirmed.method, confirmed.message_id) == ("editMessageText", notice.message_id)
+    assert confirmed.text == "✅ Erasure confirmed."
+    assert tg.with_buttons(STAFF) == []
+    assert await _forgotten(database_url_all_backends) == []
+
+
+async def _forgotten(database_url: str) -> list[int]:
+    return [int(row["chat_id"]) for row in (await _dump(database_url))["forgotten_chats"]]
+
+
+def eva_last(tg: FakeTelegram) -> int:
+    """The prospect's last message from the bot, where a forged press can come from."""
+    return tg.messages_to(23007)[-1].message_id
