@@ -17,7 +17,7 @@ import asyncpg
 from bot.storage.schema import TABLES
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
-from tests.harness import Prospect, bot_environment, load_config, running_bot
+from tests.harness import Clock, Prospect, bot_environment, load_config, running_bot
 from tests.test_studio_identity import studio_information
 from tests.test_trial_booking import _env as trial_env
 from tests.test_trial_booking import _lead, _offer, _pick, _yoga
@@ -260,3 +260,32 @@ async def _forgotten(database_url: str) -> list[int]:
 def eva_last(tg: FakeTelegram) -> int:
     """The prospect's last message from the bot, where a forged press can come from."""
     return tg.messages_to(23007)[-1].message_id
+
+
+async def test_forget_while_a_reminder_is_being_sent(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+) -> None:
+    """The reminder's send is held at Telegram while /forget is answered: the reminder was on
+    its way and is delivered, and nothing else reaches the prospect after the erasure."""
+    env = _env(tg, pg, database_url_all_backends) | {
+        "REMINDER_AFTER_HOURS": "20",
+        "SWEEP_SECONDS": "0.05",
+    }
+    clock = Clock()
+    clock.to_berlin(14)
+    async with running_bot(env, clock=clock):
+        rosa = Prospect(tg, chat_id=23008)
+        await rosa.send("/start")
+        await rosa.expect("first name")
+        await rosa.answer("Rosamunde", "last name")
+        reminder = tg.hold_next(23008)
+        clock.forward(22 * 3600)  # noon the next day, 22 hours after her answer
+        await reminder.arrived.wait()
+        done = await rosa.answer("/forget", "has been deleted")
+        reminder.released.set()
+        held = await rosa.expect("Hello again from Studio Sol London")
+        clock.forward(48 * 3600)  # later sweeps find nothing of hers
+        await tg.wait_idle(23008)
+    sent = [m for m in tg.messages_to(23008) if m.method == "sendMessage"]
+    assert sent[sent.index(done) + 1 :] == [held]
+    await _only_the_record_is_left(database_url_all_backends, 23008, ("Rosamunde",))
