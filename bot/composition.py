@@ -69,6 +69,7 @@ class Services:
     retention: Retention
     trials: TrialBooking
     buttons: ButtonPresses
+    erasure: ErasureRequests
 
     def start(self) -> None:
         """The background work: the outbox's retries, counting, reminders and retention."""
@@ -210,4 +211,5 @@ def assemble(
         retention,
         trials,
         ButtonPresses(intake, trials),
+        erasure,
     )

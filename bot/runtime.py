@@ -107,6 +107,7 @@ async def serve(
             services.buttons,
             reports,
             unstored,
+            services.erasure,
         ),
         settings.staff_chat_id,
     )

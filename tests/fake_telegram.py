@@ -38,6 +38,8 @@ from telegram.ext import (
     filters,
 )
 
+from tests.fake_perfectgym import Hold
+
 JSONDict = dict[str, Any]
 _Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
@@ -645,6 +647,7 @@ class FakeTelegram:
         self._open_callback_queries: set[str] = set()
         self._calls: dict[str, int] = {}
         self._handlers: set[asyncio.Task[Any]] = set()
+        self._held_sends: dict[int, deque[Hold]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._methods: dict[str, Callable[[_Call], Awaitable[Any]]] = {
             "getme": self._get_me,
@@ -1089,6 +1092,8 @@ class FakeTelegram:
 
     async def _send_message(self, call: _Call) -> JSONDict:
         chat_id = call.get_int("chat_id")
+        if not await self._held(chat_id):
+            raise _bad_request("the fake stopped while the message was held")
         self._check_not_blocked(chat_id)
         text = call.get_str("text")
         parse_mode = call.get_str("parse_mode")
@@ -1301,6 +1306,26 @@ class FakeTelegram:
 
     def recover(self) -> None:
         self.failing.clear()
+
+    def hold_next(self, chat_id: int) -> Hold:
+        """Keep the next sendMessage to ``chat_id`` waiting (``arrived`` is set) until the test
+        sets ``released``; then it is sent for real. Stopping the fake lets it go unanswered."""
+        hold = Hold()
+        self._held_sends.setdefault(chat_id, deque()).append(hold)
+        return hold
+
+    async def _held(self, chat_id: int) -> bool:
+        """Wait out a hold on this send, if there is one; False if the fake stopped first."""
+        holds = self._held_sends.get(chat_id)
+        if not holds:
+            return True
+        hold = holds.popleft()
+        hold.arrived.set()
+        while not hold.released.is_set() and not self._closing:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.05):  # notices the fake stopping
+                    await hold.released.wait()
+        return hold.released.is_set()
 
     def set_last_name(self, chat_id: int, last_name: str | None) -> None:
         """The last name on the prospect's profile, sent with their updates from now on."""

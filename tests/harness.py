@@ -235,8 +235,9 @@ class BotProcess:
         self._log_path = log_path
         self._process: asyncio.subprocess.Process | None = None
 
-    async def start(self, *, standby: bool = False) -> None:
-        """Wait until it polls, or (``standby``) until it says another instance does."""
+    async def start(self, *, standby: bool = False, webhook: bool = False) -> None:
+        """Wait until it polls, or (``standby``) until it says another instance does, or
+        (``webhook``) until it serves the webhook it set."""
         polls_before = self._tg.method_calls("getUpdates")
         clean = {
             k: v
@@ -258,6 +259,8 @@ class BotProcess:
         RUNNING.add(self._process)
         for _ in range(600):
             if standby and "this one stands by" in self.log():
+                return
+            if webhook and "serving webhook on port" in self.log():
                 return
             if not standby and self._tg.method_calls("getUpdates") > polls_before:
                 return

@@ -14,12 +14,17 @@ from aiohttp import web
 class RoundRobinProxy:
     def __init__(self, targets: list[str]) -> None:
         self._targets = itertools.cycle(targets)
+        self._pinned: str | None = None
         self.served: Counter[str] = Counter()
         self.port = 0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def pin(self, target: str | None) -> None:
+        """Send every request to ``target`` (a sticky session) until pinned to None."""
+        self._pinned = target
 
     async def __aenter__(self) -> RoundRobinProxy:
         self._session = aiohttp.ClientSession()
@@ -42,7 +47,7 @@ class RoundRobinProxy:
         await self._session.close()
 
     async def _forward(self, request: web.Request) -> web.Response:
-        target = next(self._targets)
+        target = self._pinned or next(self._targets)
         self.served[target] += 1
         headers = {
             key: value

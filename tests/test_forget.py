@@ -17,14 +17,14 @@ import asyncpg
 from bot.storage.schema import TABLES
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
-from tests.harness import Prospect, bot_environment, load_config, running_bot
+from tests.harness import Clock, Prospect, bot_environment, load_config, running_bot
 from tests.test_studio_identity import studio_information
 from tests.test_trial_booking import _env as trial_env
 from tests.test_trial_booking import _lead, _offer, _pick, _yoga
 
 STAFF = -100555
 STUDIO_EMAIL = "hello@sol.example"
-FORGOTTEN_COLUMNS = ("chat_id", "forgotten_at", "customer_number", "booking_id")
+FORGOTTEN_COLUMNS = ("chat_id", "forgotten_at", "customer_number", "booking_id", "token")
 Row = dict[str, Any]
 
 
@@ -219,3 +219,73 @@ async def test_forget_while_a_booking_is_in_flight_leaves_staff_the_booking_id(
     )
     assert record is not None
     assert (record["customer_number"], record["booking_id"]) == ("1-1", booking)
+
+
+async def test_staff_confirm_the_erasure_in_their_chat_only(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+) -> None:
+    env = _env(tg, pg, database_url_all_backends)
+    async with running_bot(env):
+        eva = Prospect(tg, chat_id=23007)
+        await eva.confirm_lead("Evangelina", "Eck", "evangelina@example.com")
+        await eva.expect("Thank you, Evangelina")
+        assert "New lead from Telegram" in (await tg.next_message(STAFF)).text  # type: ignore[operator]
+        await eva.answer("/forget", "has been deleted")
+        notice = await tg.next_message(STAFF)
+        [(label, data)] = notice.buttons()
+        assert label == "✅ Erased in PerfectGym"
+        assert "23007" not in data
+        assert len(data.encode()) <= 64
+        # The same data pressed in the prospect's chat, and a forged token in the staff chat.
+        await tg.press(23007, data, message_id=eva_last(tg), check=False)
+        await tg.press(STAFF, "erased:forged", message_id=notice.message_id, check=False)
+    # Stopping the bot waited for both presses: neither confirmed anything (the prospect's
+    # press is a stale button to the dialogue, which may begin anew; the record stays).
+    assert await _forgotten(database_url_all_backends) == [23007]
+    assert notice.message_id in tg.with_buttons(STAFF)
+    assert _sent(tg, STAFF) == []
+    async with running_bot(env):
+        await tg.press(STAFF, data, message_id=notice.message_id)
+        confirmed = await tg.next_message(STAFF)
+    assert (confirmed.method, confirmed.message_id) == ("editMessageText", notice.message_id)
+    assert confirmed.text == "✅ Erasure confirmed."
+    assert tg.with_buttons(STAFF) == []
+    assert await _forgotten(database_url_all_backends) == []
+
+
+async def _forgotten(database_url: str) -> list[int]:
+    return [int(row["chat_id"]) for row in (await _dump(database_url))["forgotten_chats"]]
+
+
+def eva_last(tg: FakeTelegram) -> int:
+    """The prospect's last message from the bot, where a forged press can come from."""
+    return tg.messages_to(23007)[-1].message_id
+
+
+async def test_forget_while_a_reminder_is_being_sent(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+) -> None:
+    """The reminder's send is held at Telegram while /forget is answered: the reminder was on
+    its way and is delivered, and nothing else reaches the prospect after the erasure."""
+    env = _env(tg, pg, database_url_all_backends) | {
+        "REMINDER_AFTER_HOURS": "20",
+        "SWEEP_SECONDS": "0.05",
+    }
+    clock = Clock()
+    clock.to_berlin(14)
+    async with running_bot(env, clock=clock):
+        rosa = Prospect(tg, chat_id=23008)
+        await rosa.send("/start")
+        await rosa.expect("first name")
+        await rosa.answer("Rosamunde", "last name")
+        reminder = tg.hold_next(23008)
+        clock.forward(22 * 3600)  # noon the next day, 22 hours after her answer
+        await reminder.arrived.wait()
+        done = await rosa.answer("/forget", "has been deleted")
+        reminder.released.set()
+        held = await rosa.expect("Hello again from Studio Sol London")
+        clock.forward(48 * 3600)  # later sweeps find nothing of hers
+        await tg.wait_idle(23008)
+    sent = [m for m in tg.messages_to(23008) if m.method == "sendMessage"]
+    assert sent[sent.index(done) + 1 :] == [held]
+    await _only_the_record_is_left(database_url_all_backends, 23008, ("Rosamunde",))

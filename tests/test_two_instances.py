@@ -25,6 +25,7 @@ from tests.harness import (
     running_bot,
 )
 from tests.round_robin import RoundRobinProxy
+from tests.test_forget import _only_the_record_is_left
 
 FAST = {
     "OUTBOX_RETRY_BASE_SECONDS": "0.2",
@@ -240,3 +241,63 @@ async def test_two_instances_send_each_due_reminder_once(
             await _until(lambda: all(reminded(chat_id) for chat_id in chats), 20)
             await asyncio.sleep(0.6)  # a dozen more sweeps by each instance
             assert [reminded(chat_id) for chat_id in chats] == [1] * len(chats)
+
+
+async def test_forget_at_one_instance_while_the_other_creates_the_lead(
+    tg: FakeTelegram, pg: FakePerfectGym, tmp_path: Path
+) -> None:
+    """Two bot processes on one PostgreSQL behind a router: the create of a lead is held at
+    PerfectGym for one instance's outbox while /forget reaches the other. The create finishes
+    once; the prospect gets no thank-you; staff get the erasure request with the customer
+    number and nothing else; only the forgotten record is left."""
+    staff = -100556
+    tg.add_group(staff, "Studio staff")
+    pg.set_config(load_config("all-inactive"))
+    ports = [free_port(), free_port()]
+    targets = [f"http://127.0.0.1:{port}" for port in ports]
+    async with fresh_database_url("postgres", tmp_path) as url, RoundRobinProxy(targets) as proxy:
+
+        def env(port: int) -> dict[str, str]:
+            return bot_environment(
+                tg,
+                pg,
+                url,
+                STAFF_CHAT_ID=str(staff),
+                OUTBOX_RETRY_BASE_SECONDS="0.2",
+                WEBHOOK_URL=f"{proxy.url}/telegram/hook",
+                PORT=str(port),
+                WEBHOOK_SECRET="router-secret-0123456789",
+                WEBHOOK_LISTEN_HOST="127.0.0.1",
+            )
+
+        creating = BotProcess(env(ports[0]), tg, tmp_path / "creating.log")
+        forgetting = BotProcess(env(ports[1]), tg, tmp_path / "forgetting.log")
+        proxy.pin(targets[0])
+        await creating.start(webhook=True)
+        try:
+            ida = Prospect(tg, chat_id=23100)
+            summary = await ida.introduce("Idonea", "Ilsing", "idonea@example.com")
+            create = pg.hold_next("create")
+            await ida.press(summary, "Yes, send it")
+            await create.arrived.wait()  # the only instance running took the lead
+            await forgetting.start(webhook=True)
+            proxy.pin(targets[1])
+            served = proxy.served[targets[1]]
+            await ida.answer("/forget", "has been deleted")
+            assert proxy.served[targets[1]] == served + 1  # /forget went to the other one
+            create.released.set()
+            notice = await tg.next_message(staff)
+        finally:
+            for process in (creating, forgetting):
+                await process.__aexit__()
+        record = await _only_the_record_is_left(url, 23100, ("Idonea", "Ilsing", "idonea@"))
+    assert len(pg.created) == 1
+    assert notice.text == (
+        "Erasure requested: a prospect asked the bot to delete their data. Please delete them "
+        "in PerfectGym too (customer number 1-1, trial booking -)."
+    )
+    assert [m.text for m in tg.drain(staff) if m.method == "sendMessage"] == []
+    sent = [m.text or "" for m in tg.messages_to(23100) if m.method == "sendMessage"]
+    assert not any("Thank you" in text for text in sent), sent
+    assert record is not None
+    assert record["customer_number"] == "1-1"

@@ -4,7 +4,8 @@ Staff are told "erasure requested" with the only two things that find the person
 customer number and the trial booking id, and nothing else about them. Those are all the bot
 keeps of a forgotten chat (``ForgottenChats``), until staff confirm or ``RETENTION_DAYS`` pass.
 A lead or booking that PerfectGym was still answering when /forget came adds its number when
-the answer arrives, and staff are told again with it.
+the answer arrives, and staff are told again with it. Under the notice a button lets staff
+confirm they erased the person; its data names the record by a random token, not the chat id.
 """
 
 from __future__ import annotations
@@ -17,9 +18,23 @@ from bot.logging_setup import chat_ref
 from bot.storage.erasure import ErasedChat
 from bot.storage.forgotten import ForgottenChat, ForgottenChats
 from conversations.i18n import Translator
-from conversations.replies import Reply
+from conversations.replies import Button, Reply
 
 log = logging.getLogger(__name__)
+
+# Callback data of the staff's confirming button: the prefix and the record's token (16
+# characters), well within Telegram's 64 bytes.
+CONFIRM_PREFIX = "erased:"
+
+
+def confirming_data(forgotten: ForgottenChat) -> str:
+    return CONFIRM_PREFIX + forgotten.token
+
+
+def confirmed_token(data: str) -> str | None:
+    """The token a confirming button carries; None for any other data."""
+    token = data.removeprefix(CONFIRM_PREFIX)
+    return token if token != data and token else None
 
 
 class ErasureRequests:
@@ -65,7 +80,21 @@ class ErasureRequests:
             customer=forgotten.customer_number or "-",
             booking="-" if forgotten.booking_id is None else forgotten.booking_id,
         )
-        await self._sender.send(self._staff_chat_id, [Reply(text)])
+        button = Button(tr.gettext("✅ Erased in PerfectGym"), confirming_data(forgotten))
+        await self._sender.send(self._staff_chat_id, [Reply(text, buttons=((button,),))])
+
+    async def confirm(self, data: str) -> bool:
+        """Staff pressed the confirming button: the record goes. False, and nothing changes, for
+        data that is not a token still kept (pressed twice, expired, or forged)."""
+        token = confirmed_token(data)
+        if token is None or not await self._storage.confirm_erasure(token):
+            return False
+        log.info("an erasure was confirmed by staff")
+        return True
+
+    def confirmed_text(self) -> str:
+        """What the notice says once confirmed: no numbers left in the staff chat."""
+        return Translator(self._staff_locale).gettext("✅ Erasure confirmed.")
 
     async def answered(
         self, chat_id: int, *, customer_number: str | None = None, booking_id: int | None = None

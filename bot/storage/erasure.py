@@ -4,6 +4,7 @@ record). Funnel counts and the caches hold no chat and stay."""
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -60,7 +61,9 @@ class SqlErasure(SqlRecords):
     async def forget_chat(self, chat_id: int, now: float | None = None) -> ErasedChat:
         when = time.time() if now is None else now
         async with self._transaction() as db:
-            marked = await db.fetchrow(MARK_FORGOTTEN, chat_id, when, LeadStatus.CREATED.value)
+            marked = await db.fetchrow(
+                MARK_FORGOTTEN, chat_id, when, LeadStatus.CREATED.value, secrets.token_urlsafe(12)
+            )
             booking: str | None = await db.fetchval(
                 "SELECT state FROM trial_bookings WHERE chat_id = $1", chat_id
             )

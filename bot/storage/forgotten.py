@@ -4,7 +4,8 @@ need to erase the person in PerfectGym too (the customer number and the trial bo
 The record is written in the transaction that erases everything else (``Erasure.forget_chat``),
 so work still under way for the chat (a lead or a booking in PerfectGym, a reminder, a reply)
 finds it forgotten before it writes anything further. It is deleted when staff confirm the
-erasure in PerfectGym, or by the retention sweep after ``RETENTION_DAYS``.
+erasure in PerfectGym (a button under their notice names the record by a random token, so
+the staff chat never holds the prospect's chat id), or by the retention sweep after ``RETENTION_DAYS``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class ForgottenChat:
 
     chat_id: int
     forgotten_at: float
+    token: str  # names the record in the staff's confirming button
     customer_number: str | None = None
     booking_id: int | None = None
 
@@ -33,8 +35,9 @@ class ForgottenChats(Protocol):
         chat's record; the record as it is now, None if it is gone (confirmed or expired)."""
         ...
 
-    async def confirm_erasure(self, chat_id: int) -> bool:
-        """Staff erased the person in PerfectGym: the record goes; False if it was gone."""
+    async def confirm_erasure(self, token: str) -> bool:
+        """Staff erased the person in PerfectGym: the record with ``token`` goes; False if
+        there is none (confirmed already, expired, or a token never handed out)."""
         ...
 
     async def expire_forgotten(self, before: float) -> int:
@@ -42,12 +45,14 @@ class ForgottenChats(Protocol):
         ...
 
 
-FORGOTTEN_COLUMNS = "chat_id, forgotten_at, customer_number, booking_id"
+FORGOTTEN_COLUMNS = "chat_id, forgotten_at, customer_number, booking_id, token"
 
-# Marks the chat as forgotten; a second /forget renews the mark and keeps what staff need.
+# Marks the chat as forgotten; a second /forget renews the mark and keeps what staff need, and
+# the token, so a button already under a staff notice still confirms it.
 MARK_FORGOTTEN = (
-    "INSERT INTO forgotten_chats (chat_id, forgotten_at, customer_number) VALUES ($1, $2, "
-    "(SELECT lead_ref FROM outbox WHERE chat_id = $1 AND status = $3 ORDER BY id DESC LIMIT 1)) "
+    "INSERT INTO forgotten_chats (chat_id, forgotten_at, customer_number, token) VALUES ($1, $2, "
+    "(SELECT lead_ref FROM outbox WHERE chat_id = $1 AND status = $3 ORDER BY id DESC LIMIT 1), "
+    "$4) "
     "ON CONFLICT (chat_id) DO UPDATE SET forgotten_at = excluded.forgotten_at, "
     "customer_number = COALESCE(excluded.customer_number, forgotten_chats.customer_number) "
     f"RETURNING {FORGOTTEN_COLUMNS}"
@@ -69,6 +74,7 @@ def forgotten_from_row(row: Row) -> ForgottenChat:
     return ForgottenChat(
         chat_id=int(row["chat_id"]),
         forgotten_at=float(row["forgotten_at"]),
+        token=str(row["token"]),
         customer_number=row["customer_number"],
         booking_id=None if booking_id is None else int(booking_id),
     )
@@ -87,9 +93,9 @@ class SqlForgottenChats(SqlRecords):
         )
         return None if row is None else forgotten_from_row(row)
 
-    async def confirm_erasure(self, chat_id: int) -> bool:
+    async def confirm_erasure(self, token: str) -> bool:
         gone = await self._db.fetchval(
-            "DELETE FROM forgotten_chats WHERE chat_id = $1 RETURNING chat_id", chat_id
+            "DELETE FROM forgotten_chats WHERE token = $1 RETURNING chat_id", token
         )
         return gone is not None
 

@@ -293,8 +293,13 @@ FORGOTTEN_CHATS = Table(
         Column("forgotten_at", Type.REAL),
         Column("customer_number", Type.TEXT, nullable=True),
         Column("booking_id", Type.BIGINT, nullable=True),
+        # Random, names the record in the staff's confirming button instead of the chat id.
+        Column("token", Type.TEXT),
     ),
-    indexes=(Index("forgotten_chats_age", ("forgotten_at",)),),
+    indexes=(
+        Index("forgotten_chats_age", ("forgotten_at",)),
+        Index("forgotten_chats_token", ("token",)),
+    ),
 )
 
 TABLES = (

@@ -42,6 +42,7 @@ from telegram.ext import (
 )
 
 from bot.intake.commands import menu, unknown_command_text
+from bot.intake.erasure_requests import CONFIRM_PREFIX, ErasureRequests
 from bot.intake.service import Chat, Intake
 from bot.logging_setup import chat_ref
 from bot.marketing.report import chart_png, period, table_html
@@ -269,7 +270,9 @@ class TelegramHandlers:
         buttons: ButtonPresses,
         reports: FunnelReports | None = None,
         unstored: UnstoredUpdates | None = None,
+        erasures: ErasureRequests | None = None,
     ) -> None:
+        self._erasures = erasures
         self._unstored = unstored or UnstoredUpdates()
         self._intake = intake
         self._buttons = buttons
@@ -385,6 +388,18 @@ class TelegramHandlers:
             chart = await asyncio.to_thread(chart_png, report, tr)
             await context.bot.send_photo(chat.id, chart, caption=period(report, tr))
 
+    async def erasure_confirmed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Staff's "erased in PerfectGym" button, pressed in the staff chat only (``add_handlers``
+        routes no other chat's press here): the record goes and the notice says so."""
+        query = update.callback_query
+        if query is None or self._erasures is None:
+            return
+        confirmed = await self._erasures.confirm(query.data or "")
+        await _answer(query, None)
+        if confirmed and isinstance(query.message, Message):
+            with contextlib.suppress(BadRequest):  # too old to edit: the record is gone anyway
+                await query.message.edit_text(self._erasures.confirmed_text(), reply_markup=None)
+
     async def back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._event(update, Command(CommandName.BACK))
 
@@ -499,6 +514,27 @@ async def register_commands(bot: Bot, default_locale: str, *, formal: bool = Fal
             return
 
 
+class StaffButtonHandler(CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]):
+    """Presses of a staff button (``pattern``) made in the staff chat; the same data pressed
+    anywhere else goes on to the prospects' buttons, which know nothing of it."""
+
+    def __init__(
+        self,
+        staff_chat_id: int,
+        callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]],
+        pattern: str,
+    ) -> None:
+        super().__init__(callback, pattern=pattern)
+        self._staff_chat_id = staff_chat_id
+
+    def check_update(self, update: object) -> bool | object | None:
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return None
+        if update.effective_chat.id != self._staff_chat_id:
+            return None
+        return super().check_update(update)
+
+
 def add_handlers(
     app: AnyApplication, handlers: TelegramHandlers, staff_chat_id: int | None = None
 ) -> None:
@@ -507,6 +543,11 @@ def add_handlers(
     if staff_chat_id is not None:  # elsewhere /report is an unknown command
         staff = filters.Chat(chat_id=staff_chat_id)
         app.add_handler(CommandHandler("report", handlers.report, filters=staff))
+        app.add_handler(
+            StaffButtonHandler(
+                staff_chat_id, handlers.erasure_confirmed, pattern=f"^{CONFIRM_PREFIX}"
+            )
+        )
     app.add_handler(CommandHandler("start", handlers.start, filters=private))
     app.add_handler(CommandHandler("cancel", handlers.cancel, filters=private))
     app.add_handler(CommandHandler("forget", handlers.forget, filters=private))
