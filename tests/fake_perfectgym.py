@@ -264,12 +264,7 @@ class FakePerfectGym(PerfectGymStandIn):
         if self._holds[endpoint]:
             hold = self._holds[endpoint].popleft()
             hold.arrived.set()
-            released = asyncio.ensure_future(hold.released.wait())
-            stopping = asyncio.ensure_future(self._stopping.wait())
-            await asyncio.wait({released, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            released.cancel()
-            stopping.cancel()
-            if not hold.released.is_set():
+            if not await self._released_or_stopped(hold.released):
                 return None  # the fake stopped first: the request goes unanswered
         if self._failures[endpoint]:
             return self._failures[endpoint].popleft()
@@ -312,12 +307,16 @@ class FakePerfectGym(PerfectGymStandIn):
         """Wait for ``release``; False if the fake was stopped meanwhile."""
         self._held[endpoint] += 1
         self._held_more.set()
-        released = asyncio.ensure_future(self._released.wait())
+        return await self._released_or_stopped(self._released)
+
+    async def _released_or_stopped(self, released: asyncio.Event) -> bool:
+        """Wait for ``released``; False if the fake was stopped first."""
+        waiting = asyncio.ensure_future(released.wait())
         stopping = asyncio.ensure_future(self._stopping.wait())
-        done, _ = await asyncio.wait({released, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        released.cancel()
+        await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
         stopping.cancel()
-        return released in done
+        return released.is_set()
 
 
 class _Injected(StandInReply):

@@ -48,6 +48,7 @@ from bot.perfectgym.errors import (
     PerfectGymUnavailable,
 )
 from bot.perfectgym.models import LeadCreationRequest, ValidationStatus
+from bot.settings import LEASE_PER_DEADLINE
 from bot.storage.outbox import LeadStatus, OutboxEntry, OutboxRecords
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ class Outbox:
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if client.deadline * 3 > policy.lease:
+        if client.deadline * LEASE_PER_DEADLINE > policy.lease:
             raise ValueError(
                 f"an outbox lease of {policy.lease:g} s is shorter than validate, create and "
                 f"storing at a PerfectGym deadline of {client.deadline:g} s"

@@ -53,6 +53,7 @@ from bot.perfectgym.models import (
     ValidationResult,
     ValidationStatus,
 )
+from bot.settings import DEADLINE_PER_TIMEOUT
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +115,6 @@ def _error_body(content: bytes) -> ErrorBody | None:
 _M = TypeVar("_M", bound=BaseModel)
 _T_co = TypeVar("_T_co", covariant=True)
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-# A whole call may take this many times the per-phase timeout (as bot.settings derives it).
-DEADLINE_PER_TIMEOUT = 1.5
 
 
 class PerfectGymClient:

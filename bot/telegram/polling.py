@@ -184,7 +184,7 @@ class UpdateFeed:
                     allowed_updates=self._allowed_updates,
                 )
             except TelegramError as exc:
-                self._pause = min(max(self._pause * 2, FIRST_PAUSE), LONGEST_PAUSE)
+                self._lengthen_pause()
                 log.warning(
                     "getUpdates failed (%s); again in %g s", type(exc).__name__, self._pause
                 )
@@ -204,8 +204,12 @@ class UpdateFeed:
                     await asyncio.wait_for(self._progress.wait(), BUSY_WAIT)
             self._advance()
 
-    async def _retry_pause(self) -> None:
+    def _lengthen_pause(self) -> None:
+        """1 s after the first failure (of getUpdates, or to store), doubling up to 30 s."""
         self._pause = min(max(self._pause * 2, FIRST_PAUSE), LONGEST_PAUSE)
+
+    async def _retry_pause(self) -> None:
+        self._lengthen_pause()
         log.warning(
             "%d update(s) not stored; fetching them again in %g s", len(self._failed), self._pause
         )
