@@ -180,9 +180,16 @@ async def test_webhook_an_update_not_stored_is_answered_503_and_redelivered(
         await _answer_during_outage(maxi, postgres_server, http, port)
         await _next(tg, maxi.chat_id, "last name")
         await _finish(maxi, pg)
-    assert tg.webhook_refusals
-    assert {problem for _, problem in tg.webhook_refusals} == {"HTTP 503"}
-    assert len({update_id for update_id, _ in tg.webhook_refusals}) == 1  # "Maxi" alone
+    # What the bot answered (a loaded machine may also refuse a connection now and then, which
+    # Telegram retries like any other failure: not the bot's answer, so not asserted on).
+    answered = [
+        (update_id, problem)
+        for update_id, problem in tg.webhook_refusals
+        if problem.startswith("HTTP ")
+    ]
+    assert answered
+    assert {problem for _, problem in answered} == {"HTTP 503"}
+    assert len({update_id for update_id, _ in answered}) == 1  # "Maxi" alone
     _assert_one_lead_and_no_retype(tg, pg, 22002)
 
 
