@@ -9,10 +9,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
+from bot.chain.chain import Chain
+from bot.chain.club import Club
+from bot.chain.roster import SINGLE_STUDIO_ID
 from bot.funnel.counts import Funnel, Stage
 from bot.intake.erasure_requests import ErasureRequests
-from bot.intake.leads_config import LeadsConfigSource
+from bot.studio.leads_config import LeadsConfigSource
 from bot.intake.notices import DeliveryNotices
 from bot.intake.outbox import Delivery, DeliveryReport, OnDelivered, Outbox, RetryPolicy
 from bot.intake.sender import Sender
@@ -47,7 +51,7 @@ def counted(funnel: Funnel, then: OnDelivered) -> OnDelivered:
     async def on_delivered(report: DeliveryReport) -> None:
         stage = DELIVERY_STAGES.get(report.result)
         if stage is not None:
-            funnel.reached(report.campaign, stage)
+            funnel.reached(report.campaign, stage, studio=report.entry.studio)
         await then(report)
 
     return on_delivered
@@ -58,10 +62,7 @@ class Services:
     """Everything long-lived behind the Telegram handlers, built in one place: :func:`assemble`."""
 
     storage: Storage
-    client: PerfectGymClient
-    config: LeadsConfigSource
-    studio: StudioDirectory
-    texts: StudioTexts
+    chain: Chain
     outbox: Outbox
     intake: Intake
     funnel: Funnel
@@ -71,8 +72,26 @@ class Services:
     buttons: ButtonPresses
     erasure: ErasureRequests
 
+    @property
+    def client(self) -> PerfectGymClient:
+        """The one studio's PerfectGym client (a chain's first club's)."""
+        return self.chain.club(None).client
+
+    @property
+    def config(self) -> LeadsConfigSource:
+        return self.chain.club(None).config
+
+    @property
+    def studio(self) -> StudioDirectory:
+        return self.chain.club(None).directory
+
+    @property
+    def texts(self) -> StudioTexts:
+        return self.chain.club(None).texts
+
     def start(self) -> None:
         """The background work: the outbox's retries, counting, reminders and retention."""
+        self.chain.start()
         self.outbox.start()
         self.funnel.start()
         self.reminders.start()
@@ -82,7 +101,12 @@ class Services:
     async def prepare(self) -> None:
         """Before the first prospect: learn who the studio is, check the studio's texts
         against its leads config (a :class:`StudioTextsError` stops the start), and whether
-        trial sessions can be booked."""
+        trial sessions can be booked. A chain's clubs load in the background instead, a few
+        at a time, while prospects are answered."""
+        if self.chain.is_chain:
+            self.chain.load_soon()
+            await self.trials.prepare()
+            return
         await self.studio.start()
         await self.trials.prepare()
         config = await self.config.get()
@@ -102,16 +126,16 @@ class Services:
         await self.retention.stop()
         await self.outbox.stop()
         await self.funnel.stop()
-        await self.studio.close()
-        await self.client.aclose()
+        await self.chain.close()
         await self.storage.close()
 
 
 def assemble(
     storage: Storage,
-    client: PerfectGymClient,
+    client: PerfectGymClient | None,
     sender: Sender,
     *,
+    chain: Chain | None = None,
     texts: StudioTexts,
     default_locale: str,
     staff_chat_id: int | None = None,
@@ -128,10 +152,17 @@ def assemble(
     trial_booking: bool = False,
     clock: Callable[[], float] = time.time,
 ) -> Services:
-    """Build every service from the three things that talk to the outside world."""
-    directory = StudioDirectory(client, storage, studio or StudioFallback(), ttl=config_ttl)
-    funnel = Funnel(storage, lambda: directory.current().time_zone, clock=clock)
-    conversations = ConversationStore(storage, directory, texts=texts, min_age=min_age, clock=clock)
+    """Build every service from the three things that talk to the outside world: the
+    storage, the sender, and PerfectGym (one ``client``, or a ``chain`` of studios' clubs)."""
+    if chain is None:
+        assert client is not None, "a client or a chain"
+        directory = StudioDirectory(client, storage, studio or StudioFallback(), ttl=config_ttl)
+        config = LeadsConfigSource(client, storage, ttl=config_ttl)
+        single = Club(SINGLE_STUDIO_ID, None, client, directory, config, texts)
+        chain = Chain([single], staff_chat_id=staff_chat_id)
+    first = chain.club(None)
+    funnel = Funnel(storage, lambda: first.profile.time_zone, clock=clock)
+    conversations = ConversationStore(storage, chain, min_age=min_age, clock=clock)
     erasure = ErasureRequests(
         storage,
         sender,
@@ -141,7 +172,7 @@ def assemble(
     )
     trials = TrialBooking(
         storage,
-        TrialCatalog(client, clock=clock),
+        TrialCatalog(first.client, clock=clock),
         conversations,
         sender,
         funnel,
@@ -158,31 +189,27 @@ def assemble(
         sender,
         leads=storage,
         erasure=erasure,
-        texts=texts,
         staff_locale=default_locale,
-        staff_chat_id=staff_chat_id,
         staff_contact_details=staff_contact_details,
         trials=trials,
     )
     outbox = Outbox(
         storage,
-        client,
+        lambda studio: chain.club(studio).client,
         policy=policy or RetryPolicy(),
         on_delivered=counted(funnel, notices.on_delivered),
         metrics=metrics,
         clock=clock,
     )
-    config = LeadsConfigSource(
-        client, storage, ttl=config_ttl, on_unsatisfiable=notices.on_unsatisfiable_config
-    )
+    for club in chain.clubs:
+        club.config.report_unsatisfiable(partial(notices.on_unsatisfiable_config, studio=club.storage_key))
+    chain.set_on_standing(notices.on_standing)
     intake = Intake(
         conversations,
         storage,
-        config,
         outbox,
         sender,
         default_locale=default_locale,
-        texts=texts,
         funnel=funnel,
         formal=formal,
         erasure=erasure,
@@ -200,10 +227,7 @@ def assemble(
     retention = Retention(storage, days=retention_days, interval=sweep_interval, clock=clock)
     return Services(
         storage,
-        client,
-        config,
-        directory,
-        texts,
+        chain,
         outbox,
         intake,
         funnel,

@@ -19,6 +19,7 @@ KEEP = "k"
 SUGGESTED = "g"
 RESUME = "r"
 RESTART = "s"
+CLUB = "club"
 
 
 @dataclass(frozen=True)

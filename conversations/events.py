@@ -22,6 +22,14 @@ class ContactShared:
 
 
 @dataclass(frozen=True)
+class LocationShared:
+    """Telegram's location (a pin the prospect sent), in decimal degrees."""
+
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
 class UnsupportedInput:
     """A sticker, photo, voice note, location...: something we cannot read as an answer."""
 
@@ -40,4 +48,4 @@ class Command:
     name: CommandName
 
 
-Event = TextInput | ButtonPress | ContactShared | UnsupportedInput | Command
+Event = TextInput | ButtonPress | ContactShared | LocationShared | UnsupportedInput | Command

@@ -149,3 +149,7 @@ class FieldPlan:
             for c in data["consents"]
         )
         return cls(questions, consents)
+
+
+NO_QUESTIONS = FieldPlan(())
+"""The plan of a conversation whose club is not chosen yet."""

@@ -5,6 +5,10 @@ stores the state *before* sending the replies, and submits the lead when the out
 
 The phases and what moves between them, as in python-telegram-bot's ``conversationbot.py``::
 
+    (start)    ask_club (a chain's bot)   -> CHOOSING   which club
+    CHOOSING   a club tapped / typed      -> (outcome.club: the caller plans that club's
+                                              questions: begin, or replan after /club)
+               location, city, other      -> CHOOSING   nearest clubs, a city's clubs, again
     (start)    begin                      -> ASKING     first question
     ASKING     typed / pressed / contact  -> ASKING     next question, or the same one re-asked
                Back, /back                -> ASKING     the question before, with its answer
@@ -26,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from conversations import callbacks
+from conversations import callbacks, choosing
 from conversations.asking import ask, keep_label
 from conversations.callbacks import Action
 from conversations.context import AskContext
@@ -36,10 +40,11 @@ from conversations.events import (
     CommandName,
     ContactShared,
     Event,
+    LocationShared,
     TextInput,
     UnsupportedInput,
 )
-from conversations.field_plan import Answer, Question, Slot
+from conversations.field_plan import Answer, FieldPlan, Question, Slot
 from conversations.kinds import kind_of
 from conversations.kinds.base import (
     Accept,
@@ -78,6 +83,23 @@ def begin(state: ConversationState, ctx: AskContext, welcome: Callable[[int, int
     first = _show(state, ctx)
     # One message, not two: Telegram's 30 messages/s are the bottleneck when a campaign lands.
     return Outcome(replies=(replace(first, text=f"{greeting}\n\n{first.text}"),))
+
+
+def replan(state: ConversationState, plan: FieldPlan, ctx: AskContext) -> Outcome:
+    """The prospect changed the club: keep the answers the new club's questions also ask for,
+    drop the others, and ask what is missing (else show the summary again)."""
+    state.answers = {key: value for key, value in state.answers.items() if key in plan.keys}
+    state.plan = plan
+    state.resume = None
+    _clear_question_state(state)
+    state.editing = False
+    state.queue = [key for key in plan.keys if key not in state.answers]
+    state.token += 1
+    if not state.queue:
+        state.phase = Phase.REVIEW
+        return Outcome(replies=(render(state, ctx),))
+    state.phase = Phase.ASKING
+    return Outcome(replies=(_show(state, ctx),))
 
 
 def handle(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
@@ -517,6 +539,8 @@ def _review_pressed(state: ConversationState, event: Event, ctx: AskContext) -> 
     action = _live_action(state, event, ctx)
     if isinstance(action, Outcome):
         return action
+    if action.name == callbacks.CLUB and len(ctx.clubs) > 1:
+        return choosing.ask_club(state, ctx, settle=True)
     if action.name == callbacks.CONFIRM:
         state.phase = Phase.SUBMITTED
         state.token += 1
@@ -561,10 +585,19 @@ def _already_sent(state: ConversationState, event: Event, ctx: AskContext) -> Ou
 # --- the table ---------------------------------------------------------------------------------
 
 TRANSITIONS: Mapping[Phase, Mapping[type[Event], Handler]] = {
+    Phase.CHOOSING: {
+        TextInput: choosing.typed,
+        ButtonPress: choosing.pressed,
+        LocationShared: choosing.located,
+        ContactShared: choosing.other,
+        UnsupportedInput: choosing.other,
+        Command: choosing.other,
+    },
     Phase.ASKING: {
         TextInput: _typed,
         ButtonPress: _pressed,
         ContactShared: _shared_contact,
+        LocationShared: _unreadable,
         UnsupportedInput: _unreadable,
         Command: _command,
     },
@@ -572,6 +605,7 @@ TRANSITIONS: Mapping[Phase, Mapping[type[Event], Handler]] = {
         ButtonPress: _review_pressed,
         TextInput: _review_other,
         ContactShared: _review_other,
+        LocationShared: _review_other,
         UnsupportedInput: _review_other,
         Command: _review_other,
     },
@@ -579,6 +613,7 @@ TRANSITIONS: Mapping[Phase, Mapping[type[Event], Handler]] = {
         TextInput: _already_sent,
         ButtonPress: _already_sent,
         ContactShared: _already_sent,
+        LocationShared: _already_sent,
         UnsupportedInput: _already_sent,
         Command: _already_sent,
     },

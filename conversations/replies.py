@@ -46,7 +46,8 @@ class Outcome:
 
     ``notice`` is a short toast for a pressed button (Telegram's callback answer); ``settle``
     applies to the newest earlier message with buttons; ``restart`` asks the caller for a fresh
-    conversation (the prospect chose "Start over"). ``seen_before`` is the question the
+    conversation (the prospect chose "Start over"); ``club`` is the club the prospect just chose
+    (the caller plans that club's questions). ``seen_before`` is the question the
     prospect had on screen when these replies show them another: should the replies never reach
     them, what they send next answers that one.
     """
@@ -58,3 +59,4 @@ class Outcome:
     settle: Settle | None = None
     restart: bool = False
     seen_before: str | None = None
+    club: str | None = None  # the prospect chose this club: the caller plans its questions

@@ -15,6 +15,7 @@ RECENT_UPDATES = 16
 
 
 class Phase(StrEnum):
+    CHOOSING = "choosing"  # which club: a chain's first question, or /club later
     ASKING = "asking"
     REVIEW = "review"
     SUBMITTED = "submitted"
@@ -32,6 +33,9 @@ class ConversationState:
     ``recent_updates`` are the ids of the updates applied last, in ascending order.
     ``reached`` are the questions asked so far and ``reviewed`` whether the summary was shown:
     the studio's funnel counts each once per conversation, however often the prospect goes back.
+    ``studio`` is the club the details go to (None: the bot serves one studio, or none is
+    chosen yet); ``resume`` is the phase to go back to when the prospect changes the club half
+    way and the new club asks nothing new.
     ``seen`` is set while the reply that showed the current question has not reached the
     prospect (Telegram did not take it): it is the question they still see and answer.
     """
@@ -56,6 +60,8 @@ class ConversationState:
     reached: tuple[str, ...] = ()
     reviewed: bool = False
     seen: str | None = None
+    studio: str | None = None
+    resume: Phase | None = None
 
     def address_country(self, fallback: str | None) -> str | None:
         """The country of the address as answered, else ``fallback`` (the prospect's region):
@@ -120,6 +126,10 @@ class ConversationState:
         }
         if self.seen is not None:  # rare, and optional: see ``migrations`` on optional keys
             data["seen"] = self.seen
+        if self.studio is not None:
+            data["studio"] = self.studio
+        if self.resume is not None:
+            data["resume"] = self.resume.value
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -149,4 +159,6 @@ class ConversationState:
             reached=tuple(str(key) for key in data["reached"]),
             reviewed=bool(data["reviewed"]),
             seen=data.get("seen"),
+            studio=data.get("studio"),
+            resume=Phase(data["resume"]) if data.get("resume") else None,
         )

@@ -71,6 +71,8 @@ def summary(state: ConversationState, ctx: AskContext) -> Reply:
     tr = ctx.tr
     items = review_items(state.plan, ctx)
     lines = [tr.gettext("Please check your details:"), ""]
+    if ctx.club is not None:
+        lines.append("• " + tr.gettext("Club: {club}").format(club=ctx.club))
     lines += [f"• {_line(item, state, ctx)}" for item in items]
     lines += ["", tr.gettext("Is everything correct? Tap a field to change it.")]
     rows: list[tuple[Button, ...]] = [
@@ -86,4 +88,7 @@ def summary(state: ConversationState, ctx: AskContext) -> Reply:
         )
         for index, item in enumerate(items)
     )
+    if ctx.club is not None and len(ctx.clubs) > 1:
+        change = tr.gettext("🏠 Another club")
+        rows.append((Button(change, callbacks.encode(state.token, callbacks.CLUB)),))
     return Reply("\n".join(lines), buttons=tuple(rows), summary=True)

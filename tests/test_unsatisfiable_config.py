@@ -36,7 +36,7 @@ def _errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [
         r
         for r in caplog.records
-        if r.name == "bot.intake.leads_config"
+        if r.name == "bot.studio.leads_config"
         and r.levelno == logging.ERROR
         and "cannot ask" in r.getMessage()
     ]

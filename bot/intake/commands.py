@@ -15,17 +15,26 @@ COMMANDS: tuple[tuple[str, Callable[[Translator], str]], ...] = (
     ("forget", lambda tr: tr.gettext("Delete everything stored about you")),
     ("help", lambda tr: tr.gettext("What this bot does with your details")),
 )
+# A chain's bot also lets the prospect choose another club.
+CHAIN_COMMANDS: tuple[tuple[str, Callable[[Translator], str]], ...] = (
+    ("club", lambda tr: tr.gettext("Choose another club")),
+)
 
 
-def menu(tr: Translator) -> list[tuple[str, str]]:
-    return [(command, describe(tr)) for command, describe in COMMANDS]
+def menu(tr: Translator, *, chain: bool = False) -> list[tuple[str, str]]:
+    commands = COMMANDS + CHAIN_COMMANDS if chain else COMMANDS
+    return [(command, describe(tr)) for command, describe in commands]
 
 
-def command_list(tr: Translator) -> str:
-    return "\n".join(f"/{command} \u2013 {description}" for command, description in menu(tr))
+def command_list(tr: Translator, *, chain: bool = False) -> str:
+    return "\n".join(
+        f"/{command} \u2013 {description}" for command, description in menu(tr, chain=chain)
+    )
 
 
-def help_text(tr: Translator, studio: Studio, privacy_url: str | None) -> str:
+def help_text(
+    tr: Translator, studio: Studio, privacy_url: str | None, *, chain: bool = False
+) -> str:
     text = (
         studio.recipient(tr)
         + " "
@@ -37,12 +46,12 @@ def help_text(tr: Translator, studio: Studio, privacy_url: str | None) -> str:
     )
     if privacy_url:
         text += "\n" + tr.gettext("How the studio handles your data: {url}").format(url=privacy_url)
-    return text + "\n\n" + command_list(tr)
+    return text + "\n\n" + command_list(tr, chain=chain)
 
 
-def unknown_command_text(tr: Translator) -> str:
+def unknown_command_text(tr: Translator, *, chain: bool = False) -> str:
     return (
         tr.gettext("I don't know that command. These are the ones I know:")
         + "\n"
-        + command_list(tr)
+        + command_list(tr, chain=chain)
     )

@@ -10,12 +10,12 @@ import logging
 from dataclasses import replace
 from typing import Protocol
 
+from bot.chain.club import Club, Standing
 from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.outbox import Delivery, DeliveryReport
 from bot.intake.sender import Sender
 from bot.intake.store import ConversationStore
 from bot.storage.outbox import OutboxRecords
-from bot.studio.texts import StudioTexts
 from conversations import flow
 from conversations.i18n import Translator
 from conversations.replies import Reply
@@ -30,6 +30,7 @@ class Invitation(Protocol):
     async def invite(
         self,
         chat_id: int,
+        studio: str | None,
         locale: str,
         language: str | None,
         campaign: str | None,
@@ -45,9 +46,7 @@ class DeliveryNotices:
         *,
         leads: OutboxRecords,
         erasure: ErasureRequests,
-        texts: StudioTexts,
         staff_locale: str,
-        staff_chat_id: int | None = None,
         staff_contact_details: bool = False,
         trials: Invitation | None = None,
     ) -> None:
@@ -57,9 +56,7 @@ class DeliveryNotices:
         self._erasure = erasure
         self._trials = trials
         self._sender = sender
-        self._texts = texts
         self._staff_locale = staff_locale
-        self._staff_chat_id = staff_chat_id
 
     async def on_delivered(self, report: DeliveryReport) -> None:
         entry = report.entry
@@ -72,13 +69,14 @@ class DeliveryNotices:
             )
             return
         tr = Translator(entry.locale)
+        club = self._conversations.club(entry.studio)
         first = report.lead.lead_customer.firstname if report.lead else ""
         replies: list[Reply] = []
         match report.result:
             case Delivery.CREATED:
                 replies.append(
                     Reply(
-                        self._texts.thank_you_for(entry.locale, self._conversations.studio.name)
+                        club.texts.thank_you_for(entry.locale, club.profile.name)
                         or tr.gettext(
                             "Thank you, {name}! 🎉 The studio has your details and will contact you soon."
                         ).format(name=first)
@@ -87,6 +85,7 @@ class DeliveryNotices:
                 if self._trials is not None:
                     invitation = await self._trials.invite(
                         entry.chat_id,
+                        entry.studio,
                         entry.locale,
                         _language_tag(report),
                         report.campaign,
@@ -151,24 +150,44 @@ class DeliveryNotices:
         await self._conversations.reopen(report.entry, state)
         return list(outcome.replies)
 
-    async def on_unsatisfiable_config(self, field_ids: tuple[int, ...]) -> None:
+    async def on_unsatisfiable_config(
+        self, field_ids: tuple[int, ...], studio: str | None = None
+    ) -> None:
         """The leads config asks for what no lead can give: the studio must fix it."""
-        if self._staff_chat_id is None:
-            return
         tr = Translator(self._staff_locale)
         text = tr.gettext(
             "The leads configuration in PerfectGym cannot be met by any lead: the mandatory "
             "additional fields {fields} have an unknown type or a list without values. "
             "Prospects are asked to try again later until this is fixed in PerfectGym."
         ).format(fields=", ".join(map(str, field_ids)))
-        await self._sender.send(self._staff_chat_id, [Reply(text)])
+        await self._to_staff(studio, text)
+
+    async def on_standing(self, club: Club) -> None:
+        """A club dropped out of the choice, or came back: once each time, not per prospect."""
+        tr = Translator(self._staff_locale)
+        if club.standing is Standing.DOWN:
+            text = tr.gettext(
+                "{studio} is not taking new prospects: {why}. Its leads already taken wait and "
+                "are sent once PerfectGym accepts them again; the other clubs go on as usual."
+            ).format(studio=club.name, why=club.why_down)
+        else:
+            text = tr.gettext("{studio} is taking new prospects again.").format(studio=club.name)
+        await self._to_staff(club.storage_key, text, named=False)
+
+    async def _to_staff(self, studio: str | None, text: str, *, named: bool = True) -> None:
+        """To the club's staff chat and the chain's; in a chain, named for the club."""
+        chain = self._conversations.chain
+        if named and chain.is_chain:
+            text = f"🏠 {chain.club(studio).name} · {text}"
+        for chat in chain.staff_chats(studio):
+            await self._sender.send(chat, [Reply(text)])
 
     async def _notify_staff(self, report: DeliveryReport) -> None:
         """A created lead is named by its customer number alone (unless the studio asked for
         the full text): the staff chat keeps every message for every present and future
         member, where neither /forget nor retention reach. A lead staff must enter by hand
         carries what they need to enter it."""
-        if self._staff_chat_id is None or report.lead is None:
+        if report.lead is None:
             return
         tr = Translator(self._staff_locale)
         customer = report.lead.lead_customer
@@ -199,7 +218,7 @@ class DeliveryNotices:
             text += " " + tr.gettext(
                 "PerfectGym refused the campaign code {campaign}, so the lead was sent without it."
             ).format(campaign=report.dropped_campaign)
-        await self._sender.send(self._staff_chat_id, [Reply(text)])
+        await self._to_staff(report.entry.studio, text)
 
 
 def _language_tag(report: DeliveryReport) -> str | None:

@@ -115,24 +115,31 @@ class DeliveryReport:
 OnDelivered = Callable[[DeliveryReport], Awaitable[None]]
 
 
+ClientFor = Callable[[str | None], PerfectGymClient]
+"""The PerfectGym tenant a lead goes to, by the studio it was taken for (None: the one studio)."""
+
+
 class Outbox:
     def __init__(
         self,
         storage: OutboxRecords,
-        client: PerfectGymClient,
+        client: PerfectGymClient | ClientFor,
         *,
         policy: RetryPolicy,
         on_delivered: OnDelivered | None = None,
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if client.deadline * LEASE_PER_DEADLINE > policy.lease:
+        self._client_for: ClientFor = (
+            (lambda _studio: client) if isinstance(client, PerfectGymClient) else client
+        )
+        deadline = self._client_for(None).deadline
+        if deadline * LEASE_PER_DEADLINE > policy.lease:
             raise ValueError(
                 f"an outbox lease of {policy.lease:g} s is shorter than validate, create and "
-                f"storing at a PerfectGym deadline of {client.deadline:g} s"
+                f"storing at a PerfectGym deadline of {deadline:g} s"
             )
         self._storage = storage
-        self._client = client
         self._policy = policy
         self._on_delivered = on_delivered
         self._metrics = metrics
@@ -214,8 +221,9 @@ class Outbox:
 
     async def _attempt(self, entry: OutboxEntry, lead: LeadCreationRequest) -> DeliveryReport:
         create_sent = entry.create_sent
+        client = self._client_for(entry.studio)  # the tenant of the studio the lead is for
         try:
-            status = await self._client.validate(lead)
+            status = await client.validate(lead)
             if status is ValidationStatus.DUPLICATE_CUSTOMER and create_sent:
                 log.info("lead %s: earlier create landed (validate reports duplicate)", entry.id)
                 return await self._finish(entry, lead, Delivery.CREATED, None)
@@ -235,7 +243,7 @@ class Outbox:
                 log.info("lead %s: its chat was forgotten; not created", entry.id)
                 return await self._report(DeliveryReport(entry, Delivery.FORGOTTEN, lead))
             create_sent = True
-            created = await self._client.create(lead)
+            created = await client.create(lead)
         except PerfectGymProtocolError as exc:
             if create_sent:
                 log.warning(
@@ -249,9 +257,10 @@ class Outbox:
         except (PerfectGymUnavailable, PerfectGymAuthError) as exc:
             if isinstance(exc, PerfectGymAuthError):
                 log.error(
-                    "PerfectGym refused the API key (%s): check PERFECTGYM_API_KEY and its "
+                    "PerfectGym refused the API key (%s): check %s and its "
                     "LEAD_WRITE scope; lead %s will be retried",
                     exc,
+                    f"studio {entry.studio}'s key" if entry.studio else "PERFECTGYM_API_KEY",
                     entry.id,
                 )
             if isinstance(exc, PerfectGymUnavailable) and not exc.maybe_processed:

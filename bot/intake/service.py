@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TypeVar
 
+from bot.chain.club import Club
+from bot.chain.links import split_start
 from bot.funnel.campaign import ALLOWED, MAX_CAMPAIGN_LENGTH, is_campaign
 from bot.funnel.counts import Funnel, Stage
-from bot.intake.commands import help_text
+from bot.intake.commands import help_text, unknown_command_text
 from bot.intake.erasure_requests import ErasureRequests
-from bot.intake.leads_config import ConfigSource
 from bot.intake.outbox import Outbox
 from bot.intake.sender import Sender
 from bot.intake.store import ConversationChanged, ConversationStore
@@ -27,11 +28,10 @@ from bot.logging_setup import chat_ref
 from bot.perfectgym.adapter import lead_request, plan_from_config, unsatisfiable_fields
 from bot.perfectgym.models import LeadConfig
 from bot.storage import LeadStatus, Storage
-from bot.studio.texts import StudioTexts
-from conversations import flow
+from conversations import choosing, flow
 from conversations.drafting import draft_of
-from conversations.events import Event
-from conversations.field_plan import FieldPlan
+from conversations.events import Command, CommandName, Event
+from conversations.field_plan import NO_QUESTIONS, FieldPlan
 from conversations.i18n import Translator, negotiate
 from conversations.kinds.name import parse_name
 from conversations.replies import Outcome, Reply, Settle
@@ -100,12 +100,10 @@ class Intake:
         self,
         conversations: ConversationStore,
         storage: Storage,
-        config: ConfigSource,
         outbox: Outbox,
         sender: Sender,
         *,
         default_locale: str,
-        texts: StudioTexts,
         funnel: Funnel,
         formal: bool = False,
         erasure: ErasureRequests | None = None,
@@ -114,18 +112,15 @@ class Intake:
         self._conversations = conversations
         self._erasure = erasure
         self._storage = storage
-        self._config = config
         self._outbox = outbox
         self._sender = sender
         self._default_locale = default_locale
-        self._texts = texts
         self._formal = formal
         self._funnel = funnel
         self._clock = clock
-        self._plan_source: LeadConfig | None = None
-        self._checked_source: LeadConfig | None = None
-        self._checked = False
-        self._plan: FieldPlan | None = None
+        # Per club, the config last planned and checked, and what came of it.
+        self._plans: dict[str, tuple[LeadConfig, FieldPlan]] = {}
+        self._checks: dict[str, tuple[LeadConfig, bool]] = {}
 
     def locale_for(self, chat: Chat) -> str:
         return negotiate(chat.language_code, self._default_locale, formal=self._formal)
@@ -133,11 +128,23 @@ class Intake:
     def translator_for(self, chat: Chat) -> Translator:
         return Translator(self.locale_for(chat))
 
-    def help_text(self, tr: Translator) -> str:
+    def help_text(self, tr: Translator, studio: str | None = None) -> str:
         """/help: who receives the details, what happens to them, and the commands."""
+        club = self._conversations.club(studio)
         return help_text(
-            tr, self._conversations.studio.studio, self._texts.privacy_url_for(tr.locale)
+            tr,
+            club.profile.studio,
+            club.texts.privacy_url_for(tr.locale),
+            chain=self._conversations.chain.is_chain,
         )
+
+    def unknown_command_text(self, tr: Translator) -> str:
+        return unknown_command_text(tr, chain=self._conversations.chain.is_chain)
+
+    async def help_for(self, chat: Chat) -> str:
+        """/help for this chat: its club's, once chosen."""
+        state = await self._conversations.load(chat.id)
+        return self.help_text(self.translator_for(chat), state.studio if state else None)
 
     async def _applied(self, chat_id: int, step: Callable[[], Awaitable[T]]) -> T:
         """``step`` run until its state is stored over the one it read. A conversation changed
@@ -159,6 +166,9 @@ class Intake:
         current = await self._conversations.load(chat.id)
         if current is not None and chat.is_replay(current):
             return flow.repeat(current, self._conversations.context_of(current))
+        if current is not None and current.phase is Phase.CHOOSING and current.studio is None:
+            await self._conversations.delete(chat.id)  # nothing answered yet: begin afresh
+            return await self._begin(chat, payload)
         if current is not None and current.phase is not Phase.SUBMITTED:
             outcome = flow.offer_resume(current, self._conversations.context_of(current))
             if chat.update_id is not None:
@@ -190,59 +200,121 @@ class Intake:
                 ),
                 changed=False,
             )
-        if not self._config.is_fresh():
-            self._sender.typing_soon(chat.id)  # fetching the config may take a moment
-        config = await self._config.get()
-        if config is None or self._unsatisfiable(config):
-            return _say(
-                tr.gettext(
-                    "Sorry, I can't take your details right now. Please try again in a few minutes."
-                ),
-                changed=False,
-            )
+        chain = self._conversations.chain
+        named, payload = split_start(payload, chain.ids() if chain.is_chain else ())
         campaign = campaign_of(payload, chat.id)
         state = ConversationState(
             chat_id=chat.id,
             locale=locale,
             language=chat.language_code,
             campaign=campaign,
-            plan=self._plan_for(config),
+            plan=NO_QUESTIONS,
             recent_updates=() if chat.update_id is None else (chat.update_id,),
             profile=(_profile_part(chat.first_name), _profile_part(chat.last_name)),
         )
-        ctx = self._conversations.context(locale, chat.language_code)
-        outcome = flow.begin(state, ctx, partial(self._welcome, tr))
-        reached = state.reach()
-        await self._conversations.save(state)
-        self._funnel.reached(campaign, Stage.STARTED)
-        self._funnel.progressed(campaign, *reached)
-        log.info(
-            "chat %s: conversation started (locale %s, %d questions, campaign %s)",
-            chat_ref(chat.id),
-            locale,
-            len(state.plan.questions),
-            "yes" if campaign else "no",
-        )
+        if chain.is_chain and named is None:  # the prospect chooses the club first
+            outcome = choosing.ask_club(state, self._conversations.context_of(state))
+            state.resume = None
+            await self._conversations.save(state)
+            log.info(
+                "chat %s: conversation started, choosing a club (locale %s, campaign %s)",
+                chat_ref(chat.id),
+                locale,
+                "yes" if campaign else "no",
+            )
+            return outcome
+        club = self._conversations.club(named)
+        config = await self._config_of(club, chat.id)
+        if config is None:
+            return _say(
+                tr.gettext(
+                    "Sorry, I can't take your details right now. Please try again in a few minutes."
+                ),
+                changed=False,
+            )
+        state.studio = named
+        state.plan = self._plan_for(club, config)
+        outcome = flow.begin(state, self._conversations.context_of(state), partial(self._welcome, tr, named))
+        await self._started(state)
         return outcome
 
-    def _unsatisfiable(self, config: LeadConfig) -> bool:
+    async def _started(self, state: ConversationState) -> None:
+        """Store a conversation that begins its club's questions, and count it."""
+        reached = state.reach()
+        await self._conversations.save(state)
+        self._funnel.reached(state.campaign, Stage.STARTED, studio=state.studio)
+        self._funnel.progressed(state.campaign, *reached, studio=state.studio)
+        log.info(
+            "chat %s: conversation started (locale %s, %d questions, campaign %s%s)",
+            chat_ref(state.chat_id),
+            state.locale,
+            len(state.plan.questions),
+            "yes" if state.campaign else "no",
+            f", studio {state.studio}" if state.studio else "",
+        )
+
+    async def _config_of(self, club: Club, chat_id: int) -> LeadConfig | None:
+        """The club's leads config, None when no lead could be taken for it now."""
+        if not club.config.is_fresh():
+            self._sender.typing_soon(chat_id)  # fetching the config may take a moment
+        config = await club.config.get()
+        if config is None or self._unsatisfiable(club, config):
+            return None
+        return config
+
+    async def _chose(self, chat: Chat, state: ConversationState, chosen: Outcome) -> Outcome:
+        """The prospect chose a club: plan its questions, keeping what they already answered."""
+        club = self._conversations.chain.find(chosen.club)
+        config = None if club is None else await self._config_of(club, chat.id)
+        tr = Translator(state.locale)
+        if club is None or config is None:
+            name = club.name if club is not None else ""
+            again = choosing.ask_club(state, self._conversations.context_of(state))
+            sorry = Reply(
+                tr.gettext(
+                    "Sorry, {club} can't take new details right now. Please choose another club "
+                    "or try again in a few minutes."
+                ).format(club=name)
+            )
+            return replace(again, replies=(sorry, *again.replies), settle=chosen.settle)
+        first = state.studio is None and state.resume is None
+        state.studio = club.id
+        plan = self._plan_for(club, config)
+        ctx = self._conversations.context_of(state)
+        if first:
+            state.plan = plan
+            outcome = flow.begin(state, ctx, partial(self._welcome, tr, club.id))
+            await self._started(state)
+        else:
+            outcome = flow.replan(state, plan, ctx)
+            reached = state.reach()
+            await self._conversations.save(state)
+            self._funnel.progressed(state.campaign, *reached, studio=state.studio)
+        line = Reply(choosing.chosen_line(tr, club.card()))
+        return replace(outcome, replies=(line, *outcome.replies), settle=chosen.settle)
+
+    def _unsatisfiable(self, club: Club, config: LeadConfig) -> bool:
         """Whether PerfectGym would refuse every lead: asking would waste the prospect's time."""
-        if self._checked_source is not config:
-            self._checked_source, self._checked = config, bool(unsatisfiable_fields(config))
-        return self._checked
+        checked = self._checks.get(club.id)
+        if checked is None or checked[0] is not config:
+            checked = (config, bool(unsatisfiable_fields(config)))
+            self._checks[club.id] = checked
+        return checked[1]
 
-    def _plan_for(self, config: LeadConfig) -> FieldPlan:
-        """One plan per config object: the config source hands out the same one until it
-        changes, and every conversation started meanwhile shares its plan."""
-        if self._plan_source is not config:
-            self._plan_source, self._plan = config, plan_from_config(config)
-        assert self._plan is not None
-        return self._plan
+    def _plan_for(self, club: Club, config: LeadConfig) -> FieldPlan:
+        """One plan per club's config object: the config source hands out the same one until
+        it changes, and every conversation started meanwhile shares its plan."""
+        planned = self._plans.get(club.id)
+        if planned is None or planned[0] is not config:
+            planned = (config, plan_from_config(config))
+            self._plans[club.id] = planned
+        return planned[1]
 
-    def _welcome(self, tr: Translator, required: int, optional: int) -> str:
+    def _welcome(self, tr: Translator, studio: str | None, required: int, optional: int) -> str:
         """Who is asking, why, how many questions, and where the privacy notice is."""
-        studio = self._conversations.studio.studio
-        text = self._texts.welcome_for(tr.locale, studio.name) or studio.greeting(tr)
+        club = self._conversations.club(studio)
+        name = club.profile.studio
+        text = club.texts.welcome_for(tr.locale, name.name) or name.greeting(tr)
         text += " " + tr.gettext("Your answers are used only for this and go to no one else.")
         count = tr.ngettext(
             "{count} question is needed.", "{count} questions are needed.", required
@@ -259,19 +331,40 @@ class Intake:
             + " "
             + tr.gettext("Made a mistake? /back goes one question back; /cancel stops.")
         )
-        privacy = self._texts.privacy_url_for(tr.locale)
+        privacy = club.texts.privacy_url_for(tr.locale)
         if privacy:
             text += "\n\n" + tr.gettext("How the studio handles your data: {url}").format(
                 url=privacy
             )
         return text
 
+    async def change_club(self, chat: Chat) -> Outcome:
+        """/club: choose another club; what the new club also asks for is kept."""
+        return await self._applied(chat.id, partial(self._change_club, chat))
+
+    async def _change_club(self, chat: Chat) -> Outcome:
+        state = await self._conversations.load(chat.id)
+        tr = self.translator_for(chat)
+        if not self._conversations.chain.is_chain:
+            return _say(tr.gettext("This bot takes details for one studio only."), changed=False)
+        if state is None:
+            return await self._start(chat, None)
+        if chat.is_replay(state):
+            return flow.repeat(state, self._conversations.context_of(state))
+        if state.phase is Phase.SUBMITTED:
+            return flow.handle(state, Command(CommandName.BACK), self._conversations.context_of(state))
+        outcome = choosing.ask_club(state, self._conversations.context_of(state), settle=True)
+        if chat.update_id is not None:
+            state.mark_applied(chat.update_id)
+        await self._conversations.save(state)
+        return outcome
+
     async def cancel(self, chat: Chat) -> Outcome:
         state = await self._conversations.load(chat.id)
         await self._conversations.delete(chat.id)
         await self._storage.delete_booking(chat.id)  # nothing is booked after /cancel
         if state is not None and state.phase is not Phase.SUBMITTED:
-            self._funnel.reached(state.campaign, Stage.CANCELLED)
+            self._funnel.reached(state.campaign, Stage.CANCELLED, studio=state.studio)
         tr = Translator(self.locale_for(chat))
         return _say(
             tr.gettext(
@@ -287,15 +380,16 @@ class Intake:
         state = await self._conversations.load(chat.id)
         erased = await self._conversations.forget(chat.id)
         if state is not None and state.phase is not Phase.SUBMITTED:
-            self._funnel.reached(state.campaign, Stage.FORGOTTEN)
+            self._funnel.reached(state.campaign, Stage.FORGOTTEN, studio=state.studio)
         if self._erasure is not None:
             await self._erasure.forgotten(erased)
         tr = Translator(self.locale_for(chat))
-        return _say(self._forgotten_text(tr), remove_keyboard=True)
+        studio = state.studio if state is not None else None
+        return _say(self._forgotten_text(tr, studio), remove_keyboard=True)
 
-    def _forgotten_text(self, tr: Translator) -> str:
+    def _forgotten_text(self, tr: Translator, studio_id: str | None) -> str:
         """Done, and whom to ask about what the studio received: its e-mail, else its phone."""
-        studio = self._conversations.studio
+        studio = self._conversations.club(studio_id).profile
         text = tr.gettext("Done: everything this bot stored about this chat has been deleted.")
         if studio.email:
             more = tr.gettext(
@@ -345,6 +439,8 @@ class Intake:
             await self._conversations.delete(chat.id)
             restarted = await self._begin(chat, state.campaign)
             return replace(restarted, settle=outcome.settle or Settle())
+        if outcome.club is not None:
+            return await self._chose(chat, state, outcome)
         if on_screen is not None and state.current != on_screen:
             outcome = replace(outcome, seen_before=on_screen)
         if outcome.submit:
@@ -352,7 +448,7 @@ class Intake:
         if outcome.changed or chat.update_id is not None:
             reached = state.reach()
             await self._conversations.save(state)
-            self._funnel.progressed(state.campaign, *reached)
+            self._funnel.progressed(state.campaign, *reached, studio=state.studio)
         return outcome
 
     async def undelivered(self, chat_id: int, seen: str) -> None:
@@ -384,7 +480,7 @@ class Intake:
             self._clock(),
         )
         log.info("chat %s: lead %d confirmed and stored", chat_ref(state.chat_id), entry.id)
-        self._funnel.reached(state.campaign, Stage.CONFIRMED)
+        self._funnel.reached(state.campaign, Stage.CONFIRMED, studio=state.studio)
         self._sender.typing_soon(state.chat_id)
         self._outbox.deliver_soon(entry)
         return replace(confirmed, submit=False, changed=False)

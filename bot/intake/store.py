@@ -17,10 +17,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 
+from bot.chain.chain import Chain
+from bot.chain.club import Club
 from bot.storage import OutboxEntry, Storage
 from bot.storage.erasure import ErasedChat
-from bot.studio.information import StudioDirectory, StudioProfile
-from bot.studio.texts import StudioTexts
+from bot.studio.information import StudioProfile
 from conversations.context import AskContext
 from conversations.i18n import LanguageTag, Translator
 from conversations.state import ConversationState
@@ -50,23 +51,21 @@ class ConversationChanged(Exception):
 
 
 class ConversationStore:
-    """Stored conversations, and how to speak to each prospect: their language, the studio's
-    country, "today" where the studio is, and the studio's own words for its questions."""
+    """Stored conversations, and how to speak to each prospect: their language, their club's
+    country, "today" where the club is, and the club's own words for its questions."""
 
     def __init__(
         self,
         storage: Storage,
-        studio: StudioDirectory,
+        chain: Chain,
         *,
-        texts: StudioTexts | None = None,
         min_age: int = 16,
         remembered: int = 1024,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._storage = storage
         self._clock = clock
-        self._studio = studio
-        self._texts = texts or StudioTexts()
+        self.chain = chain
         self._min_age = min_age
         # The text each recently active chat last stored (None: nothing stored), oldest first.
         self._known: OrderedDict[int, str | None] = OrderedDict()
@@ -74,23 +73,36 @@ class ConversationStore:
 
     @property
     def studio(self) -> StudioProfile:
-        return self._studio.current()
+        """The one studio of a bot that serves one (a chain's first club otherwise)."""
+        return self.chain.club(None).profile
 
-    def context(self, locale: str, language: str | None) -> AskContext:
-        studio = self._studio.current()
-        formatting, region = _formatting_for(locale, language, studio.country)
+    def club(self, studio: str | None) -> Club:
+        return self.chain.club(studio)
+
+    def context(
+        self, locale: str, language: str | None, studio: str | None = None
+    ) -> AskContext:
+        """How to speak to a prospect of ``studio`` (None: not chosen yet, or the one studio)."""
+        chain = self.chain
+        club = chain.club(studio)
+        profile = club.profile
+        formatting, region = _formatting_for(locale, language, profile.country)
+        chosen = chain.is_chain and studio is not None
         return AskContext(
             Translator(locale),
             formatting,
             region,
-            studio.today(),
+            profile.today(),
             self._min_age,
-            studio=studio.studio,
-            wording=self._texts.wording_for(locale),
+            studio=profile.studio,
+            wording=club.texts.wording_for(locale),
+            clubs=chain.cards() if chain.is_chain else (),
+            brand=chain.brand,
+            club=club.name if chosen else None,
         )
 
     def context_of(self, state: ConversationState) -> AskContext:
-        return self.context(state.locale, state.language)
+        return self.context(state.locale, state.language, state.studio)
 
     async def load(self, chat_id: int, *, fresh: bool = False) -> ConversationState | None:
         """The chat's conversation; from memory unless ``fresh`` (a read outside the chat's
@@ -124,7 +136,9 @@ class ConversationStore:
         """The final state, compared and set as ``save`` does, with its lead in the outbox."""
         text = state.to_json()
         previous = self._known.pop(state.chat_id, None)
-        entry = await self._storage.submit(state.chat_id, text, previous, payload, locale, now)
+        entry = await self._storage.submit(
+            state.chat_id, text, previous, payload, locale, now, studio=state.studio
+        )
         if entry is None:
             raise ConversationChanged
         self._remember(state.chat_id, text)

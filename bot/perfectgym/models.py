@@ -74,6 +74,20 @@ class LeadConfig(_Wire):
     )
 
 
+class StudioLocation(_Wire):
+    """Decimal degrees; the schema requires neither, and a club without both has no place."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+
+    def point(self) -> tuple[float, float] | None:
+        """Both coordinates when they name a place on Earth (a blank or 0,0 names none)."""
+        lat, lon = self.latitude, self.longitude
+        if lat is None or lon is None or (lat == 0 and lon == 0):
+            return None
+        return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
 class StudioInformation(_Wire):
     """``GET /v1/studios/information``: the parts of the studio the bot speaks of. The schema
     makes every one optional; a blank counts as absent."""
@@ -84,8 +98,16 @@ class StudioInformation(_Wire):
     email: str | None = None
     telephone: str | None = None
     website: str | None = None
+    street: str | None = None
+    house_number: str | None = None
+    zip: str | None = None
+    city: str | None = None
+    location: StudioLocation | None = None
 
-    @field_validator("name", "country_code", "email", "telephone", "website")
+    @field_validator(
+        "name", "country_code", "email", "telephone", "website", "street", "house_number", "zip",
+        "city",
+    )
     @classmethod
     def _blank_is_absent(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None

@@ -51,6 +51,10 @@ class StudioProfile:
     website: str | None = None
     time_zone: str | None = None
     source: Source = Source.NONE
+    street: str | None = None  # street and house number, as one line
+    postcode: str | None = None
+    city: str | None = None
+    point: tuple[float, float] | None = None  # latitude, longitude
 
     @property
     def studio(self) -> Studio:
@@ -70,6 +74,9 @@ class StudioFallback:
     name: str | None = None
     country: str | None = None
     time_zone: str | None = None
+    city: str | None = None
+    postcode: str | None = None
+    point: tuple[float, float] | None = None
 
     @classmethod
     def from_settings(cls, settings: StudioSettings) -> StudioFallback:
@@ -78,9 +85,18 @@ class StudioFallback:
     def profile(self, information: StudioInformation | None, source: Source) -> StudioProfile:
         if information is None:
             source = Source.ENVIRONMENT if self.name or self.country else Source.NONE
-            profile = StudioProfile(name=self.name, country=self.country, source=source)
+            profile = StudioProfile(
+                name=self.name,
+                country=self.country,
+                source=source,
+                city=self.city,
+                postcode=self.postcode,
+                point=self.point,
+            )
         else:
             country = (information.country_code or "").upper()
+            street = " ".join(p for p in (information.street, information.house_number) if p)
+            location = information.location.point() if information.location else None
             profile = StudioProfile(
                 name=information.name or self.name,
                 country=country if country in territory_names() else self.country,
@@ -88,6 +104,10 @@ class StudioFallback:
                 phone=information.telephone,
                 website=information.website,
                 source=source,
+                street=street or None,
+                postcode=information.zip or self.postcode,
+                city=information.city or self.city,
+                point=location or self.point,
             )
         return replace(profile, time_zone=self.time_zone or main_zone(profile.country))
 
@@ -103,8 +123,10 @@ class StudioDirectory:
         *,
         ttl: float,
         clock: Callable[[], float] = time.time,
+        studio: str | None = None,
     ) -> None:
         self._client = client
+        self._studio = studio  # the cache's key; None: the one studio
         self._storage = storage
         self._fallback = fallback
         self._ttl = ttl
@@ -151,7 +173,9 @@ class StudioDirectory:
         now = self._clock()
         self._profile = self._fallback.profile(information, Source.PERFECTGYM)
         self._fresh_until = now + self._ttl
-        await self._storage.save_studio(information.model_dump_json(by_alias=True), now)
+        await self._storage.save_studio(
+            information.model_dump_json(by_alias=True), now, studio=self._studio
+        )
 
     async def close(self) -> None:
         if self._refreshing is not None and not self._refreshing.done():
@@ -171,7 +195,7 @@ class StudioDirectory:
             log.warning("studio information refresh failed (%s)", type(exc).__name__)
 
     async def _stored(self) -> StudioProfile | None:
-        stored = await self._storage.load_studio()
+        stored = await self._storage.load_studio(studio=self._studio)
         if stored is None:
             return None
         try:

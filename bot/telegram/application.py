@@ -41,7 +41,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.intake.commands import menu, unknown_command_text
+from bot.intake.commands import menu
 from bot.intake.erasure_requests import CONFIRM_PREFIX, ErasureRequests
 from bot.intake.service import Chat, Intake
 from bot.logging_setup import chat_ref
@@ -59,6 +59,7 @@ from conversations.events import (
     CommandName,
     ContactShared,
     Event,
+    LocationShared,
     TextInput,
     UnsupportedInput,
 )
@@ -365,10 +366,23 @@ class TelegramHandlers:
             await self._sender.send(chat.id, [Reply(message(tr))])
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._notice(update, unknown_command_text)
+        await self._notice(update, self._intake.unknown_command_text)
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._notice(update, self._intake.help_text)
+        chat = self._chat(update)
+        if chat is not None:
+            await self._sender.send(chat.id, [Reply(await self._intake.help_for(chat))])
+
+    async def club(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = self._chat(update)
+        if chat is not None:
+            await self._deliver(update, await self._intake.change_club(chat))
+
+    async def location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.location is not None:
+            where = message.location
+            await self._event(update, LocationShared(where.latitude, where.longitude))
 
     async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/report [days], in the staff chat only (``add_handlers`` filters): the funnel per
@@ -500,11 +514,13 @@ def build_application(
     return builder.build()
 
 
-async def register_commands(bot: Bot, default_locale: str, *, formal: bool = False) -> None:
+async def register_commands(
+    bot: Bot, default_locale: str, *, formal: bool = False, chain: bool = False
+) -> None:
     """The command menu in every catalog language, and in the default one for all others."""
     for locale in (None, *available_locales()):
         tr = Translator(negotiate(locale, default_locale, formal=formal))
-        commands = [BotCommand(command, text) for command, text in menu(tr)]
+        commands = [BotCommand(command, text) for command, text in menu(tr, chain=chain)]
         try:
             await bot.set_my_commands(
                 commands, language_code=locale.split("_")[0] if locale else None
@@ -554,8 +570,10 @@ def add_handlers(
     app.add_handler(CommandHandler("help", handlers.help, filters=private))
     app.add_handler(CommandHandler("back", handlers.back, filters=private))
     app.add_handler(CommandHandler("skip", handlers.skip, filters=private))
+    app.add_handler(CommandHandler("club", handlers.club, filters=private))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.edited))
     app.add_handler(MessageHandler(private & filters.CONTACT, handlers.contact))
+    app.add_handler(MessageHandler(private & filters.LOCATION, handlers.location))
     app.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, handlers.text))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, handlers.unsupported))

@@ -135,6 +135,7 @@ class TrialBooking:
     async def invite(
         self,
         chat_id: int,
+        studio: str | None,
         locale: str,
         language: str | None,
         campaign: str | None,

@@ -42,8 +42,11 @@ class LeadsConfigSource:
         ttl: float,
         clock: Callable[[], float] = time.time,
         on_unsatisfiable: Callable[[tuple[int, ...]], Awaitable[None]] | None = None,
+        studio: str | None = None,
     ) -> None:
         self._client = client
+        self._studio = studio  # the cache's key and the logs' name; None: the one studio
+        self._problem: str | None = None
         self._on_unsatisfiable = on_unsatisfiable
         self._reported: tuple[int, ...] = ()
         self._storage = storage
@@ -55,6 +58,20 @@ class LeadsConfigSource:
 
     def is_fresh(self) -> bool:
         return self._config is not None and self._clock() < self._fresh_until
+
+    def report_unsatisfiable(
+        self, on_unsatisfiable: Callable[[tuple[int, ...]], Awaitable[None]]
+    ) -> None:
+        """Who hears of a config that no lead can satisfy (staff, wired after construction)."""
+        self._on_unsatisfiable = on_unsatisfiable
+
+    def answered(self) -> bool:
+        """Whether PerfectGym gave the config when last asked (not a stored or stale copy)."""
+        return self._problem is None
+
+    def last_problem(self) -> str:
+        """Why the last fetch failed, for logs and staff (no key, no personal data)."""
+        return self._problem or ""
 
     async def get(self) -> LeadConfig | None:
         """The current config; stale or stored when the API fails; None when never seen."""
@@ -69,18 +86,27 @@ class LeadsConfigSource:
         try:
             config = await self._client.get_config()
         except PerfectGymAuthError as exc:
+            self._problem = f"PerfectGym refused the API key ({exc})"
             log.error(
-                "PerfectGym refused the API key (%s): check PERFECTGYM_API_KEY and its "
+                "%sPerfectGym refused the API key (%s): check %s and its "
                 "LEAD_READ scope; using the last known config",
+                self._prefix,
                 exc,
+                "its key variable" if self._studio else "PERFECTGYM_API_KEY",
             )
             return await self._fall_back()
         except PerfectGymError as exc:
-            log.warning("leads config fetch failed (%s); using the last known config", exc)
+            self._problem = f"the leads config could not be read ({exc})"
+            log.warning(
+                "%sleads config fetch failed (%s); using the last known config", self._prefix, exc
+            )
             return await self._fall_back()
+        self._problem = None
         now = self._clock()
         self._config, self._fresh_until = config, now + self._ttl
-        await self._storage.save_config(config.model_dump_json(by_alias=True), now)
+        await self._storage.save_config(
+            config.model_dump_json(by_alias=True), now, studio=self._studio
+        )
         await self._check(config)
         return config
 
@@ -111,13 +137,17 @@ class LeadsConfigSource:
         self._fresh_until = self._clock() + RETRY_AFTER_FAILURE
         return self._config
 
+    @property
+    def _prefix(self) -> str:
+        return f"studio {self._studio}: " if self._studio else ""
+
     async def _stored(self) -> LeadConfig | None:
-        return await stored_config(self._storage)
+        return await stored_config(self._storage, studio=self._studio)
 
 
-async def stored_config(storage: ConfigCache) -> LeadConfig | None:
+async def stored_config(storage: ConfigCache, *, studio: str | None = None) -> LeadConfig | None:
     """The last leads config PerfectGym gave, as stored (for tools that do not call the API)."""
-    stored = await storage.load_config()
+    stored = await storage.load_config(studio=studio)
     if stored is None:
         return None
     try:
