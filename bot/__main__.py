@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import faulthandler
+import os
 import sys
 
+from bot.chain.roster import roster_from_settings
 from bot.logging_setup import configure_logging
 from bot.settings import (
     Settings,
@@ -85,16 +87,14 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         settings = load_settings()
+        roster = roster_from_settings(settings, os.environ)  # a bad STUDIOS_FILE stops here
         texts = StudioTexts.load(settings.studio_texts_file, privacy_url=settings.privacy_url)
     except (SettingsError, StudioTextsError) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(
         settings.log_level,
-        [
-            settings.telegram_bot_token.get_secret_value(),
-            settings.perfectgym_api_key.get_secret_value(),
-        ],
+        [settings.telegram_bot_token.get_secret_value(), *roster.secrets()],
     )
     # A fatal signal (SIGBUS, SIGSEGV) still leaves its lines on stderr.
     faulthandler.enable()

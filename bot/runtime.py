@@ -7,12 +7,14 @@ import contextlib
 import gc
 import ipaddress
 import logging
+import os
 import signal
 import time
 from collections.abc import Callable
 
 from telegram import Update
 
+from bot.chain.roster import roster_from_settings
 from bot.composition import assemble
 from bot.intake.outbox import RetryPolicy
 from bot.marketing.staff_report import FunnelReports
@@ -61,9 +63,11 @@ async def serve(
     health = StorageHealth(on_failure=metrics.storage_failures.inc)
     storage = await open_storage(settings.database_url, health, wait=settings.database_wait_seconds)
     unstored = UnstoredUpdates()
+    # One tenant until the chain is wired through: today's, or the file's first studio's.
+    tenant = roster_from_settings(settings, os.environ).studios[0]
     client = PerfectGymClient(
-        settings.perfectgym_api_url,
-        settings.perfectgym_api_key.get_secret_value(),
+        tenant.api_url,
+        tenant.api_key.get_secret_value(),
         timeout=settings.perfectgym_timeout_seconds,
         deadline=settings.perfectgym_deadline_seconds,
         observe=metrics.observe_perfectgym,

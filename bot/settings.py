@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import os
 from enum import StrEnum
+from pathlib import Path
 from typing import Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -42,6 +43,9 @@ class SettingsError(Exception):
 
 
 HTTP_URL = "must start with http:// or https://"
+COUNTRY_CODE = "must be an ISO 3166-1 alpha-2 code such as GB, AT or PL"
+TIME_ZONE = "must be an IANA time zone such as Europe/London"
+PRIVACY_ADDRESS = "must be a web address starting with https://"
 # A whole PerfectGym call may take this many per-phase timeouts (the client's own default too).
 DEADLINE_PER_TIMEOUT = 1.5
 # One outbox attempt validates and creates (a deadline each), then stores: its lease must hold
@@ -108,20 +112,20 @@ class StudioSettings(BaseSettings):
             return None
         code = value.strip().upper()
         if code not in territory_names():
-            raise ValueError("must be an ISO 3166-1 alpha-2 code such as GB, AT or PL")
+            raise ValueError(COUNTRY_CODE)
         return code
 
     @field_validator("studio_timezone")
     @classmethod
     def _time_zone(cls, value: str | None) -> str | None:
         if value is not None and not is_time_zone(value):
-            raise ValueError("must be an IANA time zone such as Europe/London")
+            raise ValueError(TIME_ZONE)
         return value
 
     @field_validator("privacy_url")
     @classmethod
     def _https_url(cls, value: str | None) -> str | None:
-        return _web_address(value, "must be a web address starting with https://")
+        return _web_address(value, PRIVACY_ADDRESS)
 
     @field_validator("address_form", mode="before")
     @classmethod
@@ -129,17 +133,11 @@ class StudioSettings(BaseSettings):
         return value.lower() if isinstance(value, str) else value
 
 
-class PerfectGymSettings(BaseSettings):
-    """The studio's PerfectGym tenant: all ``studio-texts-template`` needs."""
+class PerfectGymTimeout(BaseSettings):
+    """How long the bot waits for PerfectGym, whichever tenant (or tenants) it speaks to."""
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 
-    perfectgym_api_url: str = Field(
-        description="the tenant's base URL, https://<tenant>.open-api.perfectgym.com"
-    )
-    perfectgym_api_key: SecretStr = Field(
-        description="the studio's API key (LEAD_READ, LEAD_WRITE)"
-    )
     perfectgym_timeout_seconds: float = Field(
         default=10.0,
         gt=0,
@@ -151,9 +149,48 @@ class PerfectGymSettings(BaseSettings):
         """The most one PerfectGym call may take, however slowly its answer trickles in."""
         return DEADLINE_PER_TIMEOUT * self.perfectgym_timeout_seconds
 
+
+class PerfectGymSettings(PerfectGymTimeout):
+    """The studio's PerfectGym tenant: all ``studio-texts-template`` needs."""
+
+    perfectgym_api_url: str = Field(
+        description="the tenant's base URL, https://<tenant>.open-api.perfectgym.com"
+    )
+    perfectgym_api_key: SecretStr = Field(
+        description="the studio's API key (LEAD_READ, LEAD_WRITE)"
+    )
+
     @field_validator("perfectgym_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
+        return _web_address(value, HTTP_URL)
+
+
+class ChainPerfectGymSettings(PerfectGymTimeout):
+    """The bot's PerfectGym tenant: from these two variables, or per studio from STUDIOS_FILE
+    (``bot.chain.roster``); ``load_settings`` requires them when STUDIOS_FILE is not set."""
+
+    perfectgym_api_url: str | None = Field(
+        default=None,
+        description="the tenant's base URL, https://<tenant>.open-api.perfectgym.com "
+        "(required unless STUDIOS_FILE is set)",
+    )
+    perfectgym_api_key: SecretStr | None = Field(
+        default=None,
+        description="the studio's API key (LEAD_READ, LEAD_WRITE; required unless STUDIOS_FILE "
+        "is set)",
+    )
+
+    @field_validator("perfectgym_api_url", "perfectgym_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return _unset_if_blank(value)
+
+    # Not ``_http_url``: Settings would take TelegramSettings' validator of that name instead,
+    # and PERFECTGYM_API_URL would go unchecked.
+    @field_validator("perfectgym_api_url")
+    @classmethod
+    def _perfectgym_url(cls, value: str | None) -> str | None:
         return _web_address(value, HTTP_URL)
 
 
@@ -183,11 +220,14 @@ class TelegramSettings(BaseSettings):
         return _web_address(value, HTTP_URL)
 
 
-class Settings(TelegramSettings, StudioSettings, PerfectGymSettings):
+class Settings(TelegramSettings, StudioSettings, ChainPerfectGymSettings):
     """Everything the bot process needs, with the variable names the issue fixes."""
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 
+    studios_file: Path | None = Field(
+        default=None, description="a chain of studios: their TOML file (README); else one studio"
+    )
     database_url: str = Field(
         default=DEFAULT_SQLITE_URL, description="sqlite:///file (one process) or postgres://..."
     )
@@ -270,6 +310,7 @@ class Settings(TelegramSettings, StudioSettings, PerfectGymSettings):
         return value.lower() if isinstance(value, str) else value
 
     @field_validator(
+        "studios_file",
         "webhook_url",
         "staff_chat_id",
         "webhook_secret",
@@ -292,6 +333,10 @@ _S = TypeVar("_S", bound=BaseSettings)
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read settings, turning pydantic's report into one line per process start."""
     settings = _load(Settings, environ)
+    if settings.studios_file is None:  # one studio: its tenant from the environment, as ever
+        for name in ("perfectgym_api_url", "perfectgym_api_key"):
+            if getattr(settings, name) is None:
+                raise SettingsError(f"{name.upper()} is required but not set")
     if settings.run_mode is RunMode.WEBHOOK and settings.webhook_secret is None:
         raise SettingsError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
     shortest = LEASE_PER_DEADLINE * settings.perfectgym_deadline_seconds

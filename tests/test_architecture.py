@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.telegram",),
     ("bot.marketing", "bot.trials"),
     ("bot.intake",),
+    ("bot.chain",),
     ("bot.studio", "bot.funnel"),
     ("bot.perfectgym", "bot.standin"),
     ("bot.storage",),

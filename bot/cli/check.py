@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.chain.roster import roster_from_settings
 from bot.logging_setup import Masked, configure_logging
 from bot.perfectgym.adapter import additional_fields
 from bot.perfectgym.client import PerfectGymClient
@@ -109,10 +110,12 @@ async def _check_webhook(bot: Bot, webhook_url: str) -> Check:
 
 async def check_perfectgym(settings: Settings) -> tuple[list[Check], LeadConfig | None]:
     """The leads config (the key's LEAD_READ), then the studio's information (STUDIO_READ)."""
+    # The first studio's tenant until every studio is checked (today's one without STUDIOS_FILE).
+    tenant = roster_from_settings(settings, os.environ).studios[0]
     try:
         client = PerfectGymClient(
-            settings.perfectgym_api_url,
-            settings.perfectgym_api_key.get_secret_value(),
+            tenant.api_url,
+            tenant.api_key.get_secret_value(),
             timeout=settings.perfectgym_timeout_seconds,
         )
     except ValueError as exc:
@@ -291,13 +294,11 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         settings = load_settings()
+        roster = roster_from_settings(settings, os.environ)  # a bad STUDIOS_FILE: exit 2 here
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    secrets = (
-        settings.telegram_bot_token.get_secret_value(),
-        settings.perfectgym_api_key.get_secret_value(),
-    )
+    secrets = (settings.telegram_bot_token.get_secret_value(), *roster.secrets())
     configure_logging("WARNING", secrets)
     mask = Masked(*secrets)
 
