@@ -15,11 +15,14 @@ class Button:
 class Reply:
     """One message. ``replace`` edits the message whose button was pressed instead; ``summary``
     marks the summary, and ``in_place`` asks to update the last summary message with it instead
-    of sending a new one (after a correction), where the chat allows."""
+    of sending a new one (after a correction), where the chat allows. ``location_button`` is a
+    one-time keyboard button asking for the prospect's location; beside inline ``buttons`` it
+    comes in a message of its own (Telegram gives a message one keyboard)."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     contact_button: str | None = None
+    location_button: str | None = None
     keyboard_texts: tuple[str, ...] = ()
     remove_keyboard: bool = False
     replace: bool = False
@@ -28,8 +31,15 @@ class Reply:
 
     @property
     def can_remove_keyboard(self) -> bool:
-        """A new message with no keyboard of its own can also take the share-contact one away."""
-        return not (self.buttons or self.contact_button or self.replace or self.in_place)
+        """A new message with no keyboard of its own can also take the share-contact (or
+        share-location) one away."""
+        return not (
+            self.buttons
+            or self.contact_button
+            or self.location_button
+            or self.replace
+            or self.in_place
+        )
 
 
 @dataclass(frozen=True)

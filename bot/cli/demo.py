@@ -101,6 +101,8 @@ class TerminalChat:
                     labels.append(text)
             for number, label in enumerate(labels, start=1):
                 self._out.write(f"       [{number}] {label}\n")
+            if reply.location_button:
+                self._out.write(f"       ({reply.location_button}: type lat,lon)\n")
             if _only_navigation(reply):
                 self._out.write(f"       (or type: {_typed_navigation(reply)})\n")
         self._out.flush()

@@ -85,9 +85,19 @@ def _markup(reply: Reply) -> ReplyMarkup | None:
         rows = [[KeyboardButton(reply.contact_button, request_contact=True)]]
         rows += [[KeyboardButton(text)] for text in reply.keyboard_texts]
         return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+    if reply.location_button:
+        return _location_keyboard(reply.location_button)
     if reply.remove_keyboard:
         return ReplyKeyboardRemove()
     return None
+
+
+def _location_keyboard(label: str) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(label, request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
 
 
 def _fit(text: str) -> str:
@@ -253,7 +263,20 @@ class TelegramSender:
                     return target
                 # too old to edit, or deleted: send it anew
         message = await self._bot.send_message(chat_id, _fit(reply.text), reply_markup=markup)
+        if reply.buttons and reply.location_button:
+            await self._send_location_keyboard(chat_id, reply.location_button)
         return message.message_id
+
+    async def _send_location_keyboard(self, chat_id: int, label: str) -> None:
+        """A message has one keyboard: beside inline buttons, the share-location one comes just
+        after, labelled by its button. Only a convenience (typing works as well), so a failure
+        other than a block leaves the question, already sent, as it is."""
+        try:
+            await self._bot.send_message(chat_id, label, reply_markup=_location_keyboard(label))
+        except Forbidden:
+            raise
+        except TelegramError as error:
+            log.info("chat %s: share-location keyboard not sent (%s)", chat_ref(chat_id), error)
 
 
 async def _answer(query: CallbackQuery, notice: str | None) -> None:

@@ -54,6 +54,7 @@ def encode(replies: Sequence[Reply]) -> str:
                 "text": reply.text,
                 "buttons": [[[b.text, b.data] for b in row] for row in reply.buttons],
                 "contact_button": reply.contact_button,
+                "location_button": reply.location_button,
                 "keyboard_texts": list(reply.keyboard_texts),
                 "remove_keyboard": reply.remove_keyboard,
                 "summary": reply.summary,
@@ -73,6 +74,7 @@ def decode(payload: str) -> tuple[Reply, ...]:
                 tuple(Button(str(text), str(data)) for text, data in row) for row in item["buttons"]
             ),
             contact_button=item["contact_button"],
+            location_button=item.get("location_button"),  # absent in replies kept before it
             keyboard_texts=tuple(item["keyboard_texts"]),
             remove_keyboard=bool(item["remove_keyboard"]),
             summary=bool(item["summary"]),
