@@ -16,7 +16,6 @@ from bot.chain.club import Club
 from bot.chain.roster import SINGLE_STUDIO_ID
 from bot.funnel.counts import Funnel, Stage
 from bot.intake.erasure_requests import ErasureRequests
-from bot.studio.leads_config import LeadsConfigSource
 from bot.intake.notices import DeliveryNotices
 from bot.intake.outbox import Delivery, DeliveryReport, OnDelivered, Outbox, RetryPolicy
 from bot.intake.sender import Sender
@@ -29,6 +28,7 @@ from bot.perfectgym.adapter import additional_fields
 from bot.perfectgym.client import PerfectGymClient
 from bot.storage import Storage
 from bot.studio.information import StudioDirectory, StudioFallback
+from bot.studio.leads_config import LeadsConfigSource
 from bot.studio.texts import StudioTexts
 from bot.trials.booking import TrialBooking, booking_id_of
 from bot.trials.buttons import ButtonPresses
@@ -202,7 +202,9 @@ def assemble(
         clock=clock,
     )
     for club in chain.clubs:
-        club.config.report_unsatisfiable(partial(notices.on_unsatisfiable_config, studio=club.storage_key))
+        club.config.report_unsatisfiable(
+            partial(notices.on_unsatisfiable_config, studio=club.storage_key)
+        )
     chain.set_on_standing(notices.on_standing)
     intake = Intake(
         conversations,

@@ -14,12 +14,12 @@ from collections.abc import Callable
 
 from telegram import Update
 
+from bot.chain.build import build_chain
 from bot.chain.roster import roster_from_settings
 from bot.composition import assemble
 from bot.intake.outbox import RetryPolicy
 from bot.marketing.staff_report import FunnelReports
 from bot.metrics import Metrics
-from bot.perfectgym.client import PerfectGymClient
 from bot.settings import AddressForm, Settings, StaffNoticeDetails
 from bot.storage import StorageHealth, open_storage
 from bot.studio.information import StudioFallback
@@ -63,21 +63,23 @@ async def serve(
     health = StorageHealth(on_failure=metrics.storage_failures.inc)
     storage = await open_storage(settings.database_url, health, wait=settings.database_wait_seconds)
     unstored = UnstoredUpdates()
-    # One tenant until the chain is wired through: today's, or the file's first studio's.
-    tenant = roster_from_settings(settings, os.environ).studios[0]
-    client = PerfectGymClient(
-        tenant.api_url,
-        tenant.api_key.get_secret_value(),
+    chain = build_chain(
+        roster_from_settings(settings, os.environ),
+        storage,
+        texts=texts,
         timeout=settings.perfectgym_timeout_seconds,
         deadline=settings.perfectgym_deadline_seconds,
         observe=metrics.observe_perfectgym,
+        config_ttl=settings.config_ttl_seconds,
+        clock=clock,
     )
     app = build_application(settings, metrics.updates.inc)
     sender = TelegramSender(app.bot, storage, clock)
     services = assemble(
         storage,
-        client,
+        None,
         sender,
+        chain=chain,
         texts=texts,
         default_locale=settings.default_locale,
         staff_chat_id=settings.staff_chat_id,
@@ -125,6 +127,7 @@ async def serve(
                 app.bot,
                 settings.default_locale,
                 formal=settings.address_form is AddressForm.FORMAL,
+                chain=chain.is_chain,
             )
             await app.start()
             services.start()

@@ -38,7 +38,7 @@ def typed(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
     found = find(ctx.clubs, event.text)
     if len(found) == 1:
         return Outcome(club=found[0].id)
-    return Outcome(replies=(typed_matches(ctx.tr, found, event.text, ctx.clubs),))
+    return Outcome(replies=(typed_matches(ctx.tr, found, typed=event.text, cards=ctx.clubs),))
 
 
 def located(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
@@ -53,10 +53,10 @@ def pressed(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
     assert isinstance(event, ButtonPress)
     choice = parse_club_data(event.data)
     known = {card.id for card in ctx.clubs}
-    if choice is not None and choice.club is not None and choice.club in known:
-        return Outcome(club=choice.club, settle=Settle())
-    if choice is not None and choice.city is not None:
-        return Outcome(replies=(city_clubs(ctx.tr, ctx.clubs, choice.city),), settle=Settle())
+    if choice is not None and choice.club_id is not None and choice.club_id in known:
+        return Outcome(club=choice.club_id, settle=Settle())
+    if choice is not None and choice.city_index is not None:
+        return Outcome(replies=(city_clubs(ctx.tr, ctx.clubs, choice.city_index),), settle=Settle())
     return ask_club(state, ctx, settle=True)
 
 

@@ -786,6 +786,13 @@ class FakeTelegram:
         }
         return await self._send_user_message(chat_id, {"contact": contact}, language_code, None)
 
+    async def send_location(
+        self, chat_id: int, latitude: float, longitude: float, *, language_code: str | None = "en"
+    ) -> int:
+        """A pin the user sent (the share-location keyboard button, or the attachment menu)."""
+        location = {"latitude": latitude, "longitude": longitude}
+        return await self._send_user_message(chat_id, {"location": location}, language_code, None)
+
     async def send_sticker(self, chat_id: int, *, language_code: str | None = "en") -> int:
         sticker = {
             "file_id": f"sticker-{chat_id}",

@@ -13,10 +13,9 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
-from conversations.clubs import ClubCard
-
 from bot.chain.club import Club, Standing
 from bot.periodic import Periodic
+from conversations.clubs import ClubCard
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +37,17 @@ class Chain:
         staff_chat_id: int | None = None,
         health_interval: float = 60.0,
         on_standing: OnStanding | None = None,
+        named_links: bool = False,
     ) -> None:
+        """``named_links``: deep links may name a club (``<id>--<campaign>``), as they may
+        whenever the studios come from ``STUDIOS_FILE``, even a file of one."""
         if not clubs:
             raise ValueError("a chain has at least one club")
         self._clubs = {club.id: club for club in clubs}
         self._first = clubs[0]
         self.brand = brand
         self.staff_chat_id = staff_chat_id
+        self.named_links = named_links or len(clubs) > 1
         self._on_standing = on_standing
         self._health = Periodic("studio health check", health_interval, self.check_down)
         self._loading: asyncio.Task[None] | None = None

@@ -8,12 +8,11 @@ import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from conversations.clubs import ClubCard
-
 from bot.perfectgym.client import PerfectGymClient
 from bot.studio.information import StudioDirectory, StudioProfile
 from bot.studio.leads_config import LeadsConfigSource
 from bot.studio.texts import StudioTexts
+from conversations.clubs import ClubCard
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.funnel.counts import Funnel, FunnelReport
-from bot.studio.leads_config import stored_config
 from bot.marketing.report import html_page, table
 from bot.marketing.staff_report import DEFAULT_DAYS, MAX_DAYS, question_order
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage import open_storage
 from bot.studio.information import Source, StudioFallback
+from bot.studio.leads_config import stored_config
 from conversations.i18n import Translator
 
 

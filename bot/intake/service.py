@@ -201,7 +201,7 @@ class Intake:
                 changed=False,
             )
         chain = self._conversations.chain
-        named, payload = split_start(payload, chain.ids() if chain.is_chain else ())
+        named, payload = split_start(payload, chain.ids() if chain.named_links else ())
         campaign = campaign_of(payload, chat.id)
         state = ConversationState(
             chat_id=chat.id,
@@ -232,9 +232,11 @@ class Intake:
                 ),
                 changed=False,
             )
-        state.studio = named
+        state.studio = club.storage_key
         state.plan = self._plan_for(club, config)
-        outcome = flow.begin(state, self._conversations.context_of(state), partial(self._welcome, tr, named))
+        outcome = flow.begin(
+            state, self._conversations.context_of(state), partial(self._welcome, tr, named)
+        )
         await self._started(state)
         return outcome
 
@@ -278,7 +280,7 @@ class Intake:
             )
             return replace(again, replies=(sorry, *again.replies), settle=chosen.settle)
         first = state.studio is None and state.resume is None
-        state.studio = club.id
+        state.studio = club.storage_key
         plan = self._plan_for(club, config)
         ctx = self._conversations.context_of(state)
         if first:
@@ -352,7 +354,9 @@ class Intake:
         if chat.is_replay(state):
             return flow.repeat(state, self._conversations.context_of(state))
         if state.phase is Phase.SUBMITTED:
-            return flow.handle(state, Command(CommandName.BACK), self._conversations.context_of(state))
+            return flow.handle(
+                state, Command(CommandName.BACK), self._conversations.context_of(state)
+            )
         outcome = choosing.ask_club(state, self._conversations.context_of(state), settle=True)
         if chat.update_id is not None:
             state.mark_applied(chat.update_id)

@@ -79,9 +79,7 @@ class ConversationStore:
     def club(self, studio: str | None) -> Club:
         return self.chain.club(studio)
 
-    def context(
-        self, locale: str, language: str | None, studio: str | None = None
-    ) -> AskContext:
+    def context(self, locale: str, language: str | None, studio: str | None = None) -> AskContext:
         """How to speak to a prospect of ``studio`` (None: not chosen yet, or the one studio)."""
         chain = self.chain
         club = chain.club(studio)

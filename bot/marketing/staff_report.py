@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.funnel.counts import Funnel, FunnelReport
-from bot.studio.leads_config import ConfigSource
 from bot.perfectgym.adapter import plan_from_config
 from bot.perfectgym.models import LeadConfig
+from bot.studio.leads_config import ConfigSource
 from conversations.i18n import Translator
 
 DEFAULT_DAYS = 30

@@ -105,7 +105,14 @@ class StudioInformation(_Wire):
     location: StudioLocation | None = None
 
     @field_validator(
-        "name", "country_code", "email", "telephone", "website", "street", "house_number", "zip",
+        "name",
+        "country_code",
+        "email",
+        "telephone",
+        "website",
+        "street",
+        "house_number",
+        "zip",
         "city",
     )
     @classmethod

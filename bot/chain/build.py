@@ -1,0 +1,84 @@
+"""The chain's clubs, built from the roster: one PerfectGym client, studio directory, leads
+config source and set of texts per studio, all on the one database."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from bot.chain.chain import Chain
+from bot.chain.club import Club
+from bot.chain.roster import Roster, StudioSpec
+from bot.perfectgym.client import PerfectGymClient
+from bot.storage import Storage
+from bot.studio.information import StudioDirectory, StudioFallback
+from bot.studio.leads_config import LeadsConfigSource
+from bot.studio.texts import StudioTexts, StudioTextsError
+
+
+def build_chain(
+    roster: Roster,
+    storage: Storage,
+    *,
+    texts: StudioTexts | None = None,
+    timeout: float = 10.0,
+    deadline: float | None = None,
+    observe: Callable[[str, str, float], None] | None = None,
+    config_ttl: float = 600.0,
+    clock: Callable[[], float] = time.time,
+    client_for: Callable[[StudioSpec], PerfectGymClient] | None = None,
+) -> Chain:
+    """``texts`` are the one studio's (already loaded from STUDIO_TEXTS_FILE) when the roster
+    comes from the environment; a file's studios each load their own ``texts_file``.
+    ``client_for`` replaces the HTTP client (the demo's stand-ins)."""
+
+    def client(spec: StudioSpec) -> PerfectGymClient:
+        if client_for is not None:
+            return client_for(spec)
+        return PerfectGymClient(
+            spec.api_url,
+            spec.api_key.get_secret_value(),
+            timeout=timeout,
+            deadline=deadline,
+            observe=observe,
+        )
+
+    clubs = []
+    for spec in roster.studios:
+        key = spec.id if roster.from_file else None
+        pg = client(spec)
+        fallback = fallback_of(spec)
+        clubs.append(
+            Club(
+                id=spec.id,
+                storage_key=key,
+                client=pg,
+                directory=StudioDirectory(
+                    pg, storage, fallback, ttl=config_ttl, clock=clock, studio=key
+                ),
+                config=LeadsConfigSource(pg, storage, ttl=config_ttl, clock=clock, studio=key),
+                texts=texts if texts is not None and not roster.from_file else texts_of(spec),
+                staff_chat_id=spec.staff_chat_id,
+            )
+        )
+    return Chain(
+        clubs, brand=roster.brand, staff_chat_id=roster.staff_chat_id, named_links=roster.from_file
+    )
+
+
+def fallback_of(spec: StudioSpec) -> StudioFallback:
+    """What the file says of a studio, for whatever PerfectGym's information leaves out."""
+    point = None
+    if spec.latitude is not None and spec.longitude is not None:
+        point = (spec.latitude, spec.longitude)
+    return StudioFallback(
+        spec.name, spec.country, spec.timezone, city=spec.city, postcode=spec.postcode, point=point
+    )
+
+
+def texts_of(spec: StudioSpec) -> StudioTexts:
+    try:
+        path = str(spec.texts_file) if spec.texts_file is not None else None
+        return StudioTexts.load(path, privacy_url=spec.privacy_url)
+    except StudioTextsError as exc:
+        raise StudioTextsError(f"studio {spec.id}: {exc}") from None

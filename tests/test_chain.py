@@ -1,0 +1,225 @@
+"""One bot for a chain of studios, end to end: three fake PerfectGym tenants (each its own key
+and leads configuration), STUDIOS_FILE, the real Application against the fake Bot API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fake_perfectgym import FakePerfectGym
+from tests.fake_telegram import FakeTelegram
+from tests.harness import Prospect, load_config, running_bot
+
+KEYS = {"camden": "key-camden-1", "manchester": "key-manchester-2", "mitte": "key-mitte-3"}
+CHAIN_CHAT = -1001000000001
+CAMDEN_CHAT = -1001000000002
+
+STUDIOS = {
+    "camden": {
+        "name": "Studio Sol Camden",
+        "countryCode": "GB",
+        "street": "Camden High Street",
+        "houseNumber": "12",
+        "zip": "NW1 8AB",
+        "city": "London",
+        "location": {"latitude": 51.5390, "longitude": -0.1426},
+    },
+    "manchester": {
+        "name": "Studio Sol Manchester",
+        "countryCode": "GB",
+        "zip": "M1 1AA",
+        "city": "Manchester",
+        "location": {"latitude": 53.4808, "longitude": -2.2426},
+    },
+    "mitte": {
+        "name": "Studio Sol Mitte",
+        "countryCode": "DE",
+        "zip": "10115",
+        "city": "Berlin",
+        "location": {"latitude": 52.5321, "longitude": 13.3849},
+    },
+}
+
+
+class Chain:
+    def __init__(self, tenants: dict[str, FakePerfectGym], env: dict[str, str]) -> None:
+        self.tenants = tenants
+        self.env = env
+
+    def created(self) -> dict[str, list[dict[str, Any]]]:
+        return {name: list(fake.created) for name, fake in self.tenants.items()}
+
+
+@pytest.fixture
+async def chain(tg: FakeTelegram, database_url: str, tmp_path: Path) -> AsyncIterator[Chain]:
+    tenants: dict[str, FakePerfectGym] = {}
+    try:
+        for studio_id, key in KEYS.items():
+            fake = FakePerfectGym(load_config("all-inactive"), key)
+            await fake.__aenter__()
+            fake.studio = {"studioId": len(tenants) + 1, **STUDIOS[studio_id]}
+            tenants[studio_id] = fake
+        tenants["mitte"].set_config(load_config("everything"))
+        lines = ['brand = "Studio Sol"', f"staff_chat_id = {CHAIN_CHAT}"]
+        for studio_id, fake in tenants.items():
+            lines += [
+                "[[studio]]",
+                f'id = "{studio_id}"',
+                f'perfectgym_api_url = "{fake.url}"',
+                f'perfectgym_api_key_env = "KEY_{studio_id.upper()}"',
+            ]
+            if studio_id == "camden":
+                lines.append(f"staff_chat_id = {CAMDEN_CHAT}")
+        studios_file = tmp_path / "studios.toml"
+        studios_file.write_text("\n".join(lines) + "\n")
+        env = {
+            "TELEGRAM_BOT_TOKEN": tg.token,
+            "TELEGRAM_API_BASE_URL": tg.base_url,
+            "DATABASE_URL": database_url,
+            "PERFECTGYM_TIMEOUT_SECONDS": "5",
+            "STUDIOS_FILE": str(studios_file),
+            **{f"KEY_{studio_id.upper()}": key for studio_id, key in KEYS.items()},
+        }
+        yield Chain(tenants, env)
+    finally:
+        for fake in tenants.values():
+            await fake.__aexit__(None, None, None)
+
+
+async def test_the_prospect_taps_a_club_and_the_lead_goes_to_that_studio_alone(
+    tg: FakeTelegram, chain: Chain
+) -> None:
+    async with running_bot(chain.env):
+        pat = Prospect(tg, chat_id=31001)
+        await pat.send("/start")
+        question = await pat.expect("Welcome to Studio Sol!", "Which club")
+        assert [text for text, _ in question.buttons()] == [
+            "Studio Sol Camden (London)",
+            "Studio Sol Manchester (Manchester)",
+            "Studio Sol Mitte (Berlin)",
+        ]
+        await pat.press(question, "Camden")
+        await pat.expect("Studio Sol Camden")  # the choice, on record
+        await pat.expect("This is Studio Sol Camden", "first name")
+        await pat.answer("Pat", "last name")
+        await pat.answer("Jones", "e-mail")
+        summary = await pat.answer("pat@example.com", "Please check your details")
+        assert "Club: Studio Sol Camden" in (summary.text or "")
+        await pat.press(summary, "Yes, send it")
+        await pat.expect_eventually("Thank you, Pat")
+    created = chain.created()
+    assert [lead["leadCustomer"]["email"] for lead in created["camden"]] == ["pat@example.com"]
+    assert created["manchester"] == []
+    assert created["mitte"] == []
+    assert "externalIdentifier" not in created["camden"][0]
+    # Its own staff chat and the chain's hear of it, named for the club.
+    for staff in (CAMDEN_CHAT, CHAIN_CHAT):
+        notices = [m.text or "" for m in tg.messages_to(staff)]
+        assert any("Studio Sol Camden" in text and "New lead" in text for text in notices)
+
+
+async def test_a_deep_link_naming_the_studio_skips_the_question(
+    tg: FakeTelegram, chain: Chain
+) -> None:
+    async with running_bot(chain.env):
+        pat = Prospect(tg, chat_id=31002)
+        await pat.send("/start manchester--spring_promo")
+        await pat.expect("This is Studio Sol Manchester", "first name")
+        await pat.answer("Pat", "last name")
+        await pat.answer("Lee", "e-mail")
+        summary = await pat.answer("lee@example.com", "Please check your details")
+        await pat.press(summary, "Yes, send it")
+        await pat.expect_eventually("Thank you, Pat")
+    [lead] = chain.created()["manchester"]
+    assert lead["externalIdentifier"] == "spring_promo"
+    assert chain.created()["camden"] == []
+    assert chain.created()["mitte"] == []
+
+
+async def test_a_location_offers_the_nearest_clubs_in_the_prospects_language(
+    tg: FakeTelegram, chain: Chain
+) -> None:
+    async with running_bot(chain.env):
+        ida = Prospect(tg, chat_id=31003, language_code="de")
+        await ida.send("/start")
+        await ida.expect("Studio Sol")
+        await tg.send_location(ida.chat_id, 52.5200, 13.4050, language_code="de")  # Alexanderplatz
+        nearest = await ida.expect_eventually("km")
+        labels = [text for text, _ in nearest.buttons()]
+        assert labels[0].startswith("Studio Sol Mitte · ")
+        assert "," in labels[0]  # German decimals: "2,1 km"
+        assert len(labels) == 3
+        await ida.press(nearest, "Mitte")
+        await ida.expect_eventually("Vorname")
+
+
+async def test_a_typed_city_chooses_the_club_case_and_accents_ignored(
+    tg: FakeTelegram, chain: Chain
+) -> None:
+    async with running_bot(chain.env):
+        pat = Prospect(tg, chat_id=31004)
+        await pat.send("/start")
+        await pat.expect("Which club")
+        await pat.send("MANCHESTÉR")
+        await pat.expect_eventually("This is Studio Sol Manchester", "first name")
+
+
+async def test_changing_the_club_keeps_the_answers_the_new_club_also_asks_for(
+    tg: FakeTelegram, chain: Chain
+) -> None:
+    async with running_bot(chain.env):
+        pat = Prospect(tg, chat_id=31005)
+        await pat.send("/start camden")
+        await pat.expect("first name")
+        await pat.answer("Pat", "last name")
+        await pat.answer("Jones", "e-mail")
+        summary = await pat.answer("pat@example.com", "Please check your details")
+        await pat.press(summary, "Another club")
+        question = await pat.expect_eventually("Which club")
+        await pat.press(question, "Manchester")
+        again = await pat.expect_eventually("Please check your details")
+        text = again.text or ""
+        assert "Club: Studio Sol Manchester" in text
+        assert "Pat" in text
+        assert "Jones" in text
+        assert "pat@example.com" in text
+        await pat.press(again, "Yes, send it")
+        await pat.expect_eventually("Thank you, Pat")
+    assert chain.created()["camden"] == []
+    assert [lead["leadCustomer"]["lastname"] for lead in chain.created()["manchester"]] == ["Jones"]
+
+
+async def test_a_studio_whose_key_is_refused_drops_out_and_the_others_go_on(
+    tg: FakeTelegram, chain: Chain, caplog: pytest.LogCaptureFixture
+) -> None:
+    chain.tenants["manchester"].fail_next("/v1/leads/config", 401, times=100)
+    caplog.set_level(logging.INFO)
+    async with running_bot(chain.env):
+        for chat_id in (31006, 31007):
+            pat = Prospect(tg, chat_id=chat_id)
+            await pat.send("/start")
+            question = await pat.expect_eventually("Which club")
+            labels = [text for text, _ in question.buttons()]
+            if "Manchester" not in " ".join(labels):
+                break
+        assert not any("Manchester" in label for label in labels)
+        await pat.press(question, "Camden")
+        await pat.expect_eventually("first name")
+    down = [
+        r
+        for r in caplog.records
+        if r.levelno == logging.ERROR and "out of the choice" in r.getMessage()
+    ]
+    assert len(down) == 1
+    assert "manchester" in down[0].getMessage()
+    staff = [
+        m.text or ""
+        for m in tg.messages_to(CHAIN_CHAT)
+        if "not taking new prospects" in (m.text or "")
+    ]
+    assert len(staff) == 1
+    assert "Manchester" in staff[0]
