@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from bot.storage.cache import ConfigCache, StudioCache
+from bot.storage.cache import CachedAnswers, ConfigCache, StudioCache
 from bot.storage.chat_messages import ChatMessageRecords, ChatMessages
 from bot.storage.conversations import ConversationRecords
 from bot.storage.erasure import Erasure
@@ -52,6 +52,7 @@ class Storage(
     PendingReplies,
     ConfigCache,
     StudioCache,
+    CachedAnswers,
     Leadership,
     Erasure,
     ForgottenChats,

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from bot.storage.conversations import replace
 from bot.storage.database import Database, Row, SqlRecords
+from bot.storage.studios import checked_studio
 
 
 class LeadStatus(StrEnum):
@@ -29,7 +30,9 @@ class OutboxEntry:
     """A confirmed lead waiting for (or done with) delivery.
 
     ``create_sent`` records that a create request may have reached PerfectGym, so a retry after
-    a lost answer checks for a duplicate first instead of creating blindly.
+    a lost answer checks for a duplicate first instead of creating blindly. ``studio`` is the
+    id of the chain's studio the lead goes to; None: the one studio of a single-studio
+    deployment (and every entry stored by an earlier release).
     """
 
     id: int
@@ -43,14 +46,24 @@ class OutboxEntry:
     create_sent: bool
     last_error: str | None
     lead_ref: str | None
+    studio: str | None = None
 
 
 class OutboxRecords(Protocol):
     async def submit(
-        self, chat_id: int, state: str, previous: str | None, payload: str, locale: str, now: float
+        self,
+        chat_id: int,
+        state: str,
+        previous: str | None,
+        payload: str,
+        locale: str,
+        now: float,
+        *,
+        studio: str | None = None,
     ) -> OutboxEntry | None:
         """Store the final conversation state, compared and set as ``replace_conversation``
-        does, and enqueue its lead in one transaction; None (nothing stored) if it changed."""
+        does, and enqueue its lead (for ``studio``) in one transaction; None (nothing stored)
+        if it changed."""
         ...
 
     async def due_leads(self, now: float, limit: int) -> list[OutboxEntry]: ...
@@ -111,7 +124,7 @@ class OutboxRecords(Protocol):
 
 OUTBOX_COLUMNS = (
     "id, chat_id, payload, locale, status, attempts, next_attempt_at, created_at, create_sent, "
-    "last_error, lead_ref"
+    "last_error, lead_ref, studio"
 )
 
 # A lead the studio refused goes back to the prospect to correct: one reminder may follow.
@@ -149,6 +162,7 @@ def entry_from_row(row: Row) -> OutboxEntry:
         create_sent=bool(row["create_sent"]),
         last_error=row["last_error"],
         lead_ref=row["lead_ref"],
+        studio=row["studio"],
     )
 
 
@@ -158,19 +172,29 @@ class SqlOutbox(SqlRecords):
     _SKIP_LOCKED = ""
 
     async def submit(
-        self, chat_id: int, state: str, previous: str | None, payload: str, locale: str, now: float
+        self,
+        chat_id: int,
+        state: str,
+        previous: str | None,
+        payload: str,
+        locale: str,
+        now: float,
+        *,
+        studio: str | None = None,
     ) -> OutboxEntry | None:
+        checked_studio(studio)
         async with self._transaction() as db:
             if not await replace(db, chat_id, state, previous, now):
                 return None
             row = await db.fetchrow(
                 "INSERT INTO outbox (chat_id, payload, locale, status, next_attempt_at, "
-                f"created_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING {OUTBOX_COLUMNS}",
+                f"created_at, studio) VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING {OUTBOX_COLUMNS}",
                 chat_id,
                 payload,
                 locale,
                 LeadStatus.PENDING.value,
                 now,
+                studio,
             )
         assert row is not None  # INSERT ... RETURNING yields the row it inserted
         return entry_from_row(row)

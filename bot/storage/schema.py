@@ -176,6 +176,9 @@ OUTBOX = Table(
         Column("create_sent", Type.BOOLEAN, default=False),
         Column("last_error", Type.TEXT, nullable=True),
         Column("lead_ref", Type.TEXT, nullable=True),
+        # Added 2027-01: the studio of a chain the lead goes to (its id); NULL: the one studio of
+        # a single-studio deployment, and every entry stored by an earlier release.
+        Column("studio", Type.TEXT, nullable=True, added=True),
     ),
     indexes=(
         Index("outbox_due", ("status", "next_attempt_at")),  # due_leads
@@ -185,6 +188,8 @@ OUTBOX = Table(
     ),
 )
 
+# Legacy (read, and kept in step, for the default studio only): the single-studio releases'
+# leads config, one row. ``studio_caches`` holds the caches since; see bot/storage/cache.py.
 CONFIG_CACHE = Table(
     "config_cache",
     (
@@ -208,6 +213,7 @@ CHAT_MESSAGES = Table(
 )
 
 # Added 2026-12: GET /v1/studios/information, kept like the leads config (last known value).
+# Legacy since 2027-01, like ``config_cache``: ``studio_caches`` holds it per studio.
 STUDIO_CACHE = Table(
     "studio_cache",
     (
@@ -302,6 +308,21 @@ FORGOTTEN_CHATS = Table(
     ),
 )
 
+# Added 2027-01: PerfectGym's last answers the bot can run on while it is unreachable, per studio
+# of a chain (bot/storage/cache.py). ``studio`` is the studio's id, '' for the one studio of a
+# single-studio deployment; ``kind`` names the answer ("config", "studio", ...); ``body`` is its
+# JSON. No chat and no personal data: kept while the studio is configured, replaced at each fetch.
+STUDIO_CACHES = Table(
+    "studio_caches",
+    (
+        Column("studio", Type.TEXT),
+        Column("kind", Type.TEXT),
+        Column("body", Type.TEXT),
+        Column("fetched_at", Type.REAL),
+    ),
+    key=("studio", "kind"),
+)
+
 TABLES = (
     CONVERSATIONS,
     OUTBOX,
@@ -313,4 +334,5 @@ TABLES = (
     TRIAL_BOOKINGS,
     PENDING_REPLIES,
     FORGOTTEN_CHATS,
+    STUDIO_CACHES,
 )
