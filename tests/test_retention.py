@@ -34,7 +34,13 @@ WITH_CHAT = (
     "pending_replies",
     "forgotten_chats",
 )
-WITHOUT_CHAT = ("outbox_leases", "config_cache", "studio_cache", "funnel_counts")
+WITHOUT_CHAT = (
+    "outbox_leases",
+    "config_cache",
+    "studio_cache",
+    "funnel_counts",
+    "studio_funnel_counts",
+)
 
 
 class At:
