@@ -1,8 +1,11 @@
 """What an operator watches (``GET /metrics``, Prometheus text format).
 
 One registry per process, not prometheus-client's global one, so that several bots in one test
-process do not add up. Labels carry outcomes, endpoints and statuses only: never a chat id, a
-name or anything else a prospect told the bot.
+process do not add up. Labels carry outcomes, endpoints, statuses and studio ids only: never a
+chat id, a name or anything else a prospect told the bot.
+
+A chain's studios are told apart by a ``studio`` label on what happens per studio (the leads'
+outcomes): the studio's id, ``main`` for the single studio (studio id ``None``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,24 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+SINGLE_STUDIO = "main"
+"""The ``studio`` label of the single studio (studio id ``None``)."""
+
+
+def studio_label(studio: str | None) -> str:
+    return SINGLE_STUDIO if studio is None else studio
+
+
+class PerStudio:
+    """A counter with ``studio`` as its last label, filled in from a keyword: its
+    ``labels(*values)`` without a studio is the single studio's, as before chains."""
+
+    def __init__(self, counter: Counter) -> None:
+        self.counter = counter
+
+    def labels(self, *values: str, studio: str | None = None) -> Counter:
+        return self.counter.labels(*values, studio_label(studio))
 
 
 class Metrics:
@@ -21,11 +42,14 @@ class Metrics:
             "Telegram updates handled (applied and answered)",
             registry=self.registry,
         )
-        self.leads = Counter(
-            "leadsbot_leads",
-            "Delivery outcomes of confirmed leads: created, duplicate, invalid, failed, retrying, forgotten",
-            ["result"],
-            registry=self.registry,
+        self.leads = PerStudio(
+            Counter(
+                "leadsbot_leads",
+                "Delivery outcomes of confirmed leads per studio: created, duplicate, invalid, "
+                "failed, retrying, forgotten",
+                ["result", "studio"],
+                registry=self.registry,
+            )
         )
         self.outbox_depth = Gauge(
             "leadsbot_outbox_pending", "Leads waiting for delivery", registry=self.registry
@@ -52,6 +76,10 @@ class Metrics:
             "1 while this instance is the one calling getUpdates",
             registry=self.registry,
         )
+
+    def lead(self, result: str, *, studio: str | None = None) -> None:
+        """One confirmed lead's delivery outcome, counted for its studio."""
+        self.leads.labels(result, studio=studio).inc()
 
     def observe_perfectgym(self, endpoint: str, status: str, seconds: float) -> None:
         self.perfectgym.labels(endpoint, status).observe(seconds)

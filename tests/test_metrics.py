@@ -50,7 +50,7 @@ async def test_metrics_on_the_webhook_port_count_updates_leads_and_perfectgym_ca
         await asyncio.sleep(0.5)  # an outbox pass measures the queue
         text = await _metrics(port)
     assert _value(text, "leadsbot_updates_total") >= 5
-    assert _value(text, 'leadsbot_leads_total{result="created"}') == 1
+    assert _value(text, 'leadsbot_leads_total{result="created",studio="main"}') == 1
     assert _value(text, "leadsbot_outbox_pending") == 0
     assert _value(text, "leadsbot_outbox_oldest_due_age_seconds") == 0
     assert _value(text, "leadsbot_is_poller") == 0  # webhook mode: nobody polls

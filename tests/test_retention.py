@@ -40,6 +40,7 @@ WITHOUT_CHAT = (
     "studio_cache",
     "funnel_counts",
     "studio_caches",
+    "studio_funnel_counts",
 )
 
 

@@ -1,7 +1,9 @@
 """The marketing funnel: how many conversations of each campaign got how far, per day.
 
-Only counts are kept (campaign, day, stage, count), never a name or a chat id, so they stay
-after /forget and after unfinished conversations are erased.
+Only counts are kept (studio, campaign, day, stage, count), never a name or a chat id, so they
+stay after /forget and after unfinished conversations are erased. A chain's studios are counted
+apart, each day in that studio's time zone; studio ``None`` is the single studio of a
+deployment without a chain (and the chain's counts from before it had studios).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import datetime
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -81,16 +83,23 @@ class Step:
 
 @dataclass(frozen=True)
 class FunnelCount:
-    """One stored count. ``campaign`` is ``None`` for conversations not started from a link."""
+    """One stored count. ``campaign`` is ``None`` for conversations not started from a link,
+    ``studio`` for the single studio."""
 
     day: datetime.date
     campaign: str | None
     step: Step
     count: int
+    studio: str | None = None
 
     def stored(self) -> StoredCount:
         return StoredCount(
-            self.day, self.campaign, self.step.stage.value, self.step.question, self.count
+            self.day,
+            self.campaign,
+            self.step.stage.value,
+            self.step.question,
+            self.count,
+            self.studio,
         )
 
 
@@ -99,7 +108,13 @@ def known_counts(stored: Iterable[StoredCount]) -> list[FunnelCount]:
     the database during an upgrade) is left to that release."""
     known = {stage.value for stage in Stage}
     return [
-        FunnelCount(item.day, item.campaign, Step(Stage(item.stage), item.question), item.count)
+        FunnelCount(
+            item.day,
+            item.campaign,
+            Step(Stage(item.stage), item.question),
+            item.count,
+            item.studio,
+        )
         for item in stored
         if item.stage in known
     ]
@@ -126,6 +141,10 @@ class FunnelReport:
     last_day: datetime.date
     campaigns: tuple[CampaignFunnel, ...]
     question_order: tuple[str, ...] = ()
+
+    def total(self, stage: Stage) -> int:
+        """``stage``'s count summed over every campaign."""
+        return sum(campaign.count(stage) for campaign in self.campaigns)
 
     @classmethod
     def of(
@@ -174,51 +193,84 @@ class FunnelReport:
         return cls(first_day, last_day, tuple(campaigns), question_order)
 
 
+@dataclass(frozen=True)
+class ChainReport:
+    """The funnel of several studios over the same number of days up to each one's today (in
+    its time zone): one report per studio, in the order asked, and their campaigns summed
+    across studios over all their days (``campaigns``)."""
+
+    studios: tuple[tuple[str | None, FunnelReport], ...]
+    campaigns: FunnelReport
+
+
+# A moment's date differs by at most two days between any two time zones (UTC-12 and UTC+14).
+ZONE_SPREAD = datetime.timedelta(days=2)
+
+
 class Funnel:
-    """Counts steps as they happen, per campaign and day in the studio's time zone, and adds
-    them to the stored counts every ``FLUSH_SECONDS`` (and at ``stop``)."""
+    """Counts steps as they happen, per studio, campaign and day in the studio's time zone, and
+    adds them to the stored counts every ``FLUSH_SECONDS`` (and at ``stop``).
+
+    The time zone is ``zone_of(studio)``, or for a deployment of one studio ``zone()`` (the same
+    for every studio); either may change once the studio's information arrives. A zone of
+    ``None`` is the machine's.
+    """
 
     def __init__(
         self,
         storage: FunnelCountRecords,
-        zone: Callable[[], str | None],
+        zone: Callable[[], str | None] | None = None,
         *,
+        zone_of: Callable[[str | None], str | None] | None = None,
         clock: Callable[[], float] = time.time,
         interval: float = FLUSH_SECONDS,
     ) -> None:
         self._storage = storage
-        self._zone = zone
+        self._zone_of: Callable[[str | None], str | None]
+        if zone_of is not None:
+            self._zone_of = zone_of
+        elif zone is not None:
+            self._zone_of = lambda _studio: zone()
+        else:
+            self._zone_of = lambda _studio: None
         self._clock = clock
-        self._pending: Counter[tuple[datetime.date, str | None, Step]] = Counter()
+        self._pending: Counter[tuple[str | None, datetime.date, str | None, Step]] = Counter()
         self._flushing = Periodic("funnel", interval, self.flush)
 
-    def today(self) -> datetime.date:
-        """The studio's day (``zone`` may change once the studio's information arrives)."""
-        zone = self._zone()
+    def today(self, *, studio: str | None = None) -> datetime.date:
+        """The studio's day."""
+        zone = self._zone_of(studio)
         moment = datetime.datetime.fromtimestamp(self._clock(), ZoneInfo(zone) if zone else None)
         return moment.date()
 
-    def count(self, campaign: str | None, *steps: Step) -> None:
-        day = self.today()
+    def count(self, campaign: str | None, *steps: Step, studio: str | None = None) -> None:
+        day = self.today(studio=studio)
         for step in steps:
-            self._pending[(day, campaign, step)] += 1
+            self._pending[(studio, day, campaign, step)] += 1
 
-    def reached(self, campaign: str | None, stage: Stage) -> None:
-        self.count(campaign, Step(stage))
+    def reached(self, campaign: str | None, stage: Stage, *, studio: str | None = None) -> None:
+        self.count(campaign, Step(stage), studio=studio)
 
-    def progressed(self, campaign: str | None, questions: Sequence[str], review: bool) -> None:
+    def progressed(
+        self,
+        campaign: str | None,
+        questions: Sequence[str],
+        review: bool,
+        *,
+        studio: str | None = None,
+    ) -> None:
         """What ``ConversationState.reach`` reported: questions asked, the summary shown."""
-        self.count(campaign, *(Step(Stage.QUESTION, key) for key in questions))
+        self.count(campaign, *(Step(Stage.QUESTION, key) for key in questions), studio=studio)
         if review:
-            self.reached(campaign, Stage.SUMMARY)
+            self.reached(campaign, Stage.SUMMARY, studio=studio)
 
     async def flush(self) -> None:
         if not self._pending:
             return
         batch, self._pending = self._pending, Counter()
         counts = [
-            FunnelCount(day, campaign, step, n).stored()
-            for (day, campaign, step), n in batch.items()
+            FunnelCount(day, campaign, step, n, studio).stored()
+            for (studio, day, campaign, step), n in batch.items()
         ]
         try:
             await self._storage.add_funnel_counts(counts)
@@ -226,13 +278,69 @@ class Funnel:
             log.warning("funnel counts not stored yet; kept for the next try", exc_info=True)
             self._pending.update(batch)
 
-    async def report(self, days: int, question_order: tuple[str, ...] = ()) -> FunnelReport:
-        """The last ``days`` days up to today, this instance's latest counts included."""
+    def _days(self, days: int, studio: str | None) -> tuple[datetime.date, datetime.date]:
+        last = self.today(studio=studio)
+        return last - datetime.timedelta(days=days - 1), last
+
+    async def report(
+        self, days: int, question_order: tuple[str, ...] = (), *, studio: str | None = None
+    ) -> FunnelReport:
+        """One studio's last ``days`` days up to its today, this instance's latest counts
+        included."""
         await self.flush()
-        last = self.today()
-        first = last - datetime.timedelta(days=days - 1)
-        counts = known_counts(await self._storage.funnel_counts(first, last))
-        return FunnelReport.of(counts, first, last, question_order)
+        first, last = self._days(days, studio)
+        stored = await self._storage.funnel_counts(first, last, studios=(studio,))
+        return FunnelReport.of(known_counts(stored), first, last, question_order)
+
+    async def chain_report(
+        self,
+        days: int,
+        question_order: tuple[str, ...] = (),
+        *,
+        studios: Collection[str | None] | None = None,
+    ) -> ChainReport:
+        """:meth:`report` of each of ``studios`` (``None``: of every studio that counted a
+        step in those days, the single studio first, then by id), read at once."""
+        await self.flush()
+        today = self.today()
+        stored = await self._storage.funnel_counts(
+            today - datetime.timedelta(days=days - 1) - ZONE_SPREAD,
+            today + ZONE_SPREAD,
+            studios=studios,
+        )
+        periods: dict[str | None, tuple[datetime.date, datetime.date]] = {}
+
+        def period(studio: str | None) -> tuple[datetime.date, datetime.date]:
+            if studio not in periods:
+                periods[studio] = self._days(days, studio)
+            return periods[studio]
+
+        def within(count: FunnelCount) -> bool:
+            first, last = period(count.studio)
+            return first <= count.day <= last
+
+        counts = [count for count in known_counts(stored) if within(count)]
+        if studios is None:
+            order = sorted(
+                {count.studio for count in counts}, key=lambda s: (s is not None, s or "")
+            )
+        else:
+            order = list(dict.fromkeys(studios))
+        reports = tuple(
+            (
+                studio,
+                FunnelReport.of(
+                    (count for count in counts if count.studio == studio),
+                    *period(studio),
+                    question_order,
+                ),
+            )
+            for studio in order
+        )
+        spans = [period(studio) for studio in order]
+        first = min((first for first, _ in spans), default=today - datetime.timedelta(days - 1))
+        last = max((last for _, last in spans), default=today)
+        return ChainReport(reports, FunnelReport.of(counts, first, last, question_order))
 
     def start(self) -> None:
         self._flushing.start()

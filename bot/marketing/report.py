@@ -3,6 +3,10 @@
 One module renders all three from a :class:`~bot.funnel.counts.FunnelReport` so /report, the CLI and
 the page can never disagree about a number. Every word goes through the staff's
 :class:`~conversations.i18n.Translator`; dates and numbers through Babel in its locale.
+
+A chain's report (:class:`~bot.funnel.counts.ChainReport`) is a line per studio (started, leads
+created, their share) above the campaigns table summed across studios; one studio's report may
+name the studio in its title.
 """
 
 from __future__ import annotations
@@ -11,14 +15,14 @@ import base64
 import html
 import io
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import babel.dates
 import babel.numbers
 
-from bot.funnel.counts import BOOKING, CampaignFunnel, FunnelReport, Stage
+from bot.funnel.counts import BOOKING, CampaignFunnel, ChainReport, FunnelReport, Stage
 from conversations.i18n import Translator
 
 if TYPE_CHECKING:
@@ -37,6 +41,9 @@ LABEL_WIDTH = 16
 QUESTION_WIDTH = 22
 """Widest question key in the monospace table: the adapter's longest, "address.countryCode",
 fits whole."""
+TABLE_STUDIOS = 20
+"""Studio lines in the Telegram chain summary; the rest are summed into one line, so the
+campaigns table still fits the same message."""
 CHART_SIZE_PX = (1200, 700)
 CHART_DPI = 100
 
@@ -76,6 +83,27 @@ def period(report: FunnelReport, tr: Translator) -> str:
 
 def campaign_label(campaign: str | None, tr: Translator) -> str:
     return tr.gettext("no campaign") if campaign is None else campaign
+
+
+Names = Mapping[str | None, str]
+"""Studio ids to what staff call them; an id without a name is shown as the id."""
+
+
+def studio_label(studio: str | None, tr: Translator, names: Names | None = None) -> str:
+    """A studio as the chain's staff read it: its name, else its id; the single studio (the
+    counts from before the chain had studios) as "main studio"."""
+    if names is not None and studio in names:
+        return names[studio]
+    return tr.gettext("main studio") if studio is None else studio
+
+
+def title(report: FunnelReport, tr: Translator, studio_name: str | None = None) -> str:
+    """The report's heading, with the studio's name when there is one to tell apart."""
+    if studio_name is None:
+        return tr.gettext("Funnel {period}").format(period=period(report, tr))
+    return tr.gettext("Funnel {period}, {studio}").format(
+        period=period(report, tr), studio=studio_name
+    )
 
 
 def merged(funnels: Iterable[CampaignFunnel], order: Sequence[str]) -> CampaignFunnel:
@@ -124,7 +152,7 @@ def _number(value: int, tr: Translator) -> str:
 
 
 def _started(report: FunnelReport) -> int:
-    return sum(funnel.count(Stage.STARTED) for funnel in report.campaigns)
+    return report.total(Stage.STARTED)
 
 
 def _share(count: int, started: int, tr: Translator) -> str:
@@ -185,11 +213,18 @@ def _escaped_length(lines: Iterable[str]) -> int:
     return sum(len(html.escape(line, quote=False)) + 1 for line in lines)
 
 
-def table(report: FunnelReport, tr: Translator) -> str:
+def table(
+    report: FunnelReport,
+    tr: Translator,
+    *,
+    studio_name: str | None = None,
+    budget: int = TELEGRAM_BUDGET,
+) -> str:
     """The report as aligned plain text for a monospace font, short enough for one Telegram
-    message inside ``<pre>``: the campaigns are at most ten rows, so when a config asks very
-    many questions, the last questions are left out (and counted)."""
-    lines = [tr.gettext("Funnel {period}").format(period=period(report, tr))]
+    message inside ``<pre>`` (``budget`` characters once escaped): the campaigns are at most
+    ten rows, so when a config asks very many questions, the last questions are left out (and
+    counted)."""
+    lines = [title(report, tr, studio_name)]
     if not report.campaigns:
         return "\n".join([*lines, _empty(tr)])
     header = [tr.gettext("campaign"), *(short(tr) for _, short, _ in COLUMNS)]
@@ -211,7 +246,7 @@ def table(report: FunnelReport, tr: Translator) -> str:
         QUESTION_WIDTH,
     )
     lines += ["", tr.gettext("Where prospects stopped"), *questions[:2]]
-    budget = TELEGRAM_BUDGET - len(_pre(""))
+    budget -= len(_pre(""))
     if _escaped_length(lines) + _escaped_length(questions[2:]) <= budget:
         return "\n".join([*lines, *questions[2:]])
     budget -= _escaped_length([_more(tr, len(steps))])  # the longest "… and N more"
@@ -245,9 +280,74 @@ def _pre(text: str) -> str:
     return "<pre>" + html.escape(text, quote=False) + "</pre>"
 
 
-def table_html(report: FunnelReport, tr: Translator) -> str:
+def table_html(report: FunnelReport, tr: Translator, *, studio_name: str | None = None) -> str:
     """:func:`table` for Telegram's HTML parse mode: escaped, in ``<pre>`` so it stays aligned."""
-    return _pre(table(report, tr))
+    return _pre(table(report, tr, studio_name=studio_name))
+
+
+@dataclass(frozen=True)
+class StudioRow:
+    """One line of the chain summary: a studio, the sum of the smaller ones, or the total."""
+
+    label: str
+    started: int
+    created: int
+    kind: Literal["studio", "other", "total"] = "studio"  # the HTML row's class
+
+
+def studio_rows(
+    report: ChainReport,
+    tr: Translator,
+    names: Names | None = None,
+    limit: int | None = TABLE_STUDIOS,
+) -> list[StudioRow]:
+    """A line per studio in the order asked (``limit``: the rest summed in one), then the
+    chain's total when there is more than one line."""
+    studios = report.studios
+    shown = studios if limit is None else studios[:limit]
+    rest = studios[len(shown) :]
+
+    def sums(part: Iterable[tuple[str | None, FunnelReport]]) -> tuple[int, int]:
+        reports = [funnel for _, funnel in part]
+        return sum(_started(r) for r in reports), sum(r.total(Stage.CREATED) for r in reports)
+
+    result = [
+        StudioRow(studio_label(studio, tr, names), *sums([(studio, funnel)]))
+        for studio, funnel in shown
+    ]
+    if rest:
+        result.append(StudioRow(tr.gettext("other studios"), *sums(rest), "other"))
+    if len(result) > 1:
+        result.append(StudioRow(tr.gettext("total"), *sums(studios), "total"))
+    return result
+
+
+def _studio_cells(row: StudioRow, tr: Translator) -> list[str]:
+    return [
+        row.label,
+        _number(row.started, tr),
+        _number(row.created, tr),
+        _share(row.created, row.started, tr),
+    ]
+
+
+def chain_table(report: ChainReport, tr: Translator, *, names: Names | None = None) -> str:
+    """The chain's report as aligned plain text for one Telegram message: a line per studio
+    (started, leads created, their share of started), then :func:`table` of the campaigns
+    across studios in what is left of the message."""
+    lines = [tr.gettext("Studios {period}").format(period=period(report.campaigns, tr))]
+    if not report.studios:
+        return "\n".join([*lines, _empty(tr)])
+    header = [tr.gettext("studio"), tr.gettext("start"), tr.gettext("lead"), tr.gettext("share")]
+    body = [_studio_cells(row, tr) for row in studio_rows(report, tr, names)]
+    lines += ["", *_grid(header, body, LABEL_WIDTH), "", ""]
+    campaigns = table(report.campaigns, tr, budget=TELEGRAM_BUDGET - _escaped_length(lines))
+    return "\n".join(lines) + campaigns
+
+
+def chain_table_html(report: ChainReport, tr: Translator, *, names: Names | None = None) -> str:
+    """:func:`chain_table` for Telegram's HTML parse mode."""
+    return _pre(chain_table(report, tr, names=names))
 
 
 def chart_steps(
@@ -271,7 +371,7 @@ def chart_steps(
     ]
 
 
-def chart_figure(report: FunnelReport, tr: Translator) -> Figure:
+def chart_figure(report: FunnelReport, tr: Translator, *, studio_name: str | None = None) -> Figure:
     """The funnel per campaign (the five busiest and the rest summed), one line each.
 
     Matplotlib is imported here, not at the top, so the bot starts without it, and only its
@@ -290,8 +390,7 @@ def chart_figure(report: FunnelReport, tr: Translator) -> Figure:
     figure = Figure(figsize=(width / CHART_DPI, height / CHART_DPI), dpi=CHART_DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    title = tr.gettext("Funnel {period}").format(period=period(report, tr))
-    axes.set_title(title, fontsize=15, parse_math=False)
+    axes.set_title(title(report, tr, studio_name), fontsize=15, parse_math=False)
     if not report.campaigns:
         axes.text(0.5, 0.5, _empty(tr), ha="center", va="center", fontsize=14, parse_math=False)
         axes.set_axis_off()
@@ -332,11 +431,11 @@ def chart_figure(report: FunnelReport, tr: Translator) -> Figure:
     return figure
 
 
-def chart_png(report: FunnelReport, tr: Translator) -> bytes:
+def chart_png(report: FunnelReport, tr: Translator, *, studio_name: str | None = None) -> bytes:
     """:func:`chart_figure` as a 1200x700 PNG (no software version in it: the same report
     gives the same bytes)."""
     buffer = io.BytesIO()
-    chart_figure(report, tr).savefig(
+    chart_figure(report, tr, studio_name=studio_name).savefig(
         buffer, format="png", dpi=CHART_DPI, metadata={"Software": None}
     )
     return buffer.getvalue()
@@ -366,21 +465,41 @@ def _cells(tag: str, values: Sequence[str]) -> str:
     )
 
 
-def html_page(report: FunnelReport, tr: Translator) -> str:
+def html_page(
+    report: FunnelReport,
+    tr: Translator,
+    *,
+    studio_name: str | None = None,
+    chain: ChainReport | None = None,
+    names: Names | None = None,
+) -> str:
     """A self-contained HTML5 page (no external resource, the chart inline): every campaign,
-    the questions reached, and the chart; every text escaped."""
+    the questions reached, and the chart; every text escaped. With ``chain`` (whose
+    ``campaigns`` is ``report``), every studio's line comes first."""
     escape = html.escape
-    title = tr.gettext("Funnel {period}").format(period=period(report, tr))
+    heading = title(report, tr, studio_name)
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{escape(_language_tag(tr))}">',
         '<head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)}</title>",
+        f"<title>{escape(heading)}</title>",
         f"<style>{PAGE_STYLE}</style></head>",
         "<body>",
-        f"<h1>{escape(title)}</h1>",
+        f"<h1>{escape(heading)}</h1>",
     ]
+    if chain is not None and chain.studios:
+        header = [
+            tr.gettext("Studio"),
+            tr.gettext("Started"),
+            tr.gettext("Lead created"),
+            tr.gettext("Share"),
+        ]
+        parts += ["<table>", f"<thead><tr>{_cells('th', header)}</tr></thead>", "<tbody>"]
+        for studio_row in studio_rows(chain, tr, names, limit=None):
+            cells = _cells("td", _studio_cells(studio_row, tr))
+            parts.append(f'<tr class="{studio_row.kind}">{cells}</tr>')
+        parts += ["</tbody></table>"]
     if not report.campaigns:
         parts.append(f"<p>{escape(_empty(tr))}</p>")
     else:
@@ -404,11 +523,11 @@ def html_page(report: FunnelReport, tr: Translator) -> str:
                 for key, n in steps
             ]
             parts += ["</tbody></table>"]
-    image = base64.b64encode(chart_png(report, tr)).decode("ascii")
+    image = base64.b64encode(chart_png(report, tr, studio_name=studio_name)).decode("ascii")
     width, height = CHART_SIZE_PX
     parts += [
         f'<img src="data:image/png;base64,{image}" width="{width}" height="{height}" '
-        f'alt="{escape(title)}">',
+        f'alt="{escape(heading)}">',
         "</body></html>",
         "",
     ]

@@ -3,16 +3,21 @@
 
 Both read the same stored counts and render them with :mod:`bot.marketing.report`, so the chat,
 the terminal and the page show the same numbers.
+
+In a chain, a studio's staff chat sees its studio's report, and the chain's chat a line per
+studio above the campaigns summed across studios (:class:`StaffReport`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
-from bot.funnel.counts import Funnel, FunnelReport
+from bot.funnel.counts import ChainReport, Funnel, FunnelReport
+from bot.studio.leads_config import ConfigSource
+from bot.marketing.report import Names, chain_table_html, period, table_html
 from bot.perfectgym.adapter import plan_from_config
 from bot.perfectgym.models import LeadConfig
-from bot.studio.leads_config import ConfigSource
 from conversations.i18n import Translator
 
 DEFAULT_DAYS = 30
@@ -47,5 +52,61 @@ class FunnelReports:
         self._funnel = funnel
         self._config = config
 
-    async def report(self, days: int) -> FunnelReport:
-        return await self._funnel.report(days, question_order(await self._config.get()))
+    async def report(self, days: int, *, studio: str | None = None) -> FunnelReport:
+        """One studio's report (``None``: the single studio's)."""
+        order = question_order(await self._config.get())
+        return await self._funnel.report(days, order, studio=studio)
+
+    async def chain(
+        self, days: int, *, studios: Collection[str | None] | None = None
+    ) -> ChainReport:
+        """The chain's report: ``studios`` in this order (``None``: every studio counted)."""
+        order = question_order(await self._config.get())
+        return await self._funnel.chain_report(days, order, studios=studios)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What /report sends: the table (HTML parse mode), then, when there is anything to draw,
+    the chart of ``chart`` (drawn by the caller, off the event loop) with ``caption``."""
+
+    text_html: str
+    chart: FunnelReport | None
+    caption: str
+
+
+class StaffReport:
+    """/report for a set of studios: a studio's staff chat gets that studio's report (as with
+    one studio), the chain's chat a line per studio and the campaigns across studios.
+
+    ``studios`` are the chain's studios in the order its summary lists them (``None``: every
+    studio that counted a step); ``names`` what staff call them.
+    """
+
+    def __init__(
+        self,
+        reports: FunnelReports,
+        *,
+        studios: Sequence[str | None] | None = None,
+        names: Names | None = None,
+    ) -> None:
+        self._reports = reports
+        self._studios = studios
+        self._names = names
+
+    async def studio(self, days: int, tr: Translator, *, studio: str | None = None) -> Answer:
+        """A studio's staff chat: its own report, as with one studio."""
+        report = await self._reports.report(days, studio=studio)
+        return Answer(
+            table_html(report, tr), report if report.campaigns else None, period(report, tr)
+        )
+
+    async def chain(self, days: int, tr: Translator) -> Answer:
+        """The chain's chat: every studio, one line each, then the campaigns across studios."""
+        report = await self._reports.chain(days, studios=self._studios)
+        campaigns = report.campaigns
+        return Answer(
+            chain_table_html(report, tr, names=self._names),
+            campaigns if campaigns.campaigns else None,
+            period(campaigns, tr),
+        )

@@ -249,6 +249,24 @@ FUNNEL_COUNTS = Table(
     key=("day", "campaign", "stage", "question"),
 )
 
+# Added 2027-01 (issue 24, a chain of studios): the funnel's counts per studio, written from then
+# on; ``funnel_counts`` above stays for what was counted before, read as the single studio's.
+# ``studio`` is '' for the single studio (studio id None), else the studio's id.
+STUDIO_FUNNEL_COUNTS = Table(
+    "studio_funnel_counts",
+    (
+        Column("studio", Type.TEXT),
+        Column("day", Type.TEXT),  # YYYY-MM-DD in that studio's time zone
+        Column("campaign", Type.TEXT),
+        Column("stage", Type.TEXT),
+        Column("question", Type.TEXT),
+        Column("count", Type.BIGINT),
+    ),
+    # The chain's report reads every studio's days: by day, not studio first as the key is.
+    indexes=(Index("studio_funnel_counts_day", ("day",)),),
+    key=("studio", "day", "campaign", "stage", "question"),
+)
+
 # Added 2026-12: a prospect's trial booking after their lead was created (conversations/booking.py).
 # ``due_at`` is set while a call to PerfectGym is owed (the chosen time is stored before any
 # call); ``held_until`` is the instance making it, as for outbox leases.
@@ -331,6 +349,7 @@ TABLES = (
     STUDIO_CACHE,
     OUTBOX_LEASES,
     FUNNEL_COUNTS,
+    STUDIO_FUNNEL_COUNTS,
     TRIAL_BOOKINGS,
     PENDING_REPLIES,
     FORGOTTEN_CHATS,
