@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.funnel.counts import ChainReport, Funnel, FunnelReport
-from bot.studio.leads_config import stored_config
 from bot.marketing.report import chain_table, html_page, table
 from bot.marketing.staff_report import DEFAULT_DAYS, MAX_DAYS, question_order
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage import open_storage
 from bot.studio.information import Source, StudioFallback
+from bot.studio.leads_config import stored_config
 from conversations.i18n import Translator
 
 STUDIO_ID = re.compile(r"[A-Za-z0-9_]{1,24}")

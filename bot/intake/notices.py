@@ -16,6 +16,7 @@ from bot.intake.outbox import Delivery, DeliveryReport
 from bot.intake.sender import Sender
 from bot.intake.store import ConversationStore
 from bot.storage.outbox import OutboxRecords
+from bot.studio.leads_config import ConfigProblem
 from conversations import flow
 from conversations.i18n import Translator
 from conversations.replies import Reply
@@ -166,10 +167,14 @@ class DeliveryNotices:
         """A club dropped out of the choice, or came back: once each time, not per prospect."""
         tr = Translator(self._staff_locale)
         if club.standing is Standing.DOWN:
+            if club.config.problem() is ConfigProblem.KEY_REFUSED:
+                why = tr.gettext("PerfectGym refuses its API key (check the key and its scopes).")
+            else:
+                why = tr.gettext("PerfectGym does not answer for it.")
             text = tr.gettext(
-                "{studio} is not taking new prospects: {why}. Its leads already taken wait and "
+                "{studio} is not taking new prospects: {why} Its leads already taken wait and "
                 "are sent once PerfectGym accepts them again; the other clubs go on as usual."
-            ).format(studio=club.name, why=club.why_down)
+            ).format(studio=club.name, why=why)
         else:
             text = tr.gettext("{studio} is taking new prospects again.").format(studio=club.name)
         await self._to_staff(club.storage_key, text, named=False)

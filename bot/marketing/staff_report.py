@@ -14,10 +14,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.funnel.counts import ChainReport, Funnel, FunnelReport
-from bot.studio.leads_config import ConfigSource
 from bot.marketing.report import Names, chain_table_html, period, table_html
 from bot.perfectgym.adapter import plan_from_config
 from bot.perfectgym.models import LeadConfig
+from bot.studio.leads_config import ConfigSource
 from conversations.i18n import Translator
 
 DEFAULT_DAYS = 30

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 from typing import Protocol
 
 from pydantic import ValidationError
@@ -23,6 +24,13 @@ from bot.storage.cache import ConfigCache
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_FAILURE = 30.0
+
+
+class ConfigProblem(StrEnum):
+    """Why the config could not be read when last asked: what staff are told."""
+
+    KEY_REFUSED = "PerfectGym refused the API key"  # 401, or 403 without LEAD_READ
+    NO_ANSWER = "PerfectGym did not answer"  # timeouts, connection errors, 5xx
 
 
 class ConfigSource(Protocol):
@@ -46,7 +54,8 @@ class LeadsConfigSource:
     ) -> None:
         self._client = client
         self._studio = studio  # the cache's key and the logs' name; None: the one studio
-        self._problem: str | None = None
+        self._problem: ConfigProblem | None = None
+        self._detail = ""
         self._on_unsatisfiable = on_unsatisfiable
         self._reported: tuple[int, ...] = ()
         self._storage = storage
@@ -69,9 +78,13 @@ class LeadsConfigSource:
         """Whether PerfectGym gave the config when last asked (not a stored or stale copy)."""
         return self._problem is None
 
+    def problem(self) -> ConfigProblem | None:
+        """Why the last fetch failed; None when it did not."""
+        return self._problem
+
     def last_problem(self) -> str:
-        """Why the last fetch failed, for logs and staff (no key, no personal data)."""
-        return self._problem or ""
+        """Why the last fetch failed, for logs (no key, no personal data)."""
+        return f"{self._problem} ({self._detail})" if self._problem else ""
 
     async def get(self) -> LeadConfig | None:
         """The current config; stale or stored when the API fails; None when never seen."""
@@ -86,7 +99,7 @@ class LeadsConfigSource:
         try:
             config = await self._client.get_config()
         except PerfectGymAuthError as exc:
-            self._problem = f"PerfectGym refused the API key ({exc})"
+            self._problem, self._detail = ConfigProblem.KEY_REFUSED, str(exc)
             log.error(
                 "%sPerfectGym refused the API key (%s): check %s and its "
                 "LEAD_READ scope; using the last known config",
@@ -96,7 +109,7 @@ class LeadsConfigSource:
             )
             return await self._fall_back()
         except PerfectGymError as exc:
-            self._problem = f"the leads config could not be read ({exc})"
+            self._problem, self._detail = ConfigProblem.NO_ANSWER, str(exc)
             log.warning(
                 "%sleads config fetch failed (%s); using the last known config", self._prefix, exc
             )
