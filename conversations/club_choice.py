@@ -127,11 +127,9 @@ def _choice(tr: Translator, cards: Sequence[ClubCard]) -> tuple[str, Rows]:
     if not _by_city(cards):
         hint = tr.gettext("Tap a club, send your location, or type a city, postcode or club name.")
         return hint, _club_rows(cards)
+    others = tr.gettext("Other clubs")
     buttons = [
-        Button(
-            f"{shorten(city or tr.gettext('Other clubs'), MAX_BUTTON_TEXT - 5)} ({len(clubs)})",
-            city_data(index),
-        )
+        Button(f"{shorten(city or others, MAX_BUTTON_TEXT - 5)} ({len(clubs)})", city_data(index))
         for index, (city, clubs) in enumerate(cities(cards))
     ]
     rows = tuple(tuple(buttons[start : start + 2]) for start in range(0, len(buttons), 2))
