@@ -101,7 +101,7 @@ def main(argv: list[str]) -> int:
     from bot.runtime import run
 
     try:
-        asyncio.run(run(settings, texts))
+        asyncio.run(run(settings, texts, roster))
     except (StudioTextsError, DatabaseInUseError) as exc:  # found once the bot starts
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2

@@ -11,9 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from bot.chain.build import single_chain
 from bot.chain.chain import Chain
-from bot.chain.club import Club
-from bot.chain.roster import SINGLE_STUDIO_ID
 from bot.funnel.counts import Funnel, Stage
 from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.notices import DeliveryNotices
@@ -156,10 +155,15 @@ def assemble(
     storage, the sender, and PerfectGym (one ``client``, or a ``chain`` of studios' clubs)."""
     if chain is None:
         assert client is not None, "a client or a chain"
-        directory = StudioDirectory(client, storage, studio or StudioFallback(), ttl=config_ttl)
-        config = LeadsConfigSource(client, storage, ttl=config_ttl)
-        single = Club(SINGLE_STUDIO_ID, None, client, directory, config, texts)
-        chain = Chain([single], staff_chat_id=staff_chat_id)
+        chain = single_chain(
+            client,
+            storage,
+            texts=texts,
+            fallback=studio,
+            config_ttl=config_ttl,
+            staff_chat_id=staff_chat_id,
+            clock=clock,
+        )
     first = chain.club(None)
     funnel = Funnel(storage, lambda: first.profile.time_zone, clock=clock)
     conversations = ConversationStore(storage, chain, min_age=min_age, clock=clock)

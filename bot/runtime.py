@@ -15,7 +15,7 @@ from collections.abc import Callable
 from telegram import Update
 
 from bot.chain.build import build_chain
-from bot.chain.roster import roster_from_settings
+from bot.chain.roster import Roster, roster_from_settings
 from bot.composition import assemble
 from bot.intake.outbox import RetryPolicy
 from bot.marketing.staff_report import FunnelReports
@@ -41,13 +41,13 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 
-async def run(settings: Settings, texts: StudioTexts) -> None:
+async def run(settings: Settings, texts: StudioTexts, roster: Roster) -> None:
     """Serve until SIGTERM or SIGINT, then finish in-flight updates and close cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await serve(settings, texts, stop)
+    await serve(settings, texts, stop, roster=roster)
 
 
 async def serve(
@@ -56,6 +56,8 @@ async def serve(
     stop: asyncio.Event,
     ready: asyncio.Event | None = None,
     clock: Callable[[], float] = time.time,
+    *,
+    roster: Roster | None = None,
 ) -> None:
     """Run the bot until ``stop`` is set; ``ready`` is set once updates are being received.
     ``clock`` is the time the services go by (tests move it instead of waiting)."""
@@ -64,7 +66,7 @@ async def serve(
     storage = await open_storage(settings.database_url, health, wait=settings.database_wait_seconds)
     unstored = UnstoredUpdates()
     chain = build_chain(
-        roster_from_settings(settings, os.environ),
+        roster or roster_from_settings(settings, os.environ),
         storage,
         texts=texts,
         timeout=settings.perfectgym_timeout_seconds,

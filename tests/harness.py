@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.chain.roster import roster_from_settings
 from bot.runtime import serve
 from bot.settings import Settings, load_settings
 from bot.studio.texts import StudioTexts
@@ -67,7 +68,8 @@ async def running_bot(
     if texts is None:
         texts = StudioTexts.load(settings.studio_texts_file, privacy_url=settings.privacy_url)
     stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve(settings, texts, stop, ready, clock))
+    roster = roster_from_settings(settings, env)
+    task = asyncio.create_task(serve(settings, texts, stop, ready, clock, roster=roster))
     waiter = asyncio.create_task(ready.wait())
     await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
     if task.done():

@@ -10,6 +10,7 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.chain.build import single_chain
 from bot.funnel.counts import Funnel
 from bot.intake.outbox import Outbox, RetryPolicy
 from bot.intake.service import Chat, Intake
@@ -18,8 +19,6 @@ from bot.perfectgym.adapter import plan_from_config
 from bot.perfectgym.client import PerfectGymClient
 from bot.perfectgym.models import LeadConfig
 from bot.storage.sqlite import SqliteStorage
-from bot.studio.information import StudioDirectory, StudioFallback
-from bot.studio.texts import StudioTexts
 from conversations import flow
 from conversations.context import AskContext
 from conversations.events import (
@@ -124,14 +123,6 @@ def test_any_event_at_any_question_gets_an_answer(
             break
 
 
-class _FixedConfig:
-    async def get(self) -> LeadConfig | None:
-        return CONFIG
-
-    def is_fresh(self) -> bool:
-        return True
-
-
 class _Nobody:
     """A sender that drops what it is given: here only the intake's own answers matter."""
 
@@ -149,14 +140,14 @@ async def _talk(sequence: list[Event], language: str | None) -> None:
     storage = SqliteStorage.open("sqlite://:memory:")
     client = PerfectGymClient("http://127.0.0.1:9", "fuzz-key", timeout=0.5)
     outbox = Outbox(storage, client, policy=RetryPolicy())
+    # The config as PerfectGym last gave it: the client finds nobody there and falls back to it.
+    await storage.save_config(CONFIG.model_dump_json(by_alias=True), 0.0)
     intake = Intake(
-        ConversationStore(storage, StudioDirectory(None, storage, StudioFallback(), ttl=60)),
+        ConversationStore(storage, single_chain(client, storage, config_ttl=60)),
         storage,
-        _FixedConfig(),
         outbox,
         _Nobody(),
         default_locale="en",
-        texts=StudioTexts(),
         funnel=Funnel(storage, lambda: None),
     )
     chat = Chat(77, language)

@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
+from bot.chain.build import single_chain
 from bot.intake.store import ConversationStore
 from bot.perfectgym.adapter import lead_request
+from bot.perfectgym.client import PerfectGymClient
 from bot.storage.sqlite import SqliteStorage
-from bot.studio.information import StudioDirectory, StudioFallback
 from conversations import flow, migrations
 from conversations.context import AskContext
 from conversations.drafting import draft_of
@@ -121,7 +122,8 @@ async def test_the_store_starts_a_chat_stored_by_a_later_release_over(
 ) -> None:
     later = {**json.loads(_load(_stored_2026_12()).to_json()), "version": migrations.VERSION + 1}
     storage = SqliteStorage.open("sqlite://:memory:")
-    store = ConversationStore(storage, StudioDirectory(None, storage, StudioFallback(), ttl=60))
+    client = PerfectGymClient("http://127.0.0.1:9", "unused-key")
+    store = ConversationStore(storage, single_chain(client, storage))
     try:
         with caplog.at_level(logging.ERROR, logger="bot.intake.store"):
             assert store.adopt(7, json.dumps(later)) is None

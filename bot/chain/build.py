@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from bot.chain.chain import Chain
 from bot.chain.club import Club
-from bot.chain.roster import Roster, StudioSpec
+from bot.chain.roster import SINGLE_STUDIO_ID, Roster, StudioSpec
 from bot.perfectgym.client import PerfectGymClient
 from bot.storage import Storage
 from bot.studio.information import StudioDirectory, StudioFallback
@@ -82,3 +82,23 @@ def texts_of(spec: StudioSpec) -> StudioTexts:
         return StudioTexts.load(path, privacy_url=spec.privacy_url)
     except StudioTextsError as exc:
         raise StudioTextsError(f"studio {spec.id}: {exc}") from None
+
+
+def single_chain(
+    client: PerfectGymClient,
+    storage: Storage,
+    *,
+    texts: StudioTexts | None = None,
+    fallback: StudioFallback | None = None,
+    config_ttl: float = 600.0,
+    staff_chat_id: int | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Chain:
+    """The chain of one studio that a deployment without ``STUDIOS_FILE`` is (and the demo's,
+    and a test's)."""
+    directory = StudioDirectory(
+        client, storage, fallback or StudioFallback(), ttl=config_ttl, clock=clock
+    )
+    config = LeadsConfigSource(client, storage, ttl=config_ttl, clock=clock)
+    club = Club(SINGLE_STUDIO_ID, None, client, directory, config, texts or StudioTexts())
+    return Chain([club], staff_chat_id=staff_chat_id)

@@ -201,7 +201,7 @@ class Intake:
                 changed=False,
             )
         chain = self._conversations.chain
-        named, payload = split_start(payload, chain.ids() if chain.named_links else ())
+        named, payload = split_start(payload, chain.ids())
         campaign = campaign_of(payload, chat.id)
         state = ConversationState(
             chat_id=chat.id,
