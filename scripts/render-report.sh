@@ -4,6 +4,7 @@
 # browser is kept off the network (no updates, sync or component downloads) and sandboxless,
 # which is what works as root in a container.
 # Usage: scripts/render-report.sh REPORT.html OUT.png
+# One studio of a chain: write its page first with python -m bot report --studio ID --html FILE.
 set -euo pipefail
 
 if [ "$#" -ne 2 ]; then
