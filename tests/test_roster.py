@@ -70,7 +70,8 @@ def test_the_sample_file_loads_three_clubs_with_their_keys() -> None:
     roster = load_roster(SAMPLE, SAMPLE_ENV, staff_chat_id=-100777)
     assert roster.ids() == ("camden", "manchester", "berlin_mitte")
     assert roster.brand == "Studio Sol"
-    assert roster.from_file and roster.is_chain
+    assert roster.from_file
+    assert roster.is_chain
     assert roster.staff_chat_id == -100777  # the file names none: STAFF_CHAT_ID's
     camden = roster.get("camden")
     assert camden is not None
@@ -84,15 +85,19 @@ def test_the_sample_file_loads_three_clubs_with_their_keys() -> None:
     assert (camden.city, camden.postcode) == ("London", "NW1 8AB")
     assert camden.latitude == pytest.approx(51.539)
     assert camden.longitude == pytest.approx(-0.1426)
-    assert camden.webhook_key is None and camden.staff_chat_id is None
+    assert camden.webhook_key is None
+    assert camden.staff_chat_id is None
     assert camden.texts_file is None
     berlin = roster.get("berlin_mitte")
     assert berlin is not None
     assert (berlin.country, berlin.timezone, berlin.city) == ("DE", "Europe/Berlin", "Berlin")
-    assert berlin.latitude is not None and 52 < berlin.latitude < 53
-    assert berlin.longitude is not None and 13 < berlin.longitude < 14
+    assert berlin.latitude is not None
+    assert 52 < berlin.latitude < 53
+    assert berlin.longitude is not None
+    assert 13 < berlin.longitude < 14
     manchester = roster.get("manchester")
-    assert manchester is not None and manchester.city == "Manchester"
+    assert manchester is not None
+    assert manchester.city == "Manchester"
     assert roster.get("Camden") is None, "ids are case-sensitive"
     assert roster.get("main") is None
     assert sorted(roster.secrets()) == sorted(SAMPLE_ENV.values())
@@ -331,10 +336,12 @@ privacy_url = "https://studio-sol.example/privacy"
     assert studio.webhook_key.get_secret_value() == "hook-secret-89"
     assert studio.staff_chat_id == -1009876543210
     assert studio.country == "GB"
-    assert studio.latitude == 51.0 and isinstance(studio.latitude, float)
+    assert studio.latitude == 51.0
+    assert isinstance(studio.latitude, float)
     assert studio.privacy_url == "https://studio-sol.example/privacy"
     assert set(roster.secrets()) == {KEY, "hook-secret-89"}
-    assert "hook-secret-89" not in repr(roster) and KEY not in repr(roster)
+    assert "hook-secret-89" not in repr(roster)
+    assert KEY not in repr(roster)
 
 
 # ------------------------------------------------------------------------ one studio, as today
@@ -356,7 +363,8 @@ def test_without_studios_file_the_environment_is_the_one_studio_main(tmp_path: P
     )
     roster = roster_from_settings(settings, {})
     assert roster.ids() == (SINGLE_STUDIO_ID,) == ("main",)
-    assert not roster.from_file and not roster.is_chain
+    assert not roster.from_file
+    assert not roster.is_chain
     assert roster.brand is None
     assert roster.staff_chat_id == -100555
     (studio,) = roster.studios
@@ -365,7 +373,8 @@ def test_without_studios_file_the_environment_is_the_one_studio_main(tmp_path: P
     assert (studio.name, studio.country, studio.timezone) == ("FitBox Wien", "AT", "Europe/Vienna")
     assert studio.privacy_url == "https://fitbox.example/datenschutz"
     assert studio.texts_file == Path("texts.json")
-    assert studio.staff_chat_id is None and studio.webhook_key is None
+    assert studio.staff_chat_id is None
+    assert studio.webhook_key is None
     assert (studio.latitude, studio.longitude, studio.city, studio.postcode) == (None,) * 4
     assert KEY not in repr(roster)
     assert roster.secrets() == (KEY,)
@@ -373,7 +382,8 @@ def test_without_studios_file_the_environment_is_the_one_studio_main(tmp_path: P
 
 def test_with_studios_file_the_file_is_the_roster() -> None:
     settings = load_settings({**TELEGRAM, "STUDIOS_FILE": str(SAMPLE), "STAFF_CHAT_ID": "-100555"})
-    assert settings.perfectgym_api_url is None and settings.perfectgym_api_key is None
+    assert settings.perfectgym_api_url is None
+    assert settings.perfectgym_api_key is None
     roster = roster_from_settings(settings, SAMPLE_ENV)
     assert isinstance(roster, Roster)
     assert roster.ids() == ("camden", "manchester", "berlin_mitte")
