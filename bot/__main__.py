@@ -21,8 +21,9 @@ from bot.storage.errors import StorageUnavailable
 from bot.storage.sqlite import DatabaseInUseError
 from bot.studio.texts import StudioTexts, StudioTextsError
 
-USAGE = """usage: python -m bot [demo [--language CODE] | check | link CAMPAIGN [--qr FILE] |
-                     report [--days N] [--html FILE] | studio-texts-template] [--help]
+USAGE = """usage: python -m bot [demo [--language CODE] | check |
+                     link CAMPAIGN [--studio ID] [--qr FILE] | report [--days N] [--html FILE] |
+                     studio-texts-template] [--help]
 
 Telegram lead-intake bot for fitness studios on the PerfectGym Next API.
 
@@ -34,7 +35,8 @@ commands:
                          status 0 when the bot can take leads, else 1 (2: bad configuration)
   link CAMPAIGN          print https://t.me/<bot>?start=CAMPAIGN (the bot's username from
                          getMe; needs only TELEGRAM_BOT_TOKEN); --qr FILE.png or FILE.svg also
-                         writes its QR code for a poster (link --help)
+                         writes its QR code for a poster; --studio ID chooses one of
+                         STUDIOS_FILE's studios, ?start=ID--CAMPAIGN (link --help)
   report                 print the funnel per campaign of the last 30 days (--days N) from
                          the database; --html FILE also writes a page with its chart (the
                          same as /report in STAFF_CHAT_ID; report --help)

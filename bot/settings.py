@@ -181,12 +181,14 @@ class ChainPerfectGymSettings(PerfectGymTimeout):
         "is set)",
     )
 
+    # Each validator's name is its own: Settings inherits from several bases, and pydantic keeps
+    # one validator per name (StudioSettings' ``_blank_is_unset`` would replace this one).
     @field_validator("perfectgym_api_url", "perfectgym_api_key", mode="before")
     @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
+    def _blank_tenant_is_unset(cls, value: object) -> object:
         return _unset_if_blank(value)
 
-    # Not ``_http_url``: Settings would take TelegramSettings' validator of that name instead,
+    # Not ``_http_url``: TelegramSettings' validator of that name would replace it in Settings,
     # and PERFECTGYM_API_URL would go unchecked.
     @field_validator("perfectgym_api_url")
     @classmethod

@@ -89,7 +89,9 @@ async def run_command(*args: str, env: dict[str, str]) -> tuple[int, list[str], 
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "PERFECTGYM_", "WEBHOOK_", "DATABASE_", "STUDIO_"))
+        if not k.startswith(
+            ("TELEGRAM_", "PERFECTGYM_", "WEBHOOK_", "DATABASE_", "STUDIO_", "STUDIOS_")
+        )
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -10,14 +10,16 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from bot.chain.links import split_start
 from bot.funnel.campaign import MAX_CAMPAIGN_LENGTH, RULE, is_campaign
 from bot.intake.service import campaign_of
 from bot.marketing.links import CampaignNotAllowed, LinkError, QrFormatUnknown, deep_link, qr_kind
 from tests.fake_telegram import BOT_USERNAME, FakeTelegram
-from tests.harness import free_port, run_command
+from tests.harness import ROOT, free_port, run_command
 
 LINK = f"https://t.me/{BOT_USERNAME}?start=spring-2026"
 SVG = "{http://www.w3.org/2000/svg}"
+IDS = ("camden", "manchester", "berlin_mitte")
 
 
 async def _link(args: list[str], env: dict[str, str]) -> tuple[int, list[str], str]:
@@ -194,6 +196,116 @@ async def test_help_exits_0_and_names_the_rule() -> None:
     assert "usage: python -m bot link CAMPAIGN" in text
     assert "externalIdentifier" in text
     assert RULE in text
+
+
+# ------------------------------------------------------------------ a chain: link --studio
+
+STUDIOS = str(ROOT / "examples" / "studios.toml")  # no studio's key variable is set: none needed
+
+
+async def test_studio_prefixes_the_campaign_with_the_studios_id(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    path = tmp_path / "camden.png"
+    code, out, err = await _link(
+        ["spring-2026", "--studio", "camden", "--qr", str(path)], _env(tg, STUDIOS_FILE=STUDIOS)
+    )
+    assert code == 0, err
+    link = f"https://t.me/{BOT_USERNAME}?start=camden--spring-2026"
+    assert out == [link]
+    with Image.open(path) as image:
+        assert [barcode.text for barcode in zxingcpp.read_barcodes(image)] == [link]
+    assert split_start(link.partition("?start=")[2], IDS) == ("camden", "spring-2026")
+    _only_get_me(tg, 1)
+
+
+async def test_studio_without_a_campaign_links_the_studio_alone(tg: FakeTelegram) -> None:
+    code, out, err = await _link(["--studio", "berlin_mitte"], _env(tg, STUDIOS_FILE=STUDIOS))
+    assert code == 0, err
+    assert out == [f"https://t.me/{BOT_USERNAME}?start=berlin_mitte"]
+
+
+@pytest.mark.parametrize("studio", ["soho", "Camden", "main", ""])
+async def test_an_unknown_studio_exits_2_listing_the_known_ones(
+    tg: FakeTelegram, studio: str
+) -> None:
+    code, out, err = await _link(["spring", "--studio", studio], _env(tg, STUDIOS_FILE=STUDIOS))
+    assert code == 2
+    assert out == []
+    assert err.strip().splitlines() == [
+        f"--studio {studio!r}: no such studio (the studios: camden, manchester, berlin_mitte)"
+    ]
+    _only_get_me(tg, 0)
+
+
+async def test_without_studios_file_the_one_studio_is_main(tg: FakeTelegram) -> None:
+    code, out, err = await _link(["spring", "--studio", "main"], _env(tg))
+    assert code == 0, err
+    assert out == [f"https://t.me/{BOT_USERNAME}?start=main--spring"]
+    code, out, err = await _link(["spring", "--studio", "camden"], _env(tg))
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "--studio 'camden': no such studio (without STUDIOS_FILE: main)"
+    ]
+    _only_get_me(tg, 1)
+
+
+async def test_a_start_parameter_longer_than_64_exits_2_before_any_getme(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    env = _env(tg, STUDIOS_FILE=STUDIOS)
+    room = MAX_CAMPAIGN_LENGTH - len("berlin_mitte--")
+    code, out, err = await _link(["c" * room, "--studio", "berlin_mitte"], env)
+    assert code == 0, err
+    assert out == [f"https://t.me/{BOT_USERNAME}?start=berlin_mitte--{'c' * room}"]
+    path = tmp_path / "poster.png"
+    code, out, err = await _link(
+        ["c" * (room + 1), "--studio", "berlin_mitte", "--qr", str(path)], env
+    )
+    assert code == 2
+    assert out == []
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "65 characters" in lines[0]
+    assert f"at most {room} characters" in lines[0]
+    assert not path.exists()
+    _only_get_me(tg, 1)
+
+
+@pytest.mark.parametrize("campaign", ["camden", "manchester--spring"])
+async def test_a_campaign_that_would_choose_a_studio_needs_studio(
+    tg: FakeTelegram, campaign: str
+) -> None:
+    code, out, err = await _link([campaign], _env(tg, STUDIOS_FILE=STUDIOS))
+    assert code == 2
+    assert out == []
+    chosen = campaign.partition("--")[0]
+    assert err.strip().splitlines() == [
+        f"campaign {campaign!r} would choose the studio {chosen!r} in a link: use --studio "
+        f"{chosen} for that studio, or another campaign"
+    ]
+    _only_get_me(tg, 0)
+
+
+async def test_in_a_chain_a_plain_campaign_is_linked_as_before(tg: FakeTelegram) -> None:
+    code, out, err = await _link(["spring-2026"], _env(tg, STUDIOS_FILE=STUDIOS))
+    assert code == 0, err
+    assert out == [LINK]
+
+
+async def test_a_bad_studios_file_exits_2_with_its_one_line(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    path = tmp_path / "studios.toml"
+    path.write_text('[[studio]]\nid = "camden"\n', encoding="utf-8")
+    code, out, err = await _link(["spring", "--studio", "camden"], _env(tg, STUDIOS_FILE=str(path)))
+    assert code == 2
+    assert out == []
+    assert err.strip().splitlines() == [
+        'configuration error: STUDIOS_FILE studio "camden": perfectgym_api_url: is required but '
+        "not given"
+    ]
+    _only_get_me(tg, 0)
 
 
 # -------------------------------------------------------------------------- the functions
