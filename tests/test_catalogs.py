@@ -203,3 +203,12 @@ def test_the_formal_german_catalog_never_says_du() -> None:
         if informal.search(translation)
     ]
     assert offending == []
+
+
+def test_the_portuguese_catalog_is_european() -> None:
+    """``pt`` is written in European Portuguese (``WRITTEN_IN``), where 0 takes the plural; the
+    Brazilian rule would say "0 pergunta" to a Lisbon prospect."""
+    assert str(_catalog("pt").locale) == "pt_PT"
+    tr = Translator("pt")
+    one, many = "{count} question is needed.", "{count} questions are needed."
+    assert tr.ngettext(one, many, 0) == tr.ngettext(one, many, 2) != tr.ngettext(one, many, 1)
