@@ -41,7 +41,7 @@ def release_before_studios() -> tuple[schema.Table, ...]:
             columns=tuple(column for column in table.columns if column.name != "studio"),
         )
         for table in schema.TABLES
-        if table is not schema.STUDIO_CACHES
+        if table not in (schema.STUDIO_CACHES, schema.STUDIO_FUNNEL_COUNTS)
     )
 
 
