@@ -292,7 +292,8 @@ class Intake:
             reached = state.reach()
             await self._conversations.save(state)
             self._funnel.progressed(state.campaign, *reached, studio=state.studio)
-        line = Reply(choosing.chosen_line(tr, club.card()))
+        # The line of record also takes the share-location keyboard away, used or not.
+        line = Reply(choosing.chosen_line(tr, club.card()), remove_keyboard=True)
         return replace(outcome, replies=(line, *outcome.replies), settle=chosen.settle)
 
     def _unsatisfiable(self, club: Club, config: LeadConfig) -> bool:
