@@ -232,3 +232,35 @@ async def test_a_studio_whose_key_is_refused_drops_out_and_the_others_go_on(
     assert "Studio Sol Manchester" in notice
     assert "refuses its API key" in notice
     assert chain.tenants["manchester"].created == []
+
+
+async def test_a_club_that_asks_more_asks_only_what_is_missing(
+    tg: FakeTelegram, chain: Chain
+) -> None:
+    chain.tenants["mitte"].set_config({**load_config("all-inactive"), "telephoneMode": "MANDATORY"})
+    async with running_bot(chain.env):
+        pat = Prospect(tg, chat_id=31008)
+        await pat.send("/start camden--autumn")
+        await pat.expect("first name")
+        await pat.answer("Pat", "last name")
+        await pat.answer("Jones", "e-mail")
+        summary = await pat.answer("pat@example.com", "Please check your details")
+        await pat.send("/club")
+        question = await pat.expect_eventually("Which club")
+        await pat.press(question, "Mitte")
+        await pat.expect_eventually("phone")  # the one question Mitte adds
+        await pat.send("+49 30 1234567")
+        summary = await pat.expect_eventually("Please check your details")
+        assert "Club: Studio Sol Mitte" in (summary.text or "")
+        await pat.press(summary, "Yes, send it")
+        await pat.expect_eventually("Thank you, Pat")
+    [lead] = chain.created()["mitte"]
+    customer = lead["leadCustomer"]
+    assert (customer["firstname"], customer["lastname"], customer["email"]) == (
+        "Pat",
+        "Jones",
+        "pat@example.com",
+    )
+    assert customer["telephone"] == "+49301234567"
+    assert lead["externalIdentifier"] == "autumn"  # the campaign stays with the prospect
+    assert chain.created()["camden"] == []
