@@ -264,3 +264,17 @@ async def test_a_club_that_asks_more_asks_only_what_is_missing(
     assert customer["telephone"] == "+49301234567"
     assert lead["externalIdentifier"] == "autumn"  # the campaign stays with the prospect
     assert chain.created()["camden"] == []
+
+
+async def test_help_names_the_brand_before_a_club_is_chosen_and_the_club_after(
+    tg: FakeTelegram, chain: Chain
+) -> None:
+    async with running_bot(chain.env):
+        pat = Prospect(tg, chat_id=31009)
+        await pat.send("/help")
+        before = await pat.expect("Studio Sol only", "/club")
+        assert "Camden" not in (before.text or "")
+        await pat.send("/start camden")
+        await pat.expect("first name")
+        await pat.send("/help")
+        await pat.expect("Studio Sol Camden only")

@@ -36,6 +36,7 @@ from conversations.i18n import Translator, negotiate
 from conversations.kinds.name import parse_name
 from conversations.replies import Outcome, Reply, Settle
 from conversations.state import ConversationState, Phase
+from conversations.studio import Studio
 from conversations.text import InvalidAnswer
 
 log = logging.getLogger(__name__)
@@ -129,13 +130,14 @@ class Intake:
         return Translator(self.locale_for(chat))
 
     def help_text(self, tr: Translator, studio: str | None = None) -> str:
-        """/help: who receives the details, what happens to them, and the commands."""
-        club = self._conversations.club(studio)
+        """/help: who receives the details, what happens to them, and the commands. In a
+        chain before a club is chosen, the brand receives them (no club's privacy notice yet)."""
+        chain = self._conversations.chain
+        if chain.is_chain and studio is None:
+            return help_text(tr, Studio(name=chain.brand), None, chain=True)
+        club = chain.club(studio)
         return help_text(
-            tr,
-            club.profile.studio,
-            club.texts.privacy_url_for(tr.locale),
-            chain=self._conversations.chain.is_chain,
+            tr, club.profile.studio, club.texts.privacy_url_for(tr.locale), chain=chain.is_chain
         )
 
     def unknown_command_text(self, tr: Translator) -> str:
