@@ -17,6 +17,7 @@ from bot.composition import assemble
 from bot.intake.outbox import RetryPolicy
 from bot.marketing.staff_report import FunnelReports
 from bot.metrics import Metrics
+from bot.perfectgym.budget import RateBudget
 from bot.perfectgym.client import PerfectGymClient
 from bot.settings import AddressForm, Settings, StaffNoticeDetails
 from bot.storage import StorageHealth, open_storage
@@ -67,6 +68,7 @@ async def serve(
         timeout=settings.perfectgym_timeout_seconds,
         deadline=settings.perfectgym_deadline_seconds,
         observe=metrics.observe_perfectgym,
+        budget=RateBudget(pause_without_retry_after=settings.outbox_rate_limit_seconds),
     )
     app = build_application(settings, metrics.updates.inc)
     sender = TelegramSender(app.bot, storage, clock)
