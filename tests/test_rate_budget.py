@@ -118,6 +118,15 @@ async def test_the_call_over_the_budget_waits_but_another_endpoints_does_not(
     assert await sixth == 60.0
 
 
+async def test_spend_is_take_around_the_call(clock: FakeClock) -> None:
+    spent = budget(clock, per_minute=1, margin=0)
+    async with spent.spend(CONFIG):
+        pass
+    with pytest.raises(OverBudget):
+        async with spent.spend(CONFIG, max_wait=59):
+            pytest.fail("over the budget, the call is not made")
+
+
 async def test_waiters_go_in_the_order_they_came(clock: FakeClock) -> None:
     spent = budget(clock, per_minute=1, margin=0)
     await spent.take(CONFIG)
