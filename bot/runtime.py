@@ -74,6 +74,7 @@ async def serve(
         observe=metrics.observe_perfectgym,
         config_ttl=settings.config_ttl_seconds,
         clock=clock,
+        rate_limit_pause=settings.outbox_rate_limit_seconds,
     )
     app = build_application(settings, metrics.updates.inc)
     sender = TelegramSender(app.bot, storage, clock)

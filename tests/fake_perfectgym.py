@@ -6,8 +6,11 @@ import asyncio
 import collections
 import contextlib
 import datetime
+import hmac
 import json
-from collections.abc import Mapping
+import math
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, cast
@@ -48,6 +51,15 @@ class Trickle:
     completed: bool = False
 
 
+@dataclass
+class InFlight:
+    """Requests being answered now and the most at once; one may be shared by several fakes
+    (the tenants of a chain) to see the concurrency across all of them."""
+
+    now: int = 0
+    peak: int = 0
+
+
 class FakePerfectGym(PerfectGymStandIn):
     """Faults are queued per endpoint ("config", "validate", "create", or a trial-offer endpoint
     of ``TRIAL_ROUTES``: "class_offers", "class_slots", "class_validate", "class_book",
@@ -57,6 +69,11 @@ class FakePerfectGym(PerfectGymStandIn):
     trial studio (``trials``) can be changed directly; the switches below cover the cases a
     real studio produces on its own: a key without the trial scopes, a slot someone else takes
     between listing and booking, a customer the studio refuses, a booking answer that is lost.
+
+    Each instance is one tenant (its own key and port): a chain is several of them. With
+    ``rate_limit_per_minute`` it counts the requests its key makes per endpoint in each minute
+    of ``rate_clock`` and, once over, answers 429 with ``Retry-After`` (the rest of that minute)
+    as the vendor does. ``arrivals`` is every request as (endpoint, ``rate_clock`` time).
     """
 
     def __init__(
@@ -66,9 +83,18 @@ class FakePerfectGym(PerfectGymStandIn):
         *,
         latency: float = 0.0,
         trials: TrialStudio | None = None,
+        rate_limit_per_minute: int | None = None,
+        rate_clock: Callable[[], float] = time.time,
+        in_flight: InFlight | None = None,
     ) -> None:
         super().__init__(config, api_key, trials=trials)
         self.latency = latency
+        self.rate_limit_per_minute = rate_limit_per_minute
+        self.rate_clock = rate_clock
+        self.in_flight = InFlight() if in_flight is None else in_flight
+        self.arrivals: list[tuple[str, float]] = []
+        # Requests per (endpoint, minute number) of ``rate_clock``.
+        self._counted: collections.Counter[tuple[str, int]] = collections.Counter()
         self.calls: collections.Counter[str] = collections.Counter()
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.queries: list[tuple[str, dict[str, str]]] = []
@@ -212,11 +238,19 @@ class FakePerfectGym(PerfectGymStandIn):
         self._stopping.clear()
 
     async def _serve(self, request: HTTPServerRequest) -> None:
+        self.in_flight.now += 1
+        self.in_flight.peak = max(self.in_flight.peak, self.in_flight.now)
+        try:
+            await self._serve_counted(request)
+        finally:
+            self.in_flight.now -= 1
+
+    async def _serve_counted(self, request: HTTPServerRequest) -> None:
         incoming = read_request(request)
         if incoming.endpoint is not None:
             self.calls[incoming.endpoint] += 1
         try:
-            reply = await self._respond_or_hang_up(incoming)
+            reply = self._over_rate_limit(incoming) or await self._respond_or_hang_up(incoming)
         except Exception:
             reply = StandInReply.error(500, "Unexpected system error.", "INTERNAL_ERROR")
         if reply is None:
@@ -230,6 +264,24 @@ class FakePerfectGym(PerfectGymStandIn):
                 await self._trickle(request, reply, self._trickles[endpoint].popleft())
             else:
                 write_reply(request, reply)
+
+    def _over_rate_limit(self, request: StandInRequest) -> StandInReply | None:
+        """The vendor's limit per key and endpoint: a 429 for the rest of the minute once the
+        key has made more than ``rate_limit_per_minute`` calls of the endpoint in it."""
+        endpoint = request.endpoint or request.path
+        now = self.rate_clock()
+        self.arrivals.append((endpoint, now))
+        if self.rate_limit_per_minute is None or not _same_key(request.api_key, self._api_key):
+            return None
+        minute = math.floor(now / 60)
+        self._counted[endpoint, minute] += 1
+        if self._counted[endpoint, minute] <= self.rate_limit_per_minute:
+            return None
+        self.requests.append((endpoint, _json_object(request.body)))
+        self.queries.append((endpoint, dict(request.query)))
+        rest = max(1, math.ceil((minute + 1) * 60 - now))
+        reply = StandInReply.error(429, "Access denied - rate limit is exceeded.", "RATE_LIMITED")
+        return StandInReply(reply.status, reply.body, (("Retry-After", str(rest)),))
 
     async def _trickle(self, request: HTTPServerRequest, reply: StandInReply, how: Trickle) -> None:
         connection = cast(HTTP1Connection, request.connection)
@@ -321,6 +373,10 @@ class FakePerfectGym(PerfectGymStandIn):
 
 class _Injected(StandInReply):
     """A scripted answer, which a contract check of the stand-in's own answers leaves out."""
+
+
+def _same_key(sent: str | None, key: str) -> bool:
+    return sent is not None and hmac.compare_digest(sent.encode(), key.encode())
 
 
 def _json_object(body: bytes) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from openapi_schema_validator import OAS30Validator, OAS31Validator
 
+from bot.perfectgym.client import PerfectGymClient
+from bot.perfectgym.errors import PerfectGymUnavailable
 from bot.standin.leads import ROUTES, StandInReply
 from conversations.i18n import Translator
 from tests.fake_perfectgym import FakePerfectGym
@@ -113,6 +115,25 @@ def test_error_bodies_are_error_responses(reply: StandInReply) -> None:
 @pytest.mark.parametrize("status", ["POSSIBLE", "INVALID_LEAD_DATA", "DUPLICATE_CUSTOMER"])
 def test_validation_results(status: str) -> None:
     _component("LeadCreationValidationResult", {"status": status})
+
+
+async def test_the_fakes_rate_limit_answer_is_an_error_response() -> None:
+    async with (
+        FakePerfectGym(
+            load_config("everything"),
+            "pgk-contract-1",
+            rate_limit_per_minute=1,
+            rate_clock=lambda: 30.0,  # both calls in one minute of the fake
+        ) as pg,
+        PerfectGymClient(pg.url, "pgk-contract-1") as client,
+    ):
+        await client.get_config()
+        with pytest.raises(PerfectGymUnavailable):
+            await client.get_config()
+    assert [status for _, status, _ in pg.responses] == [200, 429]
+    assert not pg.injected
+    for endpoint, status, answer in pg.responses:
+        _check_response(endpoint, status, answer)
 
 
 # --- a whole conversation ----------------------------------------------------------------------

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from openapi_schema_validator import OAS31Validator
 
 from bot.perfectgym import trial_models as trials
+from bot.perfectgym.budget import RateBudget
 from bot.perfectgym.client import PerfectGymClient
 from bot.perfectgym.errors import (
     PerfectGymAuthError,
@@ -77,7 +78,10 @@ async def fake() -> AsyncIterator[FakePerfectGym]:
 
 @pytest.fixture
 async def client(fake: FakePerfectGym) -> AsyncIterator[PerfectGymClient]:
-    async with PerfectGymClient(fake.url, API_KEY, timeout=5.0) as pg:
+    # No pause after a 429 without Retry-After: the error-mapping test calls again right after
+    # one. That pause is tested in test_rate_budget.py.
+    budget = RateBudget(pause_without_retry_after=0.0)
+    async with PerfectGymClient(fake.url, API_KEY, timeout=5.0, budget=budget) as pg:
         yield pg
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from bot.chain.chain import Chain
 from bot.chain.club import Club
 from bot.chain.roster import SINGLE_STUDIO_ID, Roster, StudioSpec
+from bot.perfectgym.budget import RateBudget
 from bot.perfectgym.client import PerfectGymClient
 from bot.storage import Storage
 from bot.studio.information import StudioDirectory, StudioFallback
@@ -27,10 +28,13 @@ def build_chain(
     config_ttl: float = 600.0,
     clock: Callable[[], float] = time.time,
     client_for: Callable[[StudioSpec], PerfectGymClient] | None = None,
+    rate_limit_pause: float = 60.0,
 ) -> Chain:
     """``texts`` are the one studio's (already loaded from STUDIO_TEXTS_FILE) when the roster
     comes from the environment; a file's studios each load their own ``texts_file``.
-    ``client_for`` replaces the HTTP client (the demo's stand-ins)."""
+    ``client_for`` replaces the HTTP client (the demo's stand-ins). Each studio's client has a
+    rate budget of its own (PerfectGym counts per key and endpoint), pausing at most
+    ``rate_limit_pause`` after a 429 that gives no ``Retry-After``."""
 
     def client(spec: StudioSpec) -> PerfectGymClient:
         if client_for is not None:
@@ -41,6 +45,7 @@ def build_chain(
             timeout=timeout,
             deadline=deadline,
             observe=observe,
+            budget=RateBudget(pause_without_retry_after=rate_limit_pause),
         )
 
     clubs = []

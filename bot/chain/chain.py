@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.chain.club import Club, Standing
+from bot.perfectgym.budget import BackgroundGate
 from bot.periodic import Periodic
 from conversations.clubs import ClubCard
 
@@ -51,6 +52,7 @@ class Chain:
         self._on_standing = on_standing
         self._health = Periodic("studio health check", health_interval, self.check_down)
         self._loading: asyncio.Task[None] | None = None
+        self._gate = BackgroundGate(LOAD_CONCURRENCY)
         self._cards: tuple[ClubCard, ...] = ()
         self._cards_until = 0.0
 
@@ -81,7 +83,10 @@ class Chain:
         now = time.monotonic()
         if now >= self._cards_until:
             clubs = self._clubs.values()
-            self._cards = tuple(c.card() for c in clubs if c.standing is not Standing.DOWN)
+            # Reading the cards refreshes stale studio information behind the scenes: through
+            # the gate, so 200 clubs going stale together make no burst of requests.
+            with self._gate.background():
+                self._cards = tuple(c.card() for c in clubs if c.standing is not Standing.DOWN)
             self._cards_until = now + CARDS_SECONDS
         return self._cards
 
@@ -102,7 +107,8 @@ class Chain:
                 await club.directory.start()
                 await self.check(club)
 
-        await asyncio.gather(*(one(club) for club in self._clubs.values()))
+        with self._gate.background():
+            await asyncio.gather(*(one(club) for club in self._clubs.values()))
 
     def load_soon(self) -> None:
         """:meth:`load` in the background: prospects are answered meanwhile."""
@@ -127,7 +133,8 @@ class Chain:
                 await self.check(club)
 
         down = [club for club in self._clubs.values() if club.standing is Standing.DOWN]
-        await asyncio.gather(*(one(club) for club in down))
+        with self._gate.background():
+            await asyncio.gather(*(one(club) for club in down))
 
     async def standing(self, club: Club, up: bool, why: str = "") -> None:
         new = Standing.UP if up else Standing.DOWN

@@ -5,6 +5,12 @@ information and the twelve trial-offer operations (models in ``bot.perfectgym.mo
 The client classifies every failure into one exception class and never retries: retry policy
 (backoff, giving up, checking for a lead created by a lost answer) belongs to the caller's outbox.
 
+Rate limits. Every request first spends one call of this key's ``RateBudget`` for its endpoint
+(``bot.perfectgym.budget``): a call that does not fit waits, at most what its deadline leaves
+beyond one timeout, else it fails at once with ``PerfectGymThrottled`` (unsent). A 429 pauses
+that endpoint of this client for ``Retry-After`` (or the rest of the minute). Requests made
+within a ``BackgroundGate.background()`` stretch also take one of the gate's slots.
+
 Secrets and logging. The API key is added by an ``httpx.Auth`` flow, so it is in no client-level
 header map and in no repr. What the libraries log, checked against httpx 0.28 / httpcore 1.0:
 
@@ -23,6 +29,7 @@ hold method, path, status and the vendor's ``errorCode``/``reference``/``traceId
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import email.utils
 import logging
@@ -37,11 +44,13 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.perfectgym import trial_models as trials
+from bot.perfectgym.budget import OverBudget, RateBudget, background_gate
 from bot.perfectgym.errors import (
     PerfectGymAuthError,
     PerfectGymError,
     PerfectGymProtocolError,
     PerfectGymRejected,
+    PerfectGymThrottled,
     PerfectGymUnavailable,
 )
 from bot.perfectgym.models import (
@@ -123,7 +132,9 @@ class PerfectGymClient:
     ``timeout`` applies to each phase (connect, write, each read, pool wait) separately, so an
     answer that trickles in a byte at a time never trips it. ``deadline`` (by default
     ``DEADLINE_PER_TIMEOUT`` times ``timeout``) bounds the whole call, the answer's last byte
-    included: the outbox's lease is sized from it, so no attempt outlives its lease.
+    included: the outbox's lease is sized from it, so no attempt outlives its lease. The wait
+    for the rate ``budget`` (one per key: by default a fresh one) is part of the deadline, and
+    is cut off where the request would have less than one ``timeout`` left.
     """
 
     def __init__(
@@ -134,12 +145,16 @@ class PerfectGymClient:
         timeout: float = 10.0,
         deadline: float | None = None,
         observe: Callable[[str, str, float], None] | None = None,
+        budget: RateBudget | None = None,
     ) -> None:
-        """``observe(endpoint, status, seconds)`` is told of every call (metrics)."""
+        """``observe(endpoint, status, seconds)`` is told of every call (metrics); a call
+        refused by the budget is told as status ``throttled``."""
         if not _KEY_CHARS.fullmatch(api_key):
             raise ValueError("PerfectGym api_key must be non-empty printable ASCII without spaces")
         self._base_url = _normalise_base_url(base_url)
         self.deadline = DEADLINE_PER_TIMEOUT * timeout if deadline is None else deadline
+        self.budget = RateBudget() if budget is None else budget
+        self._budget_wait = max(0.0, self.deadline - timeout)
         self._observe = observe
         self._http = httpx.AsyncClient(
             base_url=self._base_url,
@@ -389,12 +404,37 @@ class PerfectGymClient:
         params: Mapping[str, str | int] | None = None,
         endpoint: str | None = None,
     ) -> httpx.Response:
-        headers = None if content is None else {"Content-Type": "application/json"}
+        gate = background_gate()
+        async with contextlib.nullcontext() if gate is None else gate.slot():
+            return await self._send_in_budget(
+                method, path, content, params=params, label=f"{method} {endpoint or path}"
+            )
+
+    async def _send_in_budget(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None,
+        *,
+        params: Mapping[str, str | int] | None,
+        label: str,
+    ) -> httpx.Response:
+        """``label`` names the endpoint for the budget and metrics (path template, no ids)."""
         where = f"{method} {path}"
+        try:
+            waited = await self.budget.take(label, max_wait=self._budget_wait)
+        except OverBudget as exc:
+            log.debug("%s -> throttled for %.1f s", where, exc.wait)
+            if self._observe is not None:
+                self._observe(label, "throttled", 0.0)
+            raise PerfectGymThrottled(
+                f"{where}: over this key's rate budget", retry_after=exc.wait
+            ) from None
+        headers = None if content is None else {"Content-Type": "application/json"}
         outcome: int | str = "-"
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(self.deadline):
+            async with asyncio.timeout(self.deadline - waited):
                 response = await self._http.request(
                     method, path, content=content, headers=headers, params=params
                 )
@@ -418,7 +458,9 @@ class PerfectGymClient:
             elapsed = time.perf_counter() - started
             log.debug("%s %s -> %s in %.0f ms", method, path, outcome, elapsed * 1000)
             if self._observe is not None:
-                self._observe(f"{method} {endpoint or path}", str(outcome), elapsed)
+                self._observe(label, str(outcome), elapsed)
+        if response.status_code == 429:
+            self.budget.pause(label, _retry_after(response.headers.get("Retry-After")))
         _raise_for_status(where, response)
         return response
 

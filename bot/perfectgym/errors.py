@@ -55,6 +55,14 @@ class PerfectGymUnavailable(PerfectGymError):
         self.maybe_processed = maybe_processed
 
 
+class PerfectGymThrottled(PerfectGymUnavailable):
+    """Not sent: this key's budget for the endpoint (or a 429's pause) would have kept the call
+    waiting past its deadline. ``retry_after`` says when it would fit; nothing was processed."""
+
+    def __init__(self, what: str, *, retry_after: float) -> None:
+        super().__init__(what, retry_after=retry_after, maybe_processed=False)
+
+
 class PerfectGymAuthError(PerfectGymError):
     """401/403: wrong key or a missing scope (LEAD_*, STUDIO_READ, TRIAL_OFFER_*); an operator
     must act, or (for a trial-offer scope) the feature stays off."""
