@@ -558,6 +558,11 @@ async def register_commands(
             return
 
 
+def staff_chats_of(chats: int | Collection[int]) -> frozenset[int]:
+    """One staff chat (a single studio's) or several (a chain's and its clubs')."""
+    return frozenset((chats,) if isinstance(chats, int) else chats)
+
+
 class StaffButtonHandler(CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]):
     """Presses of a staff button (``pattern``) made in a staff chat; the same data pressed
     anywhere else goes on to the prospects' buttons, which know nothing of it."""
@@ -569,8 +574,7 @@ class StaffButtonHandler(CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]):
         pattern: str,
     ) -> None:
         super().__init__(callback, pattern=pattern)
-        chats = (staff_chats,) if isinstance(staff_chats, int) else staff_chats
-        self._staff_chats = frozenset(chats)
+        self._staff_chats = staff_chats_of(staff_chats)
 
     def check_update(self, update: object) -> bool | object | None:
         if not isinstance(update, Update) or update.effective_chat is None:
@@ -590,13 +594,7 @@ def add_handlers(
     ``staff_chats``: the chats that get /report and the staff buttons (a chain's own chat and
     every club's); everywhere else /report is an unknown command."""
     private = filters.ChatType.PRIVATE
-    chats = (
-        ()
-        if staff_chats is None
-        else (staff_chats,)
-        if isinstance(staff_chats, int)
-        else staff_chats
-    )
+    chats: Collection[int] = () if staff_chats is None else staff_chats_of(staff_chats)
     if chats:
         staff = filters.Chat(chat_id=list(chats))
         app.add_handler(CommandHandler("report", handlers.report, filters=staff))
