@@ -15,10 +15,11 @@ from collections.abc import Callable
 from telegram import Update
 
 from bot.chain.build import build_chain
+from bot.chain.club import Standing
 from bot.chain.roster import Roster, roster_from_settings
 from bot.composition import assemble
 from bot.intake.outbox import RetryPolicy
-from bot.marketing.staff_report import FunnelReports
+from bot.marketing.staff_report import StaffChats
 from bot.metrics import Metrics
 from bot.settings import AddressForm, Settings, StaffNoticeDetails
 from bot.storage import StorageHealth, open_storage
@@ -76,6 +77,9 @@ async def serve(
         clock=clock,
         rate_limit_pause=settings.outbox_rate_limit_seconds,
     )
+    metrics.watch_studios(
+        lambda: [(club.storage_key, club.standing is Standing.DOWN) for club in chain.clubs]
+    )
     app = build_application(settings, metrics.updates.inc)
     sender = TelegramSender(app.bot, storage, clock)
     services = assemble(
@@ -85,7 +89,7 @@ async def serve(
         chain=chain,
         texts=texts,
         default_locale=settings.default_locale,
-        staff_chat_id=settings.staff_chat_id,
+        staff_chat_id=chain.staff_chat_id,  # STAFF_CHAT_ID, or STUDIOS_FILE's own
         staff_contact_details=settings.staff_notice_details is StaffNoticeDetails.FULL,
         config_ttl=settings.config_ttl_seconds,
         min_age=settings.min_age,
@@ -104,7 +108,7 @@ async def serve(
             rate_limit_delay=settings.outbox_rate_limit_seconds,
         ),
     )
-    reports = FunnelReports(services.funnel, services.config)
+    reports = StaffChats(chain, services.funnel)
     resender = Resender(storage, sender.send_kept, services.intake.delivered, clock=clock)
     sender.on_kept = resender.wake
     add_handlers(
@@ -118,7 +122,7 @@ async def serve(
             unstored,
             services.erasure,
         ),
-        settings.staff_chat_id,
+        reports.ids(),
     )
     metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     webhook: HealthServer | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from bot.chain.chain import Chain
 from bot.chain.club import Club
@@ -17,6 +18,28 @@ from bot.studio.leads_config import LeadsConfigSource
 from bot.studio.texts import StudioTexts, StudioTextsError
 
 
+class Observe(Protocol):
+    """Told of every PerfectGym call, and of the studio whose client made it (metrics)."""
+
+    def __call__(
+        self, endpoint: str, status: str, seconds: float, /, *, studio: str | None = None
+    ) -> None: ...
+
+
+def observing(
+    observe: Observe | None, studio: str | None
+) -> Callable[[str, str, float], None] | None:
+    """A client's ``observe``: ``observe`` with the client's studio filled in."""
+    if observe is None:
+        return None
+    told = observe
+
+    def call(endpoint: str, status: str, seconds: float) -> None:
+        told(endpoint, status, seconds, studio=studio)
+
+    return call
+
+
 def build_chain(
     roster: Roster,
     storage: Storage,
@@ -24,7 +47,7 @@ def build_chain(
     texts: StudioTexts | None = None,
     timeout: float = 10.0,
     deadline: float | None = None,
-    observe: Callable[[str, str, float], None] | None = None,
+    observe: Observe | None = None,
     config_ttl: float = 600.0,
     clock: Callable[[], float] = time.time,
     client_for: Callable[[StudioSpec], PerfectGymClient] | None = None,
@@ -32,11 +55,12 @@ def build_chain(
 ) -> Chain:
     """``texts`` are the one studio's (already loaded from STUDIO_TEXTS_FILE) when the roster
     comes from the environment; a file's studios each load their own ``texts_file``.
+    ``observe`` is told of each client's calls with its studio (``None``: the single studio).
     ``client_for`` replaces the HTTP client (the demo's stand-ins). Each studio's client has a
     rate budget of its own (PerfectGym counts per key and endpoint), pausing at most
     ``rate_limit_pause`` after a 429 that gives no ``Retry-After``."""
 
-    def client(spec: StudioSpec) -> PerfectGymClient:
+    def client(spec: StudioSpec, key: str | None) -> PerfectGymClient:
         if client_for is not None:
             return client_for(spec)
         return PerfectGymClient(
@@ -44,14 +68,14 @@ def build_chain(
             spec.api_key.get_secret_value(),
             timeout=timeout,
             deadline=deadline,
-            observe=observe,
+            observe=observing(observe, key),
             budget=RateBudget(pause_without_retry_after=rate_limit_pause),
         )
 
     clubs = []
     for spec in roster.studios:
         key = spec.id if roster.from_file else None
-        pg = client(spec)
+        pg = client(spec, key)
         fallback = fallback_of(spec)
         clubs.append(
             Club(

@@ -388,7 +388,7 @@ class Outbox:
 
     async def _report(self, report: DeliveryReport) -> DeliveryReport:
         if self._metrics is not None:
-            self._metrics.leads.labels(report.result.value).inc()
+            self._metrics.lead(report.result.value, studio=report.entry.studio)
         if report.entry.id in self._dropped:
             final = report.result is not Delivery.RETRYING
             campaign = (self._dropped.pop if final else self._dropped.get)(report.entry.id)

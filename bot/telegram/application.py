@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from dataclasses import replace
 from enum import Enum, auto
 from typing import Any, Protocol
@@ -45,8 +45,8 @@ from bot.intake.commands import menu
 from bot.intake.erasure_requests import CONFIRM_PREFIX, ErasureRequests
 from bot.intake.service import Chat, Intake
 from bot.logging_setup import chat_ref
-from bot.marketing.report import chart_png, period, table_html
-from bot.marketing.staff_report import FunnelReports, days_asked, usage
+from bot.marketing.report import chart_png
+from bot.marketing.staff_report import StaffChats, days_asked, usage
 from bot.settings import Settings
 from bot.storage.chat_messages import ChatMessageRecords, ChatMessages
 from bot.storage.replies import PendingReplies, ReplyKind
@@ -292,7 +292,7 @@ class TelegramHandlers:
         sender: TelegramSender,
         default_locale: str,
         buttons: ButtonPresses,
-        reports: FunnelReports | None = None,
+        reports: StaffChats | None = None,
         unstored: UnstoredUpdates | None = None,
         erasures: ErasureRequests | None = None,
     ) -> None:
@@ -408,8 +408,9 @@ class TelegramHandlers:
             await self._event(update, LocationShared(where.latitude, where.longitude))
 
     async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/report [days], in the staff chat only (``add_handlers`` filters): the funnel per
-        campaign as a table, then as a chart. Staff read the studio's default language."""
+        """/report [days], in staff chats only (``add_handlers`` filters): the funnel per
+        campaign as a table, then as a chart; a studio's chat sees its studio, the chain's a
+        line per studio first (``StaffChats``). Staff read the studio's default language."""
         chat = update.effective_chat
         if chat is None or self._reports is None:
             return
@@ -418,12 +419,16 @@ class TelegramHandlers:
         if days is None:
             await context.bot.send_message(chat.id, usage(tr))
             return
-        report = await self._reports.report(days)
-        await context.bot.send_message(chat.id, table_html(report, tr), parse_mode=ParseMode.HTML)
-        if report.campaigns:
+        answer = await self._reports.answer(chat.id, days, tr)
+        if answer is None:
+            return
+        await context.bot.send_message(chat.id, answer.text_html, parse_mode=ParseMode.HTML)
+        if answer.chart is not None:
             # Drawing takes a second of CPU: not on the loop that serves the prospects.
-            chart = await asyncio.to_thread(chart_png, report, tr)
-            await context.bot.send_photo(chat.id, chart, caption=period(report, tr))
+            chart = await asyncio.to_thread(
+                chart_png, answer.chart, tr, studio_name=answer.studio_name
+            )
+            await context.bot.send_photo(chat.id, chart, caption=answer.caption)
 
     async def erasure_confirmed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Staff's "erased in PerfectGym" button, pressed in the staff chat only (``add_handlers``
@@ -553,39 +558,48 @@ async def register_commands(
             return
 
 
+def staff_chats_of(chats: int | Collection[int]) -> frozenset[int]:
+    """One staff chat (a single studio's) or several (a chain's and its clubs')."""
+    return frozenset((chats,) if isinstance(chats, int) else chats)
+
+
 class StaffButtonHandler(CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]):
-    """Presses of a staff button (``pattern``) made in the staff chat; the same data pressed
+    """Presses of a staff button (``pattern``) made in a staff chat; the same data pressed
     anywhere else goes on to the prospects' buttons, which know nothing of it."""
 
     def __init__(
         self,
-        staff_chat_id: int,
+        staff_chats: int | Collection[int],
         callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]],
         pattern: str,
     ) -> None:
         super().__init__(callback, pattern=pattern)
-        self._staff_chat_id = staff_chat_id
+        self._staff_chats = staff_chats_of(staff_chats)
 
     def check_update(self, update: object) -> bool | object | None:
         if not isinstance(update, Update) or update.effective_chat is None:
             return None
-        if update.effective_chat.id != self._staff_chat_id:
+        if update.effective_chat.id not in self._staff_chats:
             return None
         return super().check_update(update)
 
 
 def add_handlers(
-    app: AnyApplication, handlers: TelegramHandlers, staff_chat_id: int | None = None
+    app: AnyApplication,
+    handlers: TelegramHandlers,
+    staff_chats: int | Collection[int] | None = None,
 ) -> None:
-    """Which update goes to which handler, in the order python-telegram-bot tries them."""
+    """Which update goes to which handler, in the order python-telegram-bot tries them.
+
+    ``staff_chats``: the chats that get /report and the staff buttons (a chain's own chat and
+    every club's); everywhere else /report is an unknown command."""
     private = filters.ChatType.PRIVATE
-    if staff_chat_id is not None:  # elsewhere /report is an unknown command
-        staff = filters.Chat(chat_id=staff_chat_id)
+    chats: Collection[int] = () if staff_chats is None else staff_chats_of(staff_chats)
+    if chats:
+        staff = filters.Chat(chat_id=list(chats))
         app.add_handler(CommandHandler("report", handlers.report, filters=staff))
         app.add_handler(
-            StaffButtonHandler(
-                staff_chat_id, handlers.erasure_confirmed, pattern=f"^{CONFIRM_PREFIX}"
-            )
+            StaffButtonHandler(chats, handlers.erasure_confirmed, pattern=f"^{CONFIRM_PREFIX}")
         )
     app.add_handler(CommandHandler("start", handlers.start, filters=private))
     app.add_handler(CommandHandler("cancel", handlers.cancel, filters=private))
