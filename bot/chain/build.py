@@ -25,12 +25,14 @@ def build_chain(
     deadline: float | None = None,
     observe: Callable[[str, str, float], None] | None = None,
     config_ttl: float = 600.0,
+    health_interval: float = 60.0,
     clock: Callable[[], float] = time.time,
     client_for: Callable[[StudioSpec], PerfectGymClient] | None = None,
 ) -> Chain:
     """``texts`` are the one studio's (already loaded from STUDIO_TEXTS_FILE) when the roster
     comes from the environment; a file's studios each load their own ``texts_file``.
-    ``client_for`` replaces the HTTP client (the demo's stand-ins)."""
+    ``client_for`` replaces the HTTP client (the demo's stand-ins). ``health_interval``: how
+    often a club out of the choice is asked again (STUDIO_HEALTH_SECONDS)."""
 
     def client(spec: StudioSpec) -> PerfectGymClient:
         if client_for is not None:
@@ -62,7 +64,11 @@ def build_chain(
             )
         )
     return Chain(
-        clubs, brand=roster.brand, staff_chat_id=roster.staff_chat_id, named_links=roster.from_file
+        clubs,
+        brand=roster.brand,
+        staff_chat_id=roster.staff_chat_id,
+        named_links=roster.from_file,
+        health_interval=health_interval,
     )
 
 

@@ -95,6 +95,12 @@ class LeadsConfigSource:
                 return self._config
             return await self._refresh()
 
+    async def refresh(self) -> LeadConfig | None:
+        """Ask PerfectGym now, whatever the cache says: a chain's health check of a studio out
+        of the choice must learn that it is back before a cached copy runs out."""
+        async with self._lock:
+            return await self._refresh()
+
     async def _refresh(self) -> LeadConfig | None:
         try:
             config = await self._client.get_config()
