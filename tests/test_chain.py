@@ -4,6 +4,7 @@ and leads configuration), STUDIOS_FILE, the real Application against the fake Bo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -57,6 +58,15 @@ class Chain:
 
 @pytest.fixture
 async def chain(tg: FakeTelegram, database_url: str, tmp_path: Path) -> AsyncIterator[Chain]:
+    async with three_tenants(tg, database_url, tmp_path) as tenants:
+        yield tenants
+
+
+@contextlib.asynccontextmanager
+async def three_tenants(
+    tg: FakeTelegram, database_url: str, tmp_path: Path
+) -> AsyncIterator[Chain]:
+    """Camden and Manchester ask names and e-mail, Mitte everything; each its own key."""
     tenants: dict[str, FakePerfectGym] = {}
     try:
         for studio_id, key in KEYS.items():

@@ -153,7 +153,7 @@ class Chain:
             return
         if problem is ConfigProblem.KEY_REFUSED:
             club.leads_refused = True
-        await self.standing(club, False, why)
+        await self.standing(club, False, f"{problem} ({why})")
 
     async def standing(self, club: Club, up: bool, why: str = "") -> None:
         new = Standing.UP if up else Standing.DOWN
