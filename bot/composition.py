@@ -204,6 +204,7 @@ def assemble(
         on_delivered=counted(funnel, notices.on_delivered),
         metrics=metrics,
         clock=clock,
+        on_tenant=chain.heard,
     )
     for club in chain.clubs:
         club.config.report_unsatisfiable(

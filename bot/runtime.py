@@ -74,6 +74,7 @@ async def serve(
         deadline=settings.perfectgym_deadline_seconds,
         observe=metrics.observe_perfectgym,
         config_ttl=settings.config_ttl_seconds,
+        health_interval=settings.studio_health_seconds,
         clock=clock,
         rate_limit_pause=settings.outbox_rate_limit_seconds,
     )

@@ -288,6 +288,11 @@ class Settings(TelegramSettings, StudioSettings, ChainPerfectGymSettings):
     database_wait_seconds: float = Field(
         default=60.0, ge=0, description="how long start-up waits for an unavailable database"
     )
+    studio_health_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="a chain: how often a studio out of the choice is asked again",
+    )
 
     @field_validator("webhook_url")
     @classmethod

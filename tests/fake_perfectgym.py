@@ -98,6 +98,9 @@ class FakePerfectGym(PerfectGymStandIn):
         self.calls: collections.Counter[str] = collections.Counter()
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.queries: list[tuple[str, dict[str, str]]] = []
+        # Where each request came from, (endpoint, (ip, port)) as it arrived: which process
+        # sent a request the fake holds.
+        self.peers: list[tuple[str, tuple[str, int]]] = []
         # Every answer given: (endpoint, status, body), for the contract test.
         self.responses: list[tuple[str, int, bytes]] = []
         # Indexes into ``responses`` of the answers ``fail_next`` scripted (not the stand-in's).
@@ -249,6 +252,9 @@ class FakePerfectGym(PerfectGymStandIn):
         incoming = read_request(request)
         if incoming.endpoint is not None:
             self.calls[incoming.endpoint] += 1
+        address = getattr(cast(HTTP1Connection, request.connection).context, "address", None)
+        if isinstance(address, tuple):
+            self.peers.append((incoming.endpoint or incoming.path, (address[0], address[1])))
         try:
             reply = self._over_rate_limit(incoming) or await self._respond_or_hang_up(incoming)
         except Exception:

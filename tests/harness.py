@@ -276,6 +276,11 @@ class BotProcess:
     def log(self) -> str:
         return self._log_path.read_text(errors="replace") if self._log_path.exists() else ""
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "not running"
+        return self._process.pid
+
     async def stop(self, sig: signal.Signals) -> int:
         assert self._process is not None
         self._process.send_signal(sig)

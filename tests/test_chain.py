@@ -4,6 +4,7 @@ and leads configuration), STUDIOS_FILE, the real Application against the fake Bo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -57,6 +58,15 @@ class Chain:
 
 @pytest.fixture
 async def chain(tg: FakeTelegram, database_url: str, tmp_path: Path) -> AsyncIterator[Chain]:
+    async with three_tenants(tg, database_url, tmp_path) as tenants:
+        yield tenants
+
+
+@contextlib.asynccontextmanager
+async def three_tenants(
+    tg: FakeTelegram, database_url: str, tmp_path: Path
+) -> AsyncIterator[Chain]:
+    """Camden and Manchester ask names and e-mail, Mitte everything; each its own key."""
     tenants: dict[str, FakePerfectGym] = {}
     try:
         for studio_id, key in KEYS.items():
@@ -278,3 +288,117 @@ async def test_help_names_the_brand_before_a_club_is_chosen_and_the_club_after(
         await pat.expect("first name")
         await pat.send("/help")
         await pat.expect("Studio Sol Camden only")
+
+
+async def test_a_german_prospect_goes_through_the_whole_chain_in_german(
+    tg: FakeTelegram, chain: Chain
+) -> None:
+    """The club question, a shared location, the choice, all sixteen questions of Mitte's
+    configuration, the summary's club line and the thank-you, in German."""
+    mitte = chain.tenants["mitte"]
+    async with running_bot(chain.env):
+        ida = Prospect(tg, chat_id=36001, language_code="de", first_name="Ida")
+        await ida.send("/start")
+        question = await ida.expect(
+            "Willkommen bei Studio Sol! In welchem Studio möchtest du trainieren?",
+            "Tippe auf ein Studio, sende deinen Standort oder gib eine Stadt, eine Postleitzahl "
+            "oder den Namen eines Studios ein.",
+        )
+        assert [text for text, _ in question.buttons()] == [
+            "Studio Sol Camden (London)",
+            "Studio Sol Manchester",
+            "Studio Sol Mitte (Berlin)",
+        ]
+        keyboard = await ida.expect("📍 Meinen Standort senden")
+        [[button]] = (keyboard.reply_markup or {})["keyboard"]
+        assert button == {"text": "📍 Meinen Standort senden", "request_location": True}
+        await tg.send_location(ida.chat_id, 52.5200, 13.4050, language_code="de")
+        nearest = await ida.expect("Die Studios, die dir am nächsten sind:")
+        assert [text for text, _ in nearest.buttons()] == [
+            "Studio Sol Mitte · 1,9 km",
+            "Studio Sol Camden · 932 km",
+            "Studio Sol Manchester · 1.050 km",
+            "← Alle Studios",
+        ]
+        await ida.press(nearest, "Mitte")
+        await ida.expect("Super, dann also Studio Sol Mitte (Berlin).")
+        first = await ida.expect(
+            "Hallo! 👋 Hier ist Studio Sol Mitte. Damit wir uns wegen eines Probetrainings bei "
+            "dir melden können, habe ich ein paar Fragen an dich.",
+            "11 Fragen sind Pflicht. 5 weitere Fragen sind freiwillig",
+            "1/16 · Wie lautet dein Vorname?",
+        )
+        await ida.press(first, "Ida")  # her name in Telegram, offered as a button
+        await ida.expect("2/16 · Und dein Nachname?")
+        await ida.answer("Iversen", "3/16 · Wie lautet deine E-Mail-Adresse?")
+        await ida.answer("ida@example.de", "4/16 · Wie lautet deine Telefonnummer?")
+        await ida.send("+49 30 1234567")
+        gender = await ida.expect_eventually("5/16 · Welches Geschlecht hast du? (optional)")
+        await ida.press(gender, "Weiblich")
+        await ida.expect("6/16 · Wann bist du geboren?", "Zum Beispiel 31.12.1990.")
+        country = await ida.answer("12.03.1990", "7/16 · In welchem Land wohnst du?")
+        await ida.press(country, "Deutschland")
+        await ida.expect("8/16 · Deine Adresse: Straße und Hausnummer?")
+        await ida.answer("Invalidenstraße 1", "9/16 · Deine Postleitzahl und dein Wohnort?")
+        heard = await ida.answer("10115 Berlin", "10/16 · How did you hear about us?")
+        await ida.press(heard, "Instagram")  # the studio's own field names, as PerfectGym has them
+        goals = await ida.expect("11/16 · Training goals (optional)", "Tippe alles an")
+        await ida.press(goals, "Überspringen")
+        for number, name in ((12, "Preferred trial date"), (13, "Training sessions per week")):
+            optional = await ida.expect(f"{number}/16 · {name} (optional)")
+            await ida.press(optional, "Überspringen")
+        injuries = await ida.expect("14/16 · Any injuries we should know about? (optional)")
+        await ida.press(injuries, "Überspringen")
+        student = await ida.expect("15/16 · Student")
+        await ida.press(student, "Ja")
+        consent = await ida.expect("16/16 · Darf dich das Studio über Neuigkeiten und Angebote")
+        await ida.press(consent, "Nein")
+        summary = await ida.expect("Bitte prüfe deine Angaben:")
+        assert summary.text == (
+            "Bitte prüfe deine Angaben:\n\n"
+            "• Studio: Studio Sol Mitte\n"
+            "• Vorname: Ida\n"
+            "• Nachname: Iversen\n"
+            "• E-Mail: ida@example.de\n"
+            "• Telefon: +49 30 1234567\n"
+            "• Geschlecht: Weiblich\n"
+            "• Geburtsdatum: 12.03.1990\n"
+            "• Adresse: Invalidenstraße 1, 10115 Berlin, Deutschland\n"
+            "• How did you hear about us? Instagram\n"
+            "• Training goals: —\n"
+            "• Preferred trial date: —\n"
+            "• Training sessions per week: —\n"
+            "• Any injuries we should know about? —\n"
+            "• Student: Ja\n"
+            "• Kontakt wegen Neuigkeiten und Angeboten: Nein\n\n"
+            "Stimmt alles? Tippe auf ein Feld, um es zu ändern."
+        )
+        assert "🏠 Anderes Studio" in [label for label, _ in summary.buttons()]
+        await ida.press(summary, "Ja, abschicken")
+        await ida.expect_eventually(
+            "Danke, Ida! 🎉 Das Studio hat deine Angaben und meldet sich bald bei dir."
+        )
+    [lead] = mitte.created
+    assert lead["leadCustomer"] == {
+        "thirdPartyId": "36001",
+        "firstname": "Ida",
+        "lastname": "Iversen",
+        "email": "ida@example.de",
+        "gender": "FEMALE",
+        "dateOfBirth": "1990-03-12",
+        "telephone": "+49301234567",
+        "language": {"languageCode": "de"},
+    }
+    assert lead["address"] == {
+        "street": "Invalidenstraße",
+        "houseNumber": "1",
+        "zipCode": "10115",
+        "city": "Berlin",
+        "countryCode": "DE",
+    }
+    assert lead["additionalInformation"] == [
+        {"additionalFieldId": 7001, "value": "Instagram"},
+        {"additionalFieldId": 7006, "value": "true"},
+    ]
+    assert chain.created()["camden"] == []
+    assert chain.created()["manchester"] == []

@@ -49,6 +49,7 @@ def build_chain(
     deadline: float | None = None,
     observe: Observe | None = None,
     config_ttl: float = 600.0,
+    health_interval: float = 60.0,
     clock: Callable[[], float] = time.time,
     client_for: Callable[[StudioSpec], PerfectGymClient] | None = None,
     rate_limit_pause: float = 60.0,
@@ -58,7 +59,8 @@ def build_chain(
     ``observe`` is told of each client's calls with its studio (``None``: the single studio).
     ``client_for`` replaces the HTTP client (the demo's stand-ins). Each studio's client has a
     rate budget of its own (PerfectGym counts per key and endpoint), pausing at most
-    ``rate_limit_pause`` after a 429 that gives no ``Retry-After``."""
+    ``rate_limit_pause`` after a 429 that gives no ``Retry-After``. ``health_interval``: how
+    often a club out of the choice is asked again (STUDIO_HEALTH_SECONDS)."""
 
     def client(spec: StudioSpec, key: str | None) -> PerfectGymClient:
         if client_for is not None:
@@ -69,7 +71,8 @@ def build_chain(
             timeout=timeout,
             deadline=deadline,
             observe=observing(observe, key),
-            budget=RateBudget(pause_without_retry_after=rate_limit_pause),
+            # On the services' clock: a pause after a 429 ends when the outbox's retry is due.
+            budget=RateBudget(pause_without_retry_after=rate_limit_pause, clock=clock, wall=clock),
         )
 
     clubs = []
@@ -91,7 +94,11 @@ def build_chain(
             )
         )
     return Chain(
-        clubs, brand=roster.brand, staff_chat_id=roster.staff_chat_id, named_links=roster.from_file
+        clubs,
+        brand=roster.brand,
+        staff_chat_id=roster.staff_chat_id,
+        named_links=roster.from_file,
+        health_interval=health_interval,
     )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from bot.chain.club import Club, Standing
 from bot.perfectgym.budget import BackgroundGate
 from bot.periodic import Periodic
+from bot.studio.leads_config import ConfigProblem
 from conversations.clubs import ClubCard
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class Chain:
         self.staff_chat_id = staff_chat_id
         self.named_links = named_links or len(clubs) > 1
         self._on_standing = on_standing
-        self._health = Periodic("studio health check", health_interval, self.check_down)
+        self._health = Periodic("studio health check", health_interval, self.check_round)
         self._loading: asyncio.Task[None] | None = None
         self._gate = BackgroundGate(LOAD_CONCURRENCY)
         self._cards: tuple[ClubCard, ...] = ()
@@ -121,20 +122,45 @@ class Chain:
             log.exception("loading the studios failed; the health check tries again")
 
     async def check(self, club: Club) -> None:
-        """Ask for the club's leads configuration; a change of standing is reported once."""
-        config = await club.config.get()
-        await self.standing(club, config is not None and club.config.answered())
+        """Ask for the club's leads configuration (a club out of the choice now, whatever the
+        cache says); a change of standing is reported once. A club whose leads PerfectGym
+        refused stays out until one of its leads goes through (:meth:`heard`)."""
+        down = club.standing is Standing.DOWN
+        config = await (club.config.refresh() if down else club.config.get())
+        up = config is not None and club.config.answered() and not club.leads_refused
+        await self.standing(club, up)
 
-    async def check_down(self) -> None:
+    async def check_round(self) -> None:
+        """The health check, every ``health_interval``: clubs out of the choice are asked
+        again; the others only once their cached config runs out (no request otherwise), so
+        one that fell silent without a lead to show it drops out too. A chain of one offers
+        no choice, and has nothing to check."""
+        if not self.is_chain:
+            return
         gate = asyncio.Semaphore(LOAD_CONCURRENCY)
 
         async def one(club: Club) -> None:
             async with gate:
                 await self.check(club)
 
-        down = [club for club in self._clubs.values() if club.standing is Standing.DOWN]
         with self._gate.background():
-            await asyncio.gather(*(one(club) for club in down))
+            await asyncio.gather(*(one(club) for club in self._clubs.values()))
+
+    async def heard(self, studio: str | None, problem: ConfigProblem | None, why: str) -> None:
+        """What the outbox learnt of a club's tenant. A refused key (401/403 on validate or
+        create) or no answer takes the club out of the choice at once, reported once however
+        many leads wait; a lead that went through brings it back if its config is readable."""
+        if not self.is_chain:
+            return
+        club = self.club(studio)
+        if problem is None:
+            club.leads_refused = False
+            if club.standing is Standing.DOWN and club.config.answered():
+                await self.standing(club, True)
+            return
+        if problem is ConfigProblem.KEY_REFUSED:
+            club.leads_refused = True
+        await self.standing(club, False, f"{problem} ({why})")
 
     async def standing(self, club: Club, up: bool, why: str = "") -> None:
         new = Standing.UP if up else Standing.DOWN

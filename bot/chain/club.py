@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from bot.perfectgym.client import PerfectGymClient
 from bot.studio.information import StudioDirectory, StudioProfile
-from bot.studio.leads_config import LeadsConfigSource
+from bot.studio.leads_config import ConfigProblem, LeadsConfigSource
 from bot.studio.texts import StudioTexts
 from conversations.clubs import ClubCard
 
@@ -22,7 +22,7 @@ class Standing(StrEnum):
 
     UNKNOWN = "unknown"  # not asked yet: offered, its config is fetched when a prospect picks it
     UP = "up"
-    DOWN = "down"  # refused the key (401, 403) or did not answer: out of the choice
+    DOWN = "down"  # refused the key (401, 403, also on leads) or did not answer: out of the choice
 
 
 @dataclass
@@ -39,6 +39,13 @@ class Club:
     staff_chat_id: int | None = None
     standing: Standing = Standing.UNKNOWN
     why_down: str = field(default="")
+    # The outbox was refused (401/403 on validate or create: a key without LEAD_WRITE) and no
+    # lead of the club has gone through since: a readable config alone does not bring it back.
+    leads_refused: bool = False
+
+    def problem(self) -> ConfigProblem | None:
+        """Why the club is out of the choice, as staff are told it."""
+        return ConfigProblem.KEY_REFUSED if self.leads_refused else self.config.problem()
 
     @property
     def profile(self) -> StudioProfile:

@@ -167,7 +167,7 @@ class DeliveryNotices:
         """A club dropped out of the choice, or came back: once each time, not per prospect."""
         tr = Translator(self._staff_locale)
         if club.standing is Standing.DOWN:
-            if club.config.problem() is ConfigProblem.KEY_REFUSED:
+            if club.problem() is ConfigProblem.KEY_REFUSED:
                 why = tr.gettext("PerfectGym refuses its API key (check the key and its scopes).")
             else:
                 why = tr.gettext("PerfectGym does not answer for it.")

@@ -50,6 +50,7 @@ from bot.perfectgym.errors import (
 from bot.perfectgym.models import LeadCreationRequest, ValidationStatus
 from bot.settings import LEASE_PER_DEADLINE
 from bot.storage.outbox import LeadStatus, OutboxEntry, OutboxRecords
+from bot.studio.leads_config import ConfigProblem
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,11 @@ OnDelivered = Callable[[DeliveryReport], Awaitable[None]]
 ClientFor = Callable[[str | None], PerfectGymClient]
 """The PerfectGym tenant a lead goes to, by the studio it was taken for (None: the one studio)."""
 
+OnTenant = Callable[[str | None, ConfigProblem | None, str], Awaitable[None]]
+"""Told what an attempt learnt of a studio's tenant: its key refused (401/403), no answer (none,
+or a 5xx), or (None) a lead that went through; with the error for the log. A chain takes the
+studio out of the choice, or brings it back."""
+
 
 class Outbox:
     def __init__(
@@ -129,6 +135,7 @@ class Outbox:
         on_delivered: OnDelivered | None = None,
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
+        on_tenant: OnTenant | None = None,
     ) -> None:
         self._client_for: ClientFor = (
             (lambda _studio: client) if isinstance(client, PerfectGymClient) else client
@@ -144,6 +151,10 @@ class Outbox:
         self._on_delivered = on_delivered
         self._metrics = metrics
         self._clock = clock
+        self._on_tenant = on_tenant
+        # Studios whose key was refused, until one of their leads goes through: the ERROR is
+        # logged once, not at every attempt of every lead waiting for the key to be fixed.
+        self._refused: set[str | None] = set()
         # Entries an attempt of this process is on, from its claim until its result is stored.
         self._in_flight: set[int] = set()
         # Campaign codes PerfectGym refused, until the lead's outcome is reported to staff.
@@ -256,13 +267,19 @@ class Outbox:
             return await self._retry(entry, lead, exc, create_sent)
         except (PerfectGymUnavailable, PerfectGymAuthError) as exc:
             if isinstance(exc, PerfectGymAuthError):
-                log.error(
+                first = entry.studio not in self._refused
+                self._refused.add(entry.studio)
+                log.log(
+                    logging.ERROR if first else logging.WARNING,
                     "PerfectGym refused the API key (%s): check %s and its "
                     "LEAD_WRITE scope; lead %s will be retried",
                     exc,
                     f"studio {entry.studio}'s key" if entry.studio else "PERFECTGYM_API_KEY",
                     entry.id,
                 )
+                await self._heard(entry.studio, ConfigProblem.KEY_REFUSED, exc)
+            elif exc.status is None or exc.status >= 500:  # not 408, 409 or 429: no answer
+                await self._heard(entry.studio, ConfigProblem.NO_ANSWER, exc)
             if isinstance(exc, PerfectGymUnavailable) and not exc.maybe_processed:
                 create_sent = entry.create_sent
             return await self._retry(entry, lead, exc, create_sent)
@@ -303,9 +320,22 @@ class Outbox:
             Delivery.INVALID: LeadStatus.INVALID,
         }[result]
         stored = await self._store_result(entry.id, status, ref, None)
+        self._refused.discard(entry.studio)
+        await self._heard(entry.studio, None, None)
         return await self._report(
             DeliveryReport(entry, result, lead, ref, customer_id=customer_id, forgotten=not stored)
         )
+
+    async def _heard(
+        self, studio: str | None, problem: ConfigProblem | None, exc: PerfectGymError | None
+    ) -> None:
+        """Tell ``on_tenant``; its failure is logged and never costs the lead its attempt."""
+        if self._on_tenant is None:
+            return
+        try:
+            await self._on_tenant(studio, problem, "" if exc is None else str(exc))
+        except Exception:
+            log.exception("reporting studio %s's answer failed", studio)
 
     async def _store_result(
         self, entry_id: int, status: LeadStatus, ref: str | None, why: str | None

@@ -282,6 +282,7 @@ class Intake:
             )
             return replace(again, replies=(sorry, *again.replies), settle=chosen.settle)
         first = state.studio is None and state.resume is None
+        moved = not first and state.studio != club.storage_key
         state.studio = club.storage_key
         plan = self._plan_for(club, config)
         ctx = self._conversations.context_of(state)
@@ -291,12 +292,24 @@ class Intake:
             await self._started(state)
         else:
             outcome = flow.replan(state, plan, ctx)
+            if moved:
+                self._moved(state, plan)
             reached = state.reach()
             await self._conversations.save(state)
             self._funnel.progressed(state.campaign, *reached, studio=state.studio)
         # The line of record also takes the share-location keyboard away, used or not.
         line = Reply(choosing.chosen_line(tr, club.card()), remove_keyboard=True)
         return replace(outcome, replies=(line, *outcome.replies), settle=chosen.settle)
+
+    def _moved(self, state: ConversationState, plan: FieldPlan) -> None:
+        """The prospect changed the club: the new club's funnel counts the conversation from its
+        start, with the questions answered already that it also asks, and the summary when it
+        is shown again; the old club's keeps its counts (one who left it). Each studio's funnel
+        thus narrows from started to created, whoever changed their mind."""
+        kept = tuple(key for key in state.reached if key in plan.keys)
+        state.reached, state.reviewed = kept, False
+        self._funnel.reached(state.campaign, Stage.STARTED, studio=state.studio)
+        self._funnel.progressed(state.campaign, kept, False, studio=state.studio)
 
     def _unsatisfiable(self, club: Club, config: LeadConfig) -> bool:
         """Whether PerfectGym would refuse every lead: asking would waste the prospect's time."""

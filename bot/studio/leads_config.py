@@ -95,12 +95,22 @@ class LeadsConfigSource:
                 return self._config
             return await self._refresh()
 
+    async def refresh(self) -> LeadConfig | None:
+        """Ask PerfectGym now, whatever the cache says: a chain's health check of a studio out
+        of the choice must learn that it is back before a cached copy runs out."""
+        async with self._lock:
+            return await self._refresh()
+
     async def _refresh(self) -> LeadConfig | None:
         try:
             config = await self._client.get_config()
         except PerfectGymAuthError as exc:
+            # An ERROR when the key is first refused; each fetch after it (a chain's health
+            # check asks every minute) a WARNING, until it is accepted again.
+            again = self._problem is ConfigProblem.KEY_REFUSED
             self._problem, self._detail = ConfigProblem.KEY_REFUSED, str(exc)
-            log.error(
+            log.log(
+                logging.WARNING if again else logging.ERROR,
                 "%sPerfectGym refused the API key (%s): check %s and its "
                 "LEAD_READ scope; using the last known config",
                 self._prefix,
