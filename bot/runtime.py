@@ -31,6 +31,7 @@ from bot.telegram.application import (
     build_application,
     register_commands,
 )
+from bot.telegram.desk import TelegramCourier
 from bot.telegram.polling import Poller
 from bot.telegram.resend import Resender
 from bot.telegram.unstored import UnstoredUpdates
@@ -95,6 +96,7 @@ async def serve(
         retention_days=settings.retention_days,
         sweep_interval=settings.sweep_seconds,
         trial_booking=settings.trial_booking,
+        courier=TelegramCourier(app.bot),
         clock=clock,
         policy=RetryPolicy(
             give_up_after=settings.outbox_give_up_hours * 3600,
@@ -116,8 +118,11 @@ async def serve(
             reports,
             unstored,
             services.erasure,
+            services.desk,
+            services.staff,
         ),
         settings.staff_chat_id,
+        services.desk.staff_chats if services.desk is not None else (),
     )
     metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     webhook: HealthServer | None = None
@@ -130,6 +135,7 @@ async def serve(
                 settings.default_locale,
                 formal=settings.address_form is AddressForm.FORMAL,
                 chain=chain.is_chain,
+                desk=services.desk is not None,
             )
             await app.start()
             services.start()
