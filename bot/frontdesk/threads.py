@@ -21,7 +21,7 @@ from bot.funnel.counts import Funnel, Stage
 from bot.intake.service import Chat
 from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
-from bot.storage.outbox import OutboxEntry, OutboxRecords
+from bot.storage.outbox import LeadStatus, OutboxEntry, OutboxRecords
 from bot.storage.relays import Direction, NewRelay, RelayKind, RelayRecords
 from bot.storage.threads import Opening, ThreadRecords, ThreadState
 from conversations import desk, flow
@@ -156,18 +156,18 @@ class FrontDesk:
     def _intro(
         self, state: ConversationState | None, lead: OutboxEntry | None
     ) -> tuple[NewRelay, ...]:
-        """What staff read first in a new thread: the details as the prospect confirmed (or is
-        about to confirm) them, else the lead's customer number; nothing for a prospect who
-        has given neither."""
+        """What staff read first in a new thread: the lead's customer number once PerfectGym
+        created it (as the staff notice names it), else the details as the prospect confirmed
+        (or is about to confirm) them; nothing for a prospect who has given neither."""
         tr = Translator(self._staff_locale)
-        if state is not None and state.phase in (Phase.REVIEW, Phase.SUBMITTED):
-            ctx = self._conversations.context(self._staff_locale, None, state.studio)
-            lines = summary_lines(state, ctx)
-            text = "\n".join([tr.gettext("📋 Their details:"), *lines])
-        elif lead is not None and lead.lead_ref is not None:
+        if lead is not None and lead.status is LeadStatus.CREATED and lead.lead_ref is not None:
             text = tr.gettext("New lead from Telegram: PerfectGym customer number {ref}.").format(
                 ref=lead.lead_ref
             )
+        elif state is not None and state.phase in (Phase.REVIEW, Phase.SUBMITTED):
+            ctx = self._conversations.context(self._staff_locale, None, state.studio)
+            lines = summary_lines(state, ctx)
+            text = "\n".join([tr.gettext("📋 Their details:"), *lines])
         else:
             return ()
         return (NewRelay(Direction.TO_STAFF, RelayKind.TEXT, text=text[:4000]),)

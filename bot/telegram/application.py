@@ -469,6 +469,8 @@ class TelegramHandlers:
     async def location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is not None and message.location is not None:
+            if await self._to_desk(update):
+                return
             where = message.location
             await self._event(update, LocationShared(where.latitude, where.longitude))
 
