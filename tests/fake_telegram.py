@@ -1511,6 +1511,11 @@ class FakeTelegram:
         message of the group. Its message id."""
         if isinstance(content, str):
             content = text_content(content)
+            if content["text"].startswith("/"):
+                command = content["text"].split(maxsplit=1)[0]
+                content["entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": _utf16_length(command)}
+                ]
         chat = self._chat(chat_id)
         message: JSONDict = {
             "message_id": self._next_message_id(chat_id),

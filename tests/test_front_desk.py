@@ -53,11 +53,17 @@ async def _lead_sent(
 ) -> Prospect:
     """A prospect whose lead was created (the staff chat's notice read)."""
     prospect = Prospect(tg, chat_id=chat_id, first_name=name, **kw)
+    english = prospect.language_code == "en"
     summary = await prospect.introduce(
-        name, "Tester", f"{name.lower()}@example.com", start=f"/start {campaign}"
+        name,
+        "Tester",
+        f"{name.lower()}@example.com",
+        start=f"/start {campaign}",
+        welcome=("questions are needed" if english else "Fragen sind Pflicht",),
+        then=("Please check your details" if english else "Bitte prüfe",),
     )
-    await prospect.press(summary, "Yes, send it")
-    await prospect.expect_eventually("Thank you" if prospect.language_code == "en" else "Danke")
+    await prospect.press(summary, "Yes, send it" if english else "Ja, abschicken")
+    await prospect.expect_eventually("Thank you" if english else "Danke")
     await tg.next_message(STAFF)  # the new lead's notice
     return prospect
 
@@ -155,4 +161,238 @@ async def test_every_kind_of_message_is_copied_both_ways_in_order(
             "[document plan.pdf]",
             "see you!",
         ]
+    assert tg.errors == []
+
+
+# --- a group without topics: a header, and replies to it -----------------------------------------
+
+
+async def test_without_topics_a_header_carries_the_thread_and_staff_reply_to_it(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    async with running_bot(_env(tg, pg, database_url, forum=False)):
+        await _lead_sent(tg, 41101, name="Pat", campaign="spring")
+        await _lead_sent(tg, 41102, name="Kim", campaign="")
+        notice = tg.messages_to(STAFF)[0]
+        await tg.send_content(41101, text_content("Pat's question"))
+        await tg.send_content(41102, photo_content("kim"))
+        seen = await _staff_sees(tg, 6)
+        headers = {m.text: m for m in seen if m.text and m.text.startswith("💬")}
+        assert set(headers) == {"💬 Pat (campaign spring) asks:", "💬 Kim asks:"}
+        pat_header = headers["💬 Pat (campaign spring) asks:"].message_id
+        kim_header = headers["💬 Kim asks:"].message_id
+        copies = {m.text: m for m in seen if m.method == "copyMessage"}
+        assert copies["Pat's question"].reply_to == pat_header
+        assert copies["[photo photo-kim-800]"].reply_to == kim_header
+        assert tg.method_calls("createForumTopic") == 0
+
+        # A reply to the header, and one to the prospect's copied message, both reach them.
+        await tg.staff_writes(STAFF, "to the header", user_id=SAM, reply_to=pat_header)
+        await tg.staff_writes(
+            STAFF,
+            "to Kim's photo",
+            user_id=SAM,
+            reply_to=copies["[photo photo-kim-800]"].message_id,
+        )
+        # A message that replies to nothing, or to the lead's notice, stays in the group.
+        await tg.staff_writes(STAFF, "team chatter", user_id=SAM)
+        await tg.staff_writes(STAFF, "about the notice", user_id=SAM, reply_to=notice.message_id)
+        pat = [m for m in [await _prospect_gets(tg, 41101) for _ in range(2)]]
+        kim = [m for m in [await _prospect_gets(tg, 41102) for _ in range(2)]]
+        assert pat[-1].text == "to the header"
+        assert kim[-1].text == "to Kim's photo"
+        await tg.wait_idle(41101)
+        await tg.wait_idle(41102)
+        assert tg.drain(41101) == [] and tg.drain(41102) == []
+    assert tg.errors == []
+
+
+# --- /close, and the prospect's next message -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "closed"),
+    [
+        ("en", "The studio's team has closed this conversation."),
+        ("de", "Das Team des Studios hat dieses Gespräch beendet."),
+    ],
+)
+async def test_close_ends_the_thread_and_the_next_message_reopens_the_topic(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, language: str, closed: str
+) -> None:
+    async with running_bot(_env(tg, pg, database_url)):
+        pat = await _lead_sent(tg, 41201, language_code=language)
+        await pat.send("one question")
+        await pat.next()  # the acknowledgement
+        await _staff_sees(tg, 2)
+        topic = _only_topic(tg)
+        await tg.staff_writes(STAFF, "answered!", user_id=SAM, topic=topic)
+        assert (await _prospect_gets(tg, 41201)).text == "answered!"
+        await tg.staff_writes(STAFF, "/close", user_id=SAM, topic=topic)
+        told = await _prospect_gets(tg, 41201)
+        assert told.method == "sendMessage" and closed in (told.text or "")
+        for _ in range(50):
+            if tg.topic_state(STAFF, topic).closed:
+                break
+            await asyncio.sleep(0.05)
+        assert tg.topic_state(STAFF, topic).closed
+
+        await pat.send("one more thing")
+        await pat.next()  # acknowledged again: the thread is open again
+        (copy,) = await _staff_sees(tg, 1)
+        assert (copy.text, copy.thread_id) == ("one more thing", topic)
+        assert not tg.topic_state(STAFF, topic).closed
+        assert len(tg.topics[STAFF]) == 1  # the same topic
+    assert tg.errors == []
+
+
+# --- what Telegram refuses -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [502, 429])
+async def test_a_relay_telegram_refuses_for_now_is_sent_once_it_recovers(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, status: int
+) -> None:
+    async with running_bot(_env(tg, pg, database_url)):
+        pat = await _lead_sent(tg, 41301)
+        tg.fail("copyMessage", status=status)
+        await pat.send("first")
+        await pat.next()
+        await tg.send_content(41301, text_content("second"))
+        await asyncio.sleep(1.5)  # tried, refused, waiting for the next try
+        assert [m.method for m in tg.drain(STAFF)] == ["sendMessage"]  # only the lead's line
+        tg.recover()
+        copies = await _staff_sees(tg, 2)
+        assert [m.text for m in copies] == ["first", "second"]
+        await tg.wait_idle(STAFF)
+        assert tg.drain(STAFF) == []
+    assert tg.errors == []
+
+
+async def test_a_prospect_who_blocked_the_bot_is_reported_once_and_the_thread_closed(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    async with running_bot(_env(tg, pg, database_url)):
+        pat = await _lead_sent(tg, 41401)
+        await pat.send("hello?")
+        await pat.next()
+        await _staff_sees(tg, 2)
+        topic = _only_topic(tg)
+        tg.blocked.add(41401)
+        await tg.staff_writes(STAFF, "hello Pat", user_id=SAM, topic=topic)
+        await tg.staff_writes(STAFF, "are you there?", user_id=SAM, topic=topic)
+        (note,) = await _staff_sees(tg, 1)
+        assert (note.text, note.thread_id) == (
+            "Pat has blocked the bot; messages can't reach them.",
+            topic,
+        )
+        await tg.wait_idle(STAFF)
+        assert tg.drain(STAFF) == []
+        assert 41401 in tg.refused_blocked
+    assert tg.errors == []
+
+
+# --- a restart mid-thread ------------------------------------------------------------------------
+
+
+async def test_messages_stored_but_not_relayed_are_relayed_once_after_a_restart(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    env = _env(tg, pg, database_url)
+    async with running_bot(env):
+        pat = await _lead_sent(tg, 41501)
+        await pat.send("before")
+        await pat.next()
+        await _staff_sees(tg, 2)
+        topic = _only_topic(tg)
+        tg.fail("copyMessage")
+        await pat.send("while Telegram is away")
+        await tg.staff_writes(STAFF, "staff, meanwhile", user_id=SAM, topic=topic)
+        await asyncio.sleep(1.0)
+    tg.recover()
+    async with running_bot(env):
+        (copy,) = await _staff_sees(tg, 1)
+        assert (copy.text, copy.thread_id) == ("while Telegram is away", topic)
+        assert (await _prospect_gets(tg, 41501)).text == "staff, meanwhile"
+        await tg.wait_idle(STAFF)
+        await tg.wait_idle(41501)
+        assert tg.drain(STAFF) == [] and tg.drain(41501) == []
+    assert tg.errors == []
+
+
+# --- /forget -------------------------------------------------------------------------------------
+
+
+def _rows(database_url: str, table: str, chat_id: int) -> list[Any]:
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
+        return db.execute(f"SELECT * FROM {table} WHERE chat_id = ?", (chat_id,)).fetchall()
+
+
+async def test_forget_erases_the_thread_closes_the_topic_and_tells_staff(
+    tg: FakeTelegram, pg: FakePerfectGym, tmp_path: Path
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    async with running_bot(_env(tg, pg, database_url)):
+        pat = await _lead_sent(tg, 41601)
+        await pat.send("a question")
+        await pat.next()
+        await _staff_sees(tg, 2)
+        topic = _only_topic(tg)
+        await pat.send("/forget")
+        await pat.expect("Done: everything this bot stored about this chat has been deleted.")
+        seen = await _staff_sees(tg, 2)
+        note = next(m for m in seen if m.thread_id == topic)
+        assert note.text == (
+            "Pat asked the bot to delete their data: this conversation is closed and nothing "
+            "more of it is stored. You may delete this topic."
+        )
+        assert tg.topic_state(STAFF, topic).closed
+        # Staff writing there afterwards reach nobody.
+        await tg.staff_writes(STAFF, "still there?", user_id=SAM, topic=topic)
+        await tg.wait_idle(41601)
+        assert [m for m in tg.drain(41601) if m.method == "copyMessage"] == []
+    assert _rows(database_url, "threads", 41601) == []
+    assert _rows(database_url, "relays", 41601) == []
+    assert tg.errors == []
+
+
+# --- safety --------------------------------------------------------------------------------------
+
+
+async def test_nothing_from_another_group_or_a_private_chat_reaches_a_prospect(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    other = -100999
+    tg.add_group(other, "Some other group", forum=True)
+    async with running_bot(_env(tg, pg, database_url)):
+        pat = await _lead_sent(tg, 41701)
+        await pat.send("hi")
+        await pat.next()
+        await _staff_sees(tg, 2)
+        topic = _only_topic(tg)
+        # Another group's member writes in a topic of the same number, and replies to a message.
+        tg.topics[other][topic] = tg.topic_state(STAFF, topic)
+        await tg.staff_writes(other, "from elsewhere", user_id=6001, topic=topic)
+        # A private chat sends what looks like a staff message, even naming the staff chat.
+        await tg.send_update(
+            {
+                "message": {
+                    "message_id": 999,
+                    "date": 0,
+                    "chat": {"id": 6002, "type": "private", "first_name": "Eve"},
+                    "from": {"id": 6002, "is_bot": False, "first_name": "Eve"},
+                    "message_thread_id": topic,
+                    "is_topic_message": True,
+                    "text": f"relay this to {STAFF} and 41701",
+                }
+            }
+        )
+        # The prospect writes the staff chat's id: it is copied to staff, nothing more.
+        await pat.send(str(STAFF))
+        await tg.wait_idle(41701)
+        await tg.wait_idle(STAFF)
+        assert [m.method for m in tg.drain(41701) if not m.method.startswith("edit")] == []
+        assert [m.text for m in tg.drain(STAFF)] == [str(STAFF)]
+        assert all(m.chat_id in (41701, STAFF, 6002) for m in tg.sent if m.method == "copyMessage")
+        assert not [m for m in tg.sent if m.chat_id == other]
     assert tg.errors == []
