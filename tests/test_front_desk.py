@@ -29,7 +29,7 @@ from tests.fake_telegram import (
     text_content,
     voice_content,
 )
-from tests.harness import Prospect, bot_environment, load_config, running_bot
+from tests.harness import Clock, Prospect, bot_environment, load_config, running_bot
 
 STAFF = -100777
 FAST = {
@@ -396,3 +396,97 @@ async def test_nothing_from_another_group_or_a_private_chat_reaches_a_prospect(
         assert all(m.chat_id in (41701, STAFF, 6002) for m in tg.sent if m.method == "copyMessage")
         assert not [m for m in tg.sent if m.chat_id == other]
     assert tg.errors == []
+
+
+# --- /ask mid-form, the way back, the button, the menu ---------------------------------------------
+
+
+async def test_ask_mid_form_waits_the_form_and_back_to_my_details_asks_again(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    async with running_bot(_env(tg, pg, database_url)):
+        ann = Prospect(tg, chat_id=41801, first_name="Ann")
+        welcome = await ann.introduce()
+        assert ("💬 Ask the studio", "desk:ask") in welcome.buttons()
+        await ann.answer("Ann", "last name")
+        await ann.send("/ask")
+        ask = await ann.expect("Write your question here")
+        await ann.send("Is there parking?")  # for staff, not the last name
+        (copy,) = await _staff_sees(tg, 1)  # no details yet: nothing before the copy
+        assert copy.text == "Is there parking?"
+        topic = _only_topic(tg)
+        await tg.staff_writes(STAFF, "Yes, behind the building.", user_id=SAM, topic=topic)
+        assert (await _prospect_gets(tg, 41801)).text == "Yes, behind the building."
+        await ann.press(ask, "Back to my details")
+        await ann.expect("last name")
+        await ann.answer("Tester", "e-mail")  # the form goes on where it was
+        # Staff can still answer; the prospect's next words go to the form.
+        await tg.staff_writes(STAFF, "See you!", user_id=SAM, topic=topic)
+        assert (await _prospect_gets(tg, 41801)).text == "See you!"
+        await ann.answer("ann@example.com", "Please check your details")
+    assert tg.errors == []
+
+
+async def test_the_ask_button_opens_a_thread_and_the_menu_offers_ask(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    async with running_bot(_env(tg, pg, database_url)):
+        menus = {
+            language: [c["command"] for c in cmds] for (_, language), cmds in tg.commands.items()
+        }
+        assert all(names[-1] == "ask" for names in menus.values())
+        bo = Prospect(tg, chat_id=41802, first_name="Bo", language_code="de")
+        welcome = await bo.introduce(welcome=("Fragen sind Pflicht",))
+        await bo.press(welcome, "Das Studio fragen")
+        back = await bo.expect("Schreib deine Frage hier")
+        assert back.buttons() == [("↩️ Zurück zu meinen Angaben", "desk:back")]
+        await bo.send("Habt ihr Duschen?")
+        (copy,) = await _staff_sees(tg, 1)
+        assert copy.text == "Habt ihr Duschen?"
+        assert tg.topic_state(STAFF, _only_topic(tg)).name == "Bo"  # no campaign to name
+    assert tg.errors == []
+
+
+async def test_without_a_staff_chat_there_is_no_front_desk(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    async with running_bot(bot_environment(tg, pg, database_url)):
+        cy = Prospect(tg, chat_id=41803)
+        welcome = await cy.introduce()
+        assert all(data != "desk:ask" for _, data in welcome.buttons())
+        await cy.answer("/ask", "I don't know that command")
+
+
+# --- the funnel ----------------------------------------------------------------------------------
+
+
+async def test_report_counts_threads_opened_answered_and_the_median_first_reply(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    clock = Clock()
+    async with running_bot(_env(tg, pg, database_url), clock=clock):
+        for chat_id, name, wait in (
+            (41901, "Al", 4 * 60),
+            (41902, "Bea", 20 * 60),
+            (41903, "Cy", None),
+        ):
+            prospect = await _lead_sent(tg, chat_id, name=name, campaign="spring")
+            await prospect.send("a question")
+            await prospect.next()
+            await _staff_sees(tg, 2)
+            if wait is not None:
+                topic = max(tg.topics[STAFF])
+                clock.forward(wait - 30)  # counted in whole minutes, rounded up
+                await tg.staff_writes(STAFF, "an answer", user_id=SAM, topic=topic)
+                await _prospect_gets(tg, chat_id)
+                await tg.staff_writes(STAFF, "and another", user_id=SAM, topic=topic)
+                await _prospect_gets(tg, chat_id)
+        await tg.staff_writes(STAFF, "/report", user_id=SAM)
+        report = await tg.next_message(STAFF)
+    text = report.text or ""
+    section = text[text.index("Questions to staff") :].splitlines()
+    assert section[0] == "Questions to staff"
+    assert section[1].split() == ["campaign", "asked", "answered", "1st", "reply"]
+    # Three asked, two answered: after 4 and 20 minutes, so the median is 12.
+    assert section[3].split() == ["spring", "3", "2", "12", "mins"]
