@@ -38,9 +38,12 @@ class DeskStore(ThreadRecords, RelayRecords, OutboxRecords, Protocol):
 
 
 def staff_chats(chain: Chain) -> frozenset[int]:
-    """Every staff chat of the chain: the only chats whose messages may reach a prospect."""
+    """Every staff group of the chain: the only chats whose messages may reach a prospect. A
+    staff chat that is a private chat (a positive id: the owner's own) has no members to
+    answer from, and mixing its owner's staff replies with their own prospect's chat would
+    be a trap: it gets the lead notices, not threads."""
     chats = {club.staff_chat_id for club in chain.clubs} | {chain.staff_chat_id}
-    return frozenset(chat for chat in chats if chat is not None)
+    return frozenset(chat for chat in chats if chat is not None and chat < 0)
 
 
 class FrontDesk:
@@ -74,8 +77,10 @@ class FrontDesk:
     def staff_chat_for(self, studio: str | None) -> int:
         """The club's staff chat, else the chain's, else any (``enabled`` says there is one)."""
         chain = self._conversations.chain
-        chosen = chain.club(studio).staff_chat_id or chain.staff_chat_id
-        return chosen if chosen is not None else min(self.staff_chats)
+        for chosen in (chain.club(studio).staff_chat_id, chain.staff_chat_id):
+            if chosen in self.staff_chats:
+                return chosen
+        return min(self.staff_chats)
 
     def _translator(self, chat: Chat, state: ConversationState | None) -> Translator:
         if state is not None:
