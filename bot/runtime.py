@@ -200,6 +200,8 @@ async def serve(
             if poller is not None:
                 await poller.stop()
             await resender.stop()
+            if services.relayer is not None:  # its sends under way finish while the bot can
+                await services.relayer.stop()
             await app.stop()
     finally:
         with contextlib.suppress(Exception):

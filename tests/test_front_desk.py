@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bot.funnel.counts import median_of, wait_minutes
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import (
     FakeTelegram,
@@ -108,12 +109,14 @@ async def test_after_the_lead_a_message_opens_a_topic_and_staff_answer_there(
             topic,
             "Can I bring a friend to the trial?",
         )
-        assert copy.copy_of is not None and copy.copy_of[0] == 41001  # copied from Pat's chat
+        assert copy.copy_of is not None
+        assert copy.copy_of[0] == 41001
 
         await tg.staff_writes(STAFF, "Of course, bring them along!", user_id=SAM, topic=topic)
         answer = await _prospect_gets(tg, 41001)
         assert (answer.method, answer.text) == ("copyMessage", "Of course, bring them along!")
-        assert answer.copy_of is not None and answer.copy_of[0] == STAFF
+        assert answer.copy_of is not None
+        assert answer.copy_of[0] == STAFF
     assert tg.errors == []
 
 
@@ -203,7 +206,8 @@ async def test_without_topics_a_header_carries_the_thread_and_staff_reply_to_it(
         assert kim[-1].text == "to Kim's photo"
         await tg.wait_idle(41101)
         await tg.wait_idle(41102)
-        assert tg.drain(41101) == [] and tg.drain(41102) == []
+        assert tg.drain(41101) == []
+        assert tg.drain(41102) == []
     assert tg.errors == []
 
 
@@ -230,7 +234,8 @@ async def test_close_ends_the_thread_and_the_next_message_reopens_the_topic(
         assert (await _prospect_gets(tg, 41201)).text == "answered!"
         await tg.staff_writes(STAFF, "/close", user_id=SAM, topic=topic)
         told = await _prospect_gets(tg, 41201)
-        assert told.method == "sendMessage" and closed in (told.text or "")
+        assert told.method == "sendMessage"
+        assert closed in (told.text or "")
         for _ in range(50):
             if tg.topic_state(STAFF, topic).closed:
                 break
@@ -316,7 +321,8 @@ async def test_messages_stored_but_not_relayed_are_relayed_once_after_a_restart(
         assert (await _prospect_gets(tg, 41501)).text == "staff, meanwhile"
         await tg.wait_idle(STAFF)
         await tg.wait_idle(41501)
-        assert tg.drain(STAFF) == [] and tg.drain(41501) == []
+        assert tg.drain(STAFF) == []
+        assert tg.drain(41501) == []
     assert tg.errors == []
 
 
@@ -490,3 +496,25 @@ async def test_report_counts_threads_opened_answered_and_the_median_first_reply(
     assert section[1].split() == ["campaign", "asked", "answered", "1st", "reply"]
     # Three asked, two answered: after 4 and 20 minutes, so the median is 12.
     assert section[3].split() == ["spring", "3", "2", "12", "mins"]
+
+
+@pytest.mark.parametrize(
+    ("waits", "median"),
+    [
+        ((), None),
+        (((7, 1),), 7.0),
+        (((4, 1), (20, 1)), 12.0),
+        (((1, 2), (9, 1)), 1.0),
+        (((1, 1), (3, 2), (100, 1)), 3.0),
+        (((2, 2), (10, 2)), 6.0),
+    ],
+)
+def test_the_median_first_reply_is_read_off_the_counted_minutes(
+    waits: tuple[tuple[int, int], ...], median: float | None
+) -> None:
+    assert median_of(waits) == median
+
+
+@pytest.mark.parametrize(("seconds", "minutes"), [(0.2, 1), (60, 1), (60.5, 2), (719.9, 12)])
+def test_a_wait_counts_in_whole_minutes_rounded_up(seconds: float, minutes: int) -> None:
+    assert wait_minutes(seconds) == minutes

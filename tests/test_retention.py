@@ -189,7 +189,8 @@ async def test_a_thread_and_its_relays_go_after_the_retention_days_of_quiet(
                 opening=opening,
                 relays=(NewRelay(Direction.TO_STAFF, RelayKind.COPY, chat, 5),),
             )
-            assert change.created and change.relayed == 1
+            assert change.created
+            assert change.relayed == 1
         # 32 writes again on day 29: its thread is dated then, its first relay is not.
         await storage.record_thread(
             32, NOW + 29 * DAY, relays=(NewRelay(Direction.TO_STAFF, RelayKind.COPY, 32, 6),)
