@@ -13,6 +13,9 @@ from functools import partial
 
 from bot.chain.build import single_chain
 from bot.chain.chain import Chain
+from bot.frontdesk.relay import Courier, Relayer
+from bot.frontdesk.staff_side import StaffSide
+from bot.frontdesk.threads import FrontDesk, staff_chats
 from bot.funnel.counts import Funnel, Stage
 from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.notices import DeliveryNotices
@@ -70,6 +73,11 @@ class Services:
     trials: TrialBooking
     buttons: ButtonPresses
     erasure: ErasureRequests
+    # The front desk: a prospect's thread with the staff chat (None without a staff chat or,
+    # as in the demo, without Telegram to relay through).
+    desk: FrontDesk | None = None
+    staff: StaffSide | None = None
+    relayer: Relayer | None = None
 
     @property
     def client(self) -> PerfectGymClient:
@@ -96,6 +104,8 @@ class Services:
         self.reminders.start()
         self.retention.start()
         self.trials.start()
+        if self.relayer is not None:
+            self.relayer.start()
 
     async def prepare(self) -> None:
         """Before the first prospect: learn who the studio is, check the studio's texts
@@ -120,6 +130,8 @@ class Services:
             )
 
     async def close(self) -> None:
+        if self.relayer is not None:
+            await self.relayer.stop()
         await self.trials.stop()
         await self.reminders.stop()
         await self.retention.stop()
@@ -149,10 +161,12 @@ def assemble(
     retention_days: int = 30,
     sweep_interval: float = 60.0,
     trial_booking: bool = False,
+    courier: Courier | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Services:
     """Build every service from the three things that talk to the outside world: the
-    storage, the sender, and PerfectGym (one ``client``, or a ``chain`` of studios' clubs)."""
+    storage, the sender, and PerfectGym (one ``client``, or a ``chain`` of studios' clubs);
+    with a ``courier`` (Telegram's copy and topic calls) and a staff chat, the front desk too."""
     if chain is None:
         assert client is not None, "a client or a chain"
         chain = single_chain(
@@ -166,6 +180,7 @@ def assemble(
         )
     first = chain.club(None)
     funnel = Funnel(storage, lambda: first.profile.time_zone, clock=clock)
+    front_desk = courier is not None and bool(staff_chats(chain))
     conversations = ConversationStore(storage, chain, min_age=min_age, clock=clock)
     erasure = ErasureRequests(
         storage,
@@ -196,6 +211,7 @@ def assemble(
         staff_locale=default_locale,
         staff_contact_details=staff_contact_details,
         trials=trials,
+        front_desk=front_desk,
     )
     outbox = Outbox(
         storage,
@@ -220,8 +236,26 @@ def assemble(
         funnel=funnel,
         formal=formal,
         erasure=erasure,
+        front_desk=front_desk,
         clock=clock,
     )
+    desk: FrontDesk | None = None
+    staff: StaffSide | None = None
+    relayer: Relayer | None = None
+    if front_desk and courier is not None:
+        desk = FrontDesk(
+            storage,
+            conversations,
+            funnel,
+            default_locale=default_locale,
+            staff_locale=default_locale,
+            formal=formal,
+            clock=clock,
+        )
+        staff = StaffSide(storage, funnel, staff_chats=desk.staff_chats, clock=clock)
+        relayer = Relayer(storage, courier, staff_locale=default_locale, clock=clock)
+        desk.on_queued = staff.on_queued = relayer.wake
+        erasure.on_thread_forgotten = relayer.forgotten
     reminders = Reminders(
         storage,
         conversations,
@@ -243,4 +277,7 @@ def assemble(
         trials,
         ButtonPresses(intake, trials),
         erasure,
+        desk,
+        staff,
+        relayer,
     )

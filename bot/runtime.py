@@ -32,6 +32,7 @@ from bot.telegram.application import (
     build_application,
     register_commands,
 )
+from bot.telegram.desk import TelegramCourier
 from bot.telegram.polling import Poller
 from bot.telegram.resend import Resender
 from bot.telegram.unstored import UnstoredUpdates
@@ -101,6 +102,7 @@ async def serve(
         retention_days=settings.retention_days,
         sweep_interval=settings.sweep_seconds,
         trial_booking=settings.trial_booking,
+        courier=TelegramCourier(app.bot),
         clock=clock,
         policy=RetryPolicy(
             give_up_after=settings.outbox_give_up_hours * 3600,
@@ -122,8 +124,11 @@ async def serve(
             reports,
             unstored,
             services.erasure,
+            services.desk,
+            services.staff,
         ),
         reports.ids(),
+        services.desk.staff_chats if services.desk is not None else (),
     )
     metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     webhook: HealthServer | None = None
@@ -136,6 +141,7 @@ async def serve(
                 settings.default_locale,
                 formal=settings.address_form is AddressForm.FORMAL,
                 chain=chain.is_chain,
+                desk=services.desk is not None,
             )
             await app.start()
             services.start()
@@ -200,6 +206,8 @@ async def serve(
             if poller is not None:
                 await poller.stop()
             await resender.stop()
+            if services.relayer is not None:  # its sends under way finish while the bot can
+                await services.relayer.stop()
             await app.stop()
     finally:
         with contextlib.suppress(Exception):

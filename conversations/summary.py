@@ -67,6 +67,14 @@ def _shorten(value: str, limit: int = 200) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+def summary_lines(state: ConversationState, ctx: AskContext) -> list[str]:
+    """The answers as the summary lists them, one line each (the front desk shows staff)."""
+    lines = []
+    if ctx.club is not None:
+        lines.append("• " + ctx.tr.gettext("Club: {club}").format(club=ctx.club))
+    return lines + [f"• {_line(item, state, ctx)}" for item in review_items(state.plan, ctx)]
+
+
 def summary(state: ConversationState, ctx: AskContext) -> Reply:
     tr = ctx.tr
     items = review_items(state.plan, ctx)

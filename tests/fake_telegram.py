@@ -19,7 +19,7 @@ import ssl
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -160,6 +160,11 @@ class SentMessage:
     reply_markup: dict[str, Any] | None
     parse_mode: str | None
     sent_at: float
+    # Where in the chat (a forum topic; the message it replies to), and for a copyMessage the
+    # chat and message it copies.
+    thread_id: int | None = None
+    reply_to: int | None = None
+    copy_of: tuple[int, int] | None = None
 
     def buttons(self) -> list[tuple[str, str]]:
         """Inline buttons as (text, callback_data); non-callback buttons get ``""`` as data."""
@@ -197,6 +202,70 @@ class SentMessage:
             for row in rows
             for button in row
         )
+
+
+@dataclass
+class Topic:
+    """A forum topic of a group."""
+
+    name: str
+    closed: bool = False
+
+
+def text_content(text: str) -> JSONDict:
+    return {"text": text}
+
+
+def photo_content(tag: str, caption: str | None = None) -> JSONDict:
+    sizes = [
+        {
+            "file_id": f"photo-{tag}-{size}",
+            "file_unique_id": f"p-{tag}-{size}",
+            "width": size,
+            "height": size,
+        }
+        for size in (90, 800)
+    ]
+    return {"photo": sizes, **({"caption": caption} if caption else {})}
+
+
+def voice_content(tag: str, seconds: int = 3) -> JSONDict:
+    return {"voice": {"file_id": f"voice-{tag}", "file_unique_id": f"v-{tag}", "duration": seconds}}
+
+
+def location_content(latitude: float, longitude: float) -> JSONDict:
+    return {"location": {"latitude": latitude, "longitude": longitude}}
+
+
+def contact_content(phone: str, first_name: str) -> JSONDict:
+    return {"contact": {"phone_number": phone, "first_name": first_name}}
+
+
+def document_content(name: str) -> JSONDict:
+    return {
+        "document": {"file_id": f"doc-{name}", "file_unique_id": f"d-{name}", "file_name": name}
+    }
+
+
+def describe(content: JSONDict) -> str:
+    """What a copied message shows, as tests read it: its text, or its kind and gist."""
+    if "text" in content:
+        return str(content["text"])
+    caption = f" {content['caption']}" if content.get("caption") else ""
+    if "photo" in content:
+        return f"[photo {content['photo'][-1]['file_id']}]{caption}"
+    if "voice" in content:
+        return f"[voice {content['voice']['file_id']}]{caption}"
+    if "location" in content:
+        where = content["location"]
+        return f"[location {where['latitude']},{where['longitude']}]"
+    if "contact" in content:
+        return f"[contact {content['contact']['phone_number']}]"
+    if "sticker" in content:
+        return f"[sticker {content['sticker'].get('emoji', '')}]"
+    if "document" in content:
+        return f"[document {content['document'].get('file_name', '')}]{caption}"
+    return "[" + ",".join(sorted(content)) + "]"
 
 
 def is_settle(message: SentMessage) -> bool:
@@ -649,6 +718,10 @@ class FakeTelegram:
         self._handlers: set[asyncio.Task[Any]] = set()
         self._held_sends: dict[int, deque[Hold]] = {}
         self._background: set[asyncio.Task[None]] = set()
+        # Forum groups' topics: chat -> topic id (its message_thread_id) -> name and whether closed.
+        self.topics: dict[int, dict[int, Topic]] = {}
+        # What users sent and what the bot copied, by (chat, message id): copyMessage's sources.
+        self._contents: dict[tuple[int, int], JSONDict] = {}
         self._methods: dict[str, Callable[[_Call], Awaitable[Any]]] = {
             "getme": self._get_me,
             "getupdates": self._get_updates,
@@ -664,6 +737,11 @@ class FakeTelegram:
             "setmycommands": self._set_my_commands,
             "deletemycommands": self._delete_my_commands,
             "sendchataction": self._send_chat_action,
+            "getchat": self._get_chat,
+            "createforumtopic": self._create_forum_topic,
+            "closeforumtopic": self._close_forum_topic,
+            "reopenforumtopic": self._reopen_forum_topic,
+            "copymessage": self._copy_message,
             "close": self._true,
             "logout": self._true,
         }
@@ -1118,10 +1196,20 @@ class FakeTelegram:
             reply_markup=markup,
             bot_user=self.bot_user,
         )
+        thread_id, reply_to = self._placed(call, chat_id)
         self._bot_messages[(chat_id, message.message_id)] = message
         self._log(chat_id).bot_message_ids.append(message.message_id)
-        self._record(self._snapshot(message, call.method, call.received_at))
-        return message.to_json()
+        self._record(
+            replace(
+                self._snapshot(message, call.method, call.received_at),
+                thread_id=thread_id,
+                reply_to=reply_to,
+            )
+        )
+        answer = message.to_json()
+        if thread_id is not None:
+            answer |= {"message_thread_id": thread_id, "is_topic_message": True}
+        return answer
 
     async def _send_photo(self, call: _Call) -> JSONDict:
         """A photo uploaded as bytes (a file id or URL is not what this bot sends)."""
@@ -1236,6 +1324,104 @@ class FakeTelegram:
         self.chat_actions.append((chat_id, call.get_str("action") or "", call.received_at))
         return True
 
+    async def _get_chat(self, call: _Call) -> JSONDict:
+        chat_id = call.get_int("chat_id")
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            raise _bad_request("chat not found")
+        return {
+            **chat,
+            "is_forum": bool(chat.get("is_forum")),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
+
+    def _topics_of(self, chat_id: int) -> dict[int, Topic]:
+        topics = self.topics.get(chat_id)
+        if topics is None:
+            raise _bad_request("the chat is not a forum")
+        return topics
+
+    async def _create_forum_topic(self, call: _Call) -> JSONDict:
+        chat_id = call.get_int("chat_id")
+        name = call.get_str("name") or ""
+        if not 1 <= len(name) <= 128:
+            raise _bad_request("TOPIC_TITLE_EMPTY" if not name else "topic name is too long")
+        topics = self._topics_of(chat_id)
+        # A topic's id is the id of the service message that created it.
+        topic_id = self._next_message_id(chat_id)
+        topics[topic_id] = Topic(name)
+        return {"message_thread_id": topic_id, "name": name, "icon_color": 7322096}
+
+    def _topic(self, call: _Call) -> Topic:
+        topics = self._topics_of(call.get_int("chat_id"))
+        topic = topics.get(call.get_int("message_thread_id"))
+        if topic is None:
+            raise _bad_request("message thread not found")
+        return topic
+
+    async def _close_forum_topic(self, call: _Call) -> bool:
+        topic = self._topic(call)
+        if topic.closed:
+            raise _ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED", recorded=False)
+        topic.closed = True
+        return True
+
+    async def _reopen_forum_topic(self, call: _Call) -> bool:
+        topic = self._topic(call)
+        if not topic.closed:
+            raise _ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED", recorded=False)
+        topic.closed = False
+        return True
+
+    def _placed(self, call: _Call, chat_id: int) -> tuple[int | None, int | None]:
+        """A send's forum topic (which must exist) and the message it replies to."""
+        thread_id = call.params.get("message_thread_id")
+        if thread_id is not None:
+            topic = self._topics_of(chat_id).get(int(thread_id))
+            if topic is None:
+                raise _bad_request("message thread not found")
+        reply = call.get_obj("reply_parameters")
+        reply_to = None if reply is None else int(reply["message_id"])
+        return (None if thread_id is None else int(thread_id)), reply_to
+
+    async def _copy_message(self, call: _Call) -> JSONDict:
+        chat_id = call.get_int("chat_id")
+        source = (call.get_int("from_chat_id"), call.get_int("message_id"))
+        content = self._contents.get(source)
+        if content is None:
+            raise _bad_request("message to copy not found")
+        self._check_not_blocked(chat_id)
+        if chat_id not in self._chats:
+            raise _bad_request("chat not found")
+        thread_id, reply_to = self._placed(call, chat_id)
+        self._check_flood(chat_id, call.received_at)
+        message_id = self._next_message_id(chat_id)
+        self._contents[(chat_id, message_id)] = content
+        self._log(chat_id).bot_message_ids.append(message_id)
+        self._record(
+            SentMessage(
+                "copyMessage",
+                chat_id,
+                message_id,
+                describe(content),
+                None,
+                None,
+                call.received_at,
+                thread_id=thread_id,
+                reply_to=reply_to,
+                copy_of=source,
+            )
+        )
+        return {"message_id": message_id}
+
     # ----------------------------------------------------------------- helpers
 
     def _commands_key(self, call: _Call) -> tuple[str, str]:
@@ -1302,9 +1488,88 @@ class FakeTelegram:
     def _first_name(self, chat_id: int) -> str:
         return str(self._chat(chat_id).get("first_name", "Pat"))
 
-    def add_group(self, chat_id: int, title: str) -> None:
-        """A group the bot is in (the studio's staff chat); users' messages there come from it."""
+    def add_group(self, chat_id: int, title: str, *, forum: bool = False) -> None:
+        """A group the bot is in (the studio's staff chat); users' messages there come from it.
+        A ``forum`` has topics (the bot, an admin, may create and close them)."""
         self._chats[chat_id] = {"id": chat_id, "type": "supergroup", "title": title}
+        if forum:
+            self._chats[chat_id]["is_forum"] = True
+            self.topics.setdefault(chat_id, {})
+
+    async def staff_writes(
+        self,
+        chat_id: int,
+        content: JSONDict | str,
+        *,
+        user_id: int = 5001,
+        first_name: str = "Sam",
+        topic: int | None = None,
+        reply_to: int | None = None,
+    ) -> int:
+        """A member of a group writes there: in a forum ``topic`` (as Telegram does, a message
+        there without a reply of its own replies to the topic's creation), or in reply to a
+        message of the group. Its message id."""
+        if isinstance(content, str):
+            content = text_content(content)
+            if content["text"].startswith("/"):
+                command = content["text"].split(maxsplit=1)[0]
+                content["entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": _utf16_length(command)}
+                ]
+        chat = self._chat(chat_id)
+        message: JSONDict = {
+            "message_id": self._next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": {"id": user_id, "is_bot": False, "first_name": first_name},
+            **content,
+        }
+        if topic is not None:
+            message |= {"message_thread_id": topic, "is_topic_message": True}
+            if reply_to is None:
+                name = self.topics.get(chat_id, {}).get(topic, Topic("?")).name
+                message["reply_to_message"] = {
+                    "message_id": topic,
+                    "date": int(time.time()),
+                    "chat": chat,
+                    "from": self.bot_user,
+                    "message_thread_id": topic,
+                    "forum_topic_created": {"name": name, "icon_color": 7322096},
+                }
+        if reply_to is not None:
+            message["reply_to_message"] = self._message_json(chat_id, reply_to)
+        self._contents[(chat_id, message["message_id"])] = content
+        await self.send_update({"message": message})
+        return int(message["message_id"])
+
+    async def send_content(
+        self, chat_id: int, content: JSONDict, *, language_code: str | None = "en"
+    ) -> int:
+        """A prospect sends any kind of message (``text_content``, ``voice_content``, ...);
+        the update's id."""
+        return await self._send_user_message(chat_id, content, language_code, None)
+
+    def last_user_message_id(self, chat_id: int) -> int:
+        return self._last_message_id.get(chat_id, 0)
+
+    def topic_state(self, chat_id: int, topic_id: int) -> Topic:
+        return self.topics[chat_id][topic_id]
+
+    def _message_json(self, chat_id: int, message_id: int) -> JSONDict:
+        """A message of the chat as a reply names it."""
+        bot_message = self._bot_messages.get((chat_id, message_id))
+        if bot_message is not None:
+            return bot_message.to_json()
+        content = self._contents.get((chat_id, message_id))
+        if content is None:
+            raise AssertionError(f"no message {message_id} in chat {chat_id} to reply to")
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._chat(chat_id),
+            "from": self.bot_user,
+            **content,
+        }
 
     def fail(self, *methods: str, status: int = 502) -> None:
         """Answer ``methods`` with ``status`` until :meth:`recover`, nothing done (a Bot API
@@ -1383,6 +1648,7 @@ class FakeTelegram:
             "from": self._user(chat_id, first_name, language_code),
             **content,
         }
+        self._contents[(chat_id, message["message_id"])] = content
         return await self.send_update({"message": message})
 
     def _pressable_message(self, chat_id: int, message_id: int | None) -> _BotMessage:

@@ -15,8 +15,10 @@ from bot.marketing.retention import Retention
 from bot.storage import LeadStatus, Storage, open_storage, schema
 from bot.storage.chat_messages import ChatMessages
 from bot.storage.database import Database
+from bot.storage.relays import Direction, NewRelay, RelayKind
 from bot.storage.replies import ReplyKind
 from bot.storage.sql import SqlStorage
+from bot.storage.threads import Opening
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import Clock, Prospect, bot_environment, load_config, running_bot
@@ -34,6 +36,9 @@ WITH_CHAT = (
     "pending_replies",
     "forgotten_chats",
 )
+# The front desk's (issue 25): a prospect's thread with staff, and its relay queue; their rule
+# is tested on its own below.
+FRONT_DESK = ("threads", "relays")
 WITHOUT_CHAT = (
     "outbox_leases",
     "config_cache",
@@ -83,10 +88,12 @@ async def _booking(
 
 def test_every_table_is_one_the_retention_knows() -> None:
     """A new table must be given its rule here (and in the README) before it can hold a chat."""
-    assert sorted(table.name for table in schema.TABLES) == sorted(WITH_CHAT + WITHOUT_CHAT)
+    assert sorted(table.name for table in schema.TABLES) == sorted(
+        WITH_CHAT + FRONT_DESK + WITHOUT_CHAT
+    )
     for table in schema.TABLES:
         names = {column.name for column in table.columns}
-        assert ("chat_id" in names) == (table.name in WITH_CHAT), table.name
+        assert ("chat_id" in names) == (table.name in WITH_CHAT + FRONT_DESK), table.name
 
 
 async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: str) -> None:
@@ -162,6 +169,50 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
             "forgotten_chats": set(),
             "outbox_leases": set(),
         }
+    finally:
+        await storage.close()
+
+
+async def test_a_thread_and_its_relays_go_after_the_retention_days_of_quiet(
+    database_url_all_backends: str,
+) -> None:
+    """A thread goes ``RETENTION_DAYS`` after its last message either way, a relay that long
+    after it was queued (sent, given up, or never sent); a thread active since stays."""
+    storage = await open_storage(database_url_all_backends)
+    db = cast(SqlStorage, storage)._db
+    try:
+        opening = Opening(None, -100777, "spring", "Pat", "en")
+        for chat in (31, 32):
+            change = await storage.record_thread(
+                chat,
+                NOW,
+                opening=opening,
+                relays=(NewRelay(Direction.TO_STAFF, RelayKind.COPY, chat, 5),),
+            )
+            assert change.created
+            assert change.relayed == 1
+        # 32 writes again on day 29: its thread is dated then, its first relay is not.
+        await storage.record_thread(
+            32, NOW + 29 * DAY, relays=(NewRelay(Direction.TO_STAFF, RelayKind.COPY, 32, 6),)
+        )
+
+        async def front_desk() -> dict[str, set[int]]:
+            return {
+                table: {int(r["chat_id"]) for r in await db.fetch(f"SELECT chat_id FROM {table}")}
+                for table in FRONT_DESK
+            }
+
+        at = At(NOW + 2 * DAY)
+        retention = Retention(storage, days=30, clock=at)
+        await retention.sweep()
+        assert await front_desk() == {"threads": {31, 32}, "relays": {31, 32}}
+        at.now = NOW + 30 * DAY + HOUR
+        await retention.sweep()
+        assert await front_desk() == {"threads": {32}, "relays": {32}}
+        assert [int(r["source_message_id"]) for r in await db.fetch("SELECT * FROM relays")] == [6]
+        at.now = NOW + 59 * DAY + HOUR
+        await retention.sweep()
+        assert await front_desk() == {"threads": set(), "relays": set()}
     finally:
         await storage.close()
 

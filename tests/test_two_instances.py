@@ -502,3 +502,48 @@ async def test_two_instances_serve_a_chain_one_killed_every_lead_once_at_its_stu
 
 def _values(chat_id: int, campaign: str | None = None) -> tuple[str, str, str, str, str | None]:
     return (str(chat_id), f"Ann{chat_id}", f"Lee{chat_id}", f"ann{chat_id}@example.com", campaign)
+
+
+async def test_two_instances_relay_each_front_desk_message_once_and_in_order(
+    tg: FakeTelegram, pg: FakePerfectGym, tmp_path: Path
+) -> None:
+    """Two bot processes behind a router, a forum staff chat: a prospect's messages and a staff
+    member's answers reach the instances in turn, pile up while Telegram refuses copies, and
+    are then sent by whichever instance claims them: each once, in order, in one topic."""
+    staff = -100557
+    tg.add_group(staff, "Studio staff", forum=True)
+    pg.set_config(load_config("all-inactive"))
+    ports = [free_port(), free_port()]
+    targets = [f"http://127.0.0.1:{port}" for port in ports]
+    async with fresh_database_url("postgres", tmp_path) as url, RoundRobinProxy(targets) as proxy:
+        env = _behind(proxy, tg, pg, url, STAFF_CHAT_ID=str(staff))
+        first = BotProcess(env(ports[0]), tg, tmp_path / "first.log")
+        second = BotProcess(env(ports[1]), tg, tmp_path / "second.log")
+        await first.start(webhook=True)
+        await second.start(webhook=True)
+        try:
+            pat = Prospect(tg, chat_id=23200)
+            await pat.answer("/ask", "Write your question here")
+            await pat.send("m0")
+            await _until(lambda: tg.topics[staff], 10)
+            (topic,) = tg.topics[staff]
+            tg.fail("copyMessage")
+            for number in range(1, 7):
+                await pat.send(f"m{number}")
+                await tg.staff_writes(staff, f"s{number}", topic=topic)
+            assert all(proxy.served[target] >= 4 for target in targets)  # both took updates
+            await asyncio.sleep(1.0)  # both instances' workers try, and are refused
+            tg.recover()
+
+            def copies(chat_id: int) -> list[str]:
+                return [m.text or "" for m in tg.messages_to(chat_id) if m.method == "copyMessage"]
+
+            await _until(lambda: len(copies(staff)) >= 7 and len(copies(23200)) >= 6, 30)
+            await asyncio.sleep(1.0)  # anything sent twice would have arrived by now
+        finally:
+            for process in (first, second):
+                await process.__aexit__()
+    assert copies(staff) == [f"m{number}" for number in range(7)]
+    assert copies(23200) == [f"s{number}" for number in range(1, 7)]
+    assert {m.thread_id for m in tg.messages_to(staff) if m.method == "copyMessage"} == {topic}
+    assert tg.method_calls("createForumTopic") == 1

@@ -50,6 +50,12 @@ class Stage(StrEnum):
     BOOKED = "booked"
     BOOKING_CONFIRMED = "booking_confirmed"
     BOOKING_REFUSED = "booking_refused"
+    # The front desk (bot/frontdesk): a prospect's thread with staff opened, staff's first reply
+    # to it, and how long that took in whole minutes (rounded up; the minutes are the count's
+    # ``question`` key, so the median is read off the counts).
+    THREAD_OPENED = "thread_opened"
+    THREAD_ANSWERED = "thread_answered"
+    REPLY_MINUTES = "reply_minutes"
 
 
 # The stages a report shows as the funnel's steps, in order; questions come between STARTED and
@@ -64,6 +70,7 @@ OUTCOMES = (
     Stage.FORGOTTEN,
     Stage.REMINDED,
 )
+THREADS = (Stage.THREAD_OPENED, Stage.THREAD_ANSWERED)
 BOOKING = (
     Stage.OFFERS_SHOWN,
     Stage.SLOTS_SHOWN,
@@ -123,14 +130,43 @@ def known_counts(stored: Iterable[StoredCount]) -> list[FunnelCount]:
 @dataclass(frozen=True)
 class CampaignFunnel:
     """One campaign's counts over a report's days. ``questions`` keeps the order in which
-    the questions were first asked (the leads config's order)."""
+    the questions were first asked (the leads config's order); ``waits`` are the minutes staff
+    took to answer a thread first, with how many threads took each, shortest first."""
 
     campaign: str | None
     stages: dict[Stage, int]
     questions: tuple[tuple[str, int], ...]
+    waits: tuple[tuple[int, int], ...] = ()
 
     def count(self, stage: Stage) -> int:
         return self.stages.get(stage, 0)
+
+    def median_wait(self) -> float | None:
+        """The median of the minutes to staff's first reply; None without any."""
+        return median_of(self.waits)
+
+
+def median_of(waits: Iterable[tuple[int, int]]) -> float | None:
+    """The median of values given with how often each occurs."""
+    ordered = sorted((value, count) for value, count in waits if count > 0)
+    total = sum(count for _, count in ordered)
+    if not total:
+        return None
+
+    def at(position: int) -> int:
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if position < seen:
+                return value
+        raise AssertionError("position beyond the counts")
+
+    return (at((total - 1) // 2) + at(total // 2)) / 2
+
+
+def wait_minutes(seconds: float) -> int:
+    """A first reply's wait as counted: whole minutes, rounded up (under a minute is 1)."""
+    return max(1, -int(-seconds // 60))
 
 
 @dataclass(frozen=True)
@@ -158,12 +194,18 @@ class FunnelReport:
         then any others (from an older config) by name."""
         stages: dict[str | None, dict[Stage, int]] = {}
         questions: dict[str | None, dict[str, int]] = {}
+        waits: dict[str | None, dict[int, int]] = {}
         for item in counts:
             if not first_day <= item.day <= last_day:
                 continue
             per_stage = stages.setdefault(item.campaign, {})
             per_question = questions.setdefault(item.campaign, {})
-            if item.step.stage is Stage.QUESTION:
+            if item.step.stage is Stage.REPLY_MINUTES:
+                if item.step.question.isdigit():
+                    per_wait = waits.setdefault(item.campaign, {})
+                    minutes = int(item.step.question)
+                    per_wait[minutes] = per_wait.get(minutes, 0) + item.count
+            elif item.step.stage is Stage.QUESTION:
                 key = item.step.question
                 per_question[key] = per_question.get(key, 0) + item.count
             else:
@@ -184,6 +226,7 @@ class FunnelReport:
                 campaign,
                 per_stage,
                 tuple(sorted(questions[campaign].items(), key=lambda item: rank(item[0]))),
+                tuple(sorted(waits.get(campaign, {}).items())),
             )
             for campaign, per_stage in stages.items()
         ]

@@ -21,19 +21,31 @@ CHAIN_COMMANDS: tuple[tuple[str, Callable[[Translator], str]], ...] = (
 )
 
 
-def menu(tr: Translator, *, chain: bool = False) -> list[tuple[str, str]]:
-    commands = COMMANDS + CHAIN_COMMANDS if chain else COMMANDS
+# A bot with a staff chat lets the prospect write to a person there (the front desk).
+DESK_COMMANDS: tuple[tuple[str, Callable[[Translator], str]], ...] = (
+    ("ask", lambda tr: tr.gettext("Ask the studio a question")),
+)
+
+
+def menu(tr: Translator, *, chain: bool = False, desk: bool = False) -> list[tuple[str, str]]:
+    commands = COMMANDS + (CHAIN_COMMANDS if chain else ()) + (DESK_COMMANDS if desk else ())
     return [(command, describe(tr)) for command, describe in commands]
 
 
-def command_list(tr: Translator, *, chain: bool = False) -> str:
+def command_list(tr: Translator, *, chain: bool = False, desk: bool = False) -> str:
     return "\n".join(
-        f"/{command} \u2013 {description}" for command, description in menu(tr, chain=chain)
+        f"/{command} \u2013 {description}"
+        for command, description in menu(tr, chain=chain, desk=desk)
     )
 
 
 def help_text(
-    tr: Translator, studio: Studio, privacy_url: str | None, *, chain: bool = False
+    tr: Translator,
+    studio: Studio,
+    privacy_url: str | None,
+    *,
+    chain: bool = False,
+    desk: bool = False,
 ) -> str:
     text = (
         studio.recipient(tr)
@@ -46,12 +58,12 @@ def help_text(
     )
     if privacy_url:
         text += "\n" + tr.gettext("How the studio handles your data: {url}").format(url=privacy_url)
-    return text + "\n\n" + command_list(tr, chain=chain)
+    return text + "\n\n" + command_list(tr, chain=chain, desk=desk)
 
 
-def unknown_command_text(tr: Translator, *, chain: bool = False) -> str:
+def unknown_command_text(tr: Translator, *, chain: bool = False, desk: bool = False) -> str:
     return (
         tr.gettext("I don't know that command. These are the ones I know:")
         + "\n"
-        + command_list(tr, chain=chain)
+        + command_list(tr, chain=chain, desk=desk)
     )

@@ -11,12 +11,13 @@ confirm they erased the person; its data names the record by a random token, not
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.intake.sender import Sender
 from bot.logging_setup import chat_ref
 from bot.storage.erasure import ErasedChat
 from bot.storage.forgotten import ForgottenChat, ForgottenChats
+from bot.storage.threads import Thread
 from conversations.i18n import Translator
 from conversations.replies import Button, Reply
 
@@ -52,10 +53,16 @@ class ErasureRequests:
         self._sender = sender
         self._staff_locale = staff_locale
         self._staff_chat_id = staff_chat_id
+        # The front desk's part: a thread with staff is closed in the staff chat, and they are
+        # told there (set by the composition when there is a front desk).
+        self.on_thread_forgotten: Callable[[Thread], Awaitable[None]] | None = None
 
     async def forgotten(self, erased: ErasedChat) -> None:
         """/forget erased the chat: its trial booking's id (read by the feature that stored it)
-        goes with the customer number into the record, and staff are told."""
+        goes with the customer number into the record, and staff are told; a thread the
+        prospect had with staff is closed and staff told in it."""
+        if erased.thread is not None and self.on_thread_forgotten is not None:
+            await self.on_thread_forgotten(erased.thread)
         booking_id = self._booking_id_of(erased.booking) if erased.booking else None
         forgotten = erased.forgotten
         if booking_id is not None:

@@ -17,7 +17,7 @@ from bot.intake.sender import Sender
 from bot.intake.store import ConversationStore
 from bot.storage.outbox import OutboxRecords
 from bot.studio.leads_config import ConfigProblem
-from conversations import flow
+from conversations import desk, flow
 from conversations.i18n import Translator
 from conversations.replies import Reply
 
@@ -50,8 +50,10 @@ class DeliveryNotices:
         staff_locale: str,
         staff_contact_details: bool = False,
         trials: Invitation | None = None,
+        front_desk: bool = False,
     ) -> None:
         self._conversations = conversations
+        self._front_desk = front_desk  # the thank-you carries the front desk's row
         self._staff_contact_details = staff_contact_details
         self._leads = leads
         self._erasure = erasure
@@ -75,14 +77,13 @@ class DeliveryNotices:
         replies: list[Reply] = []
         match report.result:
             case Delivery.CREATED:
-                replies.append(
-                    Reply(
-                        club.texts.thank_you_for(entry.locale, club.profile.name)
-                        or tr.gettext(
-                            "Thank you, {name}! 🎉 The studio has your details and will contact you soon."
-                        ).format(name=first)
-                    )
+                thanks = Reply(
+                    club.texts.thank_you_for(entry.locale, club.profile.name)
+                    or tr.gettext(
+                        "Thank you, {name}! 🎉 The studio has your details and will contact you soon."
+                    ).format(name=first)
                 )
+                replies.append(desk.with_desk_row(thanks, tr) if self._front_desk else thanks)
                 if self._trials is not None:
                     invitation = await self._trials.invite(
                         entry.chat_id,

@@ -28,7 +28,7 @@ from bot.logging_setup import chat_ref
 from bot.perfectgym.adapter import lead_request, plan_from_config, unsatisfiable_fields
 from bot.perfectgym.models import LeadConfig
 from bot.storage import LeadStatus, Storage
-from conversations import choosing, flow
+from conversations import choosing, desk, flow
 from conversations.drafting import draft_of
 from conversations.events import Command, CommandName, Event
 from conversations.field_plan import NO_QUESTIONS, FieldPlan
@@ -108,9 +108,12 @@ class Intake:
         funnel: Funnel,
         formal: bool = False,
         erasure: ErasureRequests | None = None,
+        front_desk: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._conversations = conversations
+        # With a front desk (a staff chat to talk to), the welcome carries its buttons.
+        self._front_desk = front_desk
         self._erasure = erasure
         self._storage = storage
         self._outbox = outbox
@@ -137,11 +140,17 @@ class Intake:
             return help_text(tr, Studio(name=chain.brand), None, chain=True)
         club = chain.club(studio)
         return help_text(
-            tr, club.profile.studio, club.texts.privacy_url_for(tr.locale), chain=chain.is_chain
+            tr,
+            club.profile.studio,
+            club.texts.privacy_url_for(tr.locale),
+            chain=chain.is_chain,
+            desk=self._front_desk,
         )
 
     def unknown_command_text(self, tr: Translator) -> str:
-        return unknown_command_text(tr, chain=self._conversations.chain.is_chain)
+        return unknown_command_text(
+            tr, chain=self._conversations.chain.is_chain, desk=self._front_desk
+        )
 
     async def help_for(self, chat: Chat) -> str:
         """/help for this chat: its club's, once chosen."""
@@ -240,7 +249,7 @@ class Intake:
             state, self._conversations.context_of(state), partial(self._welcome, tr, named)
         )
         await self._started(state)
-        return outcome
+        return self._with_desk(outcome, tr)
 
     async def _started(self, state: ConversationState) -> None:
         """Store a conversation that begins its club's questions, and count it."""
@@ -290,6 +299,7 @@ class Intake:
             state.plan = plan
             outcome = flow.begin(state, ctx, partial(self._welcome, tr, club.id))
             await self._started(state)
+            outcome = self._with_desk(outcome, tr)
         else:
             outcome = flow.replan(state, plan, ctx)
             if moved:
@@ -310,6 +320,13 @@ class Intake:
         state.reached, state.reviewed = kept, False
         self._funnel.reached(state.campaign, Stage.STARTED, studio=state.studio)
         self._funnel.progressed(state.campaign, kept, False, studio=state.studio)
+
+    def _with_desk(self, welcome: Outcome, tr: Translator) -> Outcome:
+        """The welcome with the front desk's row under it, when there is a front desk."""
+        if not self._front_desk or not welcome.replies:
+            return welcome
+        first, *rest = welcome.replies
+        return replace(welcome, replies=(desk.with_desk_row(first, tr), *rest))
 
     def _unsatisfiable(self, club: Club, config: LeadConfig) -> bool:
         """Whether PerfectGym would refuse every lead: asking would waste the prospect's time."""

@@ -135,7 +135,14 @@ class ConversationStore:
         text = state.to_json()
         previous = self._known.pop(state.chat_id, None)
         entry = await self._storage.submit(
-            state.chat_id, text, previous, payload, locale, now, studio=state.studio
+            state.chat_id,
+            text,
+            previous,
+            payload,
+            locale,
+            now,
+            studio=state.studio,
+            campaign=state.campaign,
         )
         if entry is None:
             raise ConversationChanged

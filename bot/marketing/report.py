@@ -12,6 +12,7 @@ name the studio in its title.
 from __future__ import annotations
 
 import base64
+import datetime
 import html
 import io
 import unicodedata
@@ -111,12 +112,20 @@ def merged(funnels: Iterable[CampaignFunnel], order: Sequence[str]) -> CampaignF
     :meth:`FunnelReport.of` orders them)."""
     stages: dict[Stage, int] = {}
     questions: dict[str, int] = {}
+    waits: dict[int, int] = {}
     for funnel in funnels:
         for stage, count in funnel.stages.items():
             stages[stage] = stages.get(stage, 0) + count
         for key, count in funnel.questions:
             questions[key] = questions.get(key, 0) + count
-    return CampaignFunnel(None, stages, tuple(sorted(questions.items(), key=_rank(order))))
+        for minutes, count in funnel.waits:
+            waits[minutes] = waits.get(minutes, 0) + count
+    return CampaignFunnel(
+        None,
+        stages,
+        tuple(sorted(questions.items(), key=_rank(order))),
+        tuple(sorted(waits.items())),
+    )
 
 
 def _rank(order: Sequence[str]) -> Callable[[tuple[str, int]], tuple[int, str]]:
@@ -236,6 +245,9 @@ def table(
     booked = bookings(report, tr)
     if booked is not None:
         lines += ["", booked]
+    threads = threads_table(report, tr)
+    if threads:
+        lines += ["", *threads]
     steps = reached(report)
     if not steps:
         return "\n".join(lines)
@@ -274,6 +286,49 @@ def bookings(report: FunnelReport, tr: Translator) -> str | None:
         confirmed=_number(totals[Stage.BOOKING_CONFIRMED], tr),
         refused=_number(totals[Stage.BOOKING_REFUSED], tr),
     )
+
+
+def _minutes(median: float | None, tr: Translator) -> str:
+    """A median wait as the locale writes a short duration ("12 min", "3 h"); a dash for none."""
+    if median is None:
+        return "\u2013"
+    wait = datetime.timedelta(minutes=median)
+    return str(babel.dates.format_timedelta(wait, format="short", locale=tr.written_in))
+
+
+def threads_table(report: FunnelReport, tr: Translator) -> list[str]:
+    """The front desk per campaign: threads opened, answered by staff, and the median time to
+    staff's first reply; no lines when no prospect wrote to staff in the period."""
+    asking = [c for c in report.campaigns if c.count(Stage.THREAD_OPENED) or c.waits]
+    if not asking:
+        return []
+    shown = asking[:TABLE_CAMPAIGNS]
+    body = [
+        [
+            campaign_label(c.campaign, tr),
+            _number(c.count(Stage.THREAD_OPENED), tr),
+            _number(c.count(Stage.THREAD_ANSWERED), tr),
+            _minutes(c.median_wait(), tr),
+        ]
+        for c in shown
+    ]
+    if len(asking) > 1:
+        total = merged(asking, report.question_order)
+        body.append(
+            [
+                tr.gettext("total"),
+                _number(total.count(Stage.THREAD_OPENED), tr),
+                _number(total.count(Stage.THREAD_ANSWERED), tr),
+                _minutes(total.median_wait(), tr),
+            ]
+        )
+    header = [
+        tr.gettext("campaign"),
+        tr.gettext("asked"),
+        tr.gettext("answered"),
+        tr.gettext("1st reply"),
+    ]
+    return [tr.gettext("Questions to staff"), *_grid(header, body, LABEL_WIDTH)]
 
 
 def _pre(text: str) -> str:

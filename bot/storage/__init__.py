@@ -23,7 +23,9 @@ from bot.storage.funnel_counts import FunnelCountRecords
 from bot.storage.health import StorageHealth
 from bot.storage.leadership import Leadership
 from bot.storage.outbox import LeadStatus, OutboxEntry, OutboxRecords
+from bot.storage.relays import RelayRecords
 from bot.storage.replies import PendingReplies
+from bot.storage.threads import ThreadRecords
 from bot.storage.trial_bookings import TrialBookingRecords
 
 __all__ = [
@@ -56,6 +58,8 @@ class Storage(
     Leadership,
     Erasure,
     ForgottenChats,
+    ThreadRecords,
+    RelayRecords,
     Protocol,
 ):
     """Every kind of record, on one database (SQLite and PostgreSQL implement it alike)."""

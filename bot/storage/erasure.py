@@ -13,17 +13,21 @@ from bot.storage.chat_messages import DATE_UNDATED_MESSAGES, EXPIRE_ORPHANED_MES
 from bot.storage.database import SqlRecords
 from bot.storage.forgotten import MARK_FORGOTTEN, ForgottenChat, forgotten_from_row
 from bot.storage.outbox import EXPIRE_LEASES, EXPIRE_SETTLED_LEADS, LeadStatus
+from bot.storage.relays import EXPIRE_RELAYS
 from bot.storage.replies import EXPIRE_REPLIES, KEPT_SECONDS
+from bot.storage.threads import EXPIRE_THREADS, THREAD_COLUMNS, Thread, thread_from_row
 from bot.storage.trial_bookings import DATE_UNDATED_BOOKINGS, EXPIRE_SETTLED_BOOKINGS
 
 
 @dataclass(frozen=True)
 class ErasedChat:
-    """What /forget left: the chat's record for staff, and its trial booking as it was (the
-    caller reads the booking id from it; storage does not read booking states)."""
+    """What /forget left: the chat's record for staff, its trial booking as it was (the
+    caller reads the booking id from it; storage does not read booking states), and its front
+    desk thread as it was (staff's topic is closed and told)."""
 
     forgotten: ForgottenChat
     booking: str | None
+    thread: Thread | None = None
 
 
 class Erasure(Protocol):
@@ -42,7 +46,8 @@ class Erasure(Protocol):
         """Delete the rows that outlived their rule: outbox entries no longer pending whose last
         attempt was before ``before`` (and leases that ran out before it), trial bookings that
         owe PerfectGym no call and message ids of chats without a conversation, both last saved
-        before it, and replies kept for more than a day; the number of rows with a chat id."""
+        before it, replies kept for more than a day, and front-desk relays queued and threads
+        last written to before it; the number of rows with a chat id."""
         ...
 
     async def wipe_deleted(self) -> None:
@@ -67,13 +72,22 @@ class SqlErasure(SqlRecords):
             booking: str | None = await db.fetchval(
                 "SELECT state FROM trial_bookings WHERE chat_id = $1", chat_id
             )
+            thread = await db.fetchrow(
+                f"SELECT {THREAD_COLUMNS} FROM threads WHERE chat_id = $1", chat_id
+            )
             await db.execute("DELETE FROM conversations WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM outbox WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM chat_messages WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM pending_replies WHERE chat_id = $1", chat_id)
+            await db.execute("DELETE FROM relays WHERE chat_id = $1", chat_id)
+            await db.execute("DELETE FROM threads WHERE chat_id = $1", chat_id)
         assert marked is not None  # an upsert ... RETURNING yields its row
-        return ErasedChat(forgotten_from_row(marked), booking)
+        return ErasedChat(
+            forgotten_from_row(marked),
+            booking,
+            None if thread is None else thread_from_row(thread),
+        )
 
     async def erase_idle(self, before: float) -> int:
         pending = LeadStatus.PENDING.value
@@ -103,6 +117,8 @@ class SqlErasure(SqlRecords):
                 *await db.fetch(EXPIRE_ORPHANED_MESSAGES, before),
                 *await db.fetch(EXPIRE_SETTLED_BOOKINGS, before),
                 *await db.fetch(EXPIRE_REPLIES, now - KEPT_SECONDS),
+                *await db.fetch(EXPIRE_RELAYS, before),
+                *await db.fetch(EXPIRE_THREADS, before),
             ]
             await db.execute(EXPIRE_LEASES, before)
         return len(deleted)

@@ -32,7 +32,9 @@ class OutboxEntry:
     ``create_sent`` records that a create request may have reached PerfectGym, so a retry after
     a lost answer checks for a duplicate first instead of creating blindly. ``studio`` is the
     id of the chain's studio the lead goes to; None: the one studio of a single-studio
-    deployment (and every entry stored by an earlier release).
+    deployment (and every entry stored by an earlier release). ``campaign`` is the link's
+    campaign (None: none, or stored by an earlier release); it holds nothing personal and
+    stays once the payload is erased.
     """
 
     id: int
@@ -47,6 +49,7 @@ class OutboxEntry:
     last_error: str | None
     lead_ref: str | None
     studio: str | None = None
+    campaign: str | None = None
 
 
 class OutboxRecords(Protocol):
@@ -60,6 +63,7 @@ class OutboxRecords(Protocol):
         now: float,
         *,
         studio: str | None = None,
+        campaign: str | None = None,
     ) -> OutboxEntry | None:
         """Store the final conversation state, compared and set as ``replace_conversation``
         does, and enqueue its lead (for ``studio``) in one transaction; None (nothing stored)
@@ -124,7 +128,7 @@ class OutboxRecords(Protocol):
 
 OUTBOX_COLUMNS = (
     "id, chat_id, payload, locale, status, attempts, next_attempt_at, created_at, create_sent, "
-    "last_error, lead_ref, studio"
+    "last_error, lead_ref, studio, campaign"
 )
 
 # A lead the studio refused goes back to the prospect to correct: one reminder may follow.
@@ -163,6 +167,7 @@ def entry_from_row(row: Row) -> OutboxEntry:
         last_error=row["last_error"],
         lead_ref=row["lead_ref"],
         studio=row["studio"],
+        campaign=row["campaign"],
     )
 
 
@@ -181,6 +186,7 @@ class SqlOutbox(SqlRecords):
         now: float,
         *,
         studio: str | None = None,
+        campaign: str | None = None,
     ) -> OutboxEntry | None:
         checked_studio(studio)
         async with self._transaction() as db:
@@ -188,13 +194,15 @@ class SqlOutbox(SqlRecords):
                 return None
             row = await db.fetchrow(
                 "INSERT INTO outbox (chat_id, payload, locale, status, next_attempt_at, "
-                f"created_at, studio) VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING {OUTBOX_COLUMNS}",
+                f"created_at, studio, campaign) VALUES ($1, $2, $3, $4, $5, $5, $6, $7) "
+                f"RETURNING {OUTBOX_COLUMNS}",
                 chat_id,
                 payload,
                 locale,
                 LeadStatus.PENDING.value,
                 now,
                 studio,
+                campaign,
             )
         assert row is not None  # INSERT ... RETURNING yields the row it inserted
         return entry_from_row(row)

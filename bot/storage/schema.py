@@ -94,10 +94,13 @@ class Index:
     name: str
     columns: tuple[str, ...]
     where: str | None = None  # a partial index: only the rows a sweep looks for
+    unique: bool = False
 
     def ddl(self, table: str) -> str:
         where = f" WHERE {self.where}" if self.where else ""
-        return f"CREATE INDEX IF NOT EXISTS {self.name} ON {table} ({', '.join(self.columns)}){where};\n"
+        kind = "UNIQUE INDEX" if self.unique else "INDEX"
+        columns = ", ".join(self.columns)
+        return f"CREATE {kind} IF NOT EXISTS {self.name} ON {table} ({columns}){where};\n"
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,9 @@ OUTBOX = Table(
         # Added 2027-01: the studio of a chain the lead goes to (its id); NULL: the one studio of
         # a single-studio deployment, and every entry stored by an earlier release.
         Column("studio", Type.TEXT, nullable=True, added=True),
+        # Added 2027-02: the campaign the lead came from (the front desk counts its threads by
+        # it once the conversation is gone); NULL: none, or stored by an earlier release.
+        Column("campaign", Type.TEXT, nullable=True, added=True),
     ),
     indexes=(
         Index("outbox_due", ("status", "next_attempt_at")),  # due_leads
@@ -341,6 +347,64 @@ STUDIO_CACHES = Table(
     key=("studio", "kind"),
 )
 
+# Added 2027-02 (issue 25, the front desk): a prospect's thread with the studio's staff, one per
+# chat (bot/storage/threads.py). ``topic_id`` is the forum topic's message_thread_id when
+# ``forum``, else the id of the header message in a staff group without topics (NULL: not yet
+# created). ``updated_at`` is the last message either way (retention).
+THREADS = Table(
+    "threads",
+    (
+        Column("chat_id", Type.BIGINT, primary_key=True),
+        Column("studio", Type.TEXT, nullable=True),
+        Column("staff_chat_id", Type.BIGINT),
+        Column("topic_id", Type.BIGINT, nullable=True),
+        Column("forum", Type.BOOLEAN, default=False),
+        Column("state", Type.TEXT),
+        Column("opened_at", Type.REAL),
+        Column("first_staff_reply_at", Type.REAL, nullable=True),
+        Column("campaign", Type.TEXT, nullable=True),
+        Column("name", Type.TEXT),
+        Column("locale", Type.TEXT),
+        Column("blocked", Type.BOOLEAN, default=False),
+        Column("updated_at", Type.REAL),
+    ),
+    indexes=(
+        Index("threads_topic", ("staff_chat_id", "topic_id")),
+        Index("threads_idle", ("updated_at",)),  # retention
+    ),
+)
+
+# Added 2027-02: the front desk's relay queue (bot/storage/relays.py): a message to copy between
+# a prospect (``chat_id``) and their thread's staff chat, or the bot's own words to the topic.
+# ``held_until`` is the instance sending it, as for pending replies; ``sent_message_id`` the
+# copy's id in the target chat (a staff member's reply to it finds the thread).
+RELAYS = Table(
+    "relays",
+    (
+        Column("id", Type.ROW_ID),
+        Column("chat_id", Type.BIGINT),
+        Column("direction", Type.TEXT),
+        Column("kind", Type.TEXT),
+        Column("source_chat_id", Type.BIGINT, nullable=True),
+        Column("source_message_id", Type.BIGINT, nullable=True),
+        Column("text", Type.TEXT, nullable=True),  # erased once sent
+        Column("status", Type.TEXT),
+        Column("attempts", Type.INTEGER, default=0),
+        Column("due_at", Type.REAL),
+        Column("held_until", Type.REAL, nullable=True),
+        Column("created_at", Type.REAL),
+        Column("sent_message_id", Type.BIGINT, nullable=True),
+    ),
+    indexes=(
+        Index("relays_due", ("due_at",), where="status = 'pending'"),
+        Index("relays_lane", ("chat_id", "direction", "id")),
+        # A redelivered update's message is queued once.
+        Index("relays_source", ("source_chat_id", "source_message_id"), unique=True),
+        Index("relays_sent", ("sent_message_id",)),
+        Index("relays_created", ("created_at",)),  # retention
+    ),
+)
+
 TABLES = (
     CONVERSATIONS,
     OUTBOX,
@@ -354,4 +418,6 @@ TABLES = (
     PENDING_REPLIES,
     FORGOTTEN_CHATS,
     STUDIO_CACHES,
+    THREADS,
+    RELAYS,
 )

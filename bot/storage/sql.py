@@ -16,7 +16,9 @@ from bot.storage.erasure import SqlErasure
 from bot.storage.forgotten import SqlForgottenChats
 from bot.storage.funnel_counts import SqlFunnelCounts
 from bot.storage.outbox import SqlOutbox
+from bot.storage.relays import SqlRelays
 from bot.storage.replies import SqlPendingReplies
+from bot.storage.threads import SqlThreads
 from bot.storage.trial_bookings import SqlTrialBookings
 
 
@@ -30,6 +32,8 @@ class SqlStorage(
     SqlCache,
     SqlErasure,
     SqlForgottenChats,
+    SqlThreads,
+    SqlRelays,
 ):
     """Every kind of record but the poller's lock, which is the backend's own (``Leadership``)."""
 

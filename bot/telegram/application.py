@@ -41,6 +41,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.frontdesk.staff_side import StaffSide
+from bot.frontdesk.threads import FrontDesk
 from bot.intake.commands import menu
 from bot.intake.erasure_requests import CONFIRM_PREFIX, ErasureRequests
 from bot.intake.service import Chat, Intake
@@ -54,6 +56,7 @@ from bot.telegram.resend import encode, is_transient
 from bot.telegram.unstored import UnstoredUpdates, storage_failure
 from bot.telegram.updates import PerChatUpdateProcessor
 from bot.trials.buttons import ButtonPresses
+from conversations import desk
 from conversations.events import (
     Command,
     CommandName,
@@ -295,7 +298,11 @@ class TelegramHandlers:
         reports: StaffChats | None = None,
         unstored: UnstoredUpdates | None = None,
         erasures: ErasureRequests | None = None,
+        desk: FrontDesk | None = None,
+        staff: StaffSide | None = None,
     ) -> None:
+        self._desk = desk if desk is not None and desk.enabled else None
+        self._staff = staff
         self._erasures = erasures
         self._unstored = unstored or UnstoredUpdates()
         self._intake = intake
@@ -360,26 +367,84 @@ class TelegramHandlers:
         if chat is not None:
             await self._deliver(update, await self._intake.handle(chat, event))
 
+    async def _to_desk(self, update: Update) -> bool:
+        """A prospect's message for the studio's staff (their thread is open, or no question
+        waits for it): queued for them, and True; False: the form's to answer."""
+        chat = self._chat(update)
+        message = update.effective_message
+        if self._desk is None or chat is None or message is None:
+            return False
+        outcome = await self._desk.from_prospect(chat, message.message_id)
+        if outcome is None:
+            return False
+        await self._deliver(update, outcome)
+        return True
+
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        if message is not None and message.text is not None:
+        if message is not None and message.text is not None and not await self._to_desk(update):
             await self._event(update, TextInput(message.text))
 
     async def contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        if message is not None and message.contact is not None:
+        if message is not None and message.contact is not None and not await self._to_desk(update):
             await self._event(update, ContactShared(message.contact.phone_number))
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         chat = self._chat(update)
-        if query is not None and chat is not None:
-            await self._deliver(update, await self._buttons.press(chat, query.data or ""))
+        if query is None or chat is None:
+            return
+        data = query.data or ""
+        if self._desk is not None and data.startswith(desk.PREFIX):
+            await self._deliver(update, await self._desk.press(chat, data))
+            return
+        await self._deliver(update, await self._buttons.press(chat, data))
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if await self._to_desk(update):
+            return
         message = update.effective_message
         kind = message.effective_attachment.__class__.__name__ if message else "unknown"
         await self._event(update, UnsupportedInput(kind))
+
+    async def ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/ask: a thread with the studio's staff; words after the command go to them too."""
+        chat = self._chat(update)
+        message = update.effective_message
+        if self._desk is None or chat is None or message is None:
+            await self.unknown_command(update, context)
+            return
+        written = message.message_id if context.args else None
+        await self._deliver(update, await self._desk.ask(chat, written))
+
+    @staticmethod
+    def _staff_place(update: Update) -> tuple[int, int, int | None, int | None] | None:
+        """A staff chat's message: the chat, the message, its forum topic and what it replies to."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None:
+            return None
+        topic = message.message_thread_id if message.is_topic_message else None
+        reply = message.reply_to_message.message_id if message.reply_to_message else None
+        return chat.id, message.message_id, topic, reply
+
+    async def staff_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A message in a staff chat: for a prospect if it is in one of their threads."""
+        place = self._staff_place(update)
+        if self._staff is None or place is None:
+            return
+        chat_id, message_id, topic, reply = place
+        await self._staff.message(chat_id, message_id, topic_id=topic, reply_to=reply)
+        self._unstored.stored(update.update_id)
+
+    async def staff_close(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/close in a prospect's thread in a staff chat."""
+        place = self._staff_place(update)
+        if self._staff is None or place is None:
+            return
+        chat_id, _, topic, reply = place
+        await self._staff.close(chat_id, topic_id=topic, reply_to=reply)
+        self._unstored.stored(update.update_id)
 
     async def _notice(self, update: Update, message: Callable[[Translator], str]) -> None:
         """A short answer outside the conversation, in the sender's language."""
@@ -404,6 +469,8 @@ class TelegramHandlers:
     async def location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is not None and message.location is not None:
+            if await self._to_desk(update):
+                return
             where = message.location
             await self._event(update, LocationShared(where.latitude, where.longitude))
 
@@ -543,12 +610,17 @@ def build_application(
 
 
 async def register_commands(
-    bot: Bot, default_locale: str, *, formal: bool = False, chain: bool = False
+    bot: Bot,
+    default_locale: str,
+    *,
+    formal: bool = False,
+    chain: bool = False,
+    desk: bool = False,
 ) -> None:
     """The command menu in every catalog language, and in the default one for all others."""
     for locale in (None, *available_locales()):
         tr = Translator(negotiate(locale, default_locale, formal=formal))
-        commands = [BotCommand(command, text) for command, text in menu(tr, chain=chain)]
+        commands = [BotCommand(command, text) for command, text in menu(tr, chain=chain, desk=desk)]
         try:
             await bot.set_my_commands(
                 commands, language_code=locale.split("_")[0] if locale else None
@@ -588,12 +660,28 @@ def add_handlers(
     app: AnyApplication,
     handlers: TelegramHandlers,
     staff_chats: int | Collection[int] | None = None,
+    desk_chats: Collection[int] = (),
 ) -> None:
     """Which update goes to which handler, in the order python-telegram-bot tries them.
 
     ``staff_chats``: the chats that get /report and the staff buttons (a chain's own chat and
-    every club's); everywhere else /report is an unknown command."""
+    every club's); everywhere else /report is an unknown command. ``desk_chats``: the groups
+    whose members answer prospects' threads (the front desk)."""
     private = filters.ChatType.PRIVATE
+    if desk_chats:
+        staff_groups = filters.Chat(chat_id=sorted(desk_chats)) & ~private
+        app.add_handler(CommandHandler("close", handlers.staff_close, filters=staff_groups))
+        app.add_handler(
+            MessageHandler(
+                staff_groups
+                & filters.UpdateType.MESSAGE
+                & ~filters.COMMAND
+                & ~filters.StatusUpdate.ALL
+                & ~filters.IS_AUTOMATIC_FORWARD,
+                handlers.staff_message,
+            )
+        )
+        app.add_handler(CommandHandler("ask", handlers.ask, filters=private))
     chats: Collection[int] = () if staff_chats is None else staff_chats_of(staff_chats)
     if chats:
         staff = filters.Chat(chat_id=list(chats))

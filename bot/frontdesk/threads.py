@@ -1,0 +1,197 @@
+"""The prospect's side of the front desk: when what they send goes to a person, and the thread
+(open or closed, its topic in the staff chat) that carries it.
+
+A prospect's message goes to staff while their thread is open, or when no question of the form
+waits for it: after the lead was sent, or with no conversation under way once they have a lead
+or a thread. ``/ask`` and the "Ask the studio" button open a thread at any point; while it is
+open the form waits, and "Back to my details" shows the pending question again. Nothing here
+waits on Telegram: the message is queued (``bot/storage/relays.py``) in the transaction that
+opens the thread, and the relay worker sends it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from bot.chain.chain import Chain
+from bot.funnel.counts import Funnel, Stage
+from bot.intake.service import Chat
+from bot.intake.store import ConversationStore
+from bot.logging_setup import chat_ref
+from bot.storage.outbox import LeadStatus, OutboxEntry, OutboxRecords
+from bot.storage.relays import Direction, NewRelay, RelayKind, RelayRecords
+from bot.storage.threads import Opening, ThreadRecords, ThreadState
+from conversations import desk, flow
+from conversations.i18n import Translator, negotiate
+from conversations.replies import Outcome, Reply, Settle
+from conversations.state import ConversationState, Phase
+from conversations.summary import summary_lines
+
+log = logging.getLogger(__name__)
+
+
+class DeskStore(ThreadRecords, RelayRecords, OutboxRecords, Protocol):
+    """What the front desk reads and writes."""
+
+
+def staff_chats(chain: Chain) -> frozenset[int]:
+    """Every staff group of the chain: the only chats whose messages may reach a prospect. A
+    staff chat that is a private chat (a positive id: the owner's own) has no members to
+    answer from, and mixing its owner's staff replies with their own prospect's chat would
+    be a trap: it gets the lead notices, not threads."""
+    chats = {club.staff_chat_id for club in chain.clubs} | {chain.staff_chat_id}
+    return frozenset(chat for chat in chats if chat is not None and chat < 0)
+
+
+class FrontDesk:
+    def __init__(
+        self,
+        storage: DeskStore,
+        conversations: ConversationStore,
+        funnel: Funnel,
+        *,
+        default_locale: str,
+        staff_locale: str,
+        formal: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._storage = storage
+        self._conversations = conversations
+        self._funnel = funnel
+        self._default_locale = default_locale
+        self._staff_locale = staff_locale
+        self._formal = formal
+        self._clock = clock
+        self.staff_chats = staff_chats(conversations.chain)
+        # Told when something was queued, so the relay worker sends it now (set by the runtime).
+        self.on_queued: Callable[[], None] = lambda: None
+
+    @property
+    def enabled(self) -> bool:
+        """Only a chain with a staff chat has anybody to talk to."""
+        return bool(self.staff_chats)
+
+    def staff_chat_for(self, studio: str | None) -> int:
+        """The club's staff chat, else the chain's, else any (``enabled`` says there is one)."""
+        chain = self._conversations.chain
+        for chosen in (chain.club(studio).staff_chat_id, chain.staff_chat_id):
+            if chosen in self.staff_chats:
+                return chosen
+        return min(self.staff_chats)
+
+    def _translator(self, chat: Chat, state: ConversationState | None) -> Translator:
+        if state is not None:
+            return Translator(state.locale)
+        return Translator(negotiate(chat.language_code, self._default_locale, formal=self._formal))
+
+    async def from_prospect(self, chat: Chat, message_id: int) -> Outcome | None:
+        """A message of the prospect's, for staff if their thread is open or no question of
+        the form waits for it; None: the form's to answer."""
+        thread = await self._storage.thread(chat.id)
+        if thread is not None and thread.state is ThreadState.OPEN:
+            change = await self._storage.record_thread(
+                chat.id,
+                self._clock(),
+                relays=(NewRelay(Direction.TO_STAFF, RelayKind.COPY, chat.id, message_id),),
+            )
+            if change.relayed:
+                self.on_queued()
+            return Outcome(changed=False)
+        state = await self._conversations.load(chat.id)
+        if state is not None and state.phase is not Phase.SUBMITTED:
+            return None  # a question waits for this
+        lead = await self._storage.latest_lead(chat.id)
+        if state is None and thread is None and lead is None:
+            return None  # a newcomer: the form begins
+        return await self._open(chat, state, lead, message_id)
+
+    async def ask(self, chat: Chat, message_id: int | None = None) -> Outcome:
+        """/ask, or the "Ask the studio" button: a thread opens; the prospect writes next
+        (``message_id``: /ask with words after it, which go to staff too)."""
+        state = await self._conversations.load(chat.id)
+        lead = await self._storage.latest_lead(chat.id)
+        return await self._open(chat, state, lead, message_id)
+
+    async def _open(
+        self,
+        chat: Chat,
+        state: ConversationState | None,
+        lead: OutboxEntry | None,
+        message_id: int | None,
+    ) -> Outcome:
+        studio = state.studio if state is not None else lead.studio if lead is not None else None
+        campaign = state.campaign if state is not None else lead.campaign if lead else None
+        tr = self._translator(chat, state)
+        opening = Opening(
+            studio=studio,
+            staff_chat_id=self.staff_chat_for(studio),
+            campaign=campaign,
+            name=(chat.first_name or "?")[:64],
+            locale=tr.locale,
+        )
+        relays: tuple[NewRelay, ...] = ()
+        if message_id is not None:
+            relays = (NewRelay(Direction.TO_STAFF, RelayKind.COPY, chat.id, message_id),)
+        change = await self._storage.record_thread(
+            chat.id, self._clock(), opening=opening, intro=self._intro(state, lead), relays=relays
+        )
+        if change.relayed:
+            self.on_queued()
+        if change.created:
+            self._funnel.reached(campaign, Stage.THREAD_OPENED, studio=studio)
+            log.info("chat %s: a thread with staff opened", chat_ref(chat.id))
+        form_waits = state is not None and state.phase is not Phase.SUBMITTED
+        buttons = (desk.back_row(tr),) if form_waits else ()
+        if message_id is None:
+            text = tr.gettext(
+                "💬 Write your question here: the studio's team reads it and answers you in "
+                "this chat."
+            )
+        elif change.created or change.reopened:
+            text = tr.gettext(
+                "✉️ Your message is with the studio's team. They will answer you here in this chat."
+            )
+        else:
+            return Outcome(changed=False)
+        return Outcome(replies=(Reply(text, buttons=buttons),), changed=False, settle=Settle())
+
+    def _intro(
+        self, state: ConversationState | None, lead: OutboxEntry | None
+    ) -> tuple[NewRelay, ...]:
+        """What staff read first in a new thread: the lead's customer number once PerfectGym
+        created it (as the staff notice names it), else the details as the prospect confirmed
+        (or is about to confirm) them; nothing for a prospect who has given neither."""
+        tr = Translator(self._staff_locale)
+        if lead is not None and lead.status is LeadStatus.CREATED and lead.lead_ref is not None:
+            text = tr.gettext("New lead from Telegram: PerfectGym customer number {ref}.").format(
+                ref=lead.lead_ref
+            )
+        elif state is not None and state.phase in (Phase.REVIEW, Phase.SUBMITTED):
+            ctx = self._conversations.context(self._staff_locale, None, state.studio)
+            lines = summary_lines(state, ctx)
+            text = "\n".join([tr.gettext("📋 Their details:"), *lines])
+        else:
+            return ()
+        return (NewRelay(Direction.TO_STAFF, RelayKind.TEXT, text=text[:4000]),)
+
+    async def back(self, chat: Chat) -> Outcome:
+        """ "Back to my details": the thread closes on the prospect's side (staff may still
+        answer), and the pending question is shown again."""
+        await self._storage.close_thread(chat.id, self._clock())
+        state = await self._conversations.load(chat.id)
+        if state is not None:
+            repeated = flow.repeat(state, self._conversations.context_of(state))
+            if repeated.replies:
+                return Outcome(replies=repeated.replies, changed=False, settle=Settle())
+        tr = self._translator(chat, state)
+        text = tr.gettext("Okay. Send /ask whenever you want to write to the studio again.")
+        return Outcome(replies=(Reply(text),), changed=False, settle=Settle())
+
+    async def press(self, chat: Chat, data: str) -> Outcome:
+        """A front-desk button."""
+        if data == desk.BACK:
+            return await self.back(chat)
+        return await self.ask(chat)
