@@ -364,7 +364,8 @@ def main(argv: Sequence[str]) -> int:
         "--chain",
         action="store_true",
         help="chat with a chain: three stand-in clubs in London, Manchester and Berlin, "
-        "chosen by button, by a typed city or by a location typed as lat,lon",
+        "chosen by button, by a typed city or by a location typed as lat,lon; /club changes "
+        "it (the STUDIO_* variables and PRIVACY_URL are not used)",
     )
     parser.add_argument(
         "--language",
