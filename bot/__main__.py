@@ -21,7 +21,7 @@ from bot.storage.errors import StorageUnavailable
 from bot.storage.sqlite import DatabaseInUseError
 from bot.studio.texts import StudioTexts, StudioTextsError
 
-USAGE = """usage: python -m bot [demo [--language CODE] | check |
+USAGE = """usage: python -m bot [demo [--chain] [--language CODE] | check |
                      link CAMPAIGN [--studio ID] [--qr FILE] | report [--days N] [--html FILE] |
                      studio-texts-template] [--help]
 
@@ -29,10 +29,12 @@ Telegram lead-intake bot for fitness studios on the PerfectGym Next API.
 
 commands:
   (none)                 run the bot: configuration from the environment variables below
-  demo                   chat with the bot in this terminal, no credentials needed (demo --help)
+  demo                   chat with the bot in this terminal, no credentials needed; --chain:
+                         with three stand-in clubs of a chain (demo --help)
   check                  check the configuration below against Telegram, PerfectGym, the
-                         database and the studio texts, touching no prospect's data; exit
-                         status 0 when the bot can take leads, else 1 (2: bad configuration)
+                         database and the studio texts, touching no prospect's data (with
+                         STUDIOS_FILE: one line per studio); exit status 0 when the bot can
+                         take leads, else 1 (2: bad configuration)
   link CAMPAIGN          print https://t.me/<bot>?start=CAMPAIGN (the bot's username from
                          getMe; needs only TELEGRAM_BOT_TOKEN); --qr FILE.png or FILE.svg also
                          writes its QR code for a poster; --studio ID chooses one of

@@ -10,6 +10,10 @@ take leads (token, leads config, database and texts are fine), else 1; a bad con
 2 with one line, as the bot itself does. The webhook and the studio's information are reported
 without changing the exit status: a webhook is registered by the bot's first start, and without
 STUDIO_READ the environment's STUDIO_NAME and STUDIO_COUNTRY stand in.
+
+With STUDIOS_FILE every studio of the chain is checked, a few at a time (a chain of 200 is not
+400 requests at once), and each gets one line (its leads config, information and texts), in the
+file's order, then one summary line; the exit status is 1 when any studio cannot take leads.
 """
 
 from __future__ import annotations
@@ -25,9 +29,10 @@ from urllib.parse import urlsplit
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.chain.roster import roster_from_settings
+from bot.chain.chain import LOAD_CONCURRENCY
+from bot.chain.roster import Roster, StudioSpec, roster_from_settings
 from bot.logging_setup import Masked, configure_logging
-from bot.perfectgym.adapter import additional_fields
+from bot.perfectgym.adapter import additional_fields, plan_from_config, unsatisfiable_fields
 from bot.perfectgym.client import PerfectGymClient
 from bot.perfectgym.errors import (
     PerfectGymAuthError,
@@ -36,7 +41,7 @@ from bot.perfectgym.errors import (
     PerfectGymRejected,
     PerfectGymUnavailable,
 )
-from bot.perfectgym.models import LeadConfig
+from bot.perfectgym.models import LeadConfig, StudioInformation
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage import open_storage
 from bot.storage.postgres import SCHEMA_VERSION, SchemaTooNewError
@@ -45,12 +50,15 @@ from bot.studio.texts import StudioTexts, StudioTextsError
 from bot.telegram.identity import TelegramSignInError, describe, origin, signed_in
 
 CHECK_TIMEOUT_SECONDS = 30.0
+# Studios named in the summary line before "and N more".
+SUMMARY_NAMES = 10
 USAGE = """usage: python -m bot check
 
 Checks the configuration in the environment against Telegram, PerfectGym, the database and the
-studio texts file, without touching any prospect's data; one line per check. Exit status 0 when
-the bot can take leads (token, leads config, database, studio texts), 1 when it cannot, 2 for a
-bad configuration.
+studio texts file, without touching any prospect's data; one line per check. With STUDIOS_FILE,
+one line per studio (its leads config, information and texts) and a summary line. Exit status 0
+when the bot can take leads (token, leads config, database, studio texts; with STUDIOS_FILE,
+every studio), 1 when it cannot, 2 for a bad configuration.
 """
 
 
@@ -138,26 +146,32 @@ async def check_perfectgym(settings: Settings) -> tuple[list[Check], LeadConfig 
     return checks, config
 
 
-def _config_failure(exc: PerfectGymError) -> str:
-    where = "GET /v1/leads/config"
+def _config_failure(
+    exc: PerfectGymError,
+    key: str = "PERFECTGYM_API_KEY",
+    url: str = "PERFECTGYM_API_URL",
+    where: str = "GET /v1/leads/config",
+) -> str:
+    """What went wrong and what to set; ``key`` and ``url`` name where the operator sets them
+    (the environment's variables, or a STUDIOS_FILE studio's fields)."""
     if isinstance(exc, PerfectGymAuthError):
         return (
-            f"{where} refused the API key (HTTP {exc.status}): set PERFECTGYM_API_KEY to the "
+            f"{where} refused the API key (HTTP {exc.status}): set {key} to the "
             "studio's key with the LEAD_READ and LEAD_WRITE scopes"
         )
     if isinstance(exc, PerfectGymUnavailable) and exc.status is None:
         return (
-            f"PerfectGym not reachable ({exc}): check PERFECTGYM_API_URL "
+            f"PerfectGym not reachable ({exc}): check {url} "
             "(https://<tenant>.open-api.perfectgym.com) and the network"
         )
     if isinstance(exc, PerfectGymUnavailable):
         return f"{where} failed ({exc}): PerfectGym is having trouble; check again later"
     if isinstance(exc, PerfectGymRejected | PerfectGymProtocolError):
         return (
-            f"{where} gave no leads config ({exc}): check that PERFECTGYM_API_URL is the "
+            f"{where} gave no leads config ({exc}): check that {url} is the "
             "tenant's base URL, https://<tenant>.open-api.perfectgym.com"
         )
-    return f"{where} failed ({exc}): check PERFECTGYM_API_URL"
+    return f"{where} failed ({exc}): check {url}"
 
 
 async def _check_studio(client: PerfectGymClient, settings: Settings) -> Check:
@@ -268,8 +282,130 @@ def check_texts(settings: Settings, config: LeadConfig | None) -> Check:
     )
 
 
-async def run_checks(settings: Settings, report: Callable[[Check], None]) -> list[Check]:
-    """Every check in turn, each reported as soon as it is known."""
+# The STUDIOS_FILE fields an operator sets when a studio's tenant refuses or cannot be reached.
+_STUDIO_KEY = "the variable its perfectgym_api_key_env names"
+_STUDIO_URL = "its perfectgym_api_url"
+
+
+async def check_studio(spec: StudioSpec, settings: Settings) -> Check:
+    """One studio of a chain, on one line: can it take leads (its key reads the leads config,
+    the bot can ask what the config demands, its texts fit the config), and what the choice of
+    club shows of it (name, city, whether it can be found by distance)."""
+    # Before PerfectGym answers, only the file can name the studio.
+    filed = f"{spec.name}: " if spec.name else ""
+    try:
+        client = PerfectGymClient(
+            spec.api_url,
+            spec.api_key.get_secret_value(),
+            timeout=settings.perfectgym_timeout_seconds,
+        )
+    except ValueError as exc:
+        return Check(spec.id, False, f"{filed}{exc}: check {_STUDIO_KEY}")
+    async with client:
+        try:
+            config = await client.get_config()
+        except PerfectGymError as exc:
+            failure = _config_failure(exc, _STUDIO_KEY, _STUDIO_URL)
+            return Check(spec.id, False, f"{filed}{failure}")
+        information, note = await _studio_information(client)
+    named = _studio_named(spec, information)
+    unaskable = unsatisfiable_fields(config)
+    if unaskable:
+        ids = ", ".join(str(field_id) for field_id in unaskable)
+        return Check(
+            spec.id,
+            False,
+            f"{named}: the leads config has MANDATORY additional field(s) the bot cannot ask "
+            f"({ids}): PerfectGym would refuse every lead; make them OPTIONAL or fix their type",
+        )
+    try:
+        path = str(spec.texts_file) if spec.texts_file is not None else None
+        texts = StudioTexts.load(path, privacy_url=spec.privacy_url)
+        texts.check_fields(additional_fields(config))
+    except StudioTextsError as exc:
+        return Check(spec.id, False, f"{named}: {exc}: fix the studio's texts_file")
+    parts = [f"{_questions(config)} questions"]
+    parts.append("its texts_file fits the leads config" if spec.texts_file else "the bot's texts")
+    location = information.location if information is not None else None
+    if (location is None or location.point() is None) and spec.latitude is None:
+        parts.append("no location: not offered by distance (set latitude and longitude)")
+    if note:
+        parts.append(note)
+    return Check(spec.id, True, f"{named}: {', '.join(parts)}")
+
+
+async def _studio_information(client: PerfectGymClient) -> tuple[StudioInformation | None, str]:
+    """The studio's information, or a note on why the file's fields stand in for it."""
+    try:
+        return await client.get_studio_information(), ""
+    except PerfectGymAuthError as exc:
+        if exc.status == 403:
+            return None, "no STUDIO_READ: the file's name and place are used"
+        return None, f"GET /v1/studios/information failed ({exc})"
+    except PerfectGymRejected as exc:
+        if exc.status == 404:
+            return None, "PerfectGym has no studio information: the file's name and place are used"
+        return None, f"GET /v1/studios/information failed ({exc})"
+    except PerfectGymError as exc:
+        return None, f"GET /v1/studios/information failed ({exc})"
+
+
+def _studio_named(spec: StudioSpec, information: StudioInformation | None) -> str:
+    """The club as the prospect's choice names it: PerfectGym's name and city, else the file's."""
+    name = (information.name if information else None) or spec.name or "no name"
+    city = (information.city if information else None) or spec.city
+    return f"{name} ({city})" if city and city not in name else name
+
+
+def _questions(config: LeadConfig) -> int:
+    """How many questions a prospect is asked (the address's lines count as one)."""
+    plan = plan_from_config(config)
+    return len({question.group or question.key for question in plan.questions})
+
+
+async def check_studios(
+    roster: Roster, settings: Settings, report: Callable[[Check], None]
+) -> list[Check]:
+    """Every studio, ``LOAD_CONCURRENCY`` at a time, reported in the file's order as soon as
+    it and those before it are known."""
+    gate = asyncio.Semaphore(LOAD_CONCURRENCY)
+
+    async def one(spec: StudioSpec) -> Check:
+        async with gate:
+            return await check_studio(spec, settings)
+
+    tasks = [asyncio.ensure_future(one(spec)) for spec in roster.studios]
+    done: list[Check] = []
+    try:
+        for task in tasks:
+            check = await task
+            report(check)
+            done.append(check)
+    finally:
+        for task in tasks:
+            task.cancel()
+    return done
+
+
+def summary(studios: list[Check]) -> str:
+    """The chain in one line: how many studios can take leads, and which cannot."""
+    failing = [check.name for check in studios if not check.ok]
+    line = f"{len(studios) - len(failing)} of {len(studios)} studios can take leads"
+    if not failing:
+        return line
+    shown = ", ".join(failing[:SUMMARY_NAMES])
+    more = len(failing) - SUMMARY_NAMES
+    return f"{line}; {len(failing)} cannot: {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+async def run_checks(
+    settings: Settings,
+    report: Callable[[Check], None],
+    roster: Roster | None = None,
+    say: Callable[[str], None] | None = None,
+) -> list[Check]:
+    """Every check in turn, each reported as soon as it is known; a STUDIOS_FILE ``roster``'s
+    studios one line each, then their summary (``say``)."""
     done: list[Check] = []
 
     def add(*checks: Check) -> None:
@@ -278,6 +414,13 @@ async def run_checks(settings: Settings, report: Callable[[Check], None]) -> lis
             done.append(check)
 
     add(*await check_telegram(settings))
+    if roster is not None and roster.from_file:
+        add(await check_database(settings))
+        studios = await check_studios(roster, settings, report)
+        done.extend(studios)
+        if say is not None:
+            say(summary(studios))
+        return done
     perfectgym, config = await check_perfectgym(settings)
     add(*perfectgym)
     add(await check_database(settings))
@@ -302,8 +445,11 @@ def main(argv: list[str]) -> int:
     configure_logging("WARNING", secrets)
     mask = Masked(*secrets)
 
-    def report(check: Check) -> None:
-        print(mask(check.line()), flush=True)
+    def say(line: str) -> None:
+        print(mask(line), flush=True)
 
-    checks = asyncio.run(run_checks(settings, report))
+    def report(check: Check) -> None:
+        say(check.line())
+
+    checks = asyncio.run(run_checks(settings, report, roster, say))
     return 0 if can_take_leads(checks) else 1

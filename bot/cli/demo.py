@@ -4,6 +4,12 @@ The same intake service, dialogue, storage code and PerfectGym client as product
 real HTTP to an embedded PerfectGym stand-in on 127.0.0.1 that serves a sample configuration with
 every field active. Buttons are shown numbered; type the number to press one. At the end it
 prints the lead the stand-in received, which is exactly what PerfectGym would get.
+
+``--chain`` serves three stand-in clubs of one brand in three cities (``bot.standin.clubs``),
+each its own tenant with its own key and leads configuration, as ``STUDIOS_FILE`` would: the
+prospect first chooses a club, by its button, by a typed city or name, or by a location typed as
+"lat,lon" where Telegram would offer to send one; ``/club`` changes the club later. The lead is
+printed with the stand-in club that received it.
 """
 
 from __future__ import annotations
@@ -14,20 +20,34 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from typing import Any, TextIO
 
+from pydantic import SecretStr
+
+from bot.chain.build import build_chain
+from bot.chain.roster import Roster, StudioSpec
 from bot.composition import Services, assemble
-from bot.intake.commands import unknown_command_text
 from bot.intake.service import Chat
 from bot.perfectgym.client import PerfectGymClient
 from bot.settings import AddressForm, SettingsError, StudioSettings, load_studio_settings
+from bot.standin.clubs import DEMO_BRAND, StandInClub, chain_clubs
 from bot.standin.leads import PerfectGymStandIn, sample_config
 from bot.storage import LeadStatus
 from bot.storage.sqlite import SqliteStorage
 from bot.studio.information import StudioFallback
 from bot.studio.texts import StudioTexts, StudioTextsError
 from conversations import booking, callbacks
-from conversations.events import ButtonPress, Command, CommandName, ContactShared, Event, TextInput
+from conversations.clubs import parse_coordinates
+from conversations.events import (
+    ButtonPress,
+    Command,
+    CommandName,
+    ContactShared,
+    Event,
+    LocationShared,
+    TextInput,
+)
 from conversations.i18n import LanguageTag, available_locales
 from conversations.replies import Outcome, Reply
 
@@ -63,6 +83,7 @@ class TerminalChat:
     def __init__(self, out: TextIO) -> None:
         self._out = out
         self._choices: list[Event] = []
+        self._location_offered = False
 
     async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
         self.show(replies)
@@ -82,6 +103,7 @@ class TerminalChat:
     def show(self, replies: Sequence[Reply]) -> None:
         if replies:
             self._choices = []
+            self._location_offered = False
         for reply in replies:
             self._out.write(
                 "\n" + "\n".join(f"bot> {line}" for line in reply.text.split("\n")) + "\n"
@@ -102,14 +124,20 @@ class TerminalChat:
             for number, label in enumerate(labels, start=1):
                 self._out.write(f"       [{number}] {label}\n")
             if reply.location_button:
+                self._location_offered = True
                 self._out.write(f"       ({reply.location_button}: type lat,lon)\n")
             if _only_navigation(reply):
                 self._out.write(f"       (or type: {_typed_navigation(reply)})\n")
         self._out.flush()
 
     def event_for(self, line: str) -> Event:
+        """A number presses a button; "lat,lon" where Telegram would offer to send a location
+        is that location; anything else is typed text."""
         if line.strip().isdigit() and 1 <= int(line) <= len(self._choices):
             return self._choices[int(line) - 1]
+        point = parse_coordinates(line) if self._location_offered else None
+        if point is not None:
+            return LocationShared(*point)
         return TextInput(line)
 
     def notice(self, outcome: Outcome) -> None:
@@ -130,74 +158,175 @@ def demo_studio(settings: StudioSettings) -> dict[str, Any]:
     return studio
 
 
+class StandIns:
+    """The PerfectGym stand-ins a demo talks to, by studio id, and what each received."""
+
+    def __init__(self, standins: dict[str, PerfectGymStandIn], clubs: Sequence[StandInClub]):
+        self.by_id = standins
+        self.clubs = {club.id: club for club in clubs}
+
+    def created(self) -> bool:
+        return any(standin.created for standin in self.by_id.values())
+
+    def report(self, out: TextIO) -> None:
+        """Each lead with the stand-in club that received it (a chain's) or as today (one)."""
+        for studio_id, standin in self.by_id.items():
+            club = self.clubs.get(studio_id)
+            for lead in standin.created:
+                if club is None:
+                    out.write("\nThe lead the bot created (as PerfectGym received it):\n")
+                else:
+                    out.write(
+                        f"\nThe lead the bot created at {club.label} (the stand-in "
+                        f'club "{club.id}", as PerfectGym received it):\n'
+                    )
+                out.write(json.dumps(lead, indent=2, ensure_ascii=False) + "\n")
+
+
+def chain_roster(clubs: Sequence[StandInClub], standins: dict[str, PerfectGymStandIn]) -> Roster:
+    """The stand-in clubs as a ``STUDIOS_FILE`` would name them: each its tenant and key."""
+    studios = tuple(
+        StudioSpec(
+            id=club.id,
+            api_url=standins[club.id].url,
+            api_key=SecretStr(club.api_key),
+            name=club.name,
+            country=club.studio.get("countryCode"),
+            timezone=club.timezone,
+            city=club.city,
+            privacy_url=club.privacy_url,
+        )
+        for club in clubs
+    )
+    return Roster(brand=DEMO_BRAND, staff_chat_id=None, studios=studios, from_file=True)
+
+
 async def run_demo(
-    language: str, lines: TextIO, out: TextIO, settings: StudioSettings | None = None
+    language: str,
+    lines: TextIO,
+    out: TextIO,
+    settings: StudioSettings | None = None,
+    *,
+    chain: bool = False,
 ) -> int:
     settings = settings or StudioSettings()
-    texts = StudioTexts.load(
-        settings.studio_texts_file, privacy_url=settings.privacy_url or DEMO_PRIVACY_URL
-    )
-    standin = PerfectGymStandIn(sample_config(), DEMO_API_KEY, demo_studio(settings))
-    async with standin:
-        terminal = TerminalChat(out)
-        services = assemble(
-            SqliteStorage.open("sqlite://:memory:"),
-            PerfectGymClient(standin.url, DEMO_API_KEY),
-            terminal,
-            texts=texts,
-            default_locale=settings.default_locale,
-            min_age=settings.min_age,
-            studio=StudioFallback.from_settings(settings),
-            formal=settings.address_form is AddressForm.FORMAL,
-            trial_booking=True,
-        )
+    terminal = TerminalChat(out)
+    async with AsyncExitStack() as stack:
+        if chain:
+            clubs = chain_clubs()
+            standins = StandIns(
+                {
+                    club.id: await stack.enter_async_context(
+                        PerfectGymStandIn(club.config, club.api_key, club.studio)
+                    )
+                    for club in clubs
+                },
+                clubs,
+            )
+            storage = SqliteStorage.open("sqlite://:memory:")
+            built = build_chain(chain_roster(clubs, standins.by_id), storage)
+            services = assemble(
+                storage,
+                None,
+                terminal,
+                chain=built,
+                texts=built.club(None).texts,
+                default_locale=settings.default_locale,
+                min_age=settings.min_age,
+                formal=settings.address_form is AddressForm.FORMAL,
+                # Trial sessions are booked at one studio's tenant; not offered for a chain yet.
+                trial_booking=False,
+            )
+        else:
+            texts = StudioTexts.load(
+                settings.studio_texts_file, privacy_url=settings.privacy_url or DEMO_PRIVACY_URL
+            )
+            standin = await stack.enter_async_context(
+                PerfectGymStandIn(sample_config(), DEMO_API_KEY, demo_studio(settings))
+            )
+            standins = StandIns({"main": standin}, ())
+            services = assemble(
+                SqliteStorage.open("sqlite://:memory:"),
+                PerfectGymClient(standin.url, DEMO_API_KEY),
+                terminal,
+                texts=texts,
+                default_locale=settings.default_locale,
+                min_age=settings.min_age,
+                studio=StudioFallback.from_settings(settings),
+                formal=settings.address_form is AddressForm.FORMAL,
+                trial_booking=True,
+            )
         await services.prepare()
-        intake = services.intake
+        if chain:
+            # Every club's name, city and place before the question shows them (a real
+            # chain loads in the background while prospects are answered).
+            await services.chain.load()
         chat = Chat(DEMO_CHAT_ID, language, first_name=DEMO_FIRST_NAME, last_name=DEMO_LAST_NAME)
         out.write(
             f"Demo: chatting as a prospect with Telegram language '{language}'. Type your "
             "answers; a number presses a button; /cancel, /start, or Ctrl-D to quit.\n"
         )
-        terminal.show((await intake.start(chat, "demo-campaign")).replies)
-        loop = asyncio.get_running_loop()
-        while not standin.created or await _booking_open(services, chat):
-            line = await loop.run_in_executor(None, lines.readline)
-            if not line:
-                break
-            line = line.rstrip("\n")
-            out.write(f"you> {line}\n")
-            command = line.strip()
-            if command.startswith("/start"):
-                outcome = await intake.start(chat, command.removeprefix("/start").strip() or None)
-            elif command == "/cancel":
-                outcome = await intake.cancel(chat)
-            elif command == "/forget":
-                outcome = await intake.forget(chat)
-            elif command == "/help":
-                outcome = Outcome(replies=(Reply(intake.help_text(intake.translator_for(chat))),))
-            elif command in ("/back", "/skip"):
-                outcome = await intake.handle(chat, Command(CommandName(command[1:])))
-            elif command.startswith("/"):
-                text = unknown_command_text(intake.translator_for(chat))
-                outcome = Outcome(replies=(Reply(text),))
-            else:
-                event = terminal.event_for(line)
-                if isinstance(event, ButtonPress):
-                    outcome = await services.buttons.press(chat, event.data)
-                else:
-                    outcome = await intake.handle(chat, event)
-            terminal.notice(outcome)
-            terminal.settle(outcome)
-            terminal.show(outcome.replies)
-            await services.trials.settled()
-            await _delivered(services, chat)
+        if chain:
+            names = ", ".join(club.label for club in clubs)
+            out.write(
+                f"Three stand-in clubs of {DEMO_BRAND}: {names}. Type a location as lat,lon "
+                "(e.g. 52.52,13.40 for Berlin); /club changes the club.\n"
+            )
+        await _converse(services, standins, terminal, chat, lines, out)
         await services.close()
-        if not standin.created:
+        if not standins.created():
             out.write("\n(no lead was created)\n")
             return 1
-        out.write("\nThe lead the bot created (as PerfectGym received it):\n")
-        out.write(json.dumps(standin.created[-1], indent=2, ensure_ascii=False) + "\n")
+        standins.report(out)
         return 0
+
+
+async def _converse(
+    services: Services,
+    standins: StandIns,
+    terminal: TerminalChat,
+    chat: Chat,
+    lines: TextIO,
+    out: TextIO,
+) -> None:
+    """Typed lines to the intake, as Telegram's updates would arrive, until a lead is created
+    (and a trial booking, if one is being chosen, is done) or the input ends."""
+    intake = services.intake
+    terminal.show((await intake.start(chat, "demo-campaign")).replies)
+    loop = asyncio.get_running_loop()
+    while not standins.created() or await _booking_open(services, chat):
+        line = await loop.run_in_executor(None, lines.readline)
+        if not line:
+            break
+        line = line.rstrip("\n")
+        out.write(f"you> {line}\n")
+        command = line.strip()
+        if command.startswith("/start"):
+            outcome = await intake.start(chat, command.removeprefix("/start").strip() or None)
+        elif command == "/cancel":
+            outcome = await intake.cancel(chat)
+        elif command == "/forget":
+            outcome = await intake.forget(chat)
+        elif command == "/club":
+            outcome = await intake.change_club(chat)
+        elif command == "/help":
+            outcome = Outcome(replies=(Reply(await intake.help_for(chat)),))
+        elif command in ("/back", "/skip"):
+            outcome = await intake.handle(chat, Command(CommandName(command[1:])))
+        elif command.startswith("/"):
+            text = intake.unknown_command_text(intake.translator_for(chat))
+            outcome = Outcome(replies=(Reply(text),))
+        else:
+            event = terminal.event_for(line)
+            if isinstance(event, ButtonPress):
+                outcome = await services.buttons.press(chat, event.data)
+            else:
+                outcome = await intake.handle(chat, event)
+        terminal.notice(outcome)
+        terminal.settle(outcome)
+        terminal.show(outcome.replies)
+        await services.trials.settled()
+        await _delivered(services, chat)
 
 
 async def _delivered(services: Services, chat: Chat) -> None:
@@ -232,6 +361,13 @@ def main(argv: Sequence[str]) -> int:
         "MIN_AGE from the environment.",
     )
     parser.add_argument(
+        "--chain",
+        action="store_true",
+        help="chat with a chain: three stand-in clubs in London, Manchester and Berlin, "
+        "chosen by button, by a typed city or by a location typed as lat,lon; /club changes "
+        "it (the STUDIO_* variables and PRIVACY_URL are not used)",
+    )
+    parser.add_argument(
         "--language",
         default=os.environ.get("DEMO_LANGUAGE", "en"),
         help=f"the prospect's Telegram language_code, e.g. de-AT (default: en); "
@@ -243,7 +379,9 @@ def main(argv: Sequence[str]) -> int:
         parser.error(f"unknown language {args.language!r}; available: {languages}")
     try:
         settings = load_studio_settings()
-        return asyncio.run(run_demo(args.language, sys.stdin, sys.stdout, settings))
+        return asyncio.run(
+            run_demo(args.language, sys.stdin, sys.stdout, settings, chain=args.chain)
+        )
     except (SettingsError, StudioTextsError) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
