@@ -19,11 +19,13 @@ from bot.storage.trial_bookings import DATE_UNDATED_BOOKINGS, EXPIRE_SETTLED_BOO
 
 @dataclass(frozen=True)
 class ErasedChat:
-    """What /forget left: the chat's record for staff, and its trial booking as it was (the
-    caller reads the booking id from it; storage does not read booking states)."""
+    """What /forget left: the chat's record for staff, its trial booking as it was (the
+    caller reads the booking id from it; storage does not read booking states), and the studio
+    of its latest lead (whose staff are told; None: the single studio's, or no lead)."""
 
     forgotten: ForgottenChat
     booking: str | None
+    studio: str | None = None
 
 
 class Erasure(Protocol):
@@ -67,13 +69,16 @@ class SqlErasure(SqlRecords):
             booking: str | None = await db.fetchval(
                 "SELECT state FROM trial_bookings WHERE chat_id = $1", chat_id
             )
+            studio: str | None = await db.fetchval(
+                "SELECT studio FROM outbox WHERE chat_id = $1 ORDER BY id DESC LIMIT 1", chat_id
+            )
             await db.execute("DELETE FROM conversations WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM outbox WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM chat_messages WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM pending_replies WHERE chat_id = $1", chat_id)
         assert marked is not None  # an upsert ... RETURNING yields its row
-        return ErasedChat(forgotten_from_row(marked), booking)
+        return ErasedChat(forgotten_from_row(marked), booking, studio)
 
     async def erase_idle(self, before: float) -> int:
         pending = LeadStatus.PENDING.value
