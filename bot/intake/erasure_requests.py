@@ -7,8 +7,9 @@ A lead or booking that PerfectGym was still answering when /forget came adds its
 the answer arrives, and staff are told again with it. Under the notice a button lets staff
 confirm they erased the person; its data names the record by a random token, not the chat id.
 In a chain the staff of the club the chat belonged to hear of it (and the chain's staff, as of
-every club's): its conversation's club, else its latest lead's, else its trial booking's; a
-chat none of these name is the chain's staff's to handle.
+every club's): the club its created lead went to (whose PerfectGym holds the customer number),
+else its trial booking's, else its conversation's; a chat none of these name is the chain's
+staff's to handle.
 """
 
 from __future__ import annotations
@@ -60,13 +61,13 @@ class ErasureRequests:
 
     async def forgotten(self, erased: ErasedChat, studio: str | None = None) -> None:
         """/forget erased the chat: its trial booking's id (read by the feature that stored it)
-        goes with the customer number into the record, and staff are told. ``studio``: the club
-        of the chat's conversation, when it had one."""
+        goes with the customer number into the record, and the club's staff are told.
+        ``studio``: the club of the chat's conversation, when it had one."""
         booking_id = self._booking_id_of(erased.booking) if erased.booking else None
-        if studio is None:
-            studio = erased.studio
-        if studio is None and erased.booking:
-            studio = self._booking_studio_of(erased.booking)
+        # Whose PerfectGym holds the person: the created lead's club, else the booking's;
+        # only a chat with neither is its conversation's club's to hear of.
+        booked_at = self._booking_studio_of(erased.booking) if erased.booking else None
+        studio = erased.studio or booked_at or studio
         forgotten = erased.forgotten
         if booking_id is not None:
             forgotten = (

@@ -21,7 +21,8 @@ from bot.storage.trial_bookings import DATE_UNDATED_BOOKINGS, EXPIRE_SETTLED_BOO
 class ErasedChat:
     """What /forget left: the chat's record for staff, its trial booking as it was (the
     caller reads the booking id from it; storage does not read booking states), and the studio
-    of its latest lead (whose staff are told; None: the single studio's, or no lead)."""
+    of the created lead whose customer number the record keeps (its staff erase the person in
+    their PerfectGym; None: the single studio's, or no lead created)."""
 
     forgotten: ForgottenChat
     booking: str | None
@@ -70,7 +71,10 @@ class SqlErasure(SqlRecords):
                 "SELECT state FROM trial_bookings WHERE chat_id = $1", chat_id
             )
             studio: str | None = await db.fetchval(
-                "SELECT studio FROM outbox WHERE chat_id = $1 ORDER BY id DESC LIMIT 1", chat_id
+                "SELECT studio FROM outbox WHERE chat_id = $1 AND status = $2 "
+                "ORDER BY id DESC LIMIT 1",
+                chat_id,
+                LeadStatus.CREATED.value,
             )
             await db.execute("DELETE FROM conversations WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM outbox WHERE chat_id = $1", chat_id)
