@@ -70,7 +70,7 @@ async def fake_chain(
     studios: Sequence[str] = tuple(KEYS),
     configs: Mapping[str, str] | None = None,
     staff_chats: Mapping[str, int] | None = None,
-    **env: str,
+    env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[ChainOfFakes]:
     """The tenants of ``studios`` (in the file's order: the first is the chain's first club),
     each with the ``all-inactive`` leads config unless ``configs`` names another, and its
@@ -109,7 +109,7 @@ async def fake_chain(
             "PERFECTGYM_TIMEOUT_SECONDS": "5",
             "STUDIOS_FILE": str(studios_file),
             **{f"KEY_{studio_id.upper()}": KEYS[studio_id] for studio_id in studios},
-            **env,
+            **(env or {}),
         }
         yield ChainOfFakes(tenants, environment)
     finally:

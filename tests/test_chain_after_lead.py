@@ -50,8 +50,7 @@ async def chain(
         tmp_path,
         studios=("camden", "mitte"),
         staff_chats={"camden": CAMDEN_CHAT, "mitte": MITTE_CHAT},
-        OUTBOX_RETRY_BASE_SECONDS="0.2",
-        **env,
+        env={"OUTBOX_RETRY_BASE_SECONDS": "0.2", **env},
     ) as built:
         yield built
 
