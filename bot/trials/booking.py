@@ -136,7 +136,13 @@ class TrialBooking:
         """:meth:`prepare` in the background (a chain's clubs load so too): a club asked for
         before its answer came waits for it, and one PerfectGym did not answer is asked again
         when its next prospect is invited."""
-        self._preparing = asyncio.get_running_loop().create_task(self.prepare())
+        self._preparing = asyncio.get_running_loop().create_task(self._prepare_quietly())
+
+    async def _prepare_quietly(self) -> None:
+        try:
+            await self.prepare()
+        except Exception:
+            log.exception("asking the studios for their trial offers failed; asked when needed")
 
     async def _bookable(self, club: Club) -> bool:
         """Whether the club's key may book trials; asked once per club (again after no answer,
