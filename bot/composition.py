@@ -22,6 +22,7 @@ from bot.intake.notices import DeliveryNotices
 from bot.intake.outbox import Delivery, DeliveryReport, OnDelivered, Outbox, RetryPolicy
 from bot.intake.sender import Sender
 from bot.intake.service import Intake
+from bot.intake.staff import StaffChats
 from bot.intake.store import ConversationStore
 from bot.marketing.reminders import Reminders
 from bot.marketing.retention import Retention
@@ -32,9 +33,9 @@ from bot.storage import Storage
 from bot.studio.information import StudioDirectory, StudioFallback
 from bot.studio.leads_config import LeadsConfigSource
 from bot.studio.texts import StudioTexts
-from bot.trials.booking import TrialBooking, booking_id_of
+from bot.trials.booking import TrialBooking, booking_id_of, booking_studio_of
 from bot.trials.buttons import ButtonPresses
-from bot.trials.catalog import TrialCatalog
+from bot.trials.catalog import TrialCatalogs
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class Services:
         at a time, while prospects are answered."""
         if self.chain.is_chain:
             self.chain.load_soon()
-            await self.trials.prepare()
+            self.trials.prepare_soon()
             return
         await self.studio.start()
         await self.trials.prepare()
@@ -178,26 +179,26 @@ def assemble(
             staff_chat_id=staff_chat_id,
             clock=clock,
         )
-    first = chain.club(None)
-    funnel = Funnel(storage, lambda: first.profile.time_zone, clock=clock)
+    funnel = Funnel(
+        storage, zone_of=lambda studio: chain.club(studio).profile.time_zone, clock=clock
+    )
     front_desk = courier is not None and bool(staff_chats(chain))
     conversations = ConversationStore(storage, chain, min_age=min_age, clock=clock)
     erasure = ErasureRequests(
         storage,
-        sender,
+        StaffChats(chain, sender),
         staff_locale=default_locale,
-        staff_chat_id=staff_chat_id,
         booking_id_of=booking_id_of,
+        booking_studio_of=booking_studio_of,
     )
     trials = TrialBooking(
         storage,
-        TrialCatalog(first.client, clock=clock),
+        TrialCatalogs(clock=clock),
         conversations,
         sender,
         funnel,
         erasure=erasure,
         enabled=trial_booking,
-        staff_chat_id=staff_chat_id,
         staff_locale=default_locale,
         interval=sweep_interval,
         retry_base=(policy or RetryPolicy()).base_delay,

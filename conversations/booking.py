@@ -104,7 +104,8 @@ class Attempt:
 @dataclass
 class BookingState:
     """One prospect's trial booking, stored per chat. ``chosen`` is the time being booked (set
-    before any call: a crash never loses it); ``booked`` the one PerfectGym holds."""
+    before any call: a crash never loses it); ``booked`` the one PerfectGym holds. ``studio``
+    is the club whose PerfectGym books it (absent from the JSON for the single studio)."""
 
     chat_id: int
     locale: str
@@ -127,9 +128,13 @@ class BookingState:
     changing: bool = False  # a booking stands and the prospect is choosing another time
     attempts: int = 0  # failed tries of the current choice (PerfectGym down)
     first_attempt_at: float | None = None
+    studio: str | None = None  # the chain's club its lead went to; None: the single studio
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        data = asdict(self)
+        if data["studio"] is None:
+            del data["studio"]  # as the release before chains wrote it, and can read it
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> BookingState:

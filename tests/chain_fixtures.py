@@ -1,19 +1,27 @@
-"""A chain of studios for end-to-end tests: fake PerfectGym tenants (each its own key and
-studio information), the STUDIOS_FILE naming them and the environment that points the bot at
-them; the staff chats are the test's to choose (as tests/test_chain.py's fixture, with chats)."""
+"""A chain of studios to run the real bot against: fake PerfectGym tenants (each its own key,
+leads configuration and trial studio in its own time zone) and the STUDIOS_FILE naming them.
+
+Shared by the chain's end-to-end tests (``tests/test_chain.py`` and the tests of what follows
+the lead, ``tests/test_chain_after_lead.py``); each builds its fixture with :func:`fake_chain`.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.standin.trials import TrialStudio
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import load_config
 
 KEYS = {"camden": "key-camden-1", "manchester": "key-manchester-2", "mitte": "key-mitte-3"}
+CHAIN_CHAT = -1001000000001
+CAMDEN_CHAT = -1001000000002
+MITTE_CHAT = -1001000000003
 
 STUDIOS: dict[str, dict[str, Any]] = {
     "camden": {
@@ -40,11 +48,11 @@ STUDIOS: dict[str, dict[str, Any]] = {
         "location": {"latitude": 52.5321, "longitude": 13.3849},
     },
 }
+# Where each studio is, as the bot reckons it from the country: its trial studio's clock too.
+ZONES = {"camden": "Europe/London", "manchester": "Europe/London", "mitte": "Europe/Berlin"}
 
 
-class ChainSetup:
-    """The tenants by studio id, and the bot's environment."""
-
+class ChainOfFakes:
     def __init__(self, tenants: dict[str, FakePerfectGym], env: dict[str, str]) -> None:
         self.tenants = tenants
         self.env = env
@@ -54,29 +62,34 @@ class ChainSetup:
 
 
 @contextlib.asynccontextmanager
-async def chain_setup(
+async def fake_chain(
     tg: FakeTelegram,
     database_url: str,
     tmp_path: Path,
     *,
-    chain_chat: int | None,
-    studio_chats: Mapping[str, int],
-    **extra: str,
-) -> AsyncIterator[ChainSetup]:
-    """Camden, Manchester (both asking name and e-mail) and Mitte (asking everything); the
-    chain's staff chat and each studio's in ``studio_chats`` are groups the bot is in."""
+    studios: Sequence[str] = tuple(KEYS),
+    configs: Mapping[str, str] | None = None,
+    staff_chats: Mapping[str, int] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> AsyncIterator[ChainOfFakes]:
+    """The tenants of ``studios`` (in the file's order: the first is the chain's first club),
+    each with the ``all-inactive`` leads config unless ``configs`` names another, and its
+    own staff chat where ``staff_chats`` gives one (by default Camden alone has one); ``env``
+    adds to the bot's environment."""
+    configs = configs or {}
+    staff_chats = {"camden": CAMDEN_CHAT} if staff_chats is None else staff_chats
     tenants: dict[str, FakePerfectGym] = {}
     try:
-        for studio_id, key in KEYS.items():
-            fake = FakePerfectGym(load_config("all-inactive"), key)
+        for studio_id in studios:
+            trials = TrialStudio(zone=ZoneInfo(ZONES[studio_id]))
+            fake = FakePerfectGym(
+                load_config(configs.get(studio_id, "all-inactive")), KEYS[studio_id], trials=trials
+            )
             await fake.__aenter__()
             fake.studio = {"studioId": len(tenants) + 1, **STUDIOS[studio_id]}
             tenants[studio_id] = fake
-        tenants["mitte"].set_config(load_config("everything"))
-        lines = ['brand = "Studio Sol"']
-        if chain_chat is not None:
-            lines.append(f"staff_chat_id = {chain_chat}")
-            tg.add_group(chain_chat, "Studio Sol staff")
+        lines = ['brand = "Studio Sol"', f"staff_chat_id = {CHAIN_CHAT}"]
+        tg.add_group(CHAIN_CHAT, "Studio Sol staff")
         for studio_id, fake in tenants.items():
             lines += [
                 "[[studio]]",
@@ -84,21 +97,21 @@ async def chain_setup(
                 f'perfectgym_api_url = "{fake.url}"',
                 f'perfectgym_api_key_env = "KEY_{studio_id.upper()}"',
             ]
-            if studio_id in studio_chats:
-                lines.append(f"staff_chat_id = {studio_chats[studio_id]}")
-                tg.add_group(studio_chats[studio_id], f"{studio_id} staff")
+            if studio_id in staff_chats:
+                lines.append(f"staff_chat_id = {staff_chats[studio_id]}")
+                tg.add_group(staff_chats[studio_id], f"{STUDIOS[studio_id]['name']} staff")
         studios_file = tmp_path / "studios.toml"
         studios_file.write_text("\n".join(lines) + "\n")
-        env = {
+        environment = {
             "TELEGRAM_BOT_TOKEN": tg.token,
             "TELEGRAM_API_BASE_URL": tg.base_url,
             "DATABASE_URL": database_url,
             "PERFECTGYM_TIMEOUT_SECONDS": "5",
             "STUDIOS_FILE": str(studios_file),
-            **{f"KEY_{studio_id.upper()}": key for studio_id, key in KEYS.items()},
-            **extra,
+            **{f"KEY_{studio_id.upper()}": KEYS[studio_id] for studio_id in studios},
+            **(env or {}),
         }
-        yield ChainSetup(tenants, env)
+        yield ChainOfFakes(tenants, environment)
     finally:
         for fake in tenants.values():
             await fake.__aexit__(None, None, None)

@@ -1,5 +1,6 @@
 """One bot for a chain of studios, end to end: three fake PerfectGym tenants (each its own key
-and leads configuration), STUDIOS_FILE, the real Application against the fake Bot API."""
+and leads configuration), STUDIOS_FILE, the real Application against the fake Bot API
+(``tests/chain_fixtures.py``)."""
 
 from __future__ import annotations
 
@@ -8,101 +9,31 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.fake_perfectgym import FakePerfectGym
+from tests.chain_fixtures import CAMDEN_CHAT, CHAIN_CHAT, KEYS, ChainOfFakes, fake_chain
 from tests.fake_telegram import FakeTelegram
 from tests.harness import Prospect, load_config, running_bot
 
-KEYS = {"camden": "key-camden-1", "manchester": "key-manchester-2", "mitte": "key-mitte-3"}
-CHAIN_CHAT = -1001000000001
-CAMDEN_CHAT = -1001000000002
-
-STUDIOS = {
-    "camden": {
-        "name": "Studio Sol Camden",
-        "countryCode": "GB",
-        "street": "Camden High Street",
-        "houseNumber": "12",
-        "zip": "NW1 8AB",
-        "city": "London",
-        "location": {"latitude": 51.5390, "longitude": -0.1426},
-    },
-    "manchester": {
-        "name": "Studio Sol Manchester",
-        "countryCode": "GB",
-        "zip": "M1 1AA",
-        "city": "Manchester",
-        "location": {"latitude": 53.4808, "longitude": -2.2426},
-    },
-    "mitte": {
-        "name": "Studio Sol Mitte",
-        "countryCode": "DE",
-        "zip": "10115",
-        "city": "Berlin",
-        "location": {"latitude": 52.5321, "longitude": 13.3849},
-    },
-}
-
-
-class Chain:
-    def __init__(self, tenants: dict[str, FakePerfectGym], env: dict[str, str]) -> None:
-        self.tenants = tenants
-        self.env = env
-
-    def created(self) -> dict[str, list[dict[str, Any]]]:
-        return {name: list(fake.created) for name, fake in self.tenants.items()}
-
 
 @pytest.fixture
-async def chain(tg: FakeTelegram, database_url: str, tmp_path: Path) -> AsyncIterator[Chain]:
-    async with three_tenants(tg, database_url, tmp_path) as tenants:
-        yield tenants
+async def chain(tg: FakeTelegram, database_url: str, tmp_path: Path) -> AsyncIterator[ChainOfFakes]:
+    async with fake_chain(tg, database_url, tmp_path, configs={"mitte": "everything"}) as built:
+        yield built
 
 
 @contextlib.asynccontextmanager
 async def three_tenants(
     tg: FakeTelegram, database_url: str, tmp_path: Path
-) -> AsyncIterator[Chain]:
+) -> AsyncIterator[ChainOfFakes]:
     """Camden and Manchester ask names and e-mail, Mitte everything; each its own key."""
-    tenants: dict[str, FakePerfectGym] = {}
-    try:
-        for studio_id, key in KEYS.items():
-            fake = FakePerfectGym(load_config("all-inactive"), key)
-            await fake.__aenter__()
-            fake.studio = {"studioId": len(tenants) + 1, **STUDIOS[studio_id]}
-            tenants[studio_id] = fake
-        tenants["mitte"].set_config(load_config("everything"))
-        lines = ['brand = "Studio Sol"', f"staff_chat_id = {CHAIN_CHAT}"]
-        for studio_id, fake in tenants.items():
-            lines += [
-                "[[studio]]",
-                f'id = "{studio_id}"',
-                f'perfectgym_api_url = "{fake.url}"',
-                f'perfectgym_api_key_env = "KEY_{studio_id.upper()}"',
-            ]
-            if studio_id == "camden":
-                lines.append(f"staff_chat_id = {CAMDEN_CHAT}")
-        studios_file = tmp_path / "studios.toml"
-        studios_file.write_text("\n".join(lines) + "\n")
-        env = {
-            "TELEGRAM_BOT_TOKEN": tg.token,
-            "TELEGRAM_API_BASE_URL": tg.base_url,
-            "DATABASE_URL": database_url,
-            "PERFECTGYM_TIMEOUT_SECONDS": "5",
-            "STUDIOS_FILE": str(studios_file),
-            **{f"KEY_{studio_id.upper()}": key for studio_id, key in KEYS.items()},
-        }
-        yield Chain(tenants, env)
-    finally:
-        for fake in tenants.values():
-            await fake.__aexit__(None, None, None)
+    async with fake_chain(tg, database_url, tmp_path, configs={"mitte": "everything"}) as built:
+        yield built
 
 
 async def test_the_prospect_taps_a_club_and_the_lead_goes_to_that_studio_alone(
-    tg: FakeTelegram, chain: Chain
+    tg: FakeTelegram, chain: ChainOfFakes
 ) -> None:
     async with running_bot(chain.env):
         pat = Prospect(tg, chat_id=31001)
@@ -137,7 +68,7 @@ async def test_the_prospect_taps_a_club_and_the_lead_goes_to_that_studio_alone(
 
 
 async def test_a_deep_link_naming_the_studio_skips_the_question(
-    tg: FakeTelegram, chain: Chain
+    tg: FakeTelegram, chain: ChainOfFakes
 ) -> None:
     async with running_bot(chain.env):
         pat = Prospect(tg, chat_id=31002)
@@ -155,7 +86,7 @@ async def test_a_deep_link_naming_the_studio_skips_the_question(
 
 
 async def test_a_location_offers_the_nearest_clubs_in_the_prospects_language(
-    tg: FakeTelegram, chain: Chain
+    tg: FakeTelegram, chain: ChainOfFakes
 ) -> None:
     async with running_bot(chain.env):
         ida = Prospect(tg, chat_id=31003, language_code="de")
@@ -174,7 +105,7 @@ async def test_a_location_offers_the_nearest_clubs_in_the_prospects_language(
 
 
 async def test_a_typed_city_chooses_the_club_case_and_accents_ignored(
-    tg: FakeTelegram, chain: Chain
+    tg: FakeTelegram, chain: ChainOfFakes
 ) -> None:
     async with running_bot(chain.env):
         pat = Prospect(tg, chat_id=31004)
@@ -185,7 +116,7 @@ async def test_a_typed_city_chooses_the_club_case_and_accents_ignored(
 
 
 async def test_changing_the_club_keeps_the_answers_the_new_club_also_asks_for(
-    tg: FakeTelegram, chain: Chain
+    tg: FakeTelegram, chain: ChainOfFakes
 ) -> None:
     async with running_bot(chain.env):
         pat = Prospect(tg, chat_id=31005)
@@ -210,7 +141,7 @@ async def test_changing_the_club_keeps_the_answers_the_new_club_also_asks_for(
 
 
 async def test_a_studio_whose_key_is_refused_drops_out_and_the_others_go_on(
-    tg: FakeTelegram, chain: Chain, caplog: pytest.LogCaptureFixture
+    tg: FakeTelegram, chain: ChainOfFakes, caplog: pytest.LogCaptureFixture
 ) -> None:
     chain.tenants["manchester"].fail_next("config", 401, times=100)
     caplog.set_level(logging.INFO)
@@ -245,7 +176,7 @@ async def test_a_studio_whose_key_is_refused_drops_out_and_the_others_go_on(
 
 
 async def test_a_club_that_asks_more_asks_only_what_is_missing(
-    tg: FakeTelegram, chain: Chain
+    tg: FakeTelegram, chain: ChainOfFakes
 ) -> None:
     chain.tenants["mitte"].set_config({**load_config("all-inactive"), "telephoneMode": "MANDATORY"})
     async with running_bot(chain.env):
@@ -277,7 +208,7 @@ async def test_a_club_that_asks_more_asks_only_what_is_missing(
 
 
 async def test_help_names_the_brand_before_a_club_is_chosen_and_the_club_after(
-    tg: FakeTelegram, chain: Chain
+    tg: FakeTelegram, chain: ChainOfFakes
 ) -> None:
     async with running_bot(chain.env):
         pat = Prospect(tg, chat_id=31009)
@@ -291,7 +222,7 @@ async def test_help_names_the_brand_before_a_club_is_chosen_and_the_club_after(
 
 
 async def test_a_german_prospect_goes_through_the_whole_chain_in_german(
-    tg: FakeTelegram, chain: Chain
+    tg: FakeTelegram, chain: ChainOfFakes
 ) -> None:
     """The club question, a shared location, the choice, all sixteen questions of Mitte's
     configuration, the summary's club line and the thank-you, in German."""

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.chain_fixtures import CHAIN_CHAT, KEYS
+from tests.chain_fixtures import ChainOfFakes as Chain
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.harness import Clock, Prospect, running_bot
-from tests.test_chain import CHAIN_CHAT, KEYS, Chain, three_tenants
+from tests.test_chain import three_tenants
 
 # The health check every 0.2 s and quick retries: the studio is asked again at once.
 QUICK = {"STUDIO_HEALTH_SECONDS": "0.2", "OUTBOX_RETRY_BASE_SECONDS": "0.05"}

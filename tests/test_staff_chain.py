@@ -20,10 +20,10 @@ from bot.metrics import Metrics
 from bot.settings import load_settings
 from bot.storage import open_storage
 from bot.telegram.application import StaffButtonHandler
-from tests.chain_fixtures import chain_setup
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.harness import Prospect, bot_environment, free_port, load_config, running_bot
+from tests.staff_chain_fixtures import chain_setup
 from tests.test_funnel_report import campaign_rows
 from tests.test_funnel_studios import summary_rows
 

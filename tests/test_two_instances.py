@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import open_storage
+from tests.chain_fixtures import CHAIN_CHAT
 from tests.databases import fresh_database_url
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
@@ -30,7 +31,7 @@ from tests.harness import (
     running_bot,
 )
 from tests.round_robin import RoundRobinProxy
-from tests.test_chain import CHAIN_CHAT, three_tenants
+from tests.test_chain import three_tenants
 from tests.test_forget import _only_the_record_is_left
 
 FAST = {

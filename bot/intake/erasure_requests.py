@@ -6,6 +6,10 @@ keeps of a forgotten chat (``ForgottenChats``), until staff confirm or ``RETENTI
 A lead or booking that PerfectGym was still answering when /forget came adds its number when
 the answer arrives, and staff are told again with it. Under the notice a button lets staff
 confirm they erased the person; its data names the record by a random token, not the chat id.
+In a chain the staff of the club the chat belonged to hear of it (and the chain's staff, as of
+every club's): the club its created lead went to (whose PerfectGym holds the customer number),
+else its trial booking's, else its conversation's; a chat none of these name is the chain's
+staff's to handle.
 """
 
 from __future__ import annotations
@@ -13,13 +17,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.intake.sender import Sender
+from bot.intake.staff import StaffChats
 from bot.logging_setup import chat_ref
 from bot.storage.erasure import ErasedChat
 from bot.storage.forgotten import ForgottenChat, ForgottenChats
 from bot.storage.threads import Thread
 from conversations.i18n import Translator
-from conversations.replies import Button, Reply
+from conversations.replies import Button
 
 log = logging.getLogger(__name__)
 
@@ -42,42 +46,50 @@ class ErasureRequests:
     def __init__(
         self,
         storage: ForgottenChats,
-        sender: Sender,
+        staff: StaffChats | None,
         *,
         staff_locale: str,
-        staff_chat_id: int | None = None,
         booking_id_of: Callable[[str], int | None] = lambda booking: None,
+        booking_studio_of: Callable[[str], str | None] = lambda booking: None,
     ) -> None:
+        """``staff``: where staff hear of erasures (None: nowhere). The two callables read a
+        stored trial booking (the feature that stored it knows its format)."""
         self._booking_id_of = booking_id_of
+        self._booking_studio_of = booking_studio_of
         self._storage = storage
-        self._sender = sender
+        self._staff = staff
         self._staff_locale = staff_locale
-        self._staff_chat_id = staff_chat_id
         # The front desk's part: a thread with staff is closed in the staff chat, and they are
         # told there (set by the composition when there is a front desk).
         self.on_thread_forgotten: Callable[[Thread], Awaitable[None]] | None = None
 
-    async def forgotten(self, erased: ErasedChat) -> None:
+    async def forgotten(self, erased: ErasedChat, studio: str | None = None) -> None:
         """/forget erased the chat: its trial booking's id (read by the feature that stored it)
-        goes with the customer number into the record, and staff are told; a thread the
-        prospect had with staff is closed and staff told in it."""
+        goes with the customer number into the record, and the club's staff are told; a thread
+        the prospect had with staff is closed and staff told in it. ``studio``: the club of the
+        chat's conversation, when it had one."""
         if erased.thread is not None and self.on_thread_forgotten is not None:
             await self.on_thread_forgotten(erased.thread)
         booking_id = self._booking_id_of(erased.booking) if erased.booking else None
+        # Whose PerfectGym holds the person: the created lead's club, else the booking's;
+        # only a chat with neither is its conversation's club's to hear of.
+        booked_at = self._booking_studio_of(erased.booking) if erased.booking else None
+        studio = erased.studio or booked_at or studio
         forgotten = erased.forgotten
         if booking_id is not None:
             forgotten = (
                 await self._storage.note_erasure(forgotten.chat_id, booking_id=booking_id)
                 or forgotten
             )
-        await self.requested(forgotten)
+        await self.requested(forgotten, studio)
 
-    async def requested(self, forgotten: ForgottenChat) -> None:
-        """Tell staff, if the studio holds anything the bot knows how to point to."""
+    async def requested(self, forgotten: ForgottenChat, studio: str | None = None) -> None:
+        """Tell staff of ``studio`` (None: the single studio's, or in a chain, the chain's
+        staff), if the studio holds anything the bot knows how to point to."""
         if forgotten.customer_number is None and forgotten.booking_id is None:
             return  # nothing reached PerfectGym through the bot
         log.info("chat %s: erasure requested from the studio", chat_ref(forgotten.chat_id))
-        if self._staff_chat_id is None:
+        if self._staff is None:
             return
         tr = Translator(self._staff_locale)
         text = tr.gettext(
@@ -87,8 +99,11 @@ class ErasureRequests:
             customer=forgotten.customer_number or "-",
             booking="-" if forgotten.booking_id is None else forgotten.booking_id,
         )
-        button = Button(tr.gettext("✅ Erased in PerfectGym"), confirming_data(forgotten))
-        await self._sender.send(self._staff_chat_id, [Reply(text, buttons=((button,),))])
+        buttons = ((Button(tr.gettext("✅ Erased in PerfectGym"), confirming_data(forgotten)),),)
+        if studio is None:
+            await self._staff.tell_chain(text, buttons=buttons)
+        else:
+            await self._staff.tell(studio, text, buttons=buttons)
 
     async def confirm(self, data: str) -> bool:
         """Staff pressed the confirming button: the record goes. False, and nothing changes, for
@@ -104,13 +119,19 @@ class ErasureRequests:
         return Translator(self._staff_locale).gettext("✅ Erasure confirmed.")
 
     async def answered(
-        self, chat_id: int, *, customer_number: str | None = None, booking_id: int | None = None
+        self,
+        chat_id: int,
+        *,
+        studio: str | None,
+        customer_number: str | None = None,
+        booking_id: int | None = None,
     ) -> None:
-        """PerfectGym answered a forgotten chat's lead or booking: kept for staff, who are told."""
+        """PerfectGym (``studio``'s) answered a forgotten chat's lead or booking: kept for
+        staff, who are told."""
         if customer_number is None and booking_id is None:
             return
         forgotten = await self._storage.note_erasure(
             chat_id, customer_number=customer_number, booking_id=booking_id
         )
         if forgotten is not None:
-            await self.requested(forgotten)
+            await self.requested(forgotten, studio)

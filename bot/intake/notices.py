@@ -14,6 +14,7 @@ from bot.chain.club import Club, Standing
 from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.outbox import Delivery, DeliveryReport
 from bot.intake.sender import Sender
+from bot.intake.staff import StaffChats
 from bot.intake.store import ConversationStore
 from bot.storage.outbox import OutboxRecords
 from bot.studio.leads_config import ConfigProblem
@@ -59,6 +60,7 @@ class DeliveryNotices:
         self._erasure = erasure
         self._trials = trials
         self._sender = sender
+        self._staff = StaffChats(conversations.chain, sender)
         self._staff_locale = staff_locale
 
     async def on_delivered(self, report: DeliveryReport) -> None:
@@ -68,7 +70,9 @@ class DeliveryNotices:
         if report.forgotten or await self._leads.get_lead(entry.id) is None:
             created = report.result is Delivery.CREATED
             await self._erasure.answered(
-                entry.chat_id, customer_number=report.lead_ref if created else None
+                entry.chat_id,
+                studio=entry.studio,
+                customer_number=report.lead_ref if created else None,
             )
             return
         tr = Translator(entry.locale)
@@ -181,12 +185,7 @@ class DeliveryNotices:
         await self._to_staff(club.storage_key, text, named=False)
 
     async def _to_staff(self, studio: str | None, text: str, *, named: bool = True) -> None:
-        """To the club's staff chat and the chain's; in a chain, named for the club."""
-        chain = self._conversations.chain
-        if named and chain.is_chain:
-            text = f"🏠 {chain.club(studio).name} · {text}"
-        for chat in chain.staff_chats(studio):
-            await self._sender.send(chat, [Reply(text)])
+        await self._staff.tell(studio, text, named=named)
 
     async def _notify_staff(self, report: DeliveryReport) -> None:
         """A created lead is named by its customer number alone (unless the studio asked for

@@ -418,10 +418,10 @@ class Intake:
         erased = await self._conversations.forget(chat.id)
         if state is not None and state.phase is not Phase.SUBMITTED:
             self._funnel.reached(state.campaign, Stage.FORGOTTEN, studio=state.studio)
-        if self._erasure is not None:
-            await self._erasure.forgotten(erased)
-        tr = Translator(self.locale_for(chat))
         studio = state.studio if state is not None else None
+        if self._erasure is not None:
+            await self._erasure.forgotten(erased, studio)
+        tr = Translator(self.locale_for(chat))
         return _say(self._forgotten_text(tr, studio), remove_keyboard=True)
 
     def _forgotten_text(self, tr: Translator, studio_id: str | None) -> str:

@@ -21,7 +21,6 @@ from bot.chain.chain import Chain
 from bot.chain.club import Club
 from bot.storage import OutboxEntry, Storage
 from bot.storage.erasure import ErasedChat
-from bot.studio.information import StudioProfile
 from conversations.context import AskContext
 from conversations.i18n import LanguageTag, Translator
 from conversations.state import ConversationState
@@ -70,11 +69,6 @@ class ConversationStore:
         # The text each recently active chat last stored (None: nothing stored), oldest first.
         self._known: OrderedDict[int, str | None] = OrderedDict()
         self._remembered = remembered
-
-    @property
-    def studio(self) -> StudioProfile:
-        """The one studio of a bot that serves one (a chain's first club otherwise)."""
-        return self.chain.club(None).profile
 
     def club(self, studio: str | None) -> Club:
         return self.chain.club(studio)

@@ -4,6 +4,8 @@ A conversation is due ``after`` seconds after its last update and gets one messa
 button that resumes it where it stopped. The claim is a column of the conversation row
 (``Storage.claim_reminders``), so with two instances each reminder is sent once, a restart
 loses none, and erasing the conversation (/cancel, /forget, a finished lead, retention) ends it.
+In a chain each conversation is reminded in its club's name, by its club's night and day; one
+whose club is not chosen yet, in the chain's brand, by the first club's.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from bot.logging_setup import chat_ref
 from bot.periodic import Periodic
 from bot.storage.conversations import ConversationRecords, IdleConversation, Reminder
 from conversations import flow
-from conversations.state import Phase
+from conversations.state import ConversationState, Phase
+from conversations.studio import Studio
 
 log = logging.getLogger(__name__)
 
-# No reminder is sent between 21:00 and 09:00 in the studio's time zone: due ones wait.
+# No reminder is sent between 21:00 and 09:00 in the club's time zone: due ones wait.
 QUIET_FROM = datetime.time(21)
 QUIET_UNTIL = datetime.time(9)
 # A conversation that became due longer ago than this (the bot was down, or reminders were
@@ -66,35 +69,59 @@ class Reminders:
     async def stop(self) -> None:
         await self._sweeping.stop()
 
-    def quiet(self, now: float) -> bool:
-        """Whether it is night at the studio."""
-        zone = self._conversations.studio.time_zone
+    def quiet(self, now: float, studio: str | None = None) -> bool:
+        """Whether it is night at the club (None: the single studio, or a chain's first)."""
+        zone = self._conversations.club(studio).profile.time_zone
         local = datetime.datetime.fromtimestamp(now, ZoneInfo(zone) if zone else None).time()
         return local >= QUIET_FROM or local < QUIET_UNTIL
 
-    async def sweep(self) -> int:
-        """Send every reminder due now, batch by batch until night falls; how many were sent."""
-        sent = 0
-        while True:
-            now = self._clock()
-            if self._after <= 0 or self.quiet(now):
-                return sent
-            due = await self._storage.claim_reminders(
-                now - self._after, now - self._after - STALE_AFTER, now, now + CLAIM_SECONDS, BATCH
-            )
-            for idle in due:
-                sent += await self._remind(idle)
-            if len(due) < BATCH:
-                return sent
+    def _all_quiet(self, now: float) -> bool:
+        """Night at every club: nothing is even claimed."""
+        return all(self.quiet(now, club.storage_key) for club in self._conversations.chain.clubs)
 
-    async def _remind(self, idle: IdleConversation) -> bool:
+    async def sweep(self) -> int:
+        """Send every reminder due now, batch by batch, where it is day; how many were sent.
+
+        A conversation whose club is at night stays claimed until the sweep ends (so the next
+        batches reach past it to other clubs' conversations), then is due again."""
+        sent = 0
+        night: list[int] = []
+        try:
+            while True:
+                now = self._clock()
+                if self._after <= 0 or self._all_quiet(now):
+                    return sent
+                due = await self._storage.claim_reminders(
+                    now - self._after,
+                    now - self._after - STALE_AFTER,
+                    now,
+                    now + CLAIM_SECONDS,
+                    BATCH,
+                )
+                for idle in due:
+                    sent += await self._remind(idle, now, night)
+                if len(due) < BATCH:
+                    return sent
+        finally:
+            for chat_id in night:
+                await self._storage.finish_reminder(chat_id, None)
+
+    def _from(self, state: ConversationState) -> Studio:
+        """Whom the reminder is from: the club, or a chain's brand before one is chosen."""
+        chain = self._conversations.chain
+        if chain.is_chain and state.studio is None:
+            return Studio(name=chain.brand)
+        return self._conversations.club(state.studio).profile.studio
+
+    async def _remind(self, idle: IdleConversation, now: float, night: list[int]) -> bool:
         state = self._conversations.adopt(idle.chat_id, idle.state)
         if state is None or state.phase is Phase.SUBMITTED:
             await self._storage.finish_reminder(idle.chat_id, Reminder.SKIPPED)
             return False
-        outcome = flow.remind(
-            state, self._conversations.context_of(state), self._conversations.studio.studio
-        )
+        if self.quiet(now, state.studio):
+            night.append(idle.chat_id)
+            return False
+        outcome = flow.remind(state, self._conversations.context_of(state), self._from(state))
         try:
             await self._conversations.save(state)
         except ConversationChanged:
@@ -122,6 +149,6 @@ class Reminders:
             await self._storage.finish_reminder(idle.chat_id, Reminder.BLOCKED)
             return False
         await self._storage.finish_reminder(idle.chat_id, Reminder.SENT)
-        self._funnel.reached(state.campaign, Stage.REMINDED)
+        self._funnel.reached(state.campaign, Stage.REMINDED, studio=state.studio)
         log.info("chat %s: reminder sent", chat_ref(idle.chat_id))
         return True

@@ -22,11 +22,14 @@ from bot.storage.trial_bookings import DATE_UNDATED_BOOKINGS, EXPIRE_SETTLED_BOO
 @dataclass(frozen=True)
 class ErasedChat:
     """What /forget left: the chat's record for staff, its trial booking as it was (the
-    caller reads the booking id from it; storage does not read booking states), and its front
-    desk thread as it was (staff's topic is closed and told)."""
+    caller reads the booking id from it; storage does not read booking states), the studio
+    of the created lead whose customer number the record keeps (its staff erase the person in
+    their PerfectGym; None: the single studio's, or no lead created), and its front desk thread
+    as it was (staff's topic is closed and told)."""
 
     forgotten: ForgottenChat
     booking: str | None
+    studio: str | None = None
     thread: Thread | None = None
 
 
@@ -75,6 +78,12 @@ class SqlErasure(SqlRecords):
             thread = await db.fetchrow(
                 f"SELECT {THREAD_COLUMNS} FROM threads WHERE chat_id = $1", chat_id
             )
+            studio: str | None = await db.fetchval(
+                "SELECT studio FROM outbox WHERE chat_id = $1 AND status = $2 "
+                "ORDER BY id DESC LIMIT 1",
+                chat_id,
+                LeadStatus.CREATED.value,
+            )
             await db.execute("DELETE FROM conversations WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM outbox WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM chat_messages WHERE chat_id = $1", chat_id)
@@ -86,6 +95,7 @@ class SqlErasure(SqlRecords):
         return ErasedChat(
             forgotten_from_row(marked),
             booking,
+            studio,
             None if thread is None else thread_from_row(thread),
         )
 

@@ -9,6 +9,10 @@ it goes, and any later attempt validates first: "already booked" then means the 
 book. A booking owed while PerfectGym is down is retried by a sweep, held by one instance at a
 time. Nothing here ever delays the lead: the invitation comes only with the thank-you for a
 created lead.
+
+In a chain a booking belongs to the club its lead went to (``BookingState.studio``): that club's
+PerfectGym tenant books it, its time zone shows the times, its staff arrange what the bot could
+not, and a club whose key lacks the trial scopes has booking off while the others keep it.
 """
 
 from __future__ import annotations
@@ -21,15 +25,18 @@ from collections.abc import Callable
 from typing import assert_never
 from zoneinfo import ZoneInfo
 
+from bot.chain.chain import LOAD_CONCURRENCY
+from bot.chain.club import Club
 from bot.funnel.counts import Funnel, Stage
 from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.sender import Sender
+from bot.intake.staff import StaffChats
 from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
 from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError
 from bot.periodic import Periodic
 from bot.storage.trial_bookings import TrialBookingRecords
-from bot.trials.catalog import SlotWindow, TrialCatalog
+from bot.trials.catalog import SlotWindow, TrialCatalog, TrialCatalogs
 from conversations import booking, booking_flow
 from conversations.booking import Attempt, BookingPhase, BookingState, Offer, Result
 from conversations.booking_flow import (
@@ -73,18 +80,22 @@ def booking_id_of(stored: str) -> int | None:
     return BookingState.from_json(stored).booking_id
 
 
+def booking_studio_of(stored: str) -> str | None:
+    """The club a stored booking state belongs to (whose staff hear of its /forget)."""
+    return BookingState.from_json(stored).studio
+
+
 class TrialBooking:
     def __init__(
         self,
         storage: TrialBookingRecords,
-        catalog: TrialCatalog,
+        catalogs: TrialCatalogs,
         conversations: ConversationStore,
         sender: Sender,
         funnel: Funnel,
         *,
         erasure: ErasureRequests,
         enabled: bool,
-        staff_chat_id: int | None,
         staff_locale: str,
         interval: float = 60.0,
         retry_base: float = 10.0,
@@ -92,39 +103,78 @@ class TrialBooking:
     ) -> None:
         self._storage = storage
         self._erasure = erasure
-        self._catalog = catalog
+        self._catalogs = catalogs
         self._retry_base = retry_base
         self._conversations = conversations
         self._sender = sender
+        self._staff = StaffChats(conversations.chain, sender)
         self._funnel = funnel
         self.enabled = enabled
-        self._staff_chat_id = staff_chat_id
         self._staff_locale = staff_locale
         self._clock = clock
         self._sweeping = Periodic("trial bookings", interval, self.sweep)
         self._attempts: set[asyncio.Task[None]] = set()
+        # Per club id, once PerfectGym said so: whether its key may read trial offers.
+        self._scoped: dict[str, bool] = {}
+        self._asking: dict[str, asyncio.Lock] = {}
+        self._preparing: asyncio.Task[None] | None = None
 
     async def prepare(self) -> None:
-        """Off on its own, with one log line, when the key may not read trial offers."""
+        """Ask each club whether its key may read trial offers, a few at a time: a club whose
+        key may not has booking off, with one log line; the others keep it."""
         if not self.enabled:
             return
+        gate = asyncio.Semaphore(LOAD_CONCURRENCY)
+
+        async def one(club: Club) -> None:
+            async with gate:
+                await self._bookable(club)
+
+        await asyncio.gather(*(one(club) for club in self._conversations.chain.clubs))
+
+    def prepare_soon(self) -> None:
+        """:meth:`prepare` in the background (a chain's clubs load so too): a club asked for
+        before its answer came waits for it, and one PerfectGym did not answer is asked again
+        when its next prospect is invited."""
+        self._preparing = asyncio.get_running_loop().create_task(self._prepare_quietly())
+
+    async def _prepare_quietly(self) -> None:
         try:
-            available = await self._catalog.available()
-        except PerfectGymError as exc:
-            log.warning("trial offers not reachable at start (%s); asked again when needed", exc)
-            return
-        if not available:
-            self.enabled = False
-            log.warning(
-                "TRIAL_BOOKING is on, but the PerfectGym key lacks the TRIAL_OFFER_READ / "
-                "TRIAL_OFFER_WRITE scopes: trial booking stays off"
-            )
+            await self.prepare()
+        except Exception:
+            log.exception("asking the studios for their trial offers failed; asked when needed")
+
+    async def _bookable(self, club: Club) -> bool:
+        """Whether the club's key may book trials; asked once per club (again after no answer,
+        when it counts as yes: the prospect hears of it only if the listing then fails)."""
+        lock = self._asking.setdefault(club.id, asyncio.Lock())
+        async with lock:
+            if club.id not in self._scoped:
+                where = f"studio {club.id}: " if self._conversations.chain.is_chain else ""
+                try:
+                    available = await self._catalogs.of(club).available()
+                except PerfectGymError as exc:
+                    log.warning(
+                        "%strial offers not reachable (%s); asked again when needed", where, exc
+                    )
+                    return True
+                self._scoped[club.id] = available
+                if not available:
+                    log.warning(
+                        "%sTRIAL_BOOKING is on, but the PerfectGym key lacks the "
+                        "TRIAL_OFFER_READ / TRIAL_OFFER_WRITE scopes: trial booking stays off",
+                        where,
+                    )
+        return self._scoped[club.id]
 
     def start(self) -> None:
         if self.enabled:
             self._sweeping.start()
 
     async def stop(self) -> None:
+        if self._preparing is not None and not self._preparing.done():
+            self._preparing.cancel()
+            await asyncio.gather(self._preparing, return_exceptions=True)
         await self._sweeping.stop()
         for task in list(self._attempts):
             task.cancel()
@@ -144,7 +194,10 @@ class TrialBooking:
         """The offer under a created lead's thank-you; None when booking is off or impossible."""
         if not self.enabled or customer_id is None:
             return None
-        state = BookingState(chat_id, locale, language, campaign, customer_id)
+        club = self._club(studio)
+        if club is None or not await self._bookable(club):
+            return None
+        state = BookingState(chat_id, locale, language, campaign, customer_id, studio=studio)
         reply = booking.invitation(state, Translator(locale))
         if not await self._storage.open_booking(chat_id, state.to_json(), self._clock()):
             return None  # forgotten while its lead was being created
@@ -155,10 +208,13 @@ class TrialBooking:
         if stored is None:
             return booking.stale(Translator(self._staff_locale))
         state = BookingState.from_json(stored)
+        club = self._club(state.studio)
+        if club is None:
+            return booking.stale(Translator(state.locale))
         ctx = self._context(state)
-        effect = booking_flow.press(state, action, ctx, self._zone())
+        effect = booking_flow.press(state, action, ctx, _zone(club))
         try:
-            outcome = await self._carry_out(state, effect, ctx)
+            outcome = await self._carry_out(state, effect, ctx, club)
         except PerfectGymError as exc:
             log.warning("chat %s: trial offers not readable (%s)", chat_ref(chat_id), exc)
             return Outcome(
@@ -179,36 +235,40 @@ class TrialBooking:
             return booking.stale(ctx.tr)
         return outcome
 
-    async def _carry_out(self, state: BookingState, effect: Effect, ctx: AskContext) -> Outcome:
-        """Do what the dialogue asks for, handing it the catalog's answers, until it answers."""
+    async def _carry_out(
+        self, state: BookingState, effect: Effect, ctx: AskContext, club: Club
+    ) -> Outcome:
+        """Do what the dialogue asks for, handing it the club's catalog's answers, until it
+        answers."""
+        catalog, zone = self._catalogs.of(club), _zone(club)
         while True:
             match effect:
                 case Answer(outcome=outcome, staff=staff):
                     if staff is not None:
-                        await self._tell_staff(staff)
+                        await self._tell_staff(staff, state, club)
                     return outcome
                 case Stale():
                     return booking.stale(ctx.tr)
                 case Book(answer=answer):
                     return answer  # the attempt follows once the choice is stored (press)
                 case ShowOffers():
-                    offers = await self._catalog.offers()
-                    self._funnel.reached(state.campaign, Stage.OFFERS_SHOWN)
+                    offers = await catalog.offers()
+                    self._funnel.reached(state.campaign, Stage.OFFERS_SHOWN, studio=state.studio)
                     effect = booking_flow.offers_listed(state, offers, ctx)
                 case ShowDays(offer=offer, window=index, note=note):
-                    window = await self._window(offer, index)
-                    self._funnel.reached(state.campaign, Stage.SLOTS_SHOWN)
+                    window = await self._window(catalog, zone, offer, index)
+                    self._funnel.reached(state.campaign, Stage.SLOTS_SHOWN, studio=state.studio)
                     return booking.days_view(
-                        state, window.slots, window.more, ctx, self._zone(), self._now(), note
+                        state, window.slots, window.more, ctx, zone, self._now(zone), note
                     )
                 case ShowTimes(offer=offer, window=index, day=day, note=note, fresh=fresh):
-                    window = await self._window(offer, index, fresh=fresh)
+                    window = await self._window(catalog, zone, offer, index, fresh=fresh)
                     return booking.times_view(
-                        state, day, window.slots, ctx, self._zone(), self._now(), note
+                        state, day, window.slots, ctx, zone, self._now(zone), note
                     )
                 case Confirm(booking_id=booking_id):
                     try:
-                        result = await self._catalog.confirm(booking_id)
+                        result = await catalog.confirm(booking_id)
                     except PerfectGymError:
                         return Outcome(
                             notice=ctx.tr.gettext(
@@ -217,15 +277,23 @@ class TrialBooking:
                             )
                         )
                     self._count(state, result)
-                    effect = booking_flow.confirmed(state, result, ctx, self._zone())
+                    effect = booking_flow.confirmed(state, result, ctx, zone)
                 case _:
                     assert_never(effect)
 
-    async def _window(self, offer: Offer, index: int, *, fresh: bool = False) -> SlotWindow:
-        today = self._now().date()
+    async def _window(
+        self,
+        catalog: TrialCatalog,
+        zone: ZoneInfo | None,
+        offer: Offer,
+        index: int,
+        *,
+        fresh: bool = False,
+    ) -> SlotWindow:
+        today = self._now(zone).date()
         if fresh:
-            return await self._catalog.fresh_window(offer, index, today)
-        return await self._catalog.window(offer, index, today)
+            return await catalog.fresh_window(offer, index, today)
+        return await catalog.window(offer, index, today)
 
     # --- booking -------------------------------------------------------------------------------
 
@@ -265,36 +333,44 @@ class TrialBooking:
         if stored is None:
             return
         state = BookingState.from_json(stored)
+        club = self._club(state.studio)
+        if club is None:
+            log.warning(
+                "chat %s: its studio is no longer in the chain; its trial booking is dropped",
+                chat_ref(chat_id),
+            )
+            state.phase = BookingPhase.CLOSED
         if state.phase is not BookingPhase.BOOKING or state.chosen is None or state.offer is None:
             await self._save(state)
             return
+        assert club is not None
         ctx = self._context(state)
         try:
             try:
-                attempt = await self._book(state)
+                attempt = await self._book(state, self._catalogs.of(club))
             except PerfectGymAuthError as exc:
                 attempt = Attempt(Result.REFUSED, reason=f"the key may not book ({exc})")
             if await self._storage.load_booking(chat_id) is None:
                 # Forgotten (or cancelled) while PerfectGym was booking: only staff hear of it.
-                await self._erasure.answered(chat_id, booking_id=attempt.booking_id)
+                await self._erasure.answered(
+                    chat_id, studio=state.studio, booking_id=attempt.booking_id
+                )
                 return
-            outcome = await self._result(state, attempt, ctx)
+            outcome = await self._result(state, attempt, ctx, club)
         except PerfectGymError as exc:
-            await self._later(state, ctx, exc)
+            await self._later(state, ctx, club, exc)
             return
         try:
             await self._save(state)
         except BookingGone:
-            await self._erasure.answered(chat_id, booking_id=state.booking_id)
+            await self._erasure.answered(chat_id, studio=state.studio, booking_id=state.booking_id)
             raise
         await self._sender.deliver(chat_id, outcome)
 
-    async def _book(self, state: BookingState) -> Attempt:
+    async def _book(self, state: BookingState, catalog: TrialCatalog) -> Attempt:
         assert state.chosen is not None
         assert state.offer is not None
-        verdict = await self._catalog.validate(
-            state.chosen, state.customer_id, after_sent=state.sent
-        )
+        verdict = await catalog.validate(state.chosen, state.customer_id, after_sent=state.sent)
         if verdict is Result.BOOKED:
             log.info("chat %s: the trial time was booked already", chat_ref(state.chat_id))
             return Attempt(Result.BOOKED, state.booking_id if state.sent else None)
@@ -302,16 +378,18 @@ class TrialBooking:
             return Attempt(verdict, reason=f"validation: {verdict.value}")
         state.sent = True  # stored before the request: a lost answer is checked, not repeated
         await self._save(state, due_at=self._clock(), held_until=self._clock() + HOLD_SECONDS)
-        return await self._catalog.book(state.chosen, state.customer_id, state.offer)
+        return await catalog.book(state.chosen, state.customer_id, state.offer)
 
-    async def _later(self, state: BookingState, ctx: AskContext, exc: PerfectGymError) -> None:
+    async def _later(
+        self, state: BookingState, ctx: AskContext, club: Club, exc: PerfectGymError
+    ) -> None:
         now = self._clock()
         first = state.attempts == 0
         state.attempts += 1
         state.first_attempt_at = state.first_attempt_at or now
         if now - state.first_attempt_at >= GIVE_UP_AFTER:
             outcome = await self._result(
-                state, Attempt(Result.REFUSED, reason=f"gave up: {exc}"), ctx
+                state, Attempt(Result.REFUSED, reason=f"gave up: {exc}"), ctx, club
             )
             await self._save(state)
             await self._sender.deliver(state.chat_id, outcome)
@@ -327,26 +405,27 @@ class TrialBooking:
         if first:
             await self._sender.deliver(state.chat_id, booking.still_trying(ctx))
 
-    async def _result(self, state: BookingState, attempt: Attempt, ctx: AskContext) -> Outcome:
+    async def _result(
+        self, state: BookingState, attempt: Attempt, ctx: AskContext, club: Club
+    ) -> Outcome:
         """What the prospect is told of ``attempt``, once the funnel has counted it."""
         self._count(state, attempt.result)
         return await self._carry_out(
-            state, booking_flow.attempted(state, attempt, ctx, self._zone()), ctx
+            state, booking_flow.attempted(state, attempt, ctx, _zone(club)), ctx, club
         )
 
     def _count(self, state: BookingState, result: Result) -> None:
         stage = COUNTED.get(result)
         if stage is not None:
-            self._funnel.reached(state.campaign, stage)
+            self._funnel.reached(state.campaign, stage, studio=state.studio)
 
-    async def _tell_staff(self, note: StaffNote) -> None:
-        """Staff arrange what the bot could not: a refused booking, or an earlier one to cancel
-        (the API can book but not cancel). The customer id finds the prospect in PerfectGym."""
-        if self._staff_chat_id is None:
-            return
+    async def _tell_staff(self, note: StaffNote, state: BookingState, club: Club) -> None:
+        """The club's staff arrange what the bot could not: a refused booking, or an earlier one
+        to cancel (the API can book but not cancel). The customer id finds the prospect in the
+        club's PerfectGym; the time is the club's."""
         tr = Translator(self._staff_locale)
-        ctx = self._conversations.context(self._staff_locale, None)
-        when = booking.when(note.slot, ctx, self._zone()) if note.slot is not None else "?"
+        ctx = self._conversations.context(self._staff_locale, None, state.studio)
+        when = booking.when(note.slot, ctx, _zone(club)) if note.slot is not None else "?"
         if isinstance(note, CancelEarlier):
             text = tr.gettext(
                 "Trial session: PerfectGym customer {customer} booked another time. Please "
@@ -362,7 +441,7 @@ class TrialBooking:
                 "Trial session: PerfectGym customer {customer} chose {session} on {when}, but it "
                 "could not be booked online ({reason}). Please arrange it with them."
             ).format(customer=note.customer_id, session=note.session, when=when, reason=note.reason)
-        await self._sender.send(self._staff_chat_id, [Reply(text)])
+        await self._staff.tell(state.studio, text)
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -380,13 +459,20 @@ class TrialBooking:
         ):
             raise BookingGone
 
+    def _club(self, studio: str | None) -> Club | None:
+        """The club a booking belongs to; None for one no longer in the chain: its customer id
+        is its own tenant's, never to be booked at another."""
+        chain = self._conversations.chain
+        return chain.club(None) if studio is None else chain.find(studio)
+
     def _context(self, state: BookingState) -> AskContext:
-        return self._conversations.context(state.locale, state.language)
+        return self._conversations.context(state.locale, state.language, state.studio)
 
-    def _zone(self) -> ZoneInfo | None:
-        zone = self._conversations.studio.time_zone
-        return ZoneInfo(zone) if zone else None
+    def _now(self, zone: ZoneInfo | None) -> datetime.datetime:
+        """Now in the club's zone (the server's, with its offset, when none is known)."""
+        return datetime.datetime.fromtimestamp(self._clock(), zone).astimezone(zone)
 
-    def _now(self) -> datetime.datetime:
-        """Now in the studio's zone (the server's, with its offset, when none is known)."""
-        return datetime.datetime.fromtimestamp(self._clock(), self._zone()).astimezone(self._zone())
+
+def _zone(club: Club) -> ZoneInfo | None:
+    zone = club.profile.time_zone
+    return ZoneInfo(zone) if zone else None

@@ -3,7 +3,8 @@
 The only place the trial-offer models meet ``conversations.booking``: offers become ``Offer``,
 slots ``TrialSlot`` (with the vendor's own booking data in ``ref``), and every answer of a
 validate, book or confirm call becomes a ``Result``. Offers and each window of slots are asked
-for once per ``ttl`` however many prospects look at them (one call in flight per key).
+for once per ``ttl`` however many prospects look at them (one call in flight per key). A chain
+has one catalog per club (``TrialCatalogs``): each club's offers come from its own tenant.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.chain.club import Club
 from bot.perfectgym.client import PerfectGymClient
 from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError, PerfectGymRejected
 from bot.perfectgym.trial_models import (
@@ -244,6 +246,23 @@ class TrialCatalog:
         now = datetime.datetime.fromtimestamp(self._clock(), datetime.UTC)
         ends = term.after(now)
         return None if ends is None else ends.timestamp()
+
+
+class TrialCatalogs:
+    """One ``TrialCatalog`` per club, built when the club's first prospect needs it and kept:
+    its cache is the club's, as its offers and times are."""
+
+    def __init__(self, *, ttl: float = 60.0, clock: Callable[[], float] = time.time) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._catalogs: dict[str, TrialCatalog] = {}
+
+    def of(self, club: Club) -> TrialCatalog:
+        catalog = self._catalogs.get(club.id)
+        if catalog is None:
+            catalog = TrialCatalog(club.client, ttl=self._ttl, clock=self._clock)
+            self._catalogs[club.id] = catalog
+        return catalog
 
 
 def _window_key(offer: Offer, index: int, today: datetime.date) -> str:
