@@ -27,7 +27,7 @@ from telegram.error import TelegramError
 
 from bot.chain.roster import roster_from_settings
 from bot.logging_setup import Masked, configure_logging
-from bot.perfectgym.adapter import additional_fields
+from bot.perfectgym.adapter import additional_fields, date_field_ids
 from bot.perfectgym.client import PerfectGymClient
 from bot.perfectgym.errors import (
     PerfectGymAuthError,
@@ -253,7 +253,7 @@ def check_texts(settings: Settings, config: LeadConfig | None) -> Check:
     try:
         texts = StudioTexts.load(settings.studio_texts_file, privacy_url=settings.privacy_url)
         if config is not None:
-            texts.check_fields(additional_fields(config))
+            texts.check_fields(additional_fields(config), date_fields=date_field_ids(config))
     except StudioTextsError as exc:
         return Check("studio texts", False, f"{exc}: fix the file or STUDIO_TEXTS_FILE")
     if config is None:
