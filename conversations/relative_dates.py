@@ -205,6 +205,7 @@ class _Vocabulary:
 @lru_cache(maxsize=64)
 def _vocabulary(locale: str) -> _Vocabulary:
     """The prospect's language's words, then English's (the prospect's win on clashes)."""
+    locale = locale.split("@")[0]  # "de@formal" reads as "de"
     languages = list(dict.fromkeys(("en", _language(locale))))
     offsets: dict[str, int] = {}
     weekdays: dict[str, int] = {}
@@ -311,7 +312,11 @@ def decode_day(arg: str) -> date | None:
 
 def label_asks_forward(labels: Iterable[str]) -> bool:
     """Whether a date field's label (configured or translated) reads as a day to come."""
-    words = [word for label in labels for word in key(label).split()]
+    # "séance d'essai": an apostrophe parts a label's words (it joins "aujourd'hui" elsewhere).
+    spaced = (
+        label.translate(str.maketrans(_APOSTROPHES, " " * len(_APOSTROPHES))) for label in labels
+    )
+    words = [word for label in spaced for word in key(label).split()]
     for language, stems in FORWARD_LABEL_WORDS.items():
         for stem in (key(s) for s in stems):
             inside = language in _COMPOUNDING

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError
 
 from conversations.i18n import available_locales
 from conversations.relative_dates import label_asks_forward
@@ -54,7 +54,7 @@ class _Field(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     configured: str = ""  # the label in the leads config, for the reader of the file; ignored
-    future: bool | None = None  # a date field asks for a day to come; None: the label decides
+    future: StrictBool | None = None  # a date field asks for a day to come; None: the label decides
     label: PerLanguage = {}
     options: dict[str, PerLanguage] = {}
 
