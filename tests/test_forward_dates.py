@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (the prospects' own words and the catalogs' punctuation, not look-alikes)
 """A date question that asks for a day to come: words, buttons, past days refused (issue 27)."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import pytest
 from bot.studio.texts import StudioTexts, StudioTextsError, template
 from conversations import callbacks
 from conversations.context import AskContext
-from conversations.field_plan import AnswerKind, Question, Slot
+from conversations.field_plan import AnswerKind, FieldPlan, Question, Slot
 from conversations.i18n import Translator, available_locales
 from conversations.kinds import kind_of
 from conversations.kinds.base import Accept, Notice, View
@@ -243,7 +244,8 @@ def test_a_trial_date_offers_the_next_seven_days_as_buttons() -> None:
     ]
     for offset, button in enumerate(buttons):
         action = callbacks.decode(button.data)
-        assert action is not None and action.token == token
+        assert action is not None
+        assert action.token == token
         pressed = kind.read_button(TRIAL, action, _ctx(), View())
         assert pressed == Accept((WEDNESDAY + timedelta(days=offset)).isoformat())
 
@@ -259,8 +261,7 @@ def test_a_day_pressed_after_it_has_passed_is_explained() -> None:
 
 def test_the_forward_prompt_gives_a_future_example() -> None:
     kind = kind_of(TRIAL)
-    plan = None  # prompt does not read the plan
-    prompt = kind.prompt(TRIAL, plan, _ctx("de", "de_DE"), View())  # type: ignore[arg-type]
+    prompt = kind.prompt(TRIAL, FieldPlan((TRIAL,)), _ctx("de", "de_DE"), View())
     assert prompt.title == "Preferred trial date"
     assert prompt.hint == (
         "Tippe auf einen Tag oder schreib ein Datum wie 16.12.2026 oder ein Wort wie „morgen“."
