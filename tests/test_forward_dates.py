@@ -4,25 +4,32 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.studio.texts import StudioTexts, StudioTextsError, template
 from conversations import callbacks
 from conversations.context import AskContext
+from conversations.dates import date_example as format_example
+from conversations.dates import format_date
 from conversations.field_plan import AnswerKind, FieldPlan, Question, Slot
 from conversations.i18n import Translator, available_locales
 from conversations.kinds import kind_of
 from conversations.kinds.base import Accept, Notice, View
 from conversations.relative_dates import (
     RELATIVE_WORDS,
+    day_label,
     label_asks_forward,
     parse_forward_date,
     read_relative_date,
 )
 from conversations.text import InvalidAnswer, Problem
 from conversations.wording import FieldWording
+from tests.fake_perfectgym import FakePerfectGym
+from tests.fake_telegram import FakeTelegram
+from tests.harness import Prospect, bot_environment, load_config, running_bot
 
 WEDNESDAY = date(2026, 12, 9)
 TRIAL = Question(
@@ -427,3 +434,109 @@ def test_the_template_shows_each_date_fields_reading_and_changes_nothing() -> No
     texts.check_fields(FIELDS, date_fields=DATES)
     assert texts.wording_for("de").asks_forward(TRIAL)
     assert not texts.wording_for("de").asks_forward(PLAIN)
+
+
+# --- end to end, through the real Application -------------------------------------------------
+
+ZONE = "Europe/Berlin"
+
+
+def _studio_today() -> date:
+    return datetime.now(ZoneInfo(ZONE)).date()
+
+
+def _trial_only() -> dict[str, object]:
+    """Name and e-mail, then the everything config's "Preferred trial date" (optional)."""
+    config = load_config("all-inactive")
+    trial = [
+        extra
+        for extra in load_config("everything")["additionalInformation"]
+        if extra["additionalFieldId"] == 7003
+    ]
+    assert trial[0]["name"] == "Preferred trial date"
+    assert trial[0]["mode"] == "OPTIONAL"
+    config["additionalInformation"] = trial
+    return config
+
+
+async def test_a_trial_date_in_english_by_button_after_a_past_date(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    today = _studio_today()
+    pg.set_config(_trial_only())
+    env = bot_environment(tg, pg, database_url, STUDIO_TIMEZONE=ZONE)
+    async with running_bot(env):
+        tom = Prospect(tg, chat_id=27001, language_code="en-GB", first_name="Tom")
+        question = await tom.introduce(
+            "Tom",
+            "Tailor",
+            "tom@example.com",
+            then=["Preferred trial date (optional)", "Tap a day", "“tomorrow”"],
+        )
+        week_ahead = format_example("en_GB", today + timedelta(days=7))
+        assert week_ahead in (question.text or "")
+        days = [day_label(today + timedelta(days=n), "en_GB") for n in range(7)]
+        assert [text for text, _ in question.buttons()][:7] == days
+        yesterday = (today - timedelta(days=1)).strftime("%d/%m/%Y")
+        question = await tom.answer(
+            yesterday,
+            "That date has passed — please choose today or a later day.",
+            "Preferred trial date",
+        )
+        after_tomorrow = today + timedelta(days=2)
+        summary = await tom.choose(
+            question,
+            days[2],
+            "Please check your details",
+            f"Preferred trial date: {format_date(after_tomorrow, 'en_GB')}",
+        )
+        if _studio_today() != today:
+            pytest.skip("the studio's day changed during the test")
+        await tom.choose(summary, "Yes, send it", "Thank you, Tom")
+    [lead] = pg.created
+    assert lead["additionalInformation"] == [
+        {"additionalFieldId": 7003, "value": after_tomorrow.isoformat()}
+    ]
+    assert tg.errors == []
+
+
+async def test_a_trial_date_in_german_typed_as_morgen(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    today = _studio_today()
+    pg.set_config(_trial_only())
+    env = bot_environment(tg, pg, database_url, STUDIO_TIMEZONE=ZONE)
+    async with running_bot(env):
+        jana = Prospect(tg, chat_id=27002, language_code="de-DE", first_name="Jana")
+        question = await jana.introduce(
+            "Jana",
+            "Huber",
+            "jana@example.de",
+            welcome=["3 Fragen sind Pflicht"],
+            then=["Preferred trial date (optional)", "Tippe auf einen Tag", "„morgen“"],
+        )
+        assert format_example("de_DE", today + timedelta(days=7)) in (question.text or "")
+        days = [day_label(today + timedelta(days=n), "de_DE") for n in range(7)]
+        assert [text for text, _ in question.buttons()][:7] == days
+        assert question.button_data("Überspringen")
+        yesterday = (today - timedelta(days=1)).strftime("%d.%m.%Y")
+        await jana.answer(
+            yesterday,
+            "Dieser Tag ist schon vorbei – bitte wähle heute oder einen späteren Tag.",
+            "Preferred trial date",
+        )
+        tomorrow = today + timedelta(days=1)
+        summary = await jana.answer(
+            "morgen",
+            "Bitte prüfe deine Angaben",
+            f"Preferred trial date: {format_date(tomorrow, 'de_DE')}",
+        )
+        if _studio_today() != today:
+            pytest.skip("the studio's day changed during the test")
+        await jana.press(summary, summary.buttons()[0][0])
+        await jana.expect("Jana")
+    [lead] = pg.created
+    assert lead["additionalInformation"] == [
+        {"additionalFieldId": 7003, "value": tomorrow.isoformat()}
+    ]
+    assert tg.errors == []
