@@ -27,7 +27,7 @@ from bot.intake.store import ConversationStore
 from bot.marketing.reminders import Reminders
 from bot.marketing.retention import Retention
 from bot.metrics import Metrics
-from bot.perfectgym.adapter import additional_fields
+from bot.perfectgym.adapter import additional_fields, date_field_ids
 from bot.perfectgym.client import PerfectGymClient
 from bot.storage import Storage
 from bot.studio.information import StudioDirectory, StudioFallback
@@ -123,7 +123,7 @@ class Services:
         if config is None:
             log.warning("no leads config yet: the studio's texts are checked once it arrives")
         else:
-            self.texts.check_fields(additional_fields(config))
+            self.texts.check_fields(additional_fields(config), date_fields=date_field_ids(config))
         if self.texts.privacy_url_for("en") is None:
             log.warning(
                 "no privacy notice is linked: set PRIVACY_URL (or privacy_url in "

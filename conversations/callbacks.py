@@ -20,6 +20,7 @@ SUGGESTED = "g"
 RESUME = "r"
 RESTART = "s"
 CLUB = "club"
+DAY = "d"
 
 
 @dataclass(frozen=True)

@@ -299,10 +299,12 @@ def format_date(value: date, locale: str) -> str:
     return str(babel.dates.format_date(value, width, locale=loc))
 
 
-def date_example(locale: str) -> str:
-    """31 December 1990 in the shape parse_date expects; the year is spelled out in full so
-    the prospect does not copy a two-digit year."""
-    example = date(1990, 12, 31)
+EXAMPLE_DATE = date(1990, 12, 31)
+
+
+def date_example(locale: str, example: date = EXAMPLE_DATE) -> str:
+    """31 December 1990 (or ``example``) in the shape parse_date expects; the year is spelled
+    out in full so the prospect does not copy a two-digit year."""
     try:
         return str(
             babel.dates.format_date(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 import pytest
@@ -10,6 +11,10 @@ from conversations.i18n import Translator
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import Prospect, bot_environment, load_config, running_bot
+
+# The preferred trial date asks forward (a past day is refused): one some months ahead, so
+# the test reads the same whatever day it runs on.
+TRIAL_DAY = datetime.date.today() + datetime.timedelta(days=120)
 
 
 async def test_minimal_config_asks_only_name_and_email(
@@ -96,7 +101,7 @@ async def test_full_config_in_german_with_a_correction(
         assert goals.button_data("✅ Stay healthy")
         assert goals.button_data("▫️ Build muscle")
         await jana.choose(goals, _de("Done"), "11/15", "Preferred trial date")
-        await jana.answer("1.6.2027", "12/15", "Training sessions per week")
+        await jana.answer(f"{TRIAL_DAY:%d.%m.%Y}", "12/15", "Training sessions per week")
         await jana.answer("2,5", _de("Please enter a whole number, without decimals."), "12/15")
         await jana.answer("3", "13/15", "Any injuries")
         await jana.answer("Knie links, 2023", "14/15", "Student")
@@ -108,7 +113,7 @@ async def test_full_config_in_german_with_a_correction(
             "Hubr",
             "31.12.1990",
             "Mariahilfer Straße 12a, 1060 Wien",
-            "01.06.2027",
+            f"{TRIAL_DAY:%d.%m.%Y}",
             "Lose weight, Stay healthy",
         )
         question = await jana.choose(summary, _de("Last name"), _de("And your last name?"), "Hubr")
@@ -141,7 +146,7 @@ async def test_full_config_in_german_with_a_correction(
     assert lead["additionalInformation"] == [
         {"additionalFieldId": 7001, "value": "Friends"},
         {"additionalFieldId": 7002, "values": ["Lose weight", "Stay healthy"]},
-        {"additionalFieldId": 7003, "value": "2027-06-01"},
+        {"additionalFieldId": 7003, "value": TRIAL_DAY.isoformat()},
         {"additionalFieldId": 7004, "value": "3"},
         {"additionalFieldId": 7005, "value": "Knie links, 2023"},
         {"additionalFieldId": 7006, "value": "true"},

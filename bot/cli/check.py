@@ -32,7 +32,12 @@ from telegram.error import TelegramError
 from bot.chain.chain import LOAD_CONCURRENCY
 from bot.chain.roster import Roster, StudioSpec, roster_from_settings
 from bot.logging_setup import Masked, configure_logging
-from bot.perfectgym.adapter import additional_fields, plan_from_config, unsatisfiable_fields
+from bot.perfectgym.adapter import (
+    additional_fields,
+    date_field_ids,
+    plan_from_config,
+    unsatisfiable_fields,
+)
 from bot.perfectgym.client import PerfectGymClient
 from bot.perfectgym.errors import (
     PerfectGymAuthError,
@@ -267,7 +272,7 @@ def check_texts(settings: Settings, config: LeadConfig | None) -> Check:
     try:
         texts = StudioTexts.load(settings.studio_texts_file, privacy_url=settings.privacy_url)
         if config is not None:
-            texts.check_fields(additional_fields(config))
+            texts.check_fields(additional_fields(config), date_fields=date_field_ids(config))
     except StudioTextsError as exc:
         return Check("studio texts", False, f"{exc}: fix the file or STUDIO_TEXTS_FILE")
     if config is None:
@@ -321,7 +326,7 @@ async def check_studio(spec: StudioSpec, settings: Settings) -> Check:
     try:
         path = str(spec.texts_file) if spec.texts_file is not None else None
         texts = StudioTexts.load(path, privacy_url=spec.privacy_url)
-        texts.check_fields(additional_fields(config))
+        texts.check_fields(additional_fields(config), date_fields=date_field_ids(config))
     except StudioTextsError as exc:
         return Check(spec.id, False, f"{named}: {exc}: fix the studio's texts_file")
     parts = [f"{_questions(config)} questions"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bot.perfectgym.adapter import additional_fields
+from bot.perfectgym.adapter import additional_fields, date_field_ids
 from bot.perfectgym.client import PerfectGymClient
 from bot.perfectgym.errors import PerfectGymError
 from bot.perfectgym.models import LeadConfig
@@ -35,5 +35,5 @@ def main() -> int:
     except PerfectGymError as exc:
         print(f"could not read the leads config from PerfectGym: {exc}", file=sys.stderr)
         return 1
-    print(template(additional_fields(config)), end="")
+    print(template(additional_fields(config), date_fields=date_field_ids(config)), end="")
     return 0

@@ -148,6 +148,15 @@ def additional_fields(config: LeadConfig) -> dict[int, tuple[str, tuple[str, ...
     }
 
 
+def date_field_ids(config: LeadConfig) -> frozenset[int]:
+    """The additional fields of type DATE, which the studio texts may mark ``future``."""
+    return frozenset(
+        extra.additional_field_id
+        for extra in config.additional_information
+        if extra.type is AdditionalFieldType.DATE
+    )
+
+
 def _distinct(fields: list[AdditionalFieldConfig]) -> list[AdditionalFieldConfig]:
     """Active additional fields, each id once (the first one configured wins)."""
     seen: set[int] = set()

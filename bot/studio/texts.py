@@ -9,28 +9,35 @@ prints a complete one to fill in::
      "thank_you": {"de": "Danke! Wir melden uns."},
      "additional_fields": {
         "7": {"label": {"de": "Wie hast du von uns erfahren?"},
-              "options": {"Instagram": {"de": "Instagram"}, "A friend": {"de": "Freunde"}}}}}
+              "options": {"Instagram": {"de": "Instagram"}, "A friend": {"de": "Freunde"}}},
+        "9": {"future": true, "label": {"de": "Wann möchtest du vorbeikommen?"}}}}
 
 A blank text counts as missing. A missing language falls back to its base language (``de`` for
 ``de_AT``), then to the bot's own text (or, for additional fields, the config's); the privacy
 link falls back to ``en``, then to ``PRIVACY_URL``. A file that does not parse, names a language
 the bot has no catalog for, or uses a placeholder other than ``{studio}`` stops the start;
 a field or option the leads config does not have stops it once the config is known
-(:meth:`StudioTexts.check_fields`).
+(:meth:`StudioTexts.check_fields`), as does ``future`` on a field that is not a date.
+
+``future`` (date fields only) says whether the field asks for a day to come, such as a preferred
+trial date: ``true`` offers the next days as buttons, reads "tomorrow" or "Friday" and refuses a
+day that has passed; ``false`` keeps any date. Left out, the field's label decides
+(:func:`conversations.relative_dates.label_asks_forward`).
 """
 
 from __future__ import annotations
 
 import json
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError
 
 from conversations.i18n import available_locales
+from conversations.relative_dates import label_asks_forward
 from conversations.wording import FieldWording
 
 PLACEHOLDERS = {"welcome": {"studio"}, "thank_you": {"studio"}}
@@ -47,6 +54,7 @@ class _Field(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     configured: str = ""  # the label in the leads config, for the reader of the file; ignored
+    future: StrictBool | None = None  # a date field asks for a day to come; None: the label decides
     label: PerLanguage = {}
     options: dict[str, PerLanguage] = {}
 
@@ -119,6 +127,7 @@ class StudioTexts:
     thank_you: PerLanguage = field(default_factory=dict)
     labels: dict[int, PerLanguage] = field(default_factory=dict)
     options: dict[int, dict[str, PerLanguage]] = field(default_factory=dict)
+    future: dict[int, bool] = field(default_factory=dict)
     default_privacy_url: str | None = None
     _wordings: dict[str, FieldWording] = field(default_factory=dict, compare=False, repr=False)
 
@@ -153,13 +162,24 @@ class StudioTexts:
             thank_you=data.thank_you,
             labels={fid: texts.label for fid, texts in data.additional_fields.items()},
             options={fid: texts.options for fid, texts in data.additional_fields.items()},
+            future={
+                fid: texts.future
+                for fid, texts in data.additional_fields.items()
+                if texts.future is not None
+            },
             default_privacy_url=privacy_url,
         )
 
-    def check_fields(self, fields: Mapping[int, tuple[str, tuple[str, ...]]]) -> None:
+    def check_fields(
+        self,
+        fields: Mapping[int, tuple[str, tuple[str, ...]]],
+        *,
+        date_fields: Collection[int] | None = None,
+    ) -> None:
         """Every field and option the file words must exist in the leads config (field id ->
-        its label and options), or the studio's translation would silently never be shown."""
-        for field_id in sorted(self.labels.keys() | self.options.keys()):
+        its label and options), or the studio's translation would silently never be shown;
+        ``future`` only on one of ``date_fields`` (when given), or it would do nothing."""
+        for field_id in sorted(self.labels.keys() | self.options.keys() | self.future.keys()):
             if field_id not in fields:
                 known = ", ".join(str(f) for f in sorted(fields)) or "none"
                 raise StudioTextsError(
@@ -172,6 +192,11 @@ class StudioTexts:
                         f"STUDIO_TEXTS_FILE: additional_fields.{field_id}.options.{option}: "
                         f"not one of the field's selectionValues"
                     )
+            if date_fields is not None and field_id in self.future and field_id not in date_fields:
+                raise StudioTextsError(
+                    f"STUDIO_TEXTS_FILE: additional_fields.{field_id}.future: the field is not "
+                    f"a DATE field; future applies to dates only"
+                )
 
     def welcome_for(self, locale: str, studio: str | None) -> str | None:
         text = _pick(self.welcome, locale)
@@ -198,28 +223,35 @@ class StudioTexts:
                 for option, per in per_option.items()
                 if (text := _pick(per, locale))
             }
-            self._wordings[locale] = FieldWording(labels, options)
+            self._wordings[locale] = FieldWording(labels, options, dict(self.future))
         return self._wordings[locale]
 
 
-def template(fields: Mapping[int, tuple[str, tuple[str, ...]]]) -> str:
+def template(
+    fields: Mapping[int, tuple[str, tuple[str, ...]]], *, date_fields: Collection[int] = ()
+) -> str:
     """A complete file to fill in: every text, field and option in every catalog language,
-    blank. Loaded as it is, it changes nothing (blanks fall back)."""
+    blank, and for each date field whether it asks for a day to come, as its label is read now.
+    Loaded as it is, it changes nothing (blanks fall back, ``future`` is the label's reading)."""
     languages = available_locales()
 
     def blank() -> PerLanguage:
         return dict.fromkeys(languages, "")
+
+    def entry(field_id: int, label: str, options: tuple[str, ...]) -> dict[str, object]:
+        texts: dict[str, object] = {"configured": label}
+        if field_id in date_fields:
+            texts["future"] = label_asks_forward([label])
+        texts["label"] = blank()
+        texts["options"] = {option: blank() for option in options}
+        return texts
 
     data = {
         "welcome": blank(),
         "privacy_url": blank(),
         "thank_you": blank(),
         "additional_fields": {
-            str(field_id): {
-                "configured": label,
-                "label": blank(),
-                "options": {option: blank() for option in options},
-            }
+            str(field_id): entry(field_id, label, options)
             for field_id, (label, options) in sorted(fields.items())
         },
     }

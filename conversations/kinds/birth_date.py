@@ -15,6 +15,9 @@ from conversations.text import InvalidAnswer, Problem
 class BirthDateKind(DateKind):
     """Someone younger than ``ctx.min_age`` is told so and their date is not stored."""
 
+    def asks_forward(self, question: Question, ctx: AskContext) -> bool:
+        return False  # a birth date keeps its own rules, whatever a label says
+
     def prompt(self, question: Question, plan: FieldPlan, ctx: AskContext, view: View) -> Prompt:
         return Prompt(ctx.tr.gettext("What is your date of birth?"), date_hint(ctx))
 
