@@ -38,9 +38,11 @@ class Chain:
         health_interval: float = 60.0,
         on_standing: OnStanding | None = None,
         named_links: bool = False,
+        gate: asyncio.Semaphore | None = None,
     ) -> None:
         """``named_links``: deep links may name a club (``<id>--<campaign>``), as they may
-        whenever the studios come from ``STUDIOS_FILE``, even a file of one."""
+        whenever the studios come from ``STUDIOS_FILE``, even a file of one. ``gate``: what
+        the clubs' background refreshes share with the loading and the health rounds."""
         if not clubs:
             raise ValueError("a chain has at least one club")
         self._clubs = {club.id: club for club in clubs}
@@ -49,7 +51,8 @@ class Chain:
         self.staff_chat_id = staff_chat_id
         self.named_links = named_links or len(clubs) > 1
         self._on_standing = on_standing
-        self._health = Periodic("studio health check", health_interval, self.check_down)
+        self._gate = gate or asyncio.Semaphore(LOAD_CONCURRENCY)
+        self._health = Periodic("studio health check", health_interval, self.tend)
         self._loading: asyncio.Task[None] | None = None
         self._cards: tuple[ClubCard, ...] = ()
         self._cards_until = 0.0
@@ -95,10 +98,9 @@ class Chain:
 
     async def load(self) -> None:
         """Every club's information and configuration, a few at a time."""
-        gate = asyncio.Semaphore(LOAD_CONCURRENCY)
 
         async def one(club: Club) -> None:
-            async with gate:
+            async with self._gate:
                 await club.directory.start()
                 await self.check(club)
 
@@ -119,11 +121,16 @@ class Chain:
         config = await club.config.get()
         await self.standing(club, config is not None and club.config.answered())
 
-    async def check_down(self) -> None:
-        gate = asyncio.Semaphore(LOAD_CONCURRENCY)
+    async def tend(self) -> None:
+        """The chain's round: clubs out of the choice asked again, and information that is due
+        refreshed, all through the one gate (a club's own refresh waits for it too)."""
+        await self.check_down()
+        await asyncio.gather(*(club.directory.refresh_if_due() for club in self._clubs.values()))
+        self._cards_until = 0.0
 
+    async def check_down(self) -> None:
         async def one(club: Club) -> None:
-            async with gate:
+            async with self._gate:
                 await self.check(club)
 
         down = [club for club in self._clubs.values() if club.standing is Standing.DOWN]
