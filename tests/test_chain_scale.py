@@ -68,6 +68,12 @@ async def test_two_hundred_studios_load_a_few_at_a_time_while_the_club_question_
         await pat.press(question, "Berlin")
         berlin = await pat.expect("Our clubs in Berlin")
         assert "Sol s002" in [text for text, _ in berlin.buttons()]
+        # The city's clubs replace the cities in the pressed message, and keep their buttons
+        # once the bot is done with the press (no settle takes them away afterwards).
+        await tg.wait_idle(pat.chat_id)
+        assert berlin.message_id in tg.with_buttons(pat.chat_id)
+        await pat.press(berlin, "Sol s002")
+        await pat.expect("Great, Sol s002 (Berlin) it is.")
         last.set()
         await fake_chain.all_loaded(timeout=30)
     assert 1 < fake_chain.peak_in_flight <= LOAD_CONCURRENCY
