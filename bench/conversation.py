@@ -25,6 +25,7 @@ class Kind(StrEnum):
     TEXT = "text"
     CONTACT = "contact"
     PRESS = "button"
+    CLUB = "club button"  # a press on the club question: a city, then a club
     CONFIRM = "confirm"  # the press that makes the bot call PerfectGym before it answers
 
 
@@ -42,22 +43,29 @@ class Step:
         return self.kind is Kind.CONFIRM
 
 
-def lead_conversation(prospect: int, today: datetime.date) -> tuple[Step, ...]:
-    """The whole conversation to a created lead; the e-mail is unique per prospect."""
+def lead_conversation(
+    prospect: int, today: datetime.date, *, iso_dates: bool = False
+) -> tuple[Step, ...]:
+    """The whole conversation to a created lead; the e-mail is unique per prospect.
+    ``iso_dates``: dates typed as 1990-12-31, read alike in every studio's country (a chain's
+    studios are not all in the US, whose month-first order the default script types)."""
     trial = today + datetime.timedelta(days=60)
+    birth, start = "12/31/1990", f"{trial.month}/{trial.day}/{trial.year}"
+    if iso_dates:
+        birth, start = "1990-12-31", trial.isoformat()
     return (
         Step(Kind.START, "/start", 1, "1/15"),
         Step(Kind.PRESS, f"{FIRST_NAME} {LAST_NAME}", 1, "2/15"),
         Step(Kind.TEXT, f"prospect{prospect}@example.com", 1, "3/15"),
         Step(Kind.CONTACT, PHONE, 1, "4/15"),
         Step(Kind.PRESS, "Female", 1, "5/15"),
-        Step(Kind.TEXT, "12/31/1990", 1, "6/15"),
+        Step(Kind.TEXT, birth, 1, "6/15"),
         Step(Kind.TEXT, "Austria", 1, "7/15"),
         Step(Kind.TEXT, "Mariahilfer Straße 12a", 1, "8/15"),
         Step(Kind.TEXT, "1060 Vienna", 1, "9/15"),
         Step(Kind.PRESS, "Friends", 1, "10/15"),
         Step(Kind.TEXT, "Lose weight, Stay healthy", 1, "11/15"),
-        Step(Kind.TEXT, f"{trial.month}/{trial.day}/{trial.year}", 1, "12/15"),
+        Step(Kind.TEXT, start, 1, "12/15"),
         Step(Kind.TEXT, "3", 1, "13/15"),
         Step(Kind.TEXT, "none", 1, "14/15"),
         Step(Kind.PRESS, "No", 1, "15/15"),
@@ -82,6 +90,6 @@ def echo_conversation(real: tuple[Step, ...]) -> tuple[Step, ...]:
                 steps.append(Step(Kind.TEXT, step.value, 1, f"echo: {step.value}"))
             case Kind.CONTACT:
                 steps.append(Step(Kind.CONTACT, step.value, 1, f"contact {step.value}"))
-            case Kind.PRESS | Kind.CONFIRM:
+            case Kind.PRESS | Kind.CLUB | Kind.CONFIRM:
                 steps.append(Step(step.kind, "Echo again", 1, "pressed"))
     return tuple(steps)

@@ -104,8 +104,10 @@ async def converse(
             return result
         reaction = first if step.kind is Kind.CONFIRM and first is not None else replies[0]
         result.samples.append(Sample(index, step.kind, reaction.sent_at - queued))
-        last = replies[-1]
-        if not _shows(last, step.expect):
+        # The next press goes to the last message with buttons: the club question is followed
+        # by the message carrying its share-location keyboard.
+        last = next((m for m in reversed(replies) if m.buttons()), replies[-1])
+        if not any(_shows(message, step.expect) for message in replies):
             result.failure = (
                 f"step {index + 1} ({step.kind}): expected {step.expect!r}, "
                 f"got {(last.text or '')[:80]!r}"

@@ -31,9 +31,10 @@ import sys
 import sysconfig
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bench.chain import chain_run, club_conversation, render_chain
 from bench.conversation import (
     Step,
     echo_conversation,
@@ -75,6 +76,7 @@ class Options:
     profile: Path | None
     database: str = "sqlite"
     instances: int = 1
+    studios: int = 0  # 0: the single-studio benchmark; N: the chain benchmark (bench.chain)
 
 
 @dataclass(frozen=True)
@@ -282,8 +284,17 @@ async def lead_run(options: Options, workdir: Path, today: datetime.date) -> Lea
         )
 
 
-async def floor_run(options: Options, workdir: Path, today: datetime.date) -> FloorRun:
+async def floor_run(
+    options: Options,
+    workdir: Path,
+    today: datetime.date,
+    real: Callable[[int], Sequence[Step]] | None = None,
+) -> FloorRun:
+    """``real``: the real bot's script the floor mirrors (a single studio's by default)."""
+
     def script(chat: int) -> Sequence[Step]:
+        if real is not None:
+            return echo_conversation(tuple(real(chat)))
         return echo_conversation(lead_conversation(chat, today))
 
     async with contextlib.AsyncExitStack() as stack:
@@ -547,7 +558,26 @@ def render_profile(path: Path, limit: int = 25) -> str:
     return "\n".join(out)
 
 
+async def chain_benchmark(options: Options) -> str:
+    """``--studios N``: see :mod:`bench.chain`."""
+    today = datetime.date.today()
+    n, prospects = options.studios, max(options.prospects, options.studios)
+
+    def real(chat: int) -> Sequence[Step]:
+        return club_conversation(chat, n, today)
+
+    with tempfile.TemporaryDirectory(prefix="leads-bench-") as tmp:
+        workdir = Path(tmp)
+        args = (prospects, options.think, options.latency, workdir, today)
+        chain = await chain_run(n, *args)
+        one = await chain_run(1, *args)
+        floor = await floor_run(replace(options, prospects=prospects), workdir, today, real)
+    return render_chain(chain, one, floor.crowd, options.think, options.latency)
+
+
 async def benchmark(options: Options) -> str:
+    if options.studios:
+        return await chain_benchmark(options)
     today = datetime.date.today()
     with tempfile.TemporaryDirectory(prefix="leads-bench-") as tmp:
         workdir = Path(tmp)
@@ -606,6 +636,13 @@ def parse(argv: Sequence[str]) -> Options:
         help="real bots in webhook mode behind a round-robin router (needs --database postgres)",
     )
     parser.add_argument(
+        "--studios",
+        type=int,
+        default=0,
+        help="the chain benchmark: N studios in one bot against one studio and the floor "
+        "(max(--prospects, N) prospects, each studio its share)",
+    )
+    parser.add_argument(
         "--profile", type=Path, help="run the real bot under cProfile, write stats to PATH"
     )
     args = parser.parse_args(argv)
@@ -621,6 +658,8 @@ def parse(argv: Sequence[str]) -> Options:
         parser.error(
             "--prospects, --parked, --alone-runs must be positive; --latency, --think >= 0"
         )
+    if args.studios < 0 or (args.studios and (args.database != "sqlite" or args.instances > 1)):
+        parser.error("--studios must be positive, on SQLite with one instance")
     if args.instances < 1 or (args.instances > 1 and args.database != "postgres"):
         parser.error("--instances must be 1, or more with --database postgres")
     profile = args.profile.resolve() if args.profile is not None else None
@@ -634,6 +673,7 @@ def parse(argv: Sequence[str]) -> Options:
         profile=profile,
         database=args.database,
         instances=args.instances,
+        studios=args.studios,
     )
 
 

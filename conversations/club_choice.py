@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from conversations.asking import MAX_BUTTON_TEXT, shorten
-from conversations.clubs import ClubCard, distance_text, search_key
+from conversations.clubs import ClubCard, card_key, distance_text
 from conversations.i18n import Translator
 from conversations.replies import Button, Reply
 
@@ -80,7 +80,7 @@ def cities(cards: Sequence[ClubCard]) -> list[tuple[str | None, list[ClubCard]]]
     groups: dict[str, tuple[str, list[ClubCard]]] = {}
     others: list[ClubCard] = []
     for card in cards:
-        key = search_key(card.city) if card.city else ""
+        key = card_key(card.city) if card.city else ""
         if not key:
             others.append(card)
         else:
@@ -93,7 +93,7 @@ def cities(cards: Sequence[ClubCard]) -> list[tuple[str | None, list[ClubCard]]]
 
 def club_label(card: ClubCard) -> str:
     """ "Camden (London)"; just the name where it already says the city."""
-    if card.city and search_key(card.city) not in search_key(card.name):
+    if card.city and card_key(card.city) not in card_key(card.name):
         return f"{card.name} ({card.city})"
     return card.name
 

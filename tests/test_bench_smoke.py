@@ -36,3 +36,20 @@ def test_a_quick_benchmark_run_creates_every_lead() -> None:
         "PASS  every prospect finished and every lead was created",
     ):
         assert target in report, report
+
+
+def test_a_quick_chain_benchmark_run_gives_every_studio_its_own_leads() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bench", "--studios", "12", "--quick", "--latency", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = run.stdout
+    assert "12 / 12, 12 of 12 studios got leads" in report, report
+    assert "each studio its own: yes" in report, report
+    assert "PASS  every studio got its own leads" in report, report
+    assert "club button" in report, report  # the club question's presses were timed

@@ -3,11 +3,12 @@ config source and set of texts per studio, all on the one database."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.chain.chain import Chain
+from bot.chain.chain import LOAD_CONCURRENCY, Chain
 from bot.chain.club import Club
 from bot.chain.roster import SINGLE_STUDIO_ID, Roster, StudioSpec
 from bot.perfectgym.budget import RateBudget
@@ -76,6 +77,7 @@ def build_chain(
         )
 
     clubs = []
+    gate = asyncio.Semaphore(LOAD_CONCURRENCY)  # every club's calls in the background, together
     for spec in roster.studios:
         key = spec.id if roster.from_file else None
         pg = client(spec, key)
@@ -86,7 +88,7 @@ def build_chain(
                 storage_key=key,
                 client=pg,
                 directory=StudioDirectory(
-                    pg, storage, fallback, ttl=config_ttl, clock=clock, studio=key
+                    pg, storage, fallback, ttl=config_ttl, clock=clock, studio=key, gate=gate
                 ),
                 config=LeadsConfigSource(pg, storage, ttl=config_ttl, clock=clock, studio=key),
                 texts=texts if texts is not None and not roster.from_file else texts_of(spec),
@@ -99,6 +101,7 @@ def build_chain(
         staff_chat_id=roster.staff_chat_id,
         named_links=roster.from_file,
         health_interval=health_interval,
+        gate=gate,
     )
 
 

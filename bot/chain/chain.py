@@ -14,7 +14,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.chain.club import Club, Standing
-from bot.perfectgym.budget import BackgroundGate
 from bot.periodic import Periodic
 from bot.studio.leads_config import ConfigProblem
 from conversations.clubs import ClubCard
@@ -40,9 +39,11 @@ class Chain:
         health_interval: float = 60.0,
         on_standing: OnStanding | None = None,
         named_links: bool = False,
+        gate: asyncio.Semaphore | None = None,
     ) -> None:
         """``named_links``: deep links may name a club (``<id>--<campaign>``), as they may
-        whenever the studios come from ``STUDIOS_FILE``, even a file of one."""
+        whenever the studios come from ``STUDIOS_FILE``, even a file of one. ``gate``: what
+        the clubs' background refreshes share with the loading and the health rounds."""
         if not clubs:
             raise ValueError("a chain has at least one club")
         self._clubs = {club.id: club for club in clubs}
@@ -51,9 +52,9 @@ class Chain:
         self.staff_chat_id = staff_chat_id
         self.named_links = named_links or len(clubs) > 1
         self._on_standing = on_standing
-        self._health = Periodic("studio health check", health_interval, self.check_round)
+        self._gate = gate or asyncio.Semaphore(LOAD_CONCURRENCY)
+        self._health = Periodic("studio health check", health_interval, self.tend)
         self._loading: asyncio.Task[None] | None = None
-        self._gate = BackgroundGate(LOAD_CONCURRENCY)
         self._cards: tuple[ClubCard, ...] = ()
         self._cards_until = 0.0
 
@@ -84,10 +85,8 @@ class Chain:
         now = time.monotonic()
         if now >= self._cards_until:
             clubs = self._clubs.values()
-            # Reading the cards refreshes stale studio information behind the scenes: through
-            # the gate, so 200 clubs going stale together make no burst of requests.
-            with self._gate.background():
-                self._cards = tuple(c.card() for c in clubs if c.standing is not Standing.DOWN)
+            # Cards read what is known and ask for nothing: the health round refreshes.
+            self._cards = tuple(c.card() for c in clubs if c.standing is not Standing.DOWN)
             self._cards_until = now + CARDS_SECONDS
         return self._cards
 
@@ -101,15 +100,13 @@ class Chain:
 
     async def load(self) -> None:
         """Every club's information and configuration, a few at a time."""
-        gate = asyncio.Semaphore(LOAD_CONCURRENCY)
 
         async def one(club: Club) -> None:
-            async with gate:
+            async with self._gate:
                 await club.directory.start()
                 await self.check(club)
 
-        with self._gate.background():
-            await asyncio.gather(*(one(club) for club in self._clubs.values()))
+        await asyncio.gather(*(one(club) for club in self._clubs.values()))
 
     def load_soon(self) -> None:
         """:meth:`load` in the background: prospects are answered meanwhile."""
@@ -130,21 +127,23 @@ class Chain:
         up = config is not None and club.config.answered() and not club.leads_refused
         await self.standing(club, up)
 
-    async def check_round(self) -> None:
-        """The health check, every ``health_interval``: clubs out of the choice are asked
-        again; the others only once their cached config runs out (no request otherwise), so
-        one that fell silent without a lead to show it drops out too. A chain of one offers
-        no choice, and has nothing to check."""
-        if not self.is_chain:
-            return
-        gate = asyncio.Semaphore(LOAD_CONCURRENCY)
+    async def tend(self) -> None:
+        """The health round, every ``health_interval``, all through the one gate: every club's
+        standing checked (one out of the choice asked again; the others only once their
+        cached config runs out, so one that fell silent without a lead to show it drops out
+        too), then studio information that is due refreshed. A chain of one offers no choice:
+        its round only refreshes."""
+        if self.is_chain:
+            await self.check_round()
+        await asyncio.gather(*(club.directory.refresh_if_due() for club in self._clubs.values()))
+        self._cards_until = 0.0
 
+    async def check_round(self) -> None:
         async def one(club: Club) -> None:
-            async with gate:
+            async with self._gate:
                 await self.check(club)
 
-        with self._gate.background():
-            await asyncio.gather(*(one(club) for club in self._clubs.values()))
+        await asyncio.gather(*(one(club) for club in self._clubs.values()))
 
     async def heard(self, studio: str | None, problem: ConfigProblem | None, why: str) -> None:
         """What the outbox learnt of a club's tenant. A refused key (401/403 on validate or

@@ -56,15 +56,16 @@ class Club:
         return self.profile.name or self.id
 
     def card(self) -> ClubCard:
-        """The club as the choice shows it: name, city, postcode and where it is."""
-        profile = self.profile
+        """The club as the choice shows it: name, city, postcode and where it is, as last
+        known (the chain's rounds refresh it, a few clubs at a time)."""
+        profile = self.directory.known()
         point = profile.point
         address = ", ".join(
             part for part in (profile.street, profile.postcode, profile.city) if part
         )
         return ClubCard(
             id=self.id,
-            name=self.name,
+            name=profile.name or self.id,
             city=profile.city,
             postcode=profile.postcode,
             latitude=point[0] if point else None,

@@ -32,8 +32,10 @@ import asyncio
 import contextlib
 import datetime
 import email.utils
+import functools
 import logging
 import re
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from types import TracebackType
@@ -126,6 +128,14 @@ _T_co = TypeVar("_T_co", covariant=True)
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every studio's client: httpx would load the CA bundle for each,
+    about 80 ms and 0.85 MB apiece (200 clients built in a loop: 16 s and 170 MB), before a
+    chain of 200 studios could take its first update."""
+    return httpx.create_ssl_context()
+
+
 class PerfectGymClient:
     """One pooled connection set per studio tenant; safe for concurrent use from one event loop.
 
@@ -162,6 +172,7 @@ class PerfectGymClient:
             headers={"Accept": "application/json"},
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
+            verify=_tls(),
         )
 
     def __repr__(self) -> str:

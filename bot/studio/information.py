@@ -124,8 +124,12 @@ class StudioDirectory:
         ttl: float,
         clock: Callable[[], float] = time.time,
         studio: str | None = None,
+        gate: asyncio.Semaphore | None = None,
     ) -> None:
+        """``gate``: shared by a chain's clubs, so background refreshes of many studios ask
+        PerfectGym a few at a time."""
         self._client = client
+        self._gate = gate
         self._studio = studio  # the cache's key; None: the one studio
         self._storage = storage
         self._fallback = fallback
@@ -136,12 +140,23 @@ class StudioDirectory:
         self._refreshing: asyncio.Task[None] | None = None
 
     def current(self) -> StudioProfile:
-        if self._client is not None and self._clock() >= self._fresh_until:
-            self._refresh_soon()
+        if self._due():
+            self._refreshing = asyncio.get_running_loop().create_task(self._refresh_gated())
         return self._profile
+
+    def known(self) -> StudioProfile:
+        """The profile as last known, asking for no refresh: a chain's choice reads 200 of
+        them, whose refreshes :meth:`refresh_if_due` spreads out instead."""
+        return self._profile
+
+    async def refresh_if_due(self) -> None:
+        """Refresh now if the information is due and no refresh is under way."""
+        if self._due():
+            await self._refresh_gated()
 
     async def start(self) -> StudioProfile:
         """Ask PerfectGym once before the first prospect, and say where the studio came from."""
+        self._fresh_until = self._clock() + RETRY_AFTER_FAILURE  # no refresh on top of this one
         await self.refresh()
         profile = self._profile
         log.info(
@@ -182,10 +197,21 @@ class StudioDirectory:
             self._refreshing.cancel()
             await asyncio.gather(self._refreshing, return_exceptions=True)
 
-    def _refresh_soon(self) -> None:
-        if self._refreshing is None or self._refreshing.done():
-            self._fresh_until = self._clock() + RETRY_AFTER_FAILURE  # one refresh at a time
-            self._refreshing = asyncio.get_running_loop().create_task(self._refresh_quietly())
+    def _due(self) -> bool:
+        """Whether a refresh is due; claims it (one refresh at a time) if so."""
+        if self._client is None or self._clock() < self._fresh_until:
+            return False
+        if self._refreshing is not None and not self._refreshing.done():
+            return False
+        self._fresh_until = self._clock() + RETRY_AFTER_FAILURE
+        return True
+
+    async def _refresh_gated(self) -> None:
+        if self._gate is None:
+            await self._refresh_quietly()
+            return
+        async with self._gate:
+            await self._refresh_quietly()
 
     async def _refresh_quietly(self) -> None:
         """In the background nobody awaits the refresh: a failure is logged, never lost."""

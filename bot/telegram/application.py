@@ -191,7 +191,10 @@ class TelegramSender:
                     now = replace(now, buttons=sent)
                 if reply.summary:
                     now = replace(now, summary=sent)
-            if outcome.settle is not None:
+            # A reply that took the pressed message's place (a city's clubs in place of the
+            # cities) is what the prospect answers next: the settle must not strip its buttons.
+            replaced = pressed is not None and any(reply.replace for reply in outcome.replies)
+            if outcome.settle is not None and not replaced:
                 if tracked is None and pressed is None:
                     tracked = await self._storage.load_messages(chat_id)
                 buttons = tracked.buttons if tracked is not None else None
