@@ -92,9 +92,8 @@ class Reminders:
         if state is None or state.phase is Phase.SUBMITTED:
             await self._storage.finish_reminder(idle.chat_id, Reminder.SKIPPED)
             return False
-        outcome = flow.remind(
-            state, self._conversations.context_of(state), self._conversations.studio.studio
-        )
+        ctx = self._conversations.context_of(state)
+        outcome = flow.remind(state, ctx, ctx.studio)
         try:
             await self._conversations.save(state)
         except ConversationChanged:
