@@ -94,6 +94,7 @@ async def test_the_studios_word_shows_where_no_name_is_known(
         await ben.send("/start")
         await ben.expect("Damit sich das Fitnessstudio wegen eines Probetrainings", PRIVACY)
         await ben.answer("/help", "Nur das Fitnessstudio erhält", "So geht das Fitnessstudio")
+        await ben.answer("/skip", "überspringen: Das Fitnessstudio braucht die Angabe")
         await ben.answer("Ben Maier", "E-Mail")
         summary = await ben.answer("ben@example.com", "Bitte prüfe deine Angaben")
         await ben.choose(summary, "Ja, abschicken", "Danke, Ben! 🎉 Das Fitnessstudio hat deine")
