@@ -182,7 +182,10 @@ def invitation(state: BookingState, tr: Translator) -> Reply:
 def no_thanks(state: BookingState, tr: Translator, studio: Studio) -> Outcome:
     state.phase = BookingPhase.CLOSED
     return _say(
-        tr.gettext("All right. The studio will get in touch with you about a trial session."),
+        studio.fill(
+            tr.gettext("All right. {studio} will get in touch with you about a trial session."),
+            tr,
+        ),
         studio,
         tr,
         contact=False,
@@ -196,9 +199,12 @@ def offers_view(state: BookingState, offers: list[Offer], ctx: AskContext) -> Ou
     if not offers:
         state.phase = BookingPhase.CLOSED
         return _say(
-            tr.gettext(
-                "There is no trial session to book online right now. The studio will arrange "
-                "one with you."
+            ctx.studio.fill(
+                tr.gettext(
+                    "There is no trial session to book online right now. {studio} will arrange "
+                    "one with you."
+                ),
+                tr,
             ),
             ctx.studio,
             tr,
@@ -306,8 +312,8 @@ def still_trying(ctx: AskContext) -> Outcome:
         replies=(
             Reply(
                 ctx.tr.gettext(
-                    "The studio's booking system is not answering right now. Your choice is "
-                    "saved: I'll keep trying and tell you here."
+                    "The booking system is not answering right now. Your choice is saved: I'll "
+                    "keep trying and tell you here."
                 )
             ),
         )
@@ -337,11 +343,16 @@ def booked_view(
         lines.append(tr.gettext("With: {instructor}").format(instructor=slot.instructor))
     if earlier is not None:
         lines.append(
-            tr.gettext(
-                "Your earlier booking on {when} still stands; the studio has been asked to cancel it."
-            ).format(when=when(earlier, ctx, zone))
+            ctx.studio.fill(
+                tr.gettext(
+                    "Your earlier booking on {when} still stands; {studio} has been asked to "
+                    "cancel it."
+                ),
+                tr,
+                when=when(earlier, ctx, zone),
+            )
         )
-    lines.append(_contact(ctx.studio, tr, tr.gettext("To cancel it, please contact the studio")))
+    lines.append(_contact(ctx.studio, tr, tr.gettext("{studio} can cancel it for you")))
     return _with_button(state, "\n".join(lines), tr.gettext("Change the time"), CHANGE)
 
 
@@ -366,10 +377,15 @@ def waiting_view(state: BookingState, ctx: AskContext, zone: ZoneInfo | None) ->
     assert state.chosen is not None
     state.token += 1
     state.phase = BookingPhase.WAITING
-    text = tr.gettext(
-        "{session} on {when} is full, so you are on its waiting list. The studio will let you "
-        "know if a place becomes free. You can also choose another time."
-    ).format(session=session_title(state), when=when(state.chosen, ctx, zone))
+    text = ctx.studio.fill(
+        tr.gettext(
+            "{session} on {when} is full, so you are on its waiting list. {studio} will let you "
+            "know if a place becomes free. You can also choose another time."
+        ),
+        tr,
+        session=session_title(state),
+        when=when(state.chosen, ctx, zone),
+    )
     return _with_button(state, text, tr.gettext("Choose another time"), CHANGE)
 
 
@@ -378,9 +394,12 @@ def refused_view(state: BookingState, ctx: AskContext) -> Outcome:
     state.phase = BookingPhase.CLOSED
     state.chosen = None
     return _say(
-        ctx.tr.gettext(
-            "I couldn't book this online. The studio has your choice and will arrange the trial "
-            "session with you personally."
+        ctx.studio.fill(
+            ctx.tr.gettext(
+                "I couldn't book this online. {studio} has your choice and will arrange the "
+                "trial session with you personally."
+            ),
+            ctx.tr,
         ),
         ctx.studio,
         ctx.tr,
@@ -396,7 +415,7 @@ def change_refused_view(state: BookingState, ctx: AskContext) -> Outcome:
         ctx.tr.gettext("Another trial session can't be booked online while this one stands."),
         ctx.studio,
         ctx.tr,
-        lead=ctx.tr.gettext("To change it, please contact the studio"),
+        lead=ctx.tr.gettext("{studio} can change it for you"),
     )
 
 
@@ -455,7 +474,9 @@ def when(slot: TrialSlot, ctx: AskContext, zone: ZoneInfo | None) -> str:
 
 
 def _contact(studio: Studio, tr: Translator, lead: str) -> str:
-    """``lead`` and the studio's phone or e-mail, or just ``lead`` when none is known."""
+    """``lead`` (which names ``{studio}``) and the studio's phone or e-mail, or just ``lead``
+    when none is known."""
+    lead = studio.fill(lead, tr)
     if studio.phone:
         return tr.gettext("{lead}: {contact}.").format(lead=lead, contact=studio.phone)
     if studio.email:
@@ -472,5 +493,7 @@ def _say(
     text: str, studio: Studio, tr: Translator, *, contact: bool = True, lead: str | None = None
 ) -> Outcome:
     if contact:
-        text += " " + _contact(studio, tr, lead or tr.gettext("Questions? Contact the studio"))
+        text += " " + _contact(
+            studio, tr, lead or tr.gettext("Questions? {studio} is happy to help")
+        )
     return Outcome(replies=(Reply(text),), settle=Settle())

@@ -158,13 +158,13 @@ def remind(state: ConversationState, ctx: AskContext, studio: Studio) -> Outcome
         ).format(studio=studio.name)
     elif review:
         text = tr.gettext(
-            "Hello again from the studio! Your details are ready but not sent yet. Shall we "
-            "continue? You can check them once more before sending."
+            "Hello again! Your details are ready but not sent yet. Shall we continue? You can "
+            "check them once more before sending."
         )
     else:
         text = tr.gettext(
-            "Hello again from the studio! You stopped half way, and your answers so far are "
-            "saved. Shall we continue where you left off?"
+            "Hello again! You stopped half way, and your answers so far are saved. Shall we "
+            "continue where you left off?"
         )
     text += " " + tr.gettext("If you'd rather not, /cancel deletes them.")
     button = Button(tr.gettext("▶️ Continue"), callbacks.encode(state.token, callbacks.RESUME))
@@ -544,7 +544,7 @@ def _review_pressed(state: ConversationState, event: Event, ctx: AskContext) -> 
     if action.name == callbacks.CONFIRM:
         state.phase = Phase.SUBMITTED
         state.token += 1
-        sending = ctx.tr.gettext("⏳ Sending your details to the studio…")
+        sending = ctx.tr.gettext("⏳ Sending your details…")
         return Outcome(submit=True, settle=Settle(sending))
     items = review_items(state.plan, ctx)
     index = action.index
@@ -572,9 +572,12 @@ def _already_sent(state: ConversationState, event: Event, ctx: AskContext) -> Ou
     return Outcome(
         replies=(
             Reply(
-                ctx.tr.gettext(
-                    "Your details have been sent to the studio. If something has changed, please "
-                    "contact the studio directly."
+                ctx.studio.fill(
+                    ctx.tr.gettext(
+                        "Your details have been sent, and {studio} will be in touch. If something "
+                        "has changed, just say so then."
+                    ),
+                    ctx.tr,
                 )
             ),
         ),

@@ -143,8 +143,8 @@ async def test_a_silent_studio_drops_out_its_lead_waits_and_goes_once_it_is_back
     [down] = staff(tg, "not taking new prospects")
     assert down == (
         "Studio Sol Manchester is not taking new prospects: PerfectGym does not answer for it. "
-        "Its leads already taken wait and are sent once PerfectGym accepts them again; the "
-        "other clubs go on as usual."
+        "Leads it has already taken are held and sent once PerfectGym accepts them again; the "
+        "other clubs carry on as usual."
     )
     assert staff(tg, "taking new prospects again") == [
         "Studio Sol Manchester is taking new prospects again."

@@ -268,7 +268,7 @@ async def test_duplicate_customer_is_told_and_nothing_is_created(
         await first.expect("Thank you, Kim")
         again = Prospect(tg, chat_id=6002)
         await again.confirm_lead("Kim", "Park", "KIM@example.com")
-        await again.expect("already registered", "did not create")
+        await again.expect("already has you on file", "did not create")
     assert len(pg.created) == 1
     assert pg.calls["validate"] == 2
     assert pg.calls["create"] == 1
@@ -284,7 +284,7 @@ async def test_invalid_lead_data_returns_to_the_summary_without_creating(
         # The studio makes the phone mandatory mid-conversation: validate now refuses the lead.
         pg.set_config(load_config("everything"))
         await kim.press(summary, "Yes, send it")
-        summary = await kim.expect("could not accept these details", "Please check your details")
+        summary = await kim.expect("could not be accepted", "Please check your details")
         assert summary.button_data("Yes, send it")
     assert pg.created == []
     assert pg.calls["validate"] == 1

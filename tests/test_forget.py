@@ -161,7 +161,7 @@ async def test_forget_while_create_is_in_flight_leaves_staff_only_the_customer_n
         staff = await tg.next_message(STAFF)
     assert len(pg.created) == 1  # the create in flight was let finish, once
     assert staff.text == (
-        "Erasure requested: a prospect asked the bot to delete their data. Please delete them "
+        "Erasure requested: a prospect asked the bot to delete their data. Please delete it "
         "in PerfectGym too (customer number 1-1, trial booking -)."
     )
     assert _sent(tg, STAFF) == []  # no notice with the name, e-mail or phone
@@ -209,7 +209,7 @@ async def test_forget_while_a_booking_is_in_flight_leaves_staff_the_booking_id(
     assert "(customer number 1-1, trial booking -)" in (at_once.text or "")
     [booking] = pg.trials.bookings
     assert staff.text == (
-        "Erasure requested: a prospect asked the bot to delete their data. Please delete them "
+        "Erasure requested: a prospect asked the bot to delete their data. Please delete it "
         f"in PerfectGym too (customer number 1-1, trial booking {booking})."
     )
     sent = _sent(tg, 23006)

@@ -97,7 +97,7 @@ async def test_after_the_lead_a_message_opens_a_topic_and_staff_answer_there(
     async with running_bot(_env(tg, pg, database_url)):
         pat = await _lead_sent(tg, 41001)
         await pat.send("Can I bring a friend to the trial?")
-        ack = await pat.expect("Your message is with the studio's team")
+        ack = await pat.expect("The studio has your message")
         assert ack.buttons() == []  # nothing of the form waits
         summary, copy = await _staff_sees(tg, 2)
         topic = _only_topic(tg)
@@ -152,7 +152,7 @@ async def test_every_kind_of_message_is_copied_both_ways_in_order(
         received = [await _prospect_gets(tg, 41002) for _ in range(len(kinds) - 1)]
         # Only the first message of a thread is acknowledged.
         assert [m.text for m in received if m.method != "copyMessage"] == [
-            "✉️ Your message is with the studio's team. They will answer you here in this chat."
+            "✉️ The studio has your message and will answer you here in this chat."
         ]
         received = [m for m in received if m.method == "copyMessage"]
         received.append(await _prospect_gets(tg, 41002))
@@ -217,8 +217,8 @@ async def test_without_topics_a_header_carries_the_thread_and_staff_reply_to_it(
 @pytest.mark.parametrize(
     ("language", "closed"),
     [
-        ("en", "The studio's team has closed this conversation."),
-        ("de", "Das Team des Studios hat dieses Gespräch beendet."),
+        ("en", "This conversation has been closed."),
+        ("de", "Dieses Gespräch ist beendet."),
     ],
 )
 async def test_close_ends_the_thread_and_the_next_message_reopens_the_topic(

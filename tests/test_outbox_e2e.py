@@ -116,7 +116,7 @@ async def test_a_rejected_lead_is_not_retried_and_staff_are_told(
     async with running_bot(bot_environment(tg, pg, database_url_all_backends, **FAST_RETRIES)):
         al = Prospect(tg, chat_id=11004)
         await al.confirm_lead("Al", "Tester", "al@example.com")
-        await al.expect("The studio team will follow up")
+        await al.expect("the studio will follow up")
         staff = await tg.next_message(STAFF)
         assert "needs manual entry" in (staff.text or "")
         assert "al@example.com" in (staff.text or "")

@@ -82,7 +82,7 @@ async def test_a_lead_that_failed_carries_the_details_for_manual_entry(
     async with running_bot(env):
         al = Prospect(tg, chat_id=23402)
         await al.confirm_lead("Al", "Tester", "al.tester@example.com")
-        await al.expect("The studio team will follow up")
+        await al.expect("the studio will follow up")
         staff = await tg.next_message(STAFF)
     assert pg.created == []
     assert staff.text == (

@@ -80,7 +80,7 @@ async def test_a_london_studio_names_itself_and_reads_british_dates_and_numbers(
         )
         summary = await amy.choose(consent, "Yes", "Please check your details", "17 May 1990")
         await amy.choose(summary, "✅ Yes, send it", "Thank you, Amy")
-        await amy.answer("/help", "Your details go to Studio Sol London only", PRIVACY)
+        await amy.answer("/help", "Only Studio Sol London receives your details", PRIVACY)
     [lead] = created_leads(pg)
     customer = lead["leadCustomer"]
     assert customer["dateOfBirth"] == "1990-05-17"
@@ -233,7 +233,7 @@ async def test_with_nothing_known_the_texts_stay_neutral(
         await cat.send("/start")
         welcome = await cat.expect("So that the studio can get in touch", "1/15")
         assert "This is" not in (welcome.text or "")
-        await cat.answer("/help", "Your details go to the studio only")
+        await cat.answer("/help", "Only the studio receives your details")
 
 
 async def test_the_last_known_studio_is_used_while_perfectgym_is_unreachable(

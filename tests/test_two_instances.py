@@ -300,7 +300,7 @@ async def test_forget_at_one_instance_while_the_other_creates_the_lead(
         record = await _only_the_record_is_left(url, 23100, ("Idonea", "Ilsing", "idonea@"))
     assert len(pg.created) == 1
     assert notice.text == (
-        "Erasure requested: a prospect asked the bot to delete their data. Please delete them "
+        "Erasure requested: a prospect asked the bot to delete their data. Please delete it "
         "in PerfectGym too (customer number 1-1, trial booking -)."
     )
     assert [m.text for m in tg.drain(staff) if m.method == "sendMessage"] == []

@@ -5,7 +5,7 @@ chat. A deployment without ``STUDIOS_FILE`` is a chain of one such club."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from bot.perfectgym.client import PerfectGymClient
@@ -13,6 +13,7 @@ from bot.studio.information import StudioDirectory, StudioProfile
 from bot.studio.leads_config import ConfigProblem, LeadsConfigSource
 from bot.studio.texts import StudioTexts
 from conversations.clubs import ClubCard
+from conversations.studio import Studio
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,11 @@ class Club:
     @property
     def profile(self) -> StudioProfile:
         return self.directory.current()
+
+    def studio_for(self, locale: str) -> Studio:
+        """Who receives the details, as a prospect speaking ``locale`` is told: the name
+        PerfectGym gives, else the studio's own word for itself in that language."""
+        return replace(self.profile.studio, word=self.texts.studio_word_for(locale))
 
     @property
     def name(self) -> str:

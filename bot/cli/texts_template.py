@@ -13,6 +13,14 @@ from bot.perfectgym.models import LeadConfig
 from bot.settings import SettingsError, load_perfectgym_settings
 from bot.studio.texts import template
 
+# On stderr, so that what is printed on stdout stays a file to save as it is.
+GUIDE = (
+    "Fill in what you want; a blank text falls back to the bot's own. welcome and thank_you may "
+    "say {studio} (the studio's name). studio_word: the studio's word for itself per language, "
+    "said where its name is not known, as the subject of a sentence with its article "
+    '("das Fitnessstudio", "el gimnasio", "the gym"); blank: the catalog\'s word.'
+)
+
 
 def main() -> int:
     """Print a complete, blank studio texts file for the studio's live leads config."""
@@ -36,4 +44,5 @@ def main() -> int:
         print(f"could not read the leads config from PerfectGym: {exc}", file=sys.stderr)
         return 1
     print(template(additional_fields(config), date_fields=date_field_ids(config)), end="")
+    print(GUIDE, file=sys.stderr)
     return 0

@@ -82,8 +82,8 @@ class StaffSide:
         await self._storage.close_thread(thread.chat_id, now)
         tr = Translator(thread.locale)
         told = tr.gettext(
-            "The studio's team has closed this conversation. Thank you for writing! If you "
-            "have another question, just write it here."
+            "This conversation has been closed. Thank you for writing! If you have another "
+            "question, just write it here."
         )
         await self._storage.record_thread(
             thread.chat_id,

@@ -144,15 +144,20 @@ class FrontDesk:
             self._funnel.reached(campaign, Stage.THREAD_OPENED, studio=studio)
             log.info("chat %s: a thread with staff opened", chat_ref(chat.id))
         form_waits = state is not None and state.phase is not Phase.SUBMITTED
+        called = self._conversations.club(studio).studio_for(tr.locale)
         buttons = (desk.back_row(tr),) if form_waits else ()
         if message_id is None:
-            text = tr.gettext(
-                "💬 Write your question here: the studio's team reads it and answers you in "
-                "this chat."
+            text = called.fill(
+                tr.gettext(
+                    "💬 Write your question here: {studio} will read it and answer you in this "
+                    "chat."
+                ),
+                tr,
             )
         elif change.created or change.reopened:
-            text = tr.gettext(
-                "✉️ Your message is with the studio's team. They will answer you here in this chat."
+            text = called.fill(
+                tr.gettext("✉️ {studio} has your message and will answer you here in this chat."),
+                tr,
             )
         else:
             return Outcome(changed=False)
@@ -187,7 +192,7 @@ class FrontDesk:
             if repeated.replies:
                 return Outcome(replies=repeated.replies, changed=False, settle=Settle())
         tr = self._translator(chat, state)
-        text = tr.gettext("Okay. Send /ask whenever you want to write to the studio again.")
+        text = tr.gettext("Okay. Whenever you have another question, just send /ask.")
         return Outcome(replies=(Reply(text),), changed=False, settle=Settle())
 
     async def press(self, chat: Chat, data: str) -> Outcome:

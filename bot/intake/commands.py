@@ -51,13 +51,14 @@ def help_text(
         studio.recipient(tr)
         + " "
         + tr.gettext(
-            "When you confirm them, they go to the studio's customer system (PerfectGym) and "
-            "this chat's copy is deleted; unfinished answers are deleted when you send /cancel "
-            "or /forget."
+            "When you confirm them, they go into the customer system (PerfectGym) and this "
+            "chat's copy is deleted; unfinished answers are deleted when you send /cancel or "
+            "/forget."
         )
     )
     if privacy_url:
-        text += "\n" + tr.gettext("How the studio handles your data: {url}").format(url=privacy_url)
+        handles = tr.gettext("How {studio} handles your data: {url}")
+        text += "\n" + studio.fill(handles, tr, url=privacy_url)
     return text + "\n\n" + command_list(tr, chain=chain, desk=desk)
 
 

@@ -94,7 +94,7 @@ class ErasureRequests:
         tr = Translator(self._staff_locale)
         text = tr.gettext(
             "Erasure requested: a prospect asked the bot to delete their data. Please delete "
-            "them in PerfectGym too (customer number {customer}, trial booking {booking})."
+            "it in PerfectGym too (customer number {customer}, trial booking {booking})."
         ).format(
             customer=forgotten.customer_number or "-",
             booking="-" if forgotten.booking_id is None else forgotten.booking_id,

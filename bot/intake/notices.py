@@ -77,15 +77,21 @@ class DeliveryNotices:
             return
         tr = Translator(entry.locale)
         club = self._conversations.club(entry.studio)
+        studio = club.studio_for(entry.locale)
         first = report.lead.lead_customer.firstname if report.lead else ""
         replies: list[Reply] = []
         match report.result:
             case Delivery.CREATED:
                 thanks = Reply(
                     club.texts.thank_you_for(entry.locale, club.profile.name)
-                    or tr.gettext(
-                        "Thank you, {name}! 🎉 The studio has your details and will contact you soon."
-                    ).format(name=first)
+                    or studio.fill(
+                        tr.gettext(
+                            "Thank you, {name}! 🎉 {studio} has your details and will contact "
+                            "you soon."
+                        ),
+                        tr,
+                        name=first,
+                    )
                 )
                 replies.append(desk.with_desk_row(thanks, tr) if self._front_desk else thanks)
                 if self._trials is not None:
@@ -103,9 +109,13 @@ class DeliveryNotices:
             case Delivery.DUPLICATE:
                 replies.append(
                     Reply(
-                        tr.gettext(
-                            "It looks like you are already registered with the studio, so I did not "
-                            "create a new request. The team will gladly help if you contact them directly."
+                        studio.fill(
+                            tr.gettext(
+                                "It looks like {studio} already has you on file, so I did not "
+                                "create a new request. The team there will gladly help if you "
+                                "contact them directly."
+                            ),
+                            tr,
                         )
                     )
                 )
@@ -114,18 +124,25 @@ class DeliveryNotices:
             case Delivery.RETRYING if entry.attempts == 0:
                 replies.append(
                     Reply(
-                        tr.gettext(
-                            "Thank you, {name}! We have received your details and are passing them on to "
-                            "the studio. You don't need to do anything else."
-                        ).format(name=first)
+                        studio.fill(
+                            tr.gettext(
+                                "Thank you, {name}! We have received your details, and {studio} "
+                                "will have them shortly. You don't need to do anything else."
+                            ),
+                            tr,
+                            name=first,
+                        )
                     )
                 )
             case Delivery.FAILED:
                 replies.append(
                     Reply(
-                        tr.gettext(
-                            "Thank you! We have received your details. The studio team will follow up "
-                            "with you personally."
+                        studio.fill(
+                            tr.gettext(
+                                "Thank you! We have received your details, and {studio} will "
+                                "follow up with you personally."
+                            ),
+                            tr,
                         )
                     )
                 )
@@ -148,9 +165,12 @@ class DeliveryNotices:
         outcome = flow.back_to_review(
             state,
             ctx,
-            ctx.tr.gettext(
-                "The studio's system could not accept these details. Please check them and correct "
-                "anything that is not right, or contact the studio directly."
+            ctx.studio.fill(
+                ctx.tr.gettext(
+                    "These details could not be accepted. Please check them and correct anything "
+                    "that is not right; {studio} will also gladly help you directly."
+                ),
+                ctx.tr,
             ),
         )
         await self._conversations.reopen(report.entry, state)
@@ -177,8 +197,8 @@ class DeliveryNotices:
             else:
                 why = tr.gettext("PerfectGym does not answer for it.")
             text = tr.gettext(
-                "{studio} is not taking new prospects: {why} Its leads already taken wait and "
-                "are sent once PerfectGym accepts them again; the other clubs go on as usual."
+                "{studio} is not taking new prospects: {why} Leads it has already taken are held "
+                "and sent once PerfectGym accepts them again; the other clubs carry on as usual."
             ).format(studio=club.name, why=why)
         else:
             text = tr.gettext("{studio} is taking new prospects again.").format(studio=club.name)

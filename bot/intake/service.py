@@ -141,7 +141,7 @@ class Intake:
         club = chain.club(studio)
         return help_text(
             tr,
-            club.profile.studio,
+            club.studio_for(tr.locale),
             club.texts.privacy_url_for(tr.locale),
             chain=chain.is_chain,
             desk=self._front_desk,
@@ -195,19 +195,27 @@ class Intake:
         tr = Translator(locale)
         previous = await self._storage.latest_lead(chat.id)
         if previous is not None and previous.status is LeadStatus.PENDING:
+            studio = self._conversations.club(previous.studio).studio_for(locale)
             return _say(
-                tr.gettext(
-                    "We have your details and are passing them to the studio right now. "
-                    "There is no need to send them again."
+                studio.fill(
+                    tr.gettext(
+                        "We have your details, and {studio} will have them in a moment. "
+                        "There is no need to send them again."
+                    ),
+                    tr,
                 ),
                 changed=False,
             )
         if previous is not None and previous.status is LeadStatus.CREATED:
+            studio = self._conversations.club(previous.studio).studio_for(locale)
             return _say(
-                tr.gettext(
-                    "You have already sent us your details, and the studio will be in touch. "
-                    "If anything has changed, please contact the studio directly. "
-                    "Send /forget to delete what this chat stored about you."
+                studio.fill(
+                    tr.gettext(
+                        "You have already sent us your details, and {studio} will be in touch. "
+                        "If anything has changed, just say so when you hear from them. "
+                        "Send /forget to delete what this chat stored about you."
+                    ),
+                    tr,
                 ),
                 changed=False,
             )
@@ -348,7 +356,7 @@ class Intake:
     def _welcome(self, tr: Translator, studio: str | None, required: int, optional: int) -> str:
         """Who is asking, why, how many questions, and where the privacy notice is."""
         club = self._conversations.club(studio)
-        name = club.profile.studio
+        name = club.studio_for(tr.locale)
         text = club.texts.welcome_for(tr.locale, name.name) or name.greeting(tr)
         text += " " + tr.gettext("Your answers are used only for this and go to no one else.")
         count = tr.ngettext(
@@ -426,22 +434,33 @@ class Intake:
 
     def _forgotten_text(self, tr: Translator, studio_id: str | None) -> str:
         """Done, and whom to ask about what the studio received: its e-mail, else its phone."""
-        studio = self._conversations.club(studio_id).profile
+        studio = self._conversations.club(studio_id).studio_for(tr.locale)
         text = tr.gettext("Done: everything this bot stored about this chat has been deleted.")
         if studio.email:
-            more = tr.gettext(
-                "Details the studio already received are kept by the studio: to have them "
-                "deleted too, write to {email}."
-            ).format(email=studio.email)
+            more = studio.fill(
+                tr.gettext(
+                    "{studio} keeps any details already sent: to have them deleted too, write "
+                    "to {email}."
+                ),
+                tr,
+                email=studio.email,
+            )
         elif studio.phone:
-            more = tr.gettext(
-                "Details the studio already received are kept by the studio: to have them "
-                "deleted too, call {phone}."
-            ).format(phone=studio.phone)
+            more = studio.fill(
+                tr.gettext(
+                    "{studio} keeps any details already sent: to have them deleted too, call "
+                    "{phone}."
+                ),
+                tr,
+                phone=studio.phone,
+            )
         else:
-            more = tr.gettext(
-                "Details the studio already received are kept by the studio: to have them "
-                "deleted too, please contact the studio."
+            more = studio.fill(
+                tr.gettext(
+                    "{studio} keeps any details already sent: to have them deleted too, please "
+                    "ask the team there directly."
+                ),
+                tr,
             )
         return text + " " + more
 

@@ -86,7 +86,7 @@ class ConversationStore:
             region,
             profile.today(),
             self._min_age,
-            studio=profile.studio,
+            studio=club.studio_for(locale),
             wording=club.texts.wording_for(locale),
             clubs=chain.cards() if chain.is_chain else (),
             brand=chain.brand,

@@ -25,6 +25,7 @@ from bot.logging_setup import chat_ref
 from bot.periodic import Periodic
 from bot.storage.conversations import ConversationRecords, IdleConversation, Reminder
 from conversations import flow
+from conversations.context import AskContext
 from conversations.state import ConversationState, Phase
 from conversations.studio import Studio
 
@@ -106,12 +107,13 @@ class Reminders:
             for chat_id in night:
                 await self._storage.finish_reminder(chat_id, None)
 
-    def _from(self, state: ConversationState) -> Studio:
-        """Whom the reminder is from: the club, or a chain's brand before one is chosen."""
+    def _from(self, state: ConversationState, ctx: AskContext) -> Studio:
+        """Whom the reminder is from: the club (by its name, else its word for itself), or a
+        chain's brand before one is chosen."""
         chain = self._conversations.chain
         if chain.is_chain and state.studio is None:
             return Studio(name=chain.brand)
-        return self._conversations.club(state.studio).profile.studio
+        return ctx.studio
 
     async def _remind(self, idle: IdleConversation, now: float, night: list[int]) -> bool:
         state = self._conversations.adopt(idle.chat_id, idle.state)
@@ -121,7 +123,8 @@ class Reminders:
         if self.quiet(now, state.studio):
             night.append(idle.chat_id)
             return False
-        outcome = flow.remind(state, self._conversations.context_of(state), self._from(state))
+        ctx = self._conversations.context_of(state)
+        outcome = flow.remind(state, ctx, self._from(state, ctx))
         try:
             await self._conversations.save(state)
         except ConversationChanged:

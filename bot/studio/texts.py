@@ -1,5 +1,5 @@
-"""Texts a studio words itself, per language: welcome, privacy notice, thank-you, and its own
-questions (the additional fields' labels and options).
+"""Texts a studio words itself, per language: welcome, privacy notice, thank-you, its word for
+itself, and its own questions (the additional fields' labels and options).
 
 Read from the JSON file named by ``STUDIO_TEXTS_FILE``; ``python -m bot studio-texts-template``
 prints a complete one to fill in::
@@ -7,10 +7,15 @@ prints a complete one to fill in::
     {"welcome": {"en": "Hi from {studio}!", "de": "Hallo vom {studio}!"},
      "privacy_url": {"en": "https://studio.example/privacy"},
      "thank_you": {"de": "Danke! Wir melden uns."},
+     "studio_word": {"de": "das Fitnessstudio", "es": "el box"},
      "additional_fields": {
         "7": {"label": {"de": "Wie hast du von uns erfahren?"},
               "options": {"Instagram": {"de": "Instagram"}, "A friend": {"de": "Freunde"}}},
         "9": {"future": true, "label": {"de": "Wann möchtest du vorbeikommen?"}}}}
+
+``studio_word`` is how the bot's own texts speak of the studio while its name is unknown (or
+where the name is not used): written as the subject of a sentence, with its article where the
+language has one; without it the catalog's word is used ("das Studio", "el gimnasio").
 
 A blank text counts as missing. A missing language falls back to its base language (``de`` for
 ``de_AT``), then to the bot's own text (or, for additional fields, the config's); the privacy
@@ -65,6 +70,7 @@ class _TextsFile(BaseModel):
     welcome: PerLanguage = {}
     privacy_url: PerLanguage = {}
     thank_you: PerLanguage = {}
+    studio_word: PerLanguage = {}
     additional_fields: dict[int, _Field] = {}
 
 
@@ -86,7 +92,7 @@ def _language_known(code: str) -> bool:
 
 def _texts(data: _TextsFile) -> Iterator[tuple[str, str, str]]:
     """Every text in the file with where it is: ("welcome.de", allowed placeholders' key, text)."""
-    for name in ("welcome", "privacy_url", "thank_you"):
+    for name in ("welcome", "privacy_url", "thank_you", "studio_word"):
         for language, text in getattr(data, name).items():
             yield f"{name}.{language}", name, text
     for field_id, texts in data.additional_fields.items():
@@ -125,6 +131,7 @@ class StudioTexts:
     welcome: PerLanguage = field(default_factory=dict)
     privacy_url: PerLanguage = field(default_factory=dict)
     thank_you: PerLanguage = field(default_factory=dict)
+    studio_word: PerLanguage = field(default_factory=dict)
     labels: dict[int, PerLanguage] = field(default_factory=dict)
     options: dict[int, dict[str, PerLanguage]] = field(default_factory=dict)
     future: dict[int, bool] = field(default_factory=dict)
@@ -160,6 +167,7 @@ class StudioTexts:
             welcome=data.welcome,
             privacy_url=data.privacy_url,
             thank_you=data.thank_you,
+            studio_word=data.studio_word,
             labels={fid: texts.label for fid, texts in data.additional_fields.items()},
             options={fid: texts.options for fid, texts in data.additional_fields.items()},
             future={
@@ -213,6 +221,10 @@ class StudioTexts:
         text = _pick(self.thank_you, locale)
         return None if text is None else text.format(studio=studio or "")
 
+    def studio_word_for(self, locale: str) -> str | None:
+        """The studio's word for itself in ``locale``'s language (None: the catalog's word)."""
+        return _pick(self.studio_word, locale)
+
     def wording_for(self, locale: str) -> FieldWording:
         """Asked on every update, so worked out once per language."""
         if locale not in self._wordings:
@@ -250,6 +262,7 @@ def template(
         "welcome": blank(),
         "privacy_url": blank(),
         "thank_you": blank(),
+        "studio_word": blank(),
         "additional_fields": {
             str(field_id): entry(field_id, label, options)
             for field_id, (label, options) in sorted(fields.items())

@@ -219,8 +219,7 @@ class TrialBooking:
             log.warning("chat %s: trial offers not readable (%s)", chat_ref(chat_id), exc)
             return Outcome(
                 notice=ctx.tr.gettext(
-                    "The studio's booking system is not answering right now. Please try again "
-                    "in a minute."
+                    "The booking system is not answering right now. Please try again in a minute."
                 )
             )
         try:
@@ -272,8 +271,8 @@ class TrialBooking:
                     except PerfectGymError:
                         return Outcome(
                             notice=ctx.tr.gettext(
-                                "The studio's booking system is not answering right now. Please "
-                                "tap Confirm again in a minute."
+                                "The booking system is not answering right now. Please tap "
+                                "Confirm again in a minute."
                             )
                         )
                     self._count(state, result)

@@ -192,8 +192,11 @@ class Kind:
             case Problem.NOT_TEXT:
                 return tr.gettext("I can only read text here. Please type your answer.")
             case Problem.REQUIRED:
-                return tr.gettext(
-                    "This one can't be skipped: the studio needs it to get in touch with you."
+                return ctx.studio.fill(
+                    tr.gettext(
+                        "This one can't be skipped: {studio} needs it to get in touch with you."
+                    ),
+                    tr,
                 )
         return tr.gettext("I didn't catch an answer there.")
 

@@ -42,13 +42,14 @@ class BirthDateKind(DateKind):
                     OLDEST_AGE,
                 ).format(years=OLDEST_AGE)
             case Problem.TOO_YOUNG:
-                return tr.ngettext(
-                    "Sorry, the studio can take details only from people aged {age} or older. "
+                text = tr.ngettext(
+                    "Sorry, {studio} can take details only from people aged {age} or older. "
                     "If the date was mistyped, please type it again.",
-                    "Sorry, the studio can take details only from people aged {age} or older. "
+                    "Sorry, {studio} can take details only from people aged {age} or older. "
                     "If the date was mistyped, please type it again.",
                     ctx.min_age,
-                ).format(age=ctx.min_age)
+                )
+                return ctx.studio.fill(text, tr, age=ctx.min_age)
         return super().explain(error, ctx, view)
 
     def label(self, question: Question, plan: FieldPlan, ctx: AskContext) -> str:

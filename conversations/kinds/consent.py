@@ -14,6 +14,7 @@ from conversations.field_plan import ConsentCategory, FieldPlan, Question
 from conversations.i18n import Translator
 from conversations.kinds.base import Prompt, View
 from conversations.kinds.yes_no import YesNoKind
+from conversations.studio import Studio
 
 CHANNELS = ("EMAIL", "TEXT_MESSAGE", "PHONE", "LETTER", "FAX", "CHAT", "CONVERSATION", "OTHER")
 CATEGORIES = ("NEWSLETTER", "GENERAL", "APPOINTMENT", "CONTRACT", "LOYALTY_PROGRAM")
@@ -33,42 +34,53 @@ def channel_phrase(channel: str, tr: Translator) -> str:
     return phrases.get(channel) or tr.gettext("through other channels")
 
 
-def _question(category: str | None, channels: str, tr: Translator) -> str:
+def _question(category: str | None, channels: str, tr: Translator, studio: Studio) -> str:
     sentences = {
-        "NEWSLETTER": tr.gettext("May the studio send you news and offers {channels}?"),
-        "GENERAL": tr.gettext("May the studio send you general information {channels}?"),
-        "APPOINTMENT": tr.gettext("May the studio contact you about your appointments {channels}?"),
-        "CONTRACT": tr.gettext("May the studio contact you about your contract {channels}?"),
+        "NEWSLETTER": tr.gettext("May {studio} send you news and offers {channels}?"),
+        "GENERAL": tr.gettext("May {studio} send you general information {channels}?"),
+        "APPOINTMENT": tr.gettext("May {studio} contact you about your appointments {channels}?"),
+        "CONTRACT": tr.gettext("May {studio} contact you about your contract {channels}?"),
         "LOYALTY_PROGRAM": tr.gettext(
-            "May the studio contact you about its loyalty programme {channels}?"
+            "May {studio} contact you about the loyalty programme {channels}?"
         ),
     }
     if category in sentences:
-        return sentences[category].format(channels=channels)
+        return studio.fill(sentences[category], tr, channels=channels)
     if category:  # a category PerfectGym adds later: asked in its own words, never unnamed
-        return tr.gettext("May the studio contact you {channels} about “{topic}”?").format(
-            channels=channels, topic=category.replace("_", " ").lower()
+        return studio.fill(
+            tr.gettext("May {studio} contact you {channels} about “{topic}”?"),
+            tr,
+            channels=channels,
+            topic=category.replace("_", " ").lower(),
         )
-    return tr.gettext("May the studio contact you {channels}?").format(channels=channels)
+    return studio.fill(tr.gettext("May {studio} contact you {channels}?"), tr, channels=channels)
 
 
-def _topic(category: str | None, tr: Translator) -> str:
-    topics = {
-        "NEWSLETTER": tr.gettext("news and offers"),
-        "GENERAL": tr.gettext("general information"),
-        "APPOINTMENT": tr.gettext("your appointments"),
-        "CONTRACT": tr.gettext("your contract"),
-        "LOYALTY_PROGRAM": tr.gettext("the studio's loyalty programme"),
+def _label(category: str | None, tr: Translator) -> str:
+    """The summary's name for a permission: short, and a whole noun phrase before its ": Yes"."""
+    labels = {
+        "NEWSLETTER": tr.gettext("News and offers"),
+        "GENERAL": tr.gettext("General information"),
+        "APPOINTMENT": tr.gettext("Messages about appointments"),
+        "CONTRACT": tr.gettext("Messages about your contract"),
+        "LOYALTY_PROGRAM": tr.gettext("Loyalty programme news"),
     }
-    if category in topics:
-        return topics[category]
-    return category.replace("_", " ").lower() if category else tr.gettext("general information")
+    if category in labels:
+        return labels[category]
+    if category:
+        return tr.gettext("Messages about “{topic}”").format(
+            topic=category.replace("_", " ").lower()
+        )
+    return tr.gettext("Contact permission")
 
 
-def consent_prompt(consent: ConsentCategory, tr: Translator, withdrawal: str) -> str:
+def consent_prompt(
+    consent: ConsentCategory, tr: Translator, withdrawal: str, studio: Studio | None = None
+) -> str:
     """The question, then how to take the consent back (the law wants it said up front)."""
     phrases = list(dict.fromkeys(channel_phrase(c, tr) for c in consent.asked_channels))
-    question = _question(consent.category, format_list(phrases, locale=tr.written_in), tr)
+    channels = format_list(phrases, locale=tr.written_in)
+    question = _question(consent.category, channels, tr, studio or Studio())
     return question + "\n" + withdrawal
 
 
@@ -86,12 +98,9 @@ class ConsentKind(YesNoKind):
         consent = _category(question, plan)
         if consent is None:
             return super().prompt(question, plan, ctx, view)
-        return Prompt(consent_prompt(consent, ctx.tr, ctx.studio.withdrawal(ctx.tr)))
+        studio = ctx.studio
+        return Prompt(consent_prompt(consent, ctx.tr, studio.withdrawal(ctx.tr), studio))
 
     def label(self, question: Question, plan: FieldPlan, ctx: AskContext) -> str:
         consent = _category(question, plan)
-        if consent is None:
-            return ctx.tr.gettext("Contact permission")
-        return ctx.tr.gettext("Contact about {topic}").format(
-            topic=_topic(consent.category, ctx.tr)
-        )
+        return _label(None if consent is None else consent.category, ctx.tr)

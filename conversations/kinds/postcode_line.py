@@ -34,7 +34,7 @@ class PostcodeLineKind(Kind):
                 before = postcode_before_city(view.country)
                 example = f"{example} {capital}" if before else f"{capital} {example}"
             hint = tr.gettext("For example {example}.").format(example=example)
-        return Prompt(tr.gettext("Your postcode and city?"), hint)
+        return Prompt(tr.gettext("What are your postcode and city?"), hint)
 
     def read_text(self, question: Question, text: str, ctx: AskContext, view: View) -> Answer:
         match view.partial:

@@ -31,7 +31,7 @@ class StreetLineKind(Kind):
                     tr.gettext("Which street is number {number} on?").format(number=number)
                 )
         return Prompt(
-            tr.gettext("Your address: street and house number?"),
+            tr.gettext("What is your street and house number?"),
             tr.gettext("For example {example}.").format(example=_example(view.country, tr)),
         )
 
