@@ -13,6 +13,8 @@ from functools import partial
 
 from bot.chain.build import single_chain
 from bot.chain.chain import Chain
+from bot.frontdesk.answers import FrontDesk
+from bot.frontdesk.staff import StaffNotice
 from bot.funnel.counts import Funnel, Stage
 from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.notices import DeliveryNotices
@@ -70,6 +72,7 @@ class Services:
     trials: TrialBooking
     buttons: ButtonPresses
     erasure: ErasureRequests
+    desk: FrontDesk
 
     @property
     def client(self) -> PerfectGymClient:
@@ -104,9 +107,11 @@ class Services:
         at a time, while prospects are answered."""
         if self.chain.is_chain:
             self.chain.load_soon()
+            await self.desk.prepare()
             await self.trials.prepare()
             return
         await self.studio.start()
+        await self.desk.prepare()
         await self.trials.prepare()
         config = await self.config.get()
         if config is None:
@@ -125,6 +130,7 @@ class Services:
         await self.retention.stop()
         await self.outbox.stop()
         await self.funnel.stop()
+        await self.desk.close()
         await self.chain.close()
         await self.storage.close()
 
@@ -188,6 +194,15 @@ def assemble(
         retry_base=(policy or RetryPolicy()).base_delay,
         clock=clock,
     )
+    desk = FrontDesk(
+        conversations,
+        storage,
+        StaffNotice(chain, sender, staff_locale=default_locale, clock=clock),
+        default_locale=default_locale,
+        formal=formal,
+        offers_ttl=config_ttl,
+        clock=clock,
+    )
     notices = DeliveryNotices(
         conversations,
         sender,
@@ -196,6 +211,7 @@ def assemble(
         staff_locale=default_locale,
         staff_contact_details=staff_contact_details,
         trials=trials,
+        desk=desk,
     )
     outbox = Outbox(
         storage,
@@ -220,6 +236,7 @@ def assemble(
         formal=formal,
         erasure=erasure,
         clock=clock,
+        desk=desk,
     )
     reminders = Reminders(
         storage,
@@ -240,6 +257,7 @@ def assemble(
         reminders,
         retention,
         trials,
-        ButtonPresses(intake, trials),
+        ButtonPresses(intake, trials, desk),
         erasure,
+        desk,
     )

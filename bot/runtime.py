@@ -116,6 +116,7 @@ async def serve(
             reports,
             unstored,
             services.erasure,
+            desk=services.desk,
         ),
         settings.staff_chat_id,
     )
@@ -130,6 +131,7 @@ async def serve(
                 settings.default_locale,
                 formal=settings.address_form is AddressForm.FORMAL,
                 chain=chain.is_chain,
+                desk=services.desk.offered(),
             )
             await app.start()
             services.start()

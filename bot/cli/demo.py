@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
 import os
 import sys
@@ -22,12 +23,14 @@ from bot.intake.service import Chat
 from bot.perfectgym.client import PerfectGymClient
 from bot.settings import AddressForm, SettingsError, StudioSettings, load_studio_settings
 from bot.standin.leads import PerfectGymStandIn, sample_config
+from bot.standin.sample_studio import sample_information, sample_offers
 from bot.storage import LeadStatus
 from bot.storage.sqlite import SqliteStorage
 from bot.studio.information import StudioFallback
 from bot.studio.texts import StudioTexts, StudioTextsError
 from conversations import booking, callbacks
 from conversations.events import ButtonPress, Command, CommandName, ContactShared, Event, TextInput
+from conversations.front_desk import Topic
 from conversations.i18n import LanguageTag, available_locales
 from conversations.replies import Outcome, Reply
 
@@ -39,6 +42,7 @@ DEMO_PRIVACY_URL = "https://your-studio.example/privacy (set PRIVACY_URL to your
 
 
 _NAVIGATION = frozenset({callbacks.SKIP, callbacks.BACK, callbacks.KEEP})
+DESK_COMMANDS = {f"/{topic.value}": topic for topic in Topic}
 
 
 def _only_navigation(reply: Reply) -> bool:
@@ -118,16 +122,13 @@ class TerminalChat:
 
 
 def demo_studio(settings: StudioSettings) -> dict[str, Any]:
-    """The stand-in's studio (``StudioInformation``): the owner's name and country if set."""
-    studio: dict[str, Any] = {
-        "studioId": 1,
-        "name": settings.studio_name or "Demo Studio",
-        "email": "hello@studio.example",
-        "accessCodeConfiguration": {"enabled": False},
-    }
-    if settings.studio_country:
-        studio["countryCode"] = settings.studio_country
-    return studio
+    """The stand-in's studio (``StudioInformation``): the owner's name and country if set, a
+    Berlin address, opening hours and a closure coming up (for /where and /hours)."""
+    return sample_information(
+        datetime.date.today(),
+        name=settings.studio_name or "Demo Studio",
+        country=settings.studio_country,
+    )
 
 
 async def run_demo(
@@ -137,7 +138,12 @@ async def run_demo(
     texts = StudioTexts.load(
         settings.studio_texts_file, privacy_url=settings.privacy_url or DEMO_PRIVACY_URL
     )
-    standin = PerfectGymStandIn(sample_config(), DEMO_API_KEY, demo_studio(settings))
+    standin = PerfectGymStandIn(
+        sample_config(),
+        DEMO_API_KEY,
+        demo_studio(settings),
+        offers=sample_offers(datetime.date.today()),
+    )
     async with standin:
         terminal = TerminalChat(out)
         services = assemble(
@@ -175,6 +181,8 @@ async def run_demo(
                 outcome = await intake.forget(chat)
             elif command == "/help":
                 outcome = Outcome(replies=(Reply(intake.help_text(intake.translator_for(chat))),))
+            elif command in DESK_COMMANDS:
+                outcome = await services.desk.answer(chat, DESK_COMMANDS[command])
             elif command in ("/back", "/skip"):
                 outcome = await intake.handle(chat, Command(CommandName(command[1:])))
             elif command.startswith("/"):

@@ -15,18 +15,28 @@ COMMANDS: tuple[tuple[str, Callable[[Translator], str]], ...] = (
     ("forget", lambda tr: tr.gettext("Delete everything stored about you")),
     ("help", lambda tr: tr.gettext("What this bot does with your details")),
 )
+# The front desk's answers (``bot.frontdesk``): listed after /start, left out of the menu of a
+# bot whose PerfectGym key reads none of what they answer with.
+DESK_COMMANDS: tuple[tuple[str, Callable[[Translator], str]], ...] = (
+    ("where", lambda tr: tr.gettext("Where the studio is")),
+    ("hours", lambda tr: tr.gettext("Opening hours")),
+    ("prices", lambda tr: tr.gettext("Memberships and prices")),
+)
 # A chain's bot also lets the prospect choose another club.
 CHAIN_COMMANDS: tuple[tuple[str, Callable[[Translator], str]], ...] = (
     ("club", lambda tr: tr.gettext("Choose another club")),
 )
 
 
-def menu(tr: Translator, *, chain: bool = False) -> list[tuple[str, str]]:
-    commands = COMMANDS + CHAIN_COMMANDS if chain else COMMANDS
+def menu(tr: Translator, *, chain: bool = False, desk: bool = True) -> list[tuple[str, str]]:
+    commands = COMMANDS[:1] + (DESK_COMMANDS if desk else ()) + COMMANDS[1:]
+    if chain:
+        commands += CHAIN_COMMANDS
     return [(command, describe(tr)) for command, describe in commands]
 
 
 def command_list(tr: Translator, *, chain: bool = False) -> str:
+    """Every command: typed, the front desk's answer even where the menu leaves them out."""
     return "\n".join(
         f"/{command} \u2013 {description}" for command, description in menu(tr, chain=chain)
     )

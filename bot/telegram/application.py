@@ -41,6 +41,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.frontdesk.answers import FrontDesk
 from bot.intake.commands import menu
 from bot.intake.erasure_requests import CONFIRM_PREFIX, ErasureRequests
 from bot.intake.service import Chat, Intake
@@ -63,6 +64,7 @@ from conversations.events import (
     TextInput,
     UnsupportedInput,
 )
+from conversations.front_desk import Topic
 from conversations.i18n import Translator, available_locales, negotiate
 from conversations.replies import Outcome, Reply, Settle
 
@@ -262,6 +264,17 @@ class TelegramSender:
                 if "not modified" in str(exc).lower():
                     return target
                 # too old to edit, or deleted: send it anew
+        if reply.venue is not None:
+            venue = reply.venue
+            sent = await self._bot.send_venue(
+                chat_id,
+                latitude=venue.latitude,
+                longitude=venue.longitude,
+                title=venue.title,
+                address=venue.address,
+                reply_markup=markup,
+            )
+            return sent.message_id
         message = await self._bot.send_message(chat_id, _fit(reply.text), reply_markup=markup)
         if reply.buttons and reply.location_button:
             await self._send_location_keyboard(chat_id, reply.location_button)
@@ -295,8 +308,11 @@ class TelegramHandlers:
         reports: FunnelReports | None = None,
         unstored: UnstoredUpdates | None = None,
         erasures: ErasureRequests | None = None,
+        *,
+        desk: FrontDesk | None = None,
     ) -> None:
         self._erasures = erasures
+        self._desk = desk
         self._unstored = unstored or UnstoredUpdates()
         self._intake = intake
         self._buttons = buttons
@@ -400,6 +416,24 @@ class TelegramHandlers:
         chat = self._chat(update)
         if chat is not None:
             await self._deliver(update, await self._intake.change_club(chat))
+
+    async def _ask_desk(self, update: Update, topic: Topic) -> None:
+        chat = self._chat(update)
+        if chat is None:
+            return
+        if self._desk is None:
+            await self._notice(update, self._intake.unknown_command_text)
+            return
+        await self._deliver(update, await self._desk.answer(chat, topic))
+
+    async def where(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._ask_desk(update, Topic.WHERE)
+
+    async def hours(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._ask_desk(update, Topic.HOURS)
+
+    async def prices(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._ask_desk(update, Topic.PRICES)
 
     async def location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -538,12 +572,13 @@ def build_application(
 
 
 async def register_commands(
-    bot: Bot, default_locale: str, *, formal: bool = False, chain: bool = False
+    bot: Bot, default_locale: str, *, formal: bool = False, chain: bool = False, desk: bool = True
 ) -> None:
-    """The command menu in every catalog language, and in the default one for all others."""
+    """The command menu in every catalog language, and in the default one for all others;
+    ``desk``: with the front desk's /where, /hours and /prices."""
     for locale in (None, *available_locales()):
         tr = Translator(negotiate(locale, default_locale, formal=formal))
-        commands = [BotCommand(command, text) for command, text in menu(tr, chain=chain)]
+        commands = [BotCommand(command, text) for command, text in menu(tr, chain=chain, desk=desk)]
         try:
             await bot.set_my_commands(
                 commands, language_code=locale.split("_")[0] if locale else None
@@ -594,6 +629,9 @@ def add_handlers(
     app.add_handler(CommandHandler("back", handlers.back, filters=private))
     app.add_handler(CommandHandler("skip", handlers.skip, filters=private))
     app.add_handler(CommandHandler("club", handlers.club, filters=private))
+    app.add_handler(CommandHandler("where", handlers.where, filters=private))
+    app.add_handler(CommandHandler("hours", handlers.hours, filters=private))
+    app.add_handler(CommandHandler("prices", handlers.prices, filters=private))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.edited))
     app.add_handler(MessageHandler(private & filters.CONTACT, handlers.contact))
     app.add_handler(MessageHandler(private & filters.LOCATION, handlers.location))
