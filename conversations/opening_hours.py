@@ -97,7 +97,8 @@ def week_lines(spans: Sequence[OpeningSpan], tr: Translator, locale: str) -> lis
             runs.append([day])
     lines = []
     for run in runs:
-        days = names[run[0]] if len(run) == 1 else f"{names[run[0]]}{_DASH}{names[run[-1]]}"
+        first, last = str(names[run[0]]), str(names[run[-1]])
+        days = first if len(run) == 1 else f"{first}{_DASH}{last}"
         ranges = hours.get(run[0])
         shown = _ranges(ranges, locale) if ranges else tr.gettext("closed")
         lines.append(f"{days} {shown}")
@@ -139,7 +140,7 @@ def _intervals(
 
 
 def _day_name(day: date, locale: str) -> str:
-    return get_day_names("wide", context="format", locale=babel_locale(locale))[day.weekday()]
+    return str(get_day_names("wide", context="format", locale=babel_locale(locale))[day.weekday()])
 
 
 def now_line(

@@ -126,6 +126,7 @@ async def test_where_is_a_venue_with_the_studios_coordinates_and_name(
 async def test_where_without_coordinates_is_the_address_in_words(
     tg: FakeTelegram, pg: FakePerfectGym, env: dict[str, str], clock: Clock
 ) -> None:
+    assert pg.studio is not None
     pg.studio = {key: value for key, value in pg.studio.items() if key != "location"}
     async with running_bot(env, clock=clock):
         pat = Prospect(tg, chat_id=25002)
@@ -369,7 +370,7 @@ async def test_in_a_chain_the_answers_are_the_chosen_clubs(
         await pat.send("/start")
         await pat.expect("Which club")
         await pat.send("/prices")  # which club's? the question comes first
-        await pat.expect("choose your club first")
+        await pat.expect_eventually("choose your club first")  # after the location keyboard
         question = await pat.expect_eventually("Which club")
         await pat.press(question, "Camden")
         welcome = await pat.expect_eventually("This is Studio Sol Camden", "first name")
