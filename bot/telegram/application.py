@@ -22,11 +22,13 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Location,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
 )
+from telegram import Venue as TelegramVenue
 from telegram._utils.types import JSONDict
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -265,15 +267,14 @@ class TelegramSender:
                     return target
                 # too old to edit, or deleted: send it anew
         if reply.venue is not None:
-            venue = reply.venue
-            sent = await self._bot.send_venue(
-                chat_id,
-                latitude=venue.latitude,
-                longitude=venue.longitude,
-                title=venue.title,
-                address=venue.address,
-                reply_markup=markup,
+            # As a Venue object: the separate arguments refuse a latitude or longitude of 0.
+            where = reply.venue
+            venue = TelegramVenue(
+                Location(longitude=where.longitude, latitude=where.latitude),
+                title=where.title,
+                address=where.address,
             )
+            sent = await self._bot.send_venue(chat_id, venue=venue, reply_markup=markup)
             return sent.message_id
         message = await self._bot.send_message(chat_id, _fit(reply.text), reply_markup=markup)
         if reply.buttons and reply.location_button:
