@@ -13,7 +13,9 @@ from functools import partial
 
 from bot.chain.build import single_chain
 from bot.chain.chain import Chain
+from bot.frontdesk.answers import FrontDesk as Answers
 from bot.frontdesk.relay import Courier, Relayer
+from bot.frontdesk.staff import StaffNotice
 from bot.frontdesk.staff_side import StaffSide
 from bot.frontdesk.threads import FrontDesk, staff_chats
 from bot.funnel.counts import Funnel, Stage
@@ -73,6 +75,8 @@ class Services:
     trials: TrialBooking
     buttons: ButtonPresses
     erasure: ErasureRequests
+    # The front desk's answers without staff (/where, /hours, /prices).
+    answers: Answers
     # The front desk: a prospect's thread with the staff chat (None without a staff chat or,
     # as in the demo, without Telegram to relay through).
     desk: FrontDesk | None = None
@@ -114,9 +118,11 @@ class Services:
         at a time, while prospects are answered."""
         if self.chain.is_chain:
             self.chain.load_soon()
+            await self.answers.prepare()
             await self.trials.prepare()
             return
         await self.studio.start()
+        await self.answers.prepare()
         await self.trials.prepare()
         config = await self.config.get()
         if config is None:
@@ -137,6 +143,7 @@ class Services:
         await self.retention.stop()
         await self.outbox.stop()
         await self.funnel.stop()
+        await self.answers.close()
         await self.chain.close()
         await self.storage.close()
 
@@ -203,6 +210,15 @@ def assemble(
         retry_base=(policy or RetryPolicy()).base_delay,
         clock=clock,
     )
+    answers = Answers(
+        conversations,
+        storage,
+        StaffNotice(chain, sender, staff_locale=default_locale, clock=clock),
+        default_locale=default_locale,
+        formal=formal,
+        offers_ttl=config_ttl,
+        clock=clock,
+    )
     notices = DeliveryNotices(
         conversations,
         sender,
@@ -212,6 +228,7 @@ def assemble(
         staff_contact_details=staff_contact_details,
         trials=trials,
         front_desk=front_desk,
+        desk=answers,
     )
     outbox = Outbox(
         storage,
@@ -238,6 +255,7 @@ def assemble(
         erasure=erasure,
         front_desk=front_desk,
         clock=clock,
+        desk=answers,
     )
     desk: FrontDesk | None = None
     staff: StaffSide | None = None
@@ -275,8 +293,9 @@ def assemble(
         reminders,
         retention,
         trials,
-        ButtonPresses(intake, trials),
+        ButtonPresses(intake, trials, answers),
         erasure,
+        answers,
         desk,
         staff,
         relayer,

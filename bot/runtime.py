@@ -126,6 +126,7 @@ async def serve(
             services.erasure,
             services.desk,
             services.staff,
+            answers=services.answers,
         ),
         reports.ids(),
         services.desk.staff_chats if services.desk is not None else (),
@@ -141,7 +142,8 @@ async def serve(
                 settings.default_locale,
                 formal=settings.address_form is AddressForm.FORMAL,
                 chain=chain.is_chain,
-                desk=services.desk is not None,
+                answers=services.answers.offered(),
+                ask=services.desk is not None,
             )
             await app.start()
             services.start()

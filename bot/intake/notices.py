@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from bot.chain.club import Club, Standing
+from bot.intake.desk import DeskButtons
 from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.outbox import Delivery, DeliveryReport
 from bot.intake.sender import Sender
@@ -18,6 +19,7 @@ from bot.intake.store import ConversationStore
 from bot.storage.outbox import OutboxRecords
 from bot.studio.leads_config import ConfigProblem
 from conversations import desk, flow
+from conversations.front_desk import with_row
 from conversations.i18n import Translator
 from conversations.replies import Reply
 
@@ -51,9 +53,11 @@ class DeliveryNotices:
         staff_contact_details: bool = False,
         trials: Invitation | None = None,
         front_desk: bool = False,
+        desk: DeskButtons | None = None,
     ) -> None:
         self._conversations = conversations
         self._front_desk = front_desk  # the thank-you carries the front desk's row
+        self._desk = desk
         self._staff_contact_details = staff_contact_details
         self._leads = leads
         self._erasure = erasure
@@ -77,13 +81,18 @@ class DeliveryNotices:
         replies: list[Reply] = []
         match report.result:
             case Delivery.CREATED:
-                thanks = Reply(
-                    club.texts.thank_you_for(entry.locale, club.profile.name)
-                    or tr.gettext(
-                        "Thank you, {name}! 🎉 The studio has your details and will contact you soon."
-                    ).format(name=first)
+                replies.append(
+                    self._with_desk(
+                        Reply(
+                            club.texts.thank_you_for(entry.locale, club.profile.name)
+                            or tr.gettext(
+                                "Thank you, {name}! 🎉 The studio has your details and will contact you soon."
+                            ).format(name=first)
+                        ),
+                        tr,
+                        entry.studio,
+                    )
                 )
-                replies.append(desk.with_desk_row(thanks, tr) if self._front_desk else thanks)
                 if self._trials is not None:
                     invitation = await self._trials.invite(
                         entry.chat_id,
@@ -118,11 +127,15 @@ class DeliveryNotices:
                 )
             case Delivery.FAILED:
                 replies.append(
-                    Reply(
-                        tr.gettext(
-                            "Thank you! We have received your details. The studio team will follow up "
-                            "with you personally."
-                        )
+                    self._with_desk(
+                        Reply(
+                            tr.gettext(
+                                "Thank you! We have received your details. The studio team will "
+                                "follow up with you personally."
+                            )
+                        ),
+                        tr,
+                        entry.studio,
                     )
                 )
                 await self._notify_staff(report)
@@ -135,6 +148,12 @@ class DeliveryNotices:
                 for r in replies
             ]
             await self._sender.send(entry.chat_id, replies)
+
+    def _with_desk(self, reply: Reply, tr: Translator, studio: str | None) -> Reply:
+        """The thank-you with the front desk's buttons under it."""
+        if self._desk is not None:
+            reply = with_row(reply, self._desk.row(tr, studio))
+        return desk.with_desk_row(reply, tr) if self._front_desk else reply
 
     async def _reopen(self, report: DeliveryReport) -> list[Reply]:
         state = await self._conversations.load(report.entry.chat_id, fresh=True)

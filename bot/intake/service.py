@@ -20,6 +20,7 @@ from bot.chain.links import split_start
 from bot.funnel.campaign import ALLOWED, MAX_CAMPAIGN_LENGTH, is_campaign
 from bot.funnel.counts import Funnel, Stage
 from bot.intake.commands import help_text, unknown_command_text
+from bot.intake.desk import DeskButtons
 from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.outbox import Outbox
 from bot.intake.sender import Sender
@@ -32,6 +33,7 @@ from conversations import choosing, desk, flow
 from conversations.drafting import draft_of
 from conversations.events import Command, CommandName, Event
 from conversations.field_plan import NO_QUESTIONS, FieldPlan
+from conversations.front_desk import with_row
 from conversations.i18n import Translator, negotiate
 from conversations.kinds.name import parse_name
 from conversations.replies import Outcome, Reply, Settle
@@ -110,10 +112,12 @@ class Intake:
         erasure: ErasureRequests | None = None,
         front_desk: bool = False,
         clock: Callable[[], float] = time.time,
+        desk: DeskButtons | None = None,
     ) -> None:
         self._conversations = conversations
         # With a front desk (a staff chat to talk to), the welcome carries its buttons.
         self._front_desk = front_desk
+        self._desk = desk
         self._erasure = erasure
         self._storage = storage
         self._outbox = outbox
@@ -144,12 +148,12 @@ class Intake:
             club.profile.studio,
             club.texts.privacy_url_for(tr.locale),
             chain=chain.is_chain,
-            desk=self._front_desk,
+            ask=self._front_desk,
         )
 
     def unknown_command_text(self, tr: Translator) -> str:
         return unknown_command_text(
-            tr, chain=self._conversations.chain.is_chain, desk=self._front_desk
+            tr, chain=self._conversations.chain.is_chain, ask=self._front_desk
         )
 
     async def help_for(self, chat: Chat) -> str:
@@ -249,7 +253,7 @@ class Intake:
             state, self._conversations.context_of(state), partial(self._welcome, tr, named)
         )
         await self._started(state)
-        return self._with_desk(outcome, tr)
+        return self._with_desk(self._under_welcome(outcome, tr, state.studio), tr)
 
     async def _started(self, state: ConversationState) -> None:
         """Store a conversation that begins its club's questions, and count it."""
@@ -299,7 +303,7 @@ class Intake:
             state.plan = plan
             outcome = flow.begin(state, ctx, partial(self._welcome, tr, club.id))
             await self._started(state)
-            outcome = self._with_desk(outcome, tr)
+            outcome = self._with_desk(self._under_welcome(outcome, tr, state.studio), tr)
         else:
             outcome = flow.replan(state, plan, ctx)
             if moved:
@@ -344,6 +348,14 @@ class Intake:
             planned = (config, plan_from_config(config))
             self._plans[club.id] = planned
         return planned[1]
+
+    def _under_welcome(self, outcome: Outcome, tr: Translator, studio: str | None) -> Outcome:
+        """The front desk's buttons under the welcome (which is one message with the first
+        question), where that message can carry them."""
+        if self._desk is None or not outcome.replies:
+            return outcome
+        first, *rest = outcome.replies
+        return replace(outcome, replies=(with_row(first, self._desk.row(tr, studio)), *rest))
 
     def _welcome(self, tr: Translator, studio: str | None, required: int, optional: int) -> str:
         """Who is asking, why, how many questions, and where the privacy notice is."""

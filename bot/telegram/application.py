@@ -22,11 +22,13 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Location,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
 )
+from telegram import Venue as TelegramVenue
 from telegram._utils.types import JSONDict
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -41,6 +43,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.frontdesk.answers import FrontDesk as Answers
 from bot.frontdesk.staff_side import StaffSide
 from bot.frontdesk.threads import FrontDesk
 from bot.intake.commands import menu
@@ -66,6 +69,7 @@ from conversations.events import (
     TextInput,
     UnsupportedInput,
 )
+from conversations.front_desk import Topic
 from conversations.i18n import Translator, available_locales, negotiate
 from conversations.replies import Outcome, Reply, Settle
 
@@ -265,6 +269,16 @@ class TelegramSender:
                 if "not modified" in str(exc).lower():
                     return target
                 # too old to edit, or deleted: send it anew
+        if reply.venue is not None:
+            # As a Venue object: the separate arguments refuse a latitude or longitude of 0.
+            where = reply.venue
+            venue = TelegramVenue(
+                Location(longitude=where.longitude, latitude=where.latitude),
+                title=where.title,
+                address=where.address,
+            )
+            sent = await self._bot.send_venue(chat_id, venue=venue, reply_markup=markup)
+            return sent.message_id
         message = await self._bot.send_message(chat_id, _fit(reply.text), reply_markup=markup)
         if reply.buttons and reply.location_button:
             await self._send_location_keyboard(chat_id, reply.location_button)
@@ -300,9 +314,12 @@ class TelegramHandlers:
         erasures: ErasureRequests | None = None,
         desk: FrontDesk | None = None,
         staff: StaffSide | None = None,
+        *,
+        answers: Answers | None = None,
     ) -> None:
         self._desk = desk if desk is not None and desk.enabled else None
         self._staff = staff
+        self._answers = answers
         self._erasures = erasures
         self._unstored = unstored or UnstoredUpdates()
         self._intake = intake
@@ -396,7 +413,7 @@ class TelegramHandlers:
         if query is None or chat is None:
             return
         data = query.data or ""
-        if self._desk is not None and data.startswith(desk.PREFIX):
+        if self._desk is not None and data in (desk.ASK, desk.BACK):
             await self._deliver(update, await self._desk.press(chat, data))
             return
         await self._deliver(update, await self._buttons.press(chat, data))
@@ -465,6 +482,24 @@ class TelegramHandlers:
         chat = self._chat(update)
         if chat is not None:
             await self._deliver(update, await self._intake.change_club(chat))
+
+    async def _ask_desk(self, update: Update, topic: Topic) -> None:
+        chat = self._chat(update)
+        if chat is None:
+            return
+        if self._answers is None:
+            await self._notice(update, self._intake.unknown_command_text)
+            return
+        await self._deliver(update, await self._answers.answer(chat, topic))
+
+    async def where(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._ask_desk(update, Topic.WHERE)
+
+    async def hours(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._ask_desk(update, Topic.HOURS)
+
+    async def prices(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._ask_desk(update, Topic.PRICES)
 
     async def location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -615,12 +650,17 @@ async def register_commands(
     *,
     formal: bool = False,
     chain: bool = False,
-    desk: bool = False,
+    answers: bool = True,
+    ask: bool = False,
 ) -> None:
-    """The command menu in every catalog language, and in the default one for all others."""
+    """The command menu in every catalog language, and in the default one for all others;
+    ``answers`` and ``ask``: with the front desk's commands (``menu`` says when)."""
     for locale in (None, *available_locales()):
         tr = Translator(negotiate(locale, default_locale, formal=formal))
-        commands = [BotCommand(command, text) for command, text in menu(tr, chain=chain, desk=desk)]
+        commands = [
+            BotCommand(command, text)
+            for command, text in menu(tr, chain=chain, answers=answers, ask=ask)
+        ]
         try:
             await bot.set_my_commands(
                 commands, language_code=locale.split("_")[0] if locale else None
@@ -696,6 +736,9 @@ def add_handlers(
     app.add_handler(CommandHandler("back", handlers.back, filters=private))
     app.add_handler(CommandHandler("skip", handlers.skip, filters=private))
     app.add_handler(CommandHandler("club", handlers.club, filters=private))
+    app.add_handler(CommandHandler("where", handlers.where, filters=private))
+    app.add_handler(CommandHandler("hours", handlers.hours, filters=private))
+    app.add_handler(CommandHandler("prices", handlers.prices, filters=private))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.edited))
     app.add_handler(MessageHandler(private & filters.CONTACT, handlers.contact))
     app.add_handler(MessageHandler(private & filters.LOCATION, handlers.location))
