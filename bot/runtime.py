@@ -126,10 +126,9 @@ async def serve(
             services.erasure,
             services.desk,
             services.staff,
-            answers=services.answers,
         ),
         reports.ids(),
-        services.desk.staff_chats if services.desk is not None else (),
+        services.staff.staff_chats if services.staff is not None else (),
     )
     metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     webhook: HealthServer | None = None
@@ -142,8 +141,8 @@ async def serve(
                 settings.default_locale,
                 formal=settings.address_form is AddressForm.FORMAL,
                 chain=chain.is_chain,
-                answers=services.answers.offered(),
-                ask=services.desk is not None,
+                answers=services.desk.answers.offered(),
+                ask=services.desk.can_ask,
             )
             await app.start()
             services.start()

@@ -1,12 +1,16 @@
-"""The studio's front desk without staff: the three first questions a prospect asks ("where are
-you?", "when are you open?", "what does it cost?"), their buttons, and what is said when the
-studio's data cannot answer them.
+"""The studio's front desk in the chat: the three first questions a prospect asks ("where are
+you?", "when are you open?", "what does it cost?"), what is said when the studio's data cannot
+answer them, and the buttons of the whole desk: the answers, "Ask the studio" (a thread with a
+person) and, from a thread, the way back to the form.
+
+One row builder (:func:`desk_rows`) for the welcome, the thank-you and any later message, so
+they all show the same buttons: the answers in one row, asking a person in a second (at most
+two rows; a feature of the desk adds its button here, not a row of its own).
 
 Pure: the answers' texts are in ``conversations.opening_hours`` and ``conversations.prices``;
-reading the studio's data and handing a question to staff is ``bot.frontdesk``'s business.
-The buttons carry ``desk:<topic>``, which no other button's data looks like, and no question
-token: they mean the same on every message they are under, and pressing one changes nothing in
-the conversation.
+reading the studio's data, the threads and handing a question to staff are ``bot.frontdesk``'s
+business. The buttons carry ``desk:<what>``, which no other button's data looks like, and no
+question token: they mean the same on every message they are under.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from enum import StrEnum
 from conversations.i18n import Translator
 from conversations.replies import Button, Reply
 
-_PREFIX = "desk:"
+PREFIX = "desk:"
+ASK = PREFIX + "ask"  # open a thread with the studio's staff
+BACK = PREFIX + "back"  # leave the thread, back to the pending question
 
 
 class Topic(StrEnum):
@@ -29,20 +35,21 @@ class Topic(StrEnum):
 
 
 def topic_data(topic: Topic) -> str:
-    return f"{_PREFIX}{topic.value}"
+    return f"{PREFIX}{topic.value}"
 
 
 def parse_topic_data(data: str) -> Topic | None:
     """The topic a desk button asks about; None for any other button."""
-    if not data.startswith(_PREFIX):
+    if not data.startswith(PREFIX):
         return None
     try:
-        return Topic(data[len(_PREFIX) :])
+        return Topic(data[len(PREFIX) :])
     except ValueError:
         return None
 
 
 def desk_row(tr: Translator) -> tuple[Button, ...]:
+    """The answers' buttons, in one row."""
     return (
         Button(tr.gettext("📍 Where"), topic_data(Topic.WHERE)),
         Button(tr.gettext("🕒 Hours"), topic_data(Topic.HOURS)),
@@ -50,12 +57,34 @@ def desk_row(tr: Translator) -> tuple[Button, ...]:
     )
 
 
-def with_row(reply: Reply, row: tuple[Button, ...]) -> Reply:
-    """``reply`` with ``row`` as its last row of buttons, where the message can carry inline
-    buttons (a share-contact keyboard or typed options cannot sit beside them)."""
-    if not row or reply.contact_button or reply.keyboard_texts or reply.venue:
+def ask_row(tr: Translator) -> tuple[Button, ...]:
+    """Asking a person: a thread with the studio's staff."""
+    return (Button(tr.gettext("💬 Ask the studio"), ASK),)
+
+
+def back_row(tr: Translator) -> tuple[Button, ...]:
+    return (Button(tr.gettext("↩️ Back to my details"), BACK),)
+
+
+def desk_rows(tr: Translator, *, answers: bool, ask: bool) -> tuple[tuple[Button, ...], ...]:
+    """The front desk's buttons: the answers (when the studio's data gives any) and asking a
+    person (when there is a staff group to ask), each its own row, at most two."""
+    return ((desk_row(tr),) if answers else ()) + ((ask_row(tr),) if ask else ())
+
+
+def with_rows(reply: Reply, rows: tuple[tuple[Button, ...], ...]) -> Reply:
+    """``reply`` with ``rows`` under its buttons, where the message can carry inline buttons: a
+    share-contact keyboard or typed options cannot sit beside them (a message has one keyboard),
+    and an answer's venue carries none."""
+    rows = tuple(row for row in rows if row)
+    if not rows or reply.contact_button or reply.keyboard_texts or reply.venue:
         return reply
-    return replace(reply, buttons=(*reply.buttons, row))
+    return replace(reply, buttons=(*reply.buttons, *rows))
+
+
+def with_row(reply: Reply, row: tuple[Button, ...]) -> Reply:
+    """``reply`` with ``row`` as its last row of buttons (see :func:`with_rows`)."""
+    return with_rows(reply, (row,))
 
 
 def personally(tr: Translator) -> str:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.frontdesk.staff import notice_text
+from bot.frontdesk.handover import notice_text
 from bot.perfectgym.models import StudioInformation
 from bot.perfectgym.offers import MembershipOffers
 from bot.standin.sample_studio import offer, sample_information, sample_offers

@@ -318,7 +318,7 @@ async def _converse(
         elif command == "/help":
             outcome = Outcome(replies=(Reply(await intake.help_for(chat)),))
         elif command in DESK_COMMANDS:
-            outcome = await services.answers.answer(chat, DESK_COMMANDS[command])
+            outcome = await services.desk.answers.answer(chat, DESK_COMMANDS[command])
         elif command in ("/back", "/skip"):
             outcome = await intake.handle(chat, Command(CommandName(command[1:])))
         elif command.startswith("/"):

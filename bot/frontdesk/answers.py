@@ -10,7 +10,8 @@ directory keeps (cached, refreshed behind the scenes), prices from :class:`Offer
 
 When the data has no answer (a key without the scope, or nothing entered in PerfectGym), the
 prospect is told the studio will answer personally and the question goes to staff
-(:class:`~bot.frontdesk.staff.StaffQuestion`).
+(:class:`~bot.frontdesk.handover.StaffQuestion`: the prospect's thread with a staff group, else
+a notice).
 
 Asked half way through the form, the answer comes first and then the question the prospect had
 open, put again exactly as it was: the conversation is only read, never written, so nothing a
@@ -26,32 +27,27 @@ from collections.abc import Callable
 
 from bot.chain.chain import LOAD_CONCURRENCY, Chain
 from bot.chain.club import Club
+from bot.frontdesk.handover import StaffQuestion
 from bot.frontdesk.offers import OfferShelf
-from bot.frontdesk.staff import StaffQuestion
 from bot.intake.service import Chat
 from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
 from bot.storage.cache import CachedAnswers
 from conversations import choosing, flow
 from conversations.context import AskContext
-from conversations.front_desk import (
-    Topic,
-    address_text,
-    choose_club_first,
-    desk_row,
-    parse_topic_data,
-    personally,
-)
-from conversations.i18n import Translator, negotiate
+from conversations.front_desk import Topic, address_text, choose_club_first, personally
+from conversations.i18n import negotiate
 from conversations.opening_hours import hours_text
 from conversations.prices import prices_text, valid_offers
-from conversations.replies import Button, Outcome, Reply, Venue
+from conversations.replies import Outcome, Reply, Venue
 from conversations.state import ConversationState, Phase
 
 log = logging.getLogger(__name__)
 
 
-class FrontDesk:
+class Answers:
+    """The answers without staff, for every club of the chain."""
+
     def __init__(
         self,
         conversations: ConversationStore,
@@ -129,20 +125,11 @@ class FrontDesk:
         after the menu is set, so a chain always lists them."""
         return self.chain.is_chain or self.can_answer(self.chain.club(None))
 
-    def row(self, tr: Translator, studio: str | None) -> tuple[Button, ...]:
-        """The buttons under the welcome and the thank-you of a prospect of ``studio``."""
-        return desk_row(tr) if self.can_answer(self.chain.club(studio)) else ()
+    def answers_for(self, studio: str | None) -> bool:
+        """Whether the buttons under a prospect's welcome and thank-you offer the answers."""
+        return self.can_answer(self.chain.club(studio))
 
     # --- the answers ------------------------------------------------------------------------
-
-    def owns(self, data: str) -> bool:
-        return parse_topic_data(data) is not None
-
-    async def press(self, chat: Chat, data: str) -> Outcome:
-        topic = parse_topic_data(data)
-        if topic is None:
-            return Outcome(changed=False)
-        return await self.answer(chat, topic)
 
     async def answer(self, chat: Chat, topic: Topic) -> Outcome:
         """The answer, then the question the prospect has open (if any), put again."""
@@ -196,7 +183,7 @@ class FrontDesk:
                 reply = await self._prices(club, ctx)
         if reply is not None:
             return reply
-        await self._staff.ask(chat.id, club.storage_key, topic.value)
+        await self._staff.ask(chat, club.storage_key, topic.value)
         return Reply(personally(ctx.tr))
 
     def _where(self, club: Club) -> Reply | None:

@@ -10,6 +10,11 @@ from conversations.replies import Button
 
 
 class DeskButtons(Protocol):
-    def row(self, tr: Translator, studio: str | None) -> tuple[Button, ...]:
-        """The row of buttons for a prospect of ``studio``; empty for none."""
+    @property
+    def can_ask(self) -> bool:
+        """Whether /ask works (/help and the unknown-command list name it)."""
+        ...
+
+    def rows(self, tr: Translator, studio: str | None) -> tuple[tuple[Button, ...], ...]:
+        """The rows of buttons for a prospect of ``studio``; empty for none."""
         ...

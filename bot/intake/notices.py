@@ -18,8 +18,8 @@ from bot.intake.sender import Sender
 from bot.intake.store import ConversationStore
 from bot.storage.outbox import OutboxRecords
 from bot.studio.leads_config import ConfigProblem
-from conversations import desk, flow
-from conversations.front_desk import with_row
+from conversations import flow
+from conversations.front_desk import with_rows
 from conversations.i18n import Translator
 from conversations.replies import Reply
 
@@ -52,12 +52,10 @@ class DeliveryNotices:
         staff_locale: str,
         staff_contact_details: bool = False,
         trials: Invitation | None = None,
-        front_desk: bool = False,
         desk: DeskButtons | None = None,
     ) -> None:
         self._conversations = conversations
-        self._front_desk = front_desk  # the thank-you carries the front desk's row
-        self._desk = desk
+        self._desk = desk  # the front desk: its buttons under the thank-you
         self._staff_contact_details = staff_contact_details
         self._leads = leads
         self._erasure = erasure
@@ -151,9 +149,7 @@ class DeliveryNotices:
 
     def _with_desk(self, reply: Reply, tr: Translator, studio: str | None) -> Reply:
         """The thank-you with the front desk's buttons under it."""
-        if self._desk is not None:
-            reply = with_row(reply, self._desk.row(tr, studio))
-        return desk.with_desk_row(reply, tr) if self._front_desk else reply
+        return reply if self._desk is None else with_rows(reply, self._desk.rows(tr, studio))
 
     async def _reopen(self, report: DeliveryReport) -> list[Reply]:
         state = await self._conversations.load(report.entry.chat_id, fresh=True)

@@ -43,9 +43,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.frontdesk.answers import FrontDesk as Answers
+from bot.frontdesk.desk import FrontDesk
 from bot.frontdesk.staff_side import StaffSide
-from bot.frontdesk.threads import FrontDesk
 from bot.intake.commands import menu
 from bot.intake.erasure_requests import CONFIRM_PREFIX, ErasureRequests
 from bot.intake.service import Chat, Intake
@@ -59,7 +58,6 @@ from bot.telegram.resend import encode, is_transient
 from bot.telegram.unstored import UnstoredUpdates, storage_failure
 from bot.telegram.updates import PerChatUpdateProcessor
 from bot.trials.buttons import ButtonPresses
-from conversations import desk
 from conversations.events import (
     Command,
     CommandName,
@@ -314,12 +312,12 @@ class TelegramHandlers:
         erasures: ErasureRequests | None = None,
         desk: FrontDesk | None = None,
         staff: StaffSide | None = None,
-        *,
-        answers: Answers | None = None,
     ) -> None:
-        self._desk = desk if desk is not None and desk.enabled else None
+        # The front desk's parts: the answers (/where, /hours, /prices), and the threads with
+        # a staff group (/ask, and a prospect's messages for a person) when there is one.
+        self._answers = desk.answers if desk is not None else None
+        self._threads = desk.threads if desk is not None else None
         self._staff = staff
-        self._answers = answers
         self._erasures = erasures
         self._unstored = unstored or UnstoredUpdates()
         self._intake = intake
@@ -389,9 +387,9 @@ class TelegramHandlers:
         waits for it): queued for them, and True; False: the form's to answer."""
         chat = self._chat(update)
         message = update.effective_message
-        if self._desk is None or chat is None or message is None:
+        if self._threads is None or chat is None or message is None:
             return False
-        outcome = await self._desk.from_prospect(chat, message.message_id)
+        outcome = await self._threads.from_prospect(chat, message.message_id)
         if outcome is None:
             return False
         await self._deliver(update, outcome)
@@ -413,9 +411,7 @@ class TelegramHandlers:
         if query is None or chat is None:
             return
         data = query.data or ""
-        if self._desk is not None and data in (desk.ASK, desk.BACK):
-            await self._deliver(update, await self._desk.press(chat, data))
-            return
+        # The front desk's buttons too: ``ButtonPresses`` hands them to it.
         await self._deliver(update, await self._buttons.press(chat, data))
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -429,11 +425,11 @@ class TelegramHandlers:
         """/ask: a thread with the studio's staff; words after the command go to them too."""
         chat = self._chat(update)
         message = update.effective_message
-        if self._desk is None or chat is None or message is None:
+        if self._threads is None or chat is None or message is None:
             await self.unknown_command(update, context)
             return
         written = message.message_id if context.args else None
-        await self._deliver(update, await self._desk.ask(chat, written))
+        await self._deliver(update, await self._threads.ask(chat, written))
 
     @staticmethod
     def _staff_place(update: Update) -> tuple[int, int, int | None, int | None] | None:
