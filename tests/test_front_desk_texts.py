@@ -9,14 +9,17 @@ from decimal import Decimal
 
 import pytest
 
-from bot.frontdesk.handover import notice_text
+from bot.frontdesk.handover import notice_text, thread_note
 from bot.perfectgym.models import StudioInformation
 from bot.perfectgym.offers import MembershipOffers
 from bot.standin.sample_studio import offer, sample_information, sample_offers
 from conversations.front_desk import (
+    ASK,
+    BACK,
     Topic,
     choose_club_first,
     desk_row,
+    desk_rows,
     parse_topic_data,
     personally,
     topic_data,
@@ -285,6 +288,35 @@ def test_the_row_goes_only_where_inline_buttons_can_go() -> None:
     assert with_row(Reply("q", contact_button="Share"), row).buttons == ()
     assert with_row(Reply("q", keyboard_texts=("a",)), row).buttons == ()
     assert with_row(Reply("q"), ()).buttons == ()
+
+
+def test_the_whole_desk_is_at_most_two_rows_of_short_data() -> None:
+    tr = Translator("en")
+    rows = desk_rows(tr, answers=True, ask=True)
+    assert [[b.text for b in row] for row in rows] == [
+        ["📍 Where", "🕒 Hours", "💶 Prices"],
+        ["💬 Ask the studio"],
+    ]
+    assert desk_rows(tr, answers=False, ask=True) == (rows[1],)
+    assert desk_rows(tr, answers=True, ask=False) == (rows[0],)
+    assert desk_rows(tr, answers=False, ask=False) == ()
+    for data in (ASK, BACK, *(b.data for row in rows for b in row)):
+        assert len(data.encode()) <= 64
+    assert parse_topic_data(ASK) is None  # the threads' buttons are not answers
+    assert parse_topic_data(BACK) is None
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_notes_in_a_thread_are_translated_and_name_the_question(locale: str) -> None:
+    tr, english = Translator(locale), Translator("en")
+    notes = {topic: thread_note(tr, topic) for topic in Topic}
+    assert len(set(notes.values())) == 3
+    for topic, note in notes.items():
+        assert note.startswith("❓")
+        assert "PerfectGym" in note
+        assert not UNFILLED.search(note)
+        if not locale.startswith("en"):
+            assert note != thread_note(english, topic), f"{locale}: {topic} untranslated"
 
 
 # --- every catalog -----------------------------------------------------------------------------
