@@ -74,7 +74,7 @@ class Threads:
         self.on_queued: Callable[[], None] = lambda: None
 
     def staff_chat_for(self, studio: str | None) -> int:
-        """The club's staff chat, else the chain's, else any (``enabled`` says there is one)."""
+        """The club's staff chat, else the chain's, else any (threads exist only with one)."""
         chain = self._conversations.chain
         for chosen in (chain.club(studio).staff_chat_id, chain.staff_chat_id):
             if chosen in self.staff_chats:
