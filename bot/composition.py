@@ -13,9 +13,12 @@ from functools import partial
 
 from bot.chain.build import single_chain
 from bot.chain.chain import Chain
+from bot.frontdesk.answers import Answers
+from bot.frontdesk.desk import FrontDesk
+from bot.frontdesk.handover import HandOver, StaffNotice
 from bot.frontdesk.relay import Courier, Relayer
 from bot.frontdesk.staff_side import StaffSide
-from bot.frontdesk.threads import FrontDesk, staff_chats
+from bot.frontdesk.threads import Threads, staff_chats
 from bot.funnel.counts import Funnel, Stage
 from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.notices import DeliveryNotices
@@ -74,9 +77,10 @@ class Services:
     trials: TrialBooking
     buttons: ButtonPresses
     erasure: ErasureRequests
-    # The front desk: a prospect's thread with the staff chat (None without a staff chat or,
-    # as in the demo, without Telegram to relay through).
-    desk: FrontDesk | None = None
+    # The front desk: its answers without staff, and (``desk.threads``) a prospect's thread
+    # with the staff group; the staff group's side and the relay worker are None without a
+    # staff group or, as in the demo, without Telegram to relay through.
+    desk: FrontDesk
     staff: StaffSide | None = None
     relayer: Relayer | None = None
 
@@ -115,9 +119,11 @@ class Services:
         at a time, while prospects are answered."""
         if self.chain.is_chain:
             self.chain.load_soon()
+            await self.desk.answers.prepare()
             self.trials.prepare_soon()
             return
         await self.studio.start()
+        await self.desk.answers.prepare()
         await self.trials.prepare()
         config = await self.config.get()
         if config is None:
@@ -138,6 +144,7 @@ class Services:
         await self.retention.stop()
         await self.outbox.stop()
         await self.funnel.stop()
+        await self.desk.answers.close()
         await self.chain.close()
         await self.storage.close()
 
@@ -182,7 +189,6 @@ def assemble(
     funnel = Funnel(
         storage, zone_of=lambda studio: chain.club(studio).profile.time_zone, clock=clock
     )
-    front_desk = courier is not None and bool(staff_chats(chain))
     conversations = ConversationStore(storage, chain, min_age=min_age, clock=clock)
     erasure = ErasureRequests(
         storage,
@@ -204,6 +210,39 @@ def assemble(
         retry_base=(policy or RetryPolicy()).base_delay,
         clock=clock,
     )
+    threads: Threads | None = None
+    staff: StaffSide | None = None
+    relayer: Relayer | None = None
+    if courier is not None and staff_chats(chain):
+        threads = Threads(
+            storage,
+            conversations,
+            funnel,
+            default_locale=default_locale,
+            staff_locale=default_locale,
+            formal=formal,
+            clock=clock,
+        )
+        staff = StaffSide(storage, funnel, staff_chats=threads.staff_chats, clock=clock)
+        relayer = Relayer(storage, courier, staff_locale=default_locale, clock=clock)
+        threads.on_queued = staff.on_queued = relayer.wake
+        erasure.on_thread_forgotten = relayer.forgotten
+    handover = HandOver(
+        StaffNotice(chain, sender, staff_locale=default_locale),
+        threads,
+        staff_locale=default_locale,
+        clock=clock,
+    )
+    answers = Answers(
+        conversations,
+        storage,
+        handover,
+        default_locale=default_locale,
+        formal=formal,
+        offers_ttl=config_ttl,
+        clock=clock,
+    )
+    desk = FrontDesk(answers, threads)
     notices = DeliveryNotices(
         conversations,
         sender,
@@ -212,7 +251,7 @@ def assemble(
         staff_locale=default_locale,
         staff_contact_details=staff_contact_details,
         trials=trials,
-        front_desk=front_desk,
+        desk=desk,
     )
     outbox = Outbox(
         storage,
@@ -237,26 +276,9 @@ def assemble(
         funnel=funnel,
         formal=formal,
         erasure=erasure,
-        front_desk=front_desk,
         clock=clock,
+        desk=desk,
     )
-    desk: FrontDesk | None = None
-    staff: StaffSide | None = None
-    relayer: Relayer | None = None
-    if front_desk and courier is not None:
-        desk = FrontDesk(
-            storage,
-            conversations,
-            funnel,
-            default_locale=default_locale,
-            staff_locale=default_locale,
-            formal=formal,
-            clock=clock,
-        )
-        staff = StaffSide(storage, funnel, staff_chats=desk.staff_chats, clock=clock)
-        relayer = Relayer(storage, courier, staff_locale=default_locale, clock=clock)
-        desk.on_queued = staff.on_queued = relayer.wake
-        erasure.on_thread_forgotten = relayer.forgotten
     reminders = Reminders(
         storage,
         conversations,
@@ -276,7 +298,7 @@ def assemble(
         reminders,
         retention,
         trials,
-        ButtonPresses(intake, trials),
+        ButtonPresses(intake, trials, desk),
         erasure,
         desk,
         staff,

@@ -128,7 +128,7 @@ async def serve(
             services.staff,
         ),
         reports.ids(),
-        services.desk.staff_chats if services.desk is not None else (),
+        services.staff.staff_chats if services.staff is not None else (),
     )
     metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     webhook: HealthServer | None = None
@@ -141,7 +141,8 @@ async def serve(
                 settings.default_locale,
                 formal=settings.address_form is AddressForm.FORMAL,
                 chain=chain.is_chain,
-                desk=services.desk is not None,
+                answers=services.desk.answers.offered(),
+                ask=services.desk.can_ask,
             )
             await app.start()
             services.start()

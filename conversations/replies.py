@@ -12,12 +12,24 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Venue:
+    """A place on the map with its name and one line of address (Telegram's venue message)."""
+
+    latitude: float
+    longitude: float
+    title: str
+    address: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message. ``replace`` edits the message whose button was pressed instead; ``summary``
     marks the summary, and ``in_place`` asks to update the last summary message with it instead
     of sending a new one (after a correction), where the chat allows. ``location_button`` is a
     one-time keyboard button asking for the prospect's location; beside inline ``buttons`` it
-    comes in a message of its own (Telegram gives a message one keyboard)."""
+    comes in a message of its own (Telegram gives a message one keyboard). With a ``venue`` the
+    message is that place on the map (its inline ``buttons`` under it); ``text`` says the same in
+    words, for wherever a map cannot be shown (the terminal demo)."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -28,6 +40,7 @@ class Reply:
     replace: bool = False
     summary: bool = False
     in_place: bool = False
+    venue: Venue | None = None
 
     @property
     def can_remove_keyboard(self) -> bool:
@@ -39,6 +52,7 @@ class Reply:
             or self.location_button
             or self.replace
             or self.in_place
+            or self.venue
         )
 
 

@@ -61,7 +61,8 @@ class InFlight:
 
 
 class FakePerfectGym(PerfectGymStandIn):
-    """Faults are queued per endpoint ("config", "validate", "create", or a trial-offer endpoint
+    """Faults are queued per endpoint ("config", "validate", "create", "studio",
+    "membership_offers" (served from ``offers``; None answers 403), or a trial-offer endpoint
     of ``TRIAL_ROUTES``: "class_offers", "class_slots", "class_validate", "class_book",
     "appointment_slots", "appointment_book", "confirm", ...) and used up in order.
 

@@ -150,6 +150,17 @@ class SentPhoto:
 
 
 @dataclass(frozen=True)
+class SentVenue:
+    chat_id: int
+    message_id: int
+    latitude: float
+    longitude: float
+    title: str
+    address: str
+    reply_markup: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
 class SentMessage:
     """One thing the bot did to a chat: a new message, an edit or a deletion."""
 
@@ -688,6 +699,7 @@ class FakeTelegram:
         self.blocked: set[int] = set()
         self.refused_blocked: list[int] = []  # the chats of the 403s answered, in order
         self.photos: list[SentPhoto] = []
+        self.venues: list[SentVenue] = []
         # Methods answered with an error status for now (a Bot API hiccup), by lower-case name.
         self.failing: dict[str, int] = {}
         bot_id = token.split(":", 1)[0]
@@ -730,6 +742,7 @@ class FakeTelegram:
             "getwebhookinfo": self._get_webhook_info,
             "sendmessage": self._send_message,
             "sendphoto": self._send_photo,
+            "sendvenue": self._send_venue,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_message_reply_markup,
             "answercallbackquery": self._answer_callback_query,
@@ -1238,6 +1251,63 @@ class FakeTelegram:
         if caption is not None:
             message["caption"] = caption
         return message
+
+    async def _send_venue(self, call: _Call) -> JSONDict:
+        """A place on the map, checked as Telegram checks it: coordinates that are numbers in
+        range, a title and an address (both required, non-empty)."""
+        chat_id = call.get_int("chat_id")
+        self._check_not_blocked(chat_id)
+        latitude = self._coordinate(call, "latitude", 90.0)
+        longitude = self._coordinate(call, "longitude", 180.0)
+        title, address = call.get_str("title"), call.get_str("address")
+        if not title or not title.strip():
+            raise _bad_request("title is empty")
+        if not address or not address.strip():
+            raise _bad_request("address is empty")
+        markup = call.get_obj("reply_markup")
+        _check_reply_markup(markup, inline_only=False)
+        self._check_flood(chat_id, call.received_at)
+        message_id = self._next_message_id(chat_id)
+        self.venues.append(
+            SentVenue(chat_id, message_id, latitude, longitude, title, address, markup)
+        )
+        self._log(chat_id).bot_message_ids.append(message_id)
+        self._record(
+            SentMessage(
+                "sendVenue",
+                chat_id,
+                message_id,
+                f"{title}\n{address}",
+                markup,
+                None,
+                call.received_at,
+            )
+        )
+        location = {"latitude": latitude, "longitude": longitude}
+        message: JSONDict = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._chat(chat_id),
+            "from": self.bot_user,
+            "location": location,
+            "venue": {"location": location, "title": title, "address": address},
+        }
+        if markup is not None and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        return message
+
+    @staticmethod
+    def _coordinate(call: _Call, name: str, limit: float) -> float:
+        value = call.params.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise _bad_request(f"{name} is empty" if value is None else f"invalid {name}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise _bad_request(f"invalid {name}") from None
+        if not -limit <= number <= limit:
+            raise _bad_request(f"{name} out of range")
+        return number
 
     async def _edit_message_text(self, call: _Call) -> JSONDict | bool:
         text = call.get_str("text")

@@ -349,3 +349,25 @@ async def test_stop_ends_long_polls_without_leaking_tasks() -> None:
     assert response.json() == {"ok": True, "result": []}
     await asyncio.sleep(0)
     assert asyncio.all_tasks() - before - {asyncio.current_task()} == set()
+
+
+async def test_venues_need_coordinates_in_range_a_title_and_an_address(fake: FakeTelegram) -> None:
+    async with bot_for(fake) as bot:
+        sent = await bot.send_venue(5, 52.5298, 13.4015, "Studio Sol", "Torstraße 140, Berlin")
+        assert sent.venue is not None
+        assert sent.venue.title == "Studio Sol"
+        assert sent.location is not None
+        assert sent.location.latitude == 52.5298
+        for latitude, longitude, title, address in (
+            (91.0, 13.4, "Studio Sol", "Berlin"),
+            (52.5, -180.5, "Studio Sol", "Berlin"),
+            (52.5, 13.4, " ", "Berlin"),  # python-telegram-bot itself refuses an empty one
+            (52.5, 13.4, "Studio Sol", " "),
+        ):
+            with pytest.raises(BadRequest):
+                await bot.send_venue(5, latitude, longitude, title, address)
+    [venue] = fake.venues
+    assert (venue.chat_id, venue.latitude, venue.longitude) == (5, 52.5298, 13.4015)
+    assert venue.address == "Torstraße 140, Berlin"
+    assert [m.method for m in fake.sent] == ["sendVenue"]
+    assert len(fake.errors) == 4

@@ -170,11 +170,11 @@ def _dialogue(locale: str, studio: Studio) -> Iterator[tuple[str, str, bool]]:
     yield "withdrawal", studio.withdrawal(tr), False
     yield (
         "help",
-        help_text(tr, studio, "https://studio.example/privacy", chain=True, desk=True),
+        help_text(tr, studio, "https://studio.example/privacy", chain=True, ask=True),
         False,
     )
-    yield "unknown command", unknown_command_text(tr, chain=True, desk=True), False
-    for command, description in menu(tr, chain=True, desk=True):
+    yield "unknown command", unknown_command_text(tr, chain=True, ask=True), False
+    for command, description in menu(tr, chain=True, ask=True):
         yield f"menu /{command}", description, False  # the menu, not a button
     for position in range(len(PLAN.questions)):
         state = ConversationState(
@@ -334,6 +334,7 @@ SAMPLES: dict[str, object] = {
     "booking": "B-678",
     "brand": "FitX",
     "campaign": "spring-2026",
+    "channels": "e-mail and SMS",
     "city": "Berlin",
     "club": "FitX Mitte",
     "confirmed": 2,
@@ -342,11 +343,15 @@ SAMPLES: dict[str, object] = {
     "count": 3,
     "customer": "12345",
     "day": "Thu 3 Dec",
+    "date": "24 Dec",
     "deadline": "18:30",
     "default": 30,
     "email": "hello@sol.example",
+    "end": "22:00",
     "example": "17.05.1990",
     "fields": "7001, 7002",
+    "first": "24 Dec",
+    "last": "26 Dec",
     "instructor": "Mia",
     "label": "Phone",
     "lead": "Questions",
@@ -359,18 +364,22 @@ SAMPLES: dict[str, object] = {
     "phone": "+49 30 1234567",
     "place": "Room 1",
     "postcode": "10115",
+    "price": "49.90 €",
     "question": "Phone",
     "reason": "timeout",
     "ref": "12345",
     "refused": 1,
     "session": "Yoga Flow",
+    "start": "07:00",
     "shown": 6,
     "street": "Hauptstraße",
+    "term": "12 months",
     "time": "18:30",
     "topic": "rewards",
     "typed": "Mitte",
     "url": "https://studio.example/privacy",
     "value": "Anna",
+    "website": "https://studio.example",
     "when": "Thu 3 Dec at 18:30",
     "who": "Anna Schmidt, anna@example.com",
     "why": "PerfectGym does not answer.",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
 import os
 import sys
@@ -33,6 +34,7 @@ from bot.perfectgym.client import PerfectGymClient
 from bot.settings import AddressForm, SettingsError, StudioSettings, load_studio_settings
 from bot.standin.clubs import DEMO_BRAND, StandInClub, chain_clubs
 from bot.standin.leads import PerfectGymStandIn, sample_config
+from bot.standin.sample_studio import sample_information, sample_offers
 from bot.storage import LeadStatus
 from bot.storage.sqlite import SqliteStorage
 from bot.studio.information import StudioFallback
@@ -48,6 +50,7 @@ from conversations.events import (
     LocationShared,
     TextInput,
 )
+from conversations.front_desk import Topic
 from conversations.i18n import LanguageTag, available_locales
 from conversations.replies import Outcome, Reply
 
@@ -59,6 +62,7 @@ DEMO_PRIVACY_URL = "https://your-studio.example/privacy (set PRIVACY_URL to your
 
 
 _NAVIGATION = frozenset({callbacks.SKIP, callbacks.BACK, callbacks.KEEP})
+DESK_COMMANDS = {f"/{topic.value}": topic for topic in Topic}
 
 
 def _only_navigation(reply: Reply) -> bool:
@@ -146,16 +150,13 @@ class TerminalChat:
 
 
 def demo_studio(settings: StudioSettings) -> dict[str, Any]:
-    """The stand-in's studio (``StudioInformation``): the owner's name and country if set."""
-    studio: dict[str, Any] = {
-        "studioId": 1,
-        "name": settings.studio_name or "Demo Studio",
-        "email": "hello@studio.example",
-        "accessCodeConfiguration": {"enabled": False},
-    }
-    if settings.studio_country:
-        studio["countryCode"] = settings.studio_country
-    return studio
+    """The stand-in's studio (``StudioInformation``): the owner's name and country if set, a
+    Berlin address, opening hours and a closure coming up (for /where and /hours)."""
+    return sample_information(
+        datetime.date.today(),
+        name=settings.studio_name or "Demo Studio",
+        country=settings.studio_country,
+    )
 
 
 class StandIns:
@@ -242,7 +243,12 @@ async def run_demo(
                 settings.studio_texts_file, privacy_url=settings.privacy_url or DEMO_PRIVACY_URL
             )
             standin = await stack.enter_async_context(
-                PerfectGymStandIn(sample_config(), DEMO_API_KEY, demo_studio(settings))
+                PerfectGymStandIn(
+                    sample_config(),
+                    DEMO_API_KEY,
+                    demo_studio(settings),
+                    offers=sample_offers(datetime.date.today()),
+                )
             )
             standins = StandIns({"main": standin}, ())
             services = assemble(
@@ -311,6 +317,8 @@ async def _converse(
             outcome = await intake.change_club(chat)
         elif command == "/help":
             outcome = Outcome(replies=(Reply(await intake.help_for(chat)),))
+        elif command in DESK_COMMANDS:
+            outcome = await services.desk.answers.answer(chat, DESK_COMMANDS[command])
         elif command in ("/back", "/skip"):
             outcome = await intake.handle(chat, Command(CommandName(command[1:])))
         elif command.startswith("/"):

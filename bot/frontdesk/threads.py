@@ -4,7 +4,9 @@
 A prospect's message goes to staff while their thread is open, or when no question of the form
 waits for it: after the lead was sent, or with no conversation under way once they have a lead
 or a thread. ``/ask`` and the "Ask the studio" button open a thread at any point; while it is
-open the form waits, and "Back to my details" shows the pending question again. Nothing here
+open the form waits, and "Back to my details" shows the pending question again. A question the
+studio's data cannot answer opens the thread too (:meth:`Threads.hand_over`, through
+``bot/frontdesk/handover.py``), with a note for staff saying what was asked. Nothing here
 waits on Telegram: the message is queued (``bot/storage/relays.py``) in the transaction that
 opens the thread, and the relay worker sends it.
 """
@@ -23,8 +25,8 @@ from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
 from bot.storage.outbox import LeadStatus, OutboxEntry, OutboxRecords
 from bot.storage.relays import Direction, NewRelay, RelayKind, RelayRecords
-from bot.storage.threads import Opening, ThreadRecords, ThreadState
-from conversations import desk, flow
+from bot.storage.threads import Opening, ThreadChange, ThreadRecords, ThreadState
+from conversations import flow, front_desk
 from conversations.i18n import Translator, negotiate
 from conversations.replies import Outcome, Reply, Settle
 from conversations.state import ConversationState, Phase
@@ -46,7 +48,9 @@ def staff_chats(chain: Chain) -> frozenset[int]:
     return frozenset(chat for chat in chats if chat is not None and chat < 0)
 
 
-class FrontDesk:
+class Threads:
+    """The prospects' threads with the staff group: opened, written to, left for the form."""
+
     def __init__(
         self,
         storage: DeskStore,
@@ -69,13 +73,8 @@ class FrontDesk:
         # Told when something was queued, so the relay worker sends it now (set by the runtime).
         self.on_queued: Callable[[], None] = lambda: None
 
-    @property
-    def enabled(self) -> bool:
-        """Only a chain with a staff chat has anybody to talk to."""
-        return bool(self.staff_chats)
-
     def staff_chat_for(self, studio: str | None) -> int:
-        """The club's staff chat, else the chain's, else any (``enabled`` says there is one)."""
+        """The club's staff chat, else the chain's, else any (threads exist only with one)."""
         chain = self._conversations.chain
         for chosen in (chain.club(studio).staff_chat_id, chain.staff_chat_id):
             if chosen in self.staff_chats:
@@ -122,30 +121,14 @@ class FrontDesk:
         lead: OutboxEntry | None,
         message_id: int | None,
     ) -> Outcome:
-        studio = state.studio if state is not None else lead.studio if lead is not None else None
-        campaign = state.campaign if state is not None else lead.campaign if lead else None
-        tr = self._translator(chat, state)
-        opening = Opening(
-            studio=studio,
-            staff_chat_id=self.staff_chat_for(studio),
-            campaign=campaign,
-            name=(chat.first_name or "?")[:64],
-            locale=tr.locale,
-        )
         relays: tuple[NewRelay, ...] = ()
         if message_id is not None:
             relays = (NewRelay(Direction.TO_STAFF, RelayKind.COPY, chat.id, message_id),)
-        change = await self._storage.record_thread(
-            chat.id, self._clock(), opening=opening, intro=self._intro(state, lead), relays=relays
-        )
-        if change.relayed:
-            self.on_queued()
-        if change.created:
-            self._funnel.reached(campaign, Stage.THREAD_OPENED, studio=studio)
-            log.info("chat %s: a thread with staff opened", chat_ref(chat.id))
-        form_waits = state is not None and state.phase is not Phase.SUBMITTED
+        studio = state.studio if state is not None else lead.studio if lead is not None else None
+        change = await self._record(chat, state, lead, studio, relays)
+        tr = self._translator(chat, state)
         called = self._conversations.club(studio).studio_for(tr.locale)
-        buttons = (desk.back_row(tr),) if form_waits else ()
+        buttons = (front_desk.back_row(tr),) if _form_waits(state) else ()
         if message_id is None:
             text = called.fill(
                 tr.gettext(
@@ -162,6 +145,46 @@ class FrontDesk:
         else:
             return Outcome(changed=False)
         return Outcome(replies=(Reply(text, buttons=buttons),), changed=False, settle=Settle())
+
+    async def hand_over(self, chat: Chat, studio: str | None, note: str) -> None:
+        """A question the studio's data cannot answer (``note`` tells staff which): the thread
+        opens, or opens again, with the note, and staff answer there. The answer the prospect
+        reads is the caller's ("the studio will answer"). While a question of the form waits,
+        the prospect's next words are its answer: the thread is then left closed on their side,
+        as "Back to my details" leaves it, and staff's replies still reach them."""
+        state = await self._conversations.load(chat.id)
+        lead = await self._storage.latest_lead(chat.id)
+        told = NewRelay(Direction.TO_STAFF, RelayKind.TEXT, text=note[:4000])
+        change = await self._record(chat, state, lead, studio, (told,))
+        if (change.created or change.reopened) and _form_waits(state):
+            await self._storage.close_thread(chat.id, self._clock())
+
+    async def _record(
+        self,
+        chat: Chat,
+        state: ConversationState | None,
+        lead: OutboxEntry | None,
+        studio: str | None,
+        relays: tuple[NewRelay, ...],
+    ) -> ThreadChange:
+        """The thread opened (created, or opened again) with ``relays`` queued, and counted."""
+        campaign = state.campaign if state is not None else lead.campaign if lead else None
+        opening = Opening(
+            studio=studio,
+            staff_chat_id=self.staff_chat_for(studio),
+            campaign=campaign,
+            name=(chat.first_name or "?")[:64],
+            locale=self._translator(chat, state).locale,
+        )
+        change = await self._storage.record_thread(
+            chat.id, self._clock(), opening=opening, intro=self._intro(state, lead), relays=relays
+        )
+        if change.relayed:
+            self.on_queued()
+        if change.created:
+            self._funnel.reached(campaign, Stage.THREAD_OPENED, studio=studio)
+            log.info("chat %s: a thread with staff opened", chat_ref(chat.id))
+        return change
 
     def _intro(
         self, state: ConversationState | None, lead: OutboxEntry | None
@@ -195,8 +218,7 @@ class FrontDesk:
         text = tr.gettext("Okay. Whenever you have another question, just send /ask.")
         return Outcome(replies=(Reply(text),), changed=False, settle=Settle())
 
-    async def press(self, chat: Chat, data: str) -> Outcome:
-        """A front-desk button."""
-        if data == desk.BACK:
-            return await self.back(chat)
-        return await self.ask(chat)
+
+def _form_waits(state: ConversationState | None) -> bool:
+    """Whether a question of the form waits for the prospect's next words."""
+    return state is not None and state.phase is not Phase.SUBMITTED

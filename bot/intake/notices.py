@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from bot.chain.club import Club, Standing
+from bot.intake.desk import DeskButtons
 from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.outbox import Delivery, DeliveryReport
 from bot.intake.sender import Sender
@@ -18,7 +19,8 @@ from bot.intake.staff import StaffChats
 from bot.intake.store import ConversationStore
 from bot.storage.outbox import OutboxRecords
 from bot.studio.leads_config import ConfigProblem
-from conversations import desk, flow
+from conversations import flow
+from conversations.front_desk import with_rows
 from conversations.i18n import Translator
 from conversations.replies import Reply
 
@@ -51,10 +53,10 @@ class DeliveryNotices:
         staff_locale: str,
         staff_contact_details: bool = False,
         trials: Invitation | None = None,
-        front_desk: bool = False,
+        desk: DeskButtons | None = None,
     ) -> None:
         self._conversations = conversations
-        self._front_desk = front_desk  # the thank-you carries the front desk's row
+        self._desk = desk  # the front desk: its buttons under the thank-you
         self._staff_contact_details = staff_contact_details
         self._leads = leads
         self._erasure = erasure
@@ -82,18 +84,23 @@ class DeliveryNotices:
         replies: list[Reply] = []
         match report.result:
             case Delivery.CREATED:
-                thanks = Reply(
-                    club.texts.thank_you_for(entry.locale, club.profile.name)
-                    or studio.fill(
-                        tr.gettext(
-                            "Thank you, {name}! 🎉 {studio} has your details and will contact "
-                            "you soon."
+                replies.append(
+                    self._with_desk(
+                        Reply(
+                            club.texts.thank_you_for(entry.locale, club.profile.name)
+                            or studio.fill(
+                                tr.gettext(
+                                    "Thank you, {name}! 🎉 {studio} has your details and will "
+                                    "contact you soon."
+                                ),
+                                tr,
+                                name=first,
+                            )
                         ),
                         tr,
-                        name=first,
+                        entry.studio,
                     )
                 )
-                replies.append(desk.with_desk_row(thanks, tr) if self._front_desk else thanks)
                 if self._trials is not None:
                     invitation = await self._trials.invite(
                         entry.chat_id,
@@ -136,14 +143,18 @@ class DeliveryNotices:
                 )
             case Delivery.FAILED:
                 replies.append(
-                    Reply(
-                        studio.fill(
-                            tr.gettext(
-                                "Thank you! We have received your details, and {studio} will "
-                                "follow up with you personally."
-                            ),
-                            tr,
-                        )
+                    self._with_desk(
+                        Reply(
+                            studio.fill(
+                                tr.gettext(
+                                    "Thank you! We have received your details, and {studio} will "
+                                    "follow up with you personally."
+                                ),
+                                tr,
+                            )
+                        ),
+                        tr,
+                        entry.studio,
                     )
                 )
                 await self._notify_staff(report)
@@ -156,6 +167,10 @@ class DeliveryNotices:
                 for r in replies
             ]
             await self._sender.send(entry.chat_id, replies)
+
+    def _with_desk(self, reply: Reply, tr: Translator, studio: str | None) -> Reply:
+        """The thank-you with the front desk's buttons under it."""
+        return reply if self._desk is None else with_rows(reply, self._desk.rows(tr, studio))
 
     async def _reopen(self, report: DeliveryReport) -> list[Reply]:
         state = await self._conversations.load(report.entry.chat_id, fresh=True)

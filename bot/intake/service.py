@@ -20,6 +20,7 @@ from bot.chain.links import split_start
 from bot.funnel.campaign import ALLOWED, MAX_CAMPAIGN_LENGTH, is_campaign
 from bot.funnel.counts import Funnel, Stage
 from bot.intake.commands import help_text, unknown_command_text
+from bot.intake.desk import DeskButtons
 from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.outbox import Outbox
 from bot.intake.sender import Sender
@@ -28,10 +29,11 @@ from bot.logging_setup import chat_ref
 from bot.perfectgym.adapter import lead_request, plan_from_config, unsatisfiable_fields
 from bot.perfectgym.models import LeadConfig
 from bot.storage import LeadStatus, Storage
-from conversations import choosing, desk, flow
+from conversations import choosing, flow
 from conversations.drafting import draft_of
 from conversations.events import Command, CommandName, Event
 from conversations.field_plan import NO_QUESTIONS, FieldPlan
+from conversations.front_desk import with_rows
 from conversations.i18n import Translator, negotiate
 from conversations.kinds.name import parse_name
 from conversations.replies import Outcome, Reply, Settle
@@ -108,12 +110,11 @@ class Intake:
         funnel: Funnel,
         formal: bool = False,
         erasure: ErasureRequests | None = None,
-        front_desk: bool = False,
         clock: Callable[[], float] = time.time,
+        desk: DeskButtons | None = None,
     ) -> None:
         self._conversations = conversations
-        # With a front desk (a staff chat to talk to), the welcome carries its buttons.
-        self._front_desk = front_desk
+        self._desk = desk  # the front desk: its buttons under the welcome
         self._erasure = erasure
         self._storage = storage
         self._outbox = outbox
@@ -144,13 +145,11 @@ class Intake:
             club.studio_for(tr.locale),
             club.texts.privacy_url_for(tr.locale),
             chain=chain.is_chain,
-            desk=self._front_desk,
+            ask=self._can_ask,
         )
 
     def unknown_command_text(self, tr: Translator) -> str:
-        return unknown_command_text(
-            tr, chain=self._conversations.chain.is_chain, desk=self._front_desk
-        )
+        return unknown_command_text(tr, chain=self._conversations.chain.is_chain, ask=self._can_ask)
 
     async def help_for(self, chat: Chat) -> str:
         """/help for this chat: its club's, once chosen."""
@@ -257,7 +256,7 @@ class Intake:
             state, self._conversations.context_of(state), partial(self._welcome, tr, named)
         )
         await self._started(state)
-        return self._with_desk(outcome, tr)
+        return self._under_welcome(outcome, tr, state.studio)
 
     async def _started(self, state: ConversationState) -> None:
         """Store a conversation that begins its club's questions, and count it."""
@@ -307,7 +306,7 @@ class Intake:
             state.plan = plan
             outcome = flow.begin(state, ctx, partial(self._welcome, tr, club.id))
             await self._started(state)
-            outcome = self._with_desk(outcome, tr)
+            outcome = self._under_welcome(outcome, tr, state.studio)
         else:
             outcome = flow.replan(state, plan, ctx)
             if moved:
@@ -329,13 +328,6 @@ class Intake:
         self._funnel.reached(state.campaign, Stage.STARTED, studio=state.studio)
         self._funnel.progressed(state.campaign, kept, False, studio=state.studio)
 
-    def _with_desk(self, welcome: Outcome, tr: Translator) -> Outcome:
-        """The welcome with the front desk's row under it, when there is a front desk."""
-        if not self._front_desk or not welcome.replies:
-            return welcome
-        first, *rest = welcome.replies
-        return replace(welcome, replies=(desk.with_desk_row(first, tr), *rest))
-
     def _unsatisfiable(self, club: Club, config: LeadConfig) -> bool:
         """Whether PerfectGym would refuse every lead: asking would waste the prospect's time."""
         checked = self._checks.get(club.id)
@@ -352,6 +344,18 @@ class Intake:
             planned = (config, plan_from_config(config))
             self._plans[club.id] = planned
         return planned[1]
+
+    def _under_welcome(self, outcome: Outcome, tr: Translator, studio: str | None) -> Outcome:
+        """The front desk's buttons under the welcome (which is one message with the first
+        question), where that message can carry them."""
+        if self._desk is None or not outcome.replies:
+            return outcome
+        first, *rest = outcome.replies
+        return replace(outcome, replies=(with_rows(first, self._desk.rows(tr, studio)), *rest))
+
+    @property
+    def _can_ask(self) -> bool:
+        return self._desk is not None and self._desk.can_ask
 
     def _welcome(self, tr: Translator, studio: str | None, required: int, optional: int) -> str:
         """Who is asking, why, how many questions, and where the privacy notice is."""

@@ -64,6 +64,7 @@ from bot.perfectgym.models import (
     ValidationResult,
     ValidationStatus,
 )
+from bot.perfectgym.offers import MembershipOffers
 from bot.settings import DEADLINE_PER_TIMEOUT
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,11 @@ class PerfectGymClient:
     async def get_studio_information(self) -> StudioInformation:
         """GET /v1/studios/information (scope STUDIO_READ, which a leads-only key may lack)."""
         return await self._call("GET", "/v1/studios/information", None, StudioInformation)
+
+    async def membership_offers(self) -> MembershipOffers:
+        """GET /v1/memberships/membership-offers: every offer the studio has. The scope is not
+        stated (likely MEMBERSHIP_READ); a key without it gets 403 (PerfectGymAuthError)."""
+        return await self._call("GET", "/v1/memberships/membership-offers", None, MembershipOffers)
 
     async def validate(self, lead: LeadCreationRequest) -> ValidationStatus:
         """POST /v1/leads/validate (scope LEAD_WRITE): a dry run; all statuses come with 200."""

@@ -16,6 +16,7 @@ from bot.perfectgym.wire import NullAsEmpty as _NullAsEmpty
 from bot.perfectgym.wire import Wire as _Wire
 from bot.perfectgym.wire import null_as as _null_as
 from bot.perfectgym.wire import or_unknown as _or_unknown
+from conversations.opening_hours import Closure, OpeningSpan
 
 
 class AdditionalFieldType(StrEnum):
@@ -88,6 +89,66 @@ class StudioLocation(_Wire):
         return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
+_WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+
+
+def _clock_time(value: str | None) -> datetime.time | None:
+    """An ISO time as the vendor writes it ("06:00:00"); "24:00" is the end of the day."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.startswith("24:00"):
+        return datetime.time(0)
+    try:
+        return datetime.time.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _local(value: str | None) -> datetime.datetime | None:
+    """A studio-local date-time; an offset, where the vendor adds one, is dropped (the
+    example has none, and the studio's wall clock is what a prospect reads)."""
+    if value is None:
+        return None
+    try:
+        return datetime.datetime.fromisoformat(value.strip()).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+class StudioOpeningHours(_Wire):
+    """One day range with one time range (MONDAY to FRIDAY, 06:00:00 to 23:00:00). The schema
+    requires nothing, so every part is optional and an entry missing one is left out."""
+
+    day_of_week_from: str | None = None
+    day_of_week_to: str | None = None
+    time_from: str | None = None
+    time_to: str | None = None
+
+    def span(self) -> OpeningSpan | None:
+        first, last = self.day_of_week_from, self.day_of_week_to or self.day_of_week_from
+        opens, closes = _clock_time(self.time_from), _clock_time(self.time_to)
+        if first not in _WEEKDAYS or last not in _WEEKDAYS or opens is None or closes is None:
+            return None
+        if opens == closes and opens != datetime.time(0):
+            return None  # open for no time at all
+        return OpeningSpan(_WEEKDAYS.index(first), _WEEKDAYS.index(last), opens, closes)
+
+
+class StudioClosingHours(_Wire):
+    """ "Interval within the studio is closed", studio-local, with its reason."""
+
+    reason: str | None = None
+    date_time_from: str | None = None
+    date_time_to: str | None = None
+
+    def closure(self) -> Closure | None:
+        start, end = _local(self.date_time_from), _local(self.date_time_to)
+        if start is None or end is None or end <= start:
+            return None
+        return Closure(start, end, (self.reason or "").strip() or None)
+
+
 class StudioInformation(_Wire):
     """``GET /v1/studios/information``: the parts of the studio the bot speaks of. The schema
     makes every one optional; a blank counts as absent."""
@@ -103,6 +164,17 @@ class StudioInformation(_Wire):
     zip: str | None = None
     city: str | None = None
     location: StudioLocation | None = None
+    public_opening_hours: Annotated[list[StudioOpeningHours], _NullAsEmpty] = Field(
+        default_factory=list
+    )
+    closing_hours: Annotated[list[StudioClosingHours], _NullAsEmpty] = Field(default_factory=list)
+
+    def opening_spans(self) -> tuple[OpeningSpan, ...]:
+        """The public opening hours that can be read; the internal ones are not the public's."""
+        return tuple(span for entry in self.public_opening_hours if (span := entry.span()))
+
+    def closures(self) -> tuple[Closure, ...]:
+        return tuple(closure for entry in self.closing_hours if (closure := entry.closure()))
 
     @field_validator(
         "name",

@@ -59,6 +59,7 @@ ROUTES = {
     "/v1/leads/validate": ("POST", "validate"),
     "/v1/leads/create": ("POST", "create"),
     "/v1/studios/information": ("GET", "studio"),
+    "/v1/memberships/membership-offers": ("GET", "membership_offers"),
 }
 ALL_ROUTES = {**ROUTES, **TRIAL_ROUTES}
 GENDERS = frozenset({"MALE", "FEMALE", "UNISEX"})
@@ -124,8 +125,10 @@ def _invalid_data(reference: str, message: str) -> _Refusal:
 class PerfectGymStandIn:
     """Serves ``/v1/leads/{config,validate,create}`` from ``config`` (raw LeadConfig JSON) and
     ``/v1/studios/information`` from ``studio`` (raw StudioInformation JSON; None answers 403,
-    as for a key without the STUDIO_READ scope) and the trial-offer operations from ``trials``
-    (403 on all twelve while ``trial_scopes`` is False, as for a key without TRIAL_OFFER_*).
+    as for a key without the STUDIO_READ scope), ``/v1/memberships/membership-offers`` from
+    ``offers`` (raw MembershipOffer JSON; None answers 403, as for a key without the memberships
+    scope) and the trial-offer operations from ``trials`` (403 on all twelve while
+    ``trial_scopes`` is False, as for a key without TRIAL_OFFER_*).
 
     ``stop()`` then ``start()`` listens again on the same port, so a client keeps its URL.
     """
@@ -138,9 +141,11 @@ class PerfectGymStandIn:
         *,
         trials: TrialStudio | None = None,
         trial_scopes: bool = True,
+        offers: list[dict[str, Any]] | None = None,
     ) -> None:
         self.config = config
         self.studio = studio
+        self.offers = offers
         self.trials = trials if trials is not None else TrialStudio()
         self.trial_scopes = trial_scopes
         self.created: list[dict[str, Any]] = []
@@ -213,6 +218,14 @@ class PerfectGymStandIn:
                     "FORBIDDEN",
                 )
             return StandInReply.json(200, self.studio)
+        if request.endpoint == "membership_offers":
+            if self.offers is None:
+                return StandInReply.error(
+                    403,
+                    "Authorization failed. The caller has no privilege to the given resource.",
+                    "FORBIDDEN",
+                )
+            return StandInReply.json(200, self.offers)
         if not request.content_type.lower().startswith("application/json"):
             return StandInReply.error(415, "Content type not supported.", "UNSUPPORTED_MEDIA_TYPE")
         try:

@@ -26,6 +26,7 @@ from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError, PerfectG
 from bot.perfectgym.models import StudioInformation
 from bot.settings import StudioSettings
 from bot.storage.cache import StudioCache
+from conversations.opening_hours import Closure, OpeningSpan
 from conversations.studio import Studio
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class StudioProfile:
     postcode: str | None = None
     city: str | None = None
     point: tuple[float, float] | None = None  # latitude, longitude
+    opening_hours: tuple[OpeningSpan, ...] = ()  # the public ones, studio-local
+    closures: tuple[Closure, ...] = ()  # studio-local
 
     @property
     def studio(self) -> Studio:
@@ -65,6 +68,12 @@ class StudioProfile:
         if self.time_zone is None:
             return date.today()
         return datetime.now(ZoneInfo(self.time_zone)).date()
+
+    def local_time(self, timestamp: float) -> datetime:
+        """The studio's wall clock at ``timestamp`` (no zone attached), as its opening hours and
+        closures are written; the server's own zone when the studio's is unknown."""
+        zone = ZoneInfo(self.time_zone) if self.time_zone else None
+        return datetime.fromtimestamp(timestamp, zone).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,8 @@ class StudioFallback:
                 postcode=information.zip or self.postcode,
                 city=information.city or self.city,
                 point=location or self.point,
+                opening_hours=information.opening_spans(),
+                closures=information.closures(),
             )
         return replace(profile, time_zone=self.time_zone or main_zone(profile.country))
 

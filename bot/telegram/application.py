@@ -22,11 +22,13 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Location,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
 )
+from telegram import Venue as TelegramVenue
 from telegram._utils.types import JSONDict
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -41,8 +43,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.frontdesk.desk import FrontDesk
 from bot.frontdesk.staff_side import StaffSide
-from bot.frontdesk.threads import FrontDesk
 from bot.intake.commands import menu
 from bot.intake.erasure_requests import CONFIRM_PREFIX, ErasureRequests
 from bot.intake.service import Chat, Intake
@@ -56,7 +58,6 @@ from bot.telegram.resend import encode, is_transient
 from bot.telegram.unstored import UnstoredUpdates, storage_failure
 from bot.telegram.updates import PerChatUpdateProcessor
 from bot.trials.buttons import ButtonPresses
-from conversations import desk
 from conversations.events import (
     Command,
     CommandName,
@@ -66,6 +67,7 @@ from conversations.events import (
     TextInput,
     UnsupportedInput,
 )
+from conversations.front_desk import Topic
 from conversations.i18n import Translator, available_locales, negotiate
 from conversations.replies import Outcome, Reply, Settle
 
@@ -268,6 +270,16 @@ class TelegramSender:
                 if "not modified" in str(exc).lower():
                     return target
                 # too old to edit, or deleted: send it anew
+        if reply.venue is not None:
+            # As a Venue object: the separate arguments refuse a latitude or longitude of 0.
+            where = reply.venue
+            venue = TelegramVenue(
+                Location(longitude=where.longitude, latitude=where.latitude),
+                title=where.title,
+                address=where.address,
+            )
+            sent = await self._bot.send_venue(chat_id, venue=venue, reply_markup=markup)
+            return sent.message_id
         message = await self._bot.send_message(chat_id, _fit(reply.text), reply_markup=markup)
         if reply.buttons and reply.location_button:
             await self._send_location_keyboard(chat_id, reply.location_button)
@@ -304,7 +316,10 @@ class TelegramHandlers:
         desk: FrontDesk | None = None,
         staff: StaffSide | None = None,
     ) -> None:
-        self._desk = desk if desk is not None and desk.enabled else None
+        # The front desk's parts: the answers (/where, /hours, /prices), and the threads with
+        # a staff group (/ask, and a prospect's messages for a person) when there is one.
+        self._answers = desk.answers if desk is not None else None
+        self._threads = desk.threads if desk is not None else None
         self._staff = staff
         self._erasures = erasures
         self._unstored = unstored or UnstoredUpdates()
@@ -375,9 +390,9 @@ class TelegramHandlers:
         waits for it): queued for them, and True; False: the form's to answer."""
         chat = self._chat(update)
         message = update.effective_message
-        if self._desk is None or chat is None or message is None:
+        if self._threads is None or chat is None or message is None:
             return False
-        outcome = await self._desk.from_prospect(chat, message.message_id)
+        outcome = await self._threads.from_prospect(chat, message.message_id)
         if outcome is None:
             return False
         await self._deliver(update, outcome)
@@ -399,9 +414,7 @@ class TelegramHandlers:
         if query is None or chat is None:
             return
         data = query.data or ""
-        if self._desk is not None and data.startswith(desk.PREFIX):
-            await self._deliver(update, await self._desk.press(chat, data))
-            return
+        # The front desk's buttons too: ``ButtonPresses`` hands them to it.
         await self._deliver(update, await self._buttons.press(chat, data))
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -415,11 +428,11 @@ class TelegramHandlers:
         """/ask: a thread with the studio's staff; words after the command go to them too."""
         chat = self._chat(update)
         message = update.effective_message
-        if self._desk is None or chat is None or message is None:
+        if self._threads is None or chat is None or message is None:
             await self.unknown_command(update, context)
             return
         written = message.message_id if context.args else None
-        await self._deliver(update, await self._desk.ask(chat, written))
+        await self._deliver(update, await self._threads.ask(chat, written))
 
     @staticmethod
     def _staff_place(update: Update) -> tuple[int, int, int | None, int | None] | None:
@@ -468,6 +481,24 @@ class TelegramHandlers:
         chat = self._chat(update)
         if chat is not None:
             await self._deliver(update, await self._intake.change_club(chat))
+
+    async def _ask_desk(self, update: Update, topic: Topic) -> None:
+        chat = self._chat(update)
+        if chat is None:
+            return
+        if self._answers is None:
+            await self._notice(update, self._intake.unknown_command_text)
+            return
+        await self._deliver(update, await self._answers.answer(chat, topic))
+
+    async def where(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._ask_desk(update, Topic.WHERE)
+
+    async def hours(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._ask_desk(update, Topic.HOURS)
+
+    async def prices(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._ask_desk(update, Topic.PRICES)
 
     async def location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -618,12 +649,17 @@ async def register_commands(
     *,
     formal: bool = False,
     chain: bool = False,
-    desk: bool = False,
+    answers: bool = True,
+    ask: bool = False,
 ) -> None:
-    """The command menu in every catalog language, and in the default one for all others."""
+    """The command menu in every catalog language, and in the default one for all others;
+    ``answers`` and ``ask``: with the front desk's commands (``menu`` says when)."""
     for locale in (None, *available_locales()):
         tr = Translator(negotiate(locale, default_locale, formal=formal))
-        commands = [BotCommand(command, text) for command, text in menu(tr, chain=chain, desk=desk)]
+        commands = [
+            BotCommand(command, text)
+            for command, text in menu(tr, chain=chain, answers=answers, ask=ask)
+        ]
         try:
             await bot.set_my_commands(
                 commands, language_code=locale.split("_")[0] if locale else None
@@ -699,6 +735,9 @@ def add_handlers(
     app.add_handler(CommandHandler("back", handlers.back, filters=private))
     app.add_handler(CommandHandler("skip", handlers.skip, filters=private))
     app.add_handler(CommandHandler("club", handlers.club, filters=private))
+    app.add_handler(CommandHandler("where", handlers.where, filters=private))
+    app.add_handler(CommandHandler("hours", handlers.hours, filters=private))
+    app.add_handler(CommandHandler("prices", handlers.prices, filters=private))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.edited))
     app.add_handler(MessageHandler(private & filters.CONTACT, handlers.contact))
     app.add_handler(MessageHandler(private & filters.LOCATION, handlers.location))

@@ -16,6 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
@@ -23,7 +24,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from bot.logging_setup import chat_ref
 from bot.periodic import Periodic
 from bot.storage.replies import KEPT_SECONDS, PendingReplies, ReplyKind
-from conversations.replies import Button, Reply
+from conversations.replies import Button, Reply, Venue
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def encode(replies: Sequence[Reply]) -> str:
                 "keyboard_texts": list(reply.keyboard_texts),
                 "remove_keyboard": reply.remove_keyboard,
                 "summary": reply.summary,
+                "venue": None if reply.venue is None else asdict(reply.venue),
             }
             for reply in replies
         ],
@@ -78,8 +80,17 @@ def decode(payload: str) -> tuple[Reply, ...]:
             keyboard_texts=tuple(item["keyboard_texts"]),
             remove_keyboard=bool(item["remove_keyboard"]),
             summary=bool(item["summary"]),
+            venue=_venue(item.get("venue")),  # absent in replies kept before it
         )
         for item in items
+    )
+
+
+def _venue(item: dict[str, Any] | None) -> Venue | None:
+    if item is None:
+        return None
+    return Venue(
+        float(item["latitude"]), float(item["longitude"]), str(item["title"]), str(item["address"])
     )
 
 

@@ -7,6 +7,8 @@ booking may use the intake, never the other way round.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.intake.service import Chat, Intake
 from bot.trials.booking import TrialBooking
 from conversations import booking, callbacks
@@ -14,14 +16,28 @@ from conversations.events import ButtonPress
 from conversations.replies import Outcome
 
 
+class OtherButtons(Protocol):
+    """Buttons of a feature that answers beside the dialogue (the front desk's)."""
+
+    def owns(self, data: str) -> bool: ...
+
+    async def press(self, chat: Chat, data: str) -> Outcome: ...
+
+
 class ButtonPresses:
-    def __init__(self, intake: Intake, trials: TrialBooking) -> None:
+    def __init__(
+        self, intake: Intake, trials: TrialBooking, others: OtherButtons | None = None
+    ) -> None:
         self._intake = intake
         self._trials = trials
+        self._others = others
 
     async def press(self, chat: Chat, data: str) -> Outcome:
-        """The booking's buttons carry names of their own (``booking.NAMES``); any other
-        button, or data that does not decode, is the lead dialogue's to judge."""
+        """The booking's buttons carry names of their own (``booking.NAMES``), the front
+        desk's a prefix of its own; any other button, or data that does not decode, is the lead
+        dialogue's to judge."""
+        if self._others is not None and self._others.owns(data):
+            return await self._others.press(chat, data)
         action = callbacks.decode(data)
         if action is not None and action.name in booking.NAMES:
             return await self._trials.press(chat.id, action)

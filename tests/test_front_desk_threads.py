@@ -1,17 +1,19 @@
-"""The front desk (issue 25): a prospect talks to a person in the studio's staff chat, through
-the real bot over loopback.
+"""The front desk's threads (issue 25): a prospect talks to a person in the studio's staff chat,
+through the real bot over loopback.
 
 In a forum staff group each prospect gets a topic; in a group without topics a header message,
 which staff reply to. Every kind of message is copied both ways in order, stored before its
 update is confirmed, retried through Telegram's 5xx and 429, relayed once across a restart;
 a blocked prospect is reported, /close ends a thread and the prospect's next message reopens
 it, /forget erases it and closes the topic. Nothing from another group, or from a private
-chat dressed up as staff, reaches a prospect.
+chat dressed up as staff, reaches a prospect. A question the studio's data cannot answer
+(/prices without the offers scope) opens the thread with a note, and staff answer it there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 import pytest
 
 from bot.funnel.counts import median_of, wait_minutes
+from bot.standin.sample_studio import sample_information
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import (
     FakeTelegram,
@@ -462,6 +465,101 @@ async def test_without_a_staff_chat_there_is_no_front_desk(
         welcome = await cy.introduce()
         assert all(data != "desk:ask" for _, data in welcome.buttons())
         await cy.answer("/ask", "I don't know that command")
+
+
+# --- a question the studio's data cannot answer opens the thread ---------------------------------
+
+PERSONALLY = "The studio will answer this personally."
+PRICES_NOTE = (
+    "❓ The prospect asked about prices; PerfectGym has no membership offers for the studio. "
+    "Please answer here."
+)
+
+
+def _button_rows(message: SentMessage) -> list[list[str]]:
+    """The message's inline buttons' texts, row by row."""
+    rows = (message.reply_markup or {}).get("inline_keyboard") or []
+    return [[str(button["text"]) for button in row] for row in rows]
+
+
+async def test_prices_without_the_offers_scope_open_a_topic_and_staff_answer_there(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    pg.studio = sample_information(datetime.date.today(), name="Studio Sol")
+    pg.offers = None  # 403, as for a key without the memberships scope
+    async with running_bot(_env(tg, pg, database_url)):
+        menus = {
+            language: [c["command"] for c in cmds] for (_, language), cmds in tg.commands.items()
+        }
+        assert all(
+            names[:4] == ["start", "where", "hours", "prices"] and names[-1] == "ask"
+            for names in menus.values()
+        )
+        pat = await _lead_sent(tg, 42001, campaign="summer")
+        await pat.send("/prices")
+        await pat.expect(PERSONALLY)
+        summary, note = await _staff_sees(tg, 2)
+        topic = _only_topic(tg)
+        assert tg.topic_state(STAFF, topic).name == "Pat · summer"
+        assert summary.text == "New lead from Telegram: PerfectGym customer number 1-1."
+        assert (note.method, note.thread_id, note.text) == ("sendMessage", topic, PRICES_NOTE)
+
+        await tg.staff_writes(STAFF, "Memberships start at 29 € a month.", user_id=SAM, topic=topic)
+        answer = await _prospect_gets(tg, 42001)
+        assert (answer.method, answer.text) == ("copyMessage", "Memberships start at 29 € a month.")
+
+        await pat.send("/prices")  # asked again within the hour: no second note
+        await pat.expect(PERSONALLY)
+        await pat.send("And for students?")  # the thread is open: for staff, no second ack
+        (copy,) = await _staff_sees(tg, 1)
+        assert (copy.method, copy.thread_id, copy.text) == (
+            "copyMessage",
+            topic,
+            "And for students?",
+        )
+        await tg.wait_idle(STAFF, quiet=0.3)
+    staff_texts = [m.text or "" for m in tg.messages_to(STAFF)]
+    assert staff_texts.count(PRICES_NOTE) == 1
+    assert not any("A prospect asked about prices" in text for text in staff_texts)  # no notice
+    assert tg.errors == []
+
+
+async def test_asked_mid_form_the_note_goes_to_staff_and_the_form_goes_on(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    pg.studio = sample_information(datetime.date.today(), name="Studio Sol")
+    pg.offers = None
+    async with running_bot(_env(tg, pg, database_url)):
+        ann = Prospect(tg, chat_id=42002, first_name="Ann")
+        welcome = await ann.introduce()
+        assert _button_rows(welcome)[-2:] == [
+            ["📍 Where", "🕒 Hours", "💶 Prices"],
+            ["💬 Ask the studio"],
+        ]
+        await ann.press(welcome, "💶 Prices")
+        await ann.expect(PERSONALLY)
+        await ann.expect("first name")  # the question, again
+        (note,) = await _staff_sees(tg, 1)  # no details yet: the note comes first
+        topic = _only_topic(tg)
+        assert (note.thread_id, note.text) == (topic, PRICES_NOTE)
+        await ann.answer("Ann", "last name")  # the form's, not staff's
+        await tg.staff_writes(STAFF, "From 29 € a month.", user_id=SAM, topic=topic)
+        assert (await _prospect_gets(tg, 42002)).text == "From 29 € a month."
+        await ann.answer("Tester", "e-mail")
+        summary = await ann.answer("ann@example.com", "Please check your details")
+        await ann.press(summary, "Yes, send it")
+        thanks = await ann.expect_eventually("Thank you, Ann")
+        assert _button_rows(thanks) == [
+            ["📍 Where", "🕒 Hours", "💶 Prices"],
+            ["💬 Ask the studio"],
+        ]
+        await tg.wait_idle(STAFF, quiet=0.3)
+    copied = [m for m in tg.messages_to(STAFF) if m.method == "copyMessage"]
+    assert copied == []  # nothing Ann typed for the form went to staff
+    [lead] = pg.created
+    assert lead["leadCustomer"]["firstname"] == "Ann"
+    assert lead["leadCustomer"]["lastname"] == "Tester"
+    assert tg.errors == []
 
 
 # --- the funnel ----------------------------------------------------------------------------------
