@@ -5,28 +5,15 @@ cache and its leads those of the studio ``None``)."""
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import closing
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from bot.storage import LeadStatus, OutboxEntry, Storage, open_storage, schema
 from tests.databases import BACKENDS, fresh_database_url
-from tests.test_storage import catalog, sqlite_path
+from tests.test_storage import catalog, create_release, run_on
 
 NOW = 1_700_000_000.25
-
-
-@pytest.fixture
-async def storage(database_url_all_backends: str) -> AsyncIterator[Storage]:
-    opened = await open_storage(database_url_all_backends)
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 # --- the schema before studios, and a database of it ---------------------------------------------
@@ -50,34 +37,11 @@ def release_before_studios() -> tuple[schema.Table, ...]:
     )
 
 
-async def run_on(url: str, statements: tuple[tuple[str, tuple[object, ...]], ...]) -> None:
-    """Statements run outside the storage (``$n`` become ``?n`` on SQLite), autocommitted."""
-    if url.startswith("sqlite"):
-        with closing(sqlite3.connect(sqlite_path(url), isolation_level=None)) as lite:
-            for query, args in statements:
-                lite.execute(query.replace("$", "?"), args)
-        return
-    db = await asyncpg.connect(url)
-    try:
-        for query, args in statements:
-            await db.execute(query, *args)
-    finally:
-        await db.close()
-
-
 async def create_database_before_studios(url: str) -> None:
     """A database of the release before studios, with the rows its code wrote."""
-    if url.startswith("sqlite"):
-        with closing(sqlite3.connect(sqlite_path(url), isolation_level=None)) as lite:
-            lite.executescript(schema.ddl(schema.SQLITE, release_before_studios()))
-    else:
-        db = await asyncpg.connect(url)
-        try:
-            await db.execute(schema.ddl(schema.POSTGRES, release_before_studios()))
-        finally:
-            await db.close()
-    await run_on(
+    await create_release(
         url,
+        release_before_studios(),
         (
             (
                 "INSERT INTO config_cache (id, config, fetched_at) VALUES (1, $1, $2)",
