@@ -31,6 +31,9 @@ OnStanding = Callable[[Club], Awaitable[None]]
 
 
 class Chain:
+    """The clubs by id in the roster's order (the first is the one rows without a studio
+    belong to), the chain's brand and staff chat, and each club's standing."""
+
     def __init__(
         self,
         clubs: Sequence[Club],
@@ -38,7 +41,6 @@ class Chain:
         brand: str | None = None,
         staff_chat_id: int | None = None,
         health_interval: float = 60.0,
-        on_standing: OnStanding | None = None,
         named_links: bool = False,
     ) -> None:
         """``named_links``: deep links may name a club (``<id>--<campaign>``), as they may
@@ -50,7 +52,7 @@ class Chain:
         self.brand = brand
         self.staff_chat_id = staff_chat_id
         self.named_links = named_links or len(clubs) > 1
-        self._on_standing = on_standing
+        self._on_standing: OnStanding | None = None
         self._health = Periodic("studio health check", health_interval, self.check_round)
         self._loading: asyncio.Task[None] | None = None
         self._gate = BackgroundGate(LOAD_CONCURRENCY)
@@ -97,6 +99,8 @@ class Chain:
         return tuple(dict.fromkeys(chat for chat in chats if chat is not None))
 
     def set_on_standing(self, on_standing: OnStanding) -> None:
+        """Who hears of a club dropping out or coming back (the staff notices, built after
+        the chain)."""
         self._on_standing = on_standing
 
     async def load(self) -> None:
@@ -169,14 +173,13 @@ class Chain:
             return
         club.standing = new
         self._cards_until = 0.0
-        club.why_down = "" if up else (why or club.config.last_problem())
         if up:
             log.info("studio %s takes leads again", club.id)
         else:
             log.error(
                 "studio %s is out of the choice: %s; its pending leads wait in the outbox",
                 club.id,
-                club.why_down,
+                why or club.config.last_problem(),
             )
         if self._on_standing is not None:
             try:
