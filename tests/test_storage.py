@@ -7,6 +7,7 @@ import dataclasses
 import datetime
 import re
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import cast
@@ -940,18 +941,31 @@ RETENTION_INDEXES = (
 )
 
 
-def release_before_retention() -> tuple[schema.Table, ...]:
+def release_before(
+    later: Callable[[schema.Table, schema.Column], bool],
+    *,
+    tables: tuple[schema.Table, ...] = (),
+    indexes: tuple[str, ...] = (),
+) -> tuple[schema.Table, ...]:
+    """Today's tables less what came since a release: the ``tables`` and ``indexes`` added
+    later, and each added column ``later`` picks."""
     return tuple(
         dataclasses.replace(
             table,
             columns=tuple(
-                column
-                for column in table.columns
-                if not (column.added and table.name in ("chat_messages", "trial_bookings"))
+                column for column in table.columns if not (column.added and later(table, column))
             ),
-            indexes=tuple(index for index in table.indexes if index.name not in RETENTION_INDEXES),
+            indexes=tuple(index for index in table.indexes if index.name not in indexes),
         )
         for table in schema.TABLES
+        if table not in tables
+    )
+
+
+def release_before_retention() -> tuple[schema.Table, ...]:
+    return release_before(
+        lambda table, _: table.name in ("chat_messages", "trial_bookings"),
+        indexes=RETENTION_INDEXES,
     )
 
 

@@ -4,14 +4,13 @@ cache and its leads those of the studio ``None``)."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
 from bot.storage import LeadStatus, OutboxEntry, Storage, open_storage, schema
 from tests.databases import BACKENDS, fresh_database_url
-from tests.test_storage import catalog, create_release, run_on
+from tests.test_storage import catalog, create_release, release_before, run_on
 
 NOW = 1_700_000_000.25
 
@@ -22,18 +21,9 @@ NOW = 1_700_000_000.25
 def release_before_studios() -> tuple[schema.Table, ...]:
     """The tables as the release before studios described them: no ``studio_caches``, and the
     outbox without its studio (nor what came later: its campaign, the front desk's tables)."""
-    later = (schema.STUDIO_CACHES, schema.STUDIO_FUNNEL_COUNTS, schema.THREADS, schema.RELAYS)
-    return tuple(
-        dataclasses.replace(
-            table,
-            columns=tuple(
-                column
-                for column in table.columns
-                if not (column.added and column.name in ("studio", "campaign"))
-            ),
-        )
-        for table in schema.TABLES
-        if table not in later
+    return release_before(
+        lambda _, column: column.name in ("studio", "campaign"),
+        tables=(schema.STUDIO_CACHES, schema.STUDIO_FUNNEL_COUNTS, schema.THREADS, schema.RELAYS),
     )
 
 
