@@ -105,15 +105,12 @@ class Chain:
 
     async def load(self) -> None:
         """Every club's information and configuration, a few at a time."""
-        gate = asyncio.Semaphore(LOAD_CONCURRENCY)
 
-        async def one(club: Club) -> None:
-            async with gate:
-                await club.directory.start()
-                await self.check(club)
+        async def load(club: Club) -> None:
+            await club.directory.start()
+            await self.check(club)
 
-        with self._gate.background():
-            await asyncio.gather(*(one(club) for club in self._clubs.values()))
+        await self._each(load)
 
     def load_soon(self) -> None:
         """:meth:`load` in the background: prospects are answered meanwhile."""
@@ -141,11 +138,16 @@ class Chain:
         no choice, and has nothing to check."""
         if not self.is_chain:
             return
+        await self._each(self.check)
+
+    async def _each(self, work: Callable[[Club], Awaitable[None]]) -> None:
+        """``work`` for every club, LOAD_CONCURRENCY at a time, its PerfectGym calls through
+        the background gate."""
         gate = asyncio.Semaphore(LOAD_CONCURRENCY)
 
         async def one(club: Club) -> None:
             async with gate:
-                await self.check(club)
+                await work(club)
 
         with self._gate.background():
             await asyncio.gather(*(one(club) for club in self._clubs.values()))
