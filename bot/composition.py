@@ -33,8 +33,7 @@ from bot.metrics import Metrics
 from bot.perfectgym.adapter import additional_fields, date_field_ids
 from bot.perfectgym.client import PerfectGymClient
 from bot.storage import Storage
-from bot.studio.information import StudioDirectory, StudioFallback
-from bot.studio.leads_config import LeadsConfigSource
+from bot.studio.information import StudioFallback
 from bot.studio.texts import StudioTexts
 from bot.trials.booking import TrialBooking, booking_id_of, booking_studio_of
 from bot.trials.buttons import ButtonPresses
@@ -84,23 +83,6 @@ class Services:
     staff: StaffSide | None = None
     relayer: Relayer | None = None
 
-    @property
-    def client(self) -> PerfectGymClient:
-        """The one studio's PerfectGym client (a chain's first club's)."""
-        return self.chain.club(None).client
-
-    @property
-    def config(self) -> LeadsConfigSource:
-        return self.chain.club(None).config
-
-    @property
-    def studio(self) -> StudioDirectory:
-        return self.chain.club(None).directory
-
-    @property
-    def texts(self) -> StudioTexts:
-        return self.chain.club(None).texts
-
     def start(self) -> None:
         """The background work: the outbox's retries, counting, reminders and retention."""
         self.chain.start()
@@ -122,15 +104,16 @@ class Services:
             await self.desk.answers.prepare()
             self.trials.prepare_soon()
             return
-        await self.studio.start()
+        studio = self.chain.club(None)
+        await studio.directory.start()
         await self.desk.answers.prepare()
         await self.trials.prepare()
-        config = await self.config.get()
+        config = await studio.config.get()
         if config is None:
             log.warning("no leads config yet: the studio's texts are checked once it arrives")
         else:
-            self.texts.check_fields(additional_fields(config), date_fields=date_field_ids(config))
-        if self.texts.privacy_url_for("en") is None:
+            studio.texts.check_fields(additional_fields(config), date_fields=date_field_ids(config))
+        if studio.texts.privacy_url_for("en") is None:
             log.warning(
                 "no privacy notice is linked: set PRIVACY_URL (or privacy_url in "
                 "STUDIO_TEXTS_FILE) to the studio's privacy notice"

@@ -19,7 +19,7 @@ from bot.chain.club import Standing
 from bot.chain.roster import Roster, roster_from_settings
 from bot.composition import assemble
 from bot.intake.outbox import RetryPolicy
-from bot.marketing.staff_report import StaffChats
+from bot.marketing.staff_report import ReportScopes
 from bot.metrics import Metrics
 from bot.settings import AddressForm, Settings, StaffNoticeDetails
 from bot.storage import StorageHealth, open_storage
@@ -111,7 +111,7 @@ async def serve(
             rate_limit_delay=settings.outbox_rate_limit_seconds,
         ),
     )
-    reports = StaffChats(chain, services.funnel)
+    reports = ReportScopes(chain, services.funnel)
     resender = Resender(storage, sender.send_kept, services.intake.delivered, clock=clock)
     sender.on_kept = resender.wake
     add_handlers(

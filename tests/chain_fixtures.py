@@ -1,8 +1,9 @@
 """A chain of studios to run the real bot against: fake PerfectGym tenants (each its own key,
 leads configuration and trial studio in its own time zone) and the STUDIOS_FILE naming them.
 
-Shared by the chain's end-to-end tests (``tests/test_chain.py`` and the tests of what follows
-the lead, ``tests/test_chain_after_lead.py``); each builds its fixture with :func:`fake_chain`.
+Shared by the chain's end-to-end tests (``tests/test_chain.py``, the tests of what follows the
+lead, ``tests/test_chain_after_lead.py``, and of its staff, ``tests/test_staff_chain.py``, and the chain's tools, ``tests/test_chain_cli.py``); each
+builds its fixture with :func:`fake_chain`.
 """
 
 from __future__ import annotations
@@ -70,12 +71,15 @@ async def fake_chain(
     studios: Sequence[str] = tuple(KEYS),
     configs: Mapping[str, str] | None = None,
     staff_chats: Mapping[str, int] | None = None,
+    chain_chat: int | None = CHAIN_CHAT,
+    named: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[ChainOfFakes]:
     """The tenants of ``studios`` (in the file's order: the first is the chain's first club),
     each with the ``all-inactive`` leads config unless ``configs`` names another, and its
-    own staff chat where ``staff_chats`` gives one (by default Camden alone has one); ``env``
-    adds to the bot's environment."""
+    own staff chat where ``staff_chats`` gives one (by default Camden alone has one); the
+    chain's staff chat is ``chain_chat`` (None: none); a ``named`` file names each studio
+    too; ``env`` adds to the bot's environment."""
     configs = configs or {}
     staff_chats = {"camden": CAMDEN_CHAT} if staff_chats is None else staff_chats
     tenants: dict[str, FakePerfectGym] = {}
@@ -88,8 +92,10 @@ async def fake_chain(
             await fake.__aenter__()
             fake.studio = {"studioId": len(tenants) + 1, **STUDIOS[studio_id]}
             tenants[studio_id] = fake
-        lines = ['brand = "Studio Sol"', f"staff_chat_id = {CHAIN_CHAT}"]
-        tg.add_group(CHAIN_CHAT, "Studio Sol staff")
+        lines = ['brand = "Studio Sol"']
+        if chain_chat is not None:
+            lines.append(f"staff_chat_id = {chain_chat}")
+            tg.add_group(chain_chat, "Studio Sol staff")
         for studio_id, fake in tenants.items():
             lines += [
                 "[[studio]]",
@@ -97,6 +103,8 @@ async def fake_chain(
                 f'perfectgym_api_url = "{fake.url}"',
                 f'perfectgym_api_key_env = "KEY_{studio_id.upper()}"',
             ]
+            if named:
+                lines.append(f'name = "{STUDIOS[studio_id]["name"]}"')
             if studio_id in staff_chats:
                 lines.append(f"staff_chat_id = {staff_chats[studio_id]}")
                 tg.add_group(staff_chats[studio_id], f"{STUDIOS[studio_id]['name']} staff")

@@ -21,6 +21,7 @@ from hypothesis import settings
 
 from tests.databases import database_url as database_url
 from tests.databases import database_url_all_backends as database_url_all_backends
+from tests.databases import storage as storage
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.fuzzing import FAST

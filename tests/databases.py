@@ -1,12 +1,13 @@
 """A fresh, empty database per test: SQLite for the whole bot, every backend for storage.
 
-Two fixtures, chosen by name in a test's signature:
+Three fixtures, chosen by name in a test's signature:
 
 * ``database_url`` is SQLite only. The full-bot end-to-end tests use it: they test the dialogue,
   Telegram and PerfectGym, and the storage backend underneath is not what they check.
 * ``database_url_all_backends`` runs the test once on SQLite and once on PostgreSQL. The storage
   contract (``test_storage.py``), the restarts of a real process (``test_restarts.py``) and the
   outbox end to end (``test_outbox_e2e.py``) use it: there the backend's behaviour is the point.
+* ``storage`` is the bot's storage opened on that database, for the storage suites.
 
 PostgreSQL comes from ``TEST_DATABASE_URL`` (``scripts/start-postgres.sh`` prints one): each test
 gets its own database on that server, dropped afterwards. Locally a missing server skips those
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
+from bot.storage import Storage, open_storage
 from tests.required import missing
 
 # PostgreSQL runs are e2e: the fast tier (``-m "not e2e"``) keeps the SQLite ones.
@@ -77,3 +79,13 @@ async def database_url_all_backends(
     """Each backend in turn, for the suites whose subject is storage."""
     async with fresh_database_url(request.param, tmp_path) as url:
         yield url
+
+
+@pytest.fixture
+async def storage(database_url_all_backends: str) -> AsyncIterator[Storage]:
+    """The bot's storage opened on each backend in turn (its schema made), closed afterwards."""
+    opened = await open_storage(database_url_all_backends)
+    try:
+        yield opened
+    finally:
+        await opened.close()

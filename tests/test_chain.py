@@ -213,12 +213,12 @@ async def test_help_names_the_brand_before_a_club_is_chosen_and_the_club_after(
     async with running_bot(chain.env):
         pat = Prospect(tg, chat_id=31009)
         await pat.send("/help")
-        before = await pat.expect("Studio Sol only", "/club")
+        before = await pat.expect("Only Studio Sol receives", "/club")
         assert "Camden" not in (before.text or "")
         await pat.send("/start camden")
         await pat.expect("first name")
         await pat.send("/help")
-        await pat.expect("Studio Sol Camden only")
+        await pat.expect("Only Studio Sol Camden receives")
 
 
 async def test_a_german_prospect_goes_through_the_whole_chain_in_german(
@@ -269,8 +269,8 @@ async def test_a_german_prospect_goes_through_the_whole_chain_in_german(
         await ida.expect("6/16 · Wann bist du geboren?", "Zum Beispiel 31.12.1990.")
         country = await ida.answer("12.03.1990", "7/16 · In welchem Land wohnst du?")
         await ida.press(country, "Deutschland")
-        await ida.expect("8/16 · Deine Adresse: Straße und Hausnummer?")
-        await ida.answer("Invalidenstraße 1", "9/16 · Deine Postleitzahl und dein Wohnort?")
+        await ida.expect("8/16 · Wie lauten deine Straße und Hausnummer?")
+        await ida.answer("Invalidenstraße 1", "9/16 · Wie lauten deine Postleitzahl und dein Wohnort?")
         heard = await ida.answer("10115 Berlin", "10/16 · How did you hear about us?")
         await ida.press(heard, "Instagram")  # the studio's own field names, as PerfectGym has them
         goals = await ida.expect("11/16 · Training goals (optional)", "Tippe alles an")
@@ -282,7 +282,9 @@ async def test_a_german_prospect_goes_through_the_whole_chain_in_german(
         await ida.press(injuries, "Überspringen")
         student = await ida.expect("15/16 · Student")
         await ida.press(student, "Ja")
-        consent = await ida.expect("16/16 · Darf dich das Studio über Neuigkeiten und Angebote")
+        consent = await ida.expect(
+            "16/16 · Darf dich Studio Sol Mitte per E-Mail und per SMS über Neuigkeiten und Angebote"
+        )
         await ida.press(consent, "Nein")
         summary = await ida.expect("Bitte prüfe deine Angaben:")
         assert summary.text == (
@@ -301,13 +303,13 @@ async def test_a_german_prospect_goes_through_the_whole_chain_in_german(
             "• Training sessions per week: —\n"
             "• Any injuries we should know about? —\n"
             "• Student: Ja\n"
-            "• Kontakt wegen Neuigkeiten und Angeboten: Nein\n\n"
+            "• Neuigkeiten und Angebote: Nein\n\n"
             "Stimmt alles? Tippe auf ein Feld, um es zu ändern."
         )
         assert "🏠 Anderes Studio" in [label for label, _ in summary.buttons()]
         await ida.press(summary, "Ja, abschicken")
         await ida.expect_eventually(
-            "Danke, Ida! 🎉 Das Studio hat deine Angaben und meldet sich bald bei dir."
+            "Danke, Ida! 🎉 Studio Sol Mitte hat deine Angaben und meldet sich bald bei dir."
         )
     [lead] = mitte.created
     assert lead["leadCustomer"] == {

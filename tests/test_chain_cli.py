@@ -24,12 +24,13 @@ from bot.cli.demo import TerminalChat
 from bot.settings import load_settings
 from conversations.events import ButtonPress, LocationShared, TextInput
 from conversations.replies import Button, Reply
+from tests.chain_fixtures import KEYS, ChainOfFakes, fake_chain
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import load_config, run_command
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYS = {"camden": "key-camden-1", "manchester": "key-manchester-2", "mitte": "key-mitte-3"}
+# What PerfectGym says of each studio here: neither it nor the file places Camden or Manchester.
 STUDIOS: dict[str, dict[str, Any]] = {
     "camden": {"name": "Studio Sol Camden", "countryCode": "GB", "city": "London"},
     "manchester": {"name": "Studio Sol Manchester", "countryCode": "GB", "city": "Manchester"},
@@ -42,55 +43,33 @@ STUDIOS: dict[str, dict[str, Any]] = {
 }
 
 
-class Tenants:
-    def __init__(self, fakes: dict[str, FakePerfectGym], env: dict[str, str]) -> None:
-        self.fakes = fakes
-        self.env = env
-
-
 @pytest.fixture
-async def tenants(tg: FakeTelegram, database_url: str, tmp_path: Path) -> AsyncIterator[Tenants]:
-    """Three fake PerfectGym tenants, each its own key, named by a STUDIOS_FILE."""
-    fakes: dict[str, FakePerfectGym] = {}
-    try:
-        for studio_id, key in KEYS.items():
-            fake = FakePerfectGym(load_config("all-inactive"), key)
-            await fake.__aenter__()
-            fake.studio = {"studioId": len(fakes) + 1, **STUDIOS[studio_id]}
-            fakes[studio_id] = fake
-        fakes["mitte"].set_config(load_config("everything"))
-        lines = ['brand = "Studio Sol"']
-        for studio_id, fake in fakes.items():
-            lines += [
-                "[[studio]]",
-                f'id = "{studio_id}"',
-                f'perfectgym_api_url = "{fake.url}"',
-                f'perfectgym_api_key_env = "KEY_{studio_id.upper()}"',
-                f'name = "{STUDIOS[studio_id]["name"]}"',
-            ]
-        studios_file = tmp_path / "studios.toml"
-        studios_file.write_text("\n".join(lines) + "\n")
-        env = {
-            "TELEGRAM_BOT_TOKEN": tg.token,
-            "TELEGRAM_API_BASE_URL": tg.base_url,
-            "DATABASE_URL": database_url,
-            "PERFECTGYM_TIMEOUT_SECONDS": "5",
-            "STUDIOS_FILE": str(studios_file),
-            **{f"KEY_{studio_id.upper()}": key for studio_id, key in KEYS.items()},
-        }
-        yield Tenants(fakes, env)
-    finally:
-        for fake in fakes.values():
-            await fake.__aexit__(None, None, None)
+async def tenants(
+    tg: FakeTelegram, database_url: str, tmp_path: Path
+) -> AsyncIterator[ChainOfFakes]:
+    """Three fake PerfectGym tenants, each its own key, named by a STUDIOS_FILE (no staff
+    chats)."""
+    async with fake_chain(
+        tg,
+        database_url,
+        tmp_path,
+        configs={"mitte": "everything"},
+        staff_chats={},
+        chain_chat=None,
+        named=True,
+    ) as chain:
+        for number, (studio_id, fake) in enumerate(chain.tenants.items(), 1):
+            fake.studio = {"studioId": number, **STUDIOS[studio_id]}
+        yield chain
 
 
 def _studio_lines(lines: list[str]) -> list[str]:
     return [line for line in lines if line[5:].split(":")[0] in KEYS]
 
 
-def _untouched(tenants: Tenants) -> None:
+def _untouched(tenants: ChainOfFakes) -> None:
     """Nothing but the leads config and the studio's information was read, nothing created."""
-    for fake in tenants.fakes.values():
+    for fake in tenants.tenants.values():
         assert fake.created == []
         assert set(fake.calls) <= {"config", "studio"}
 
@@ -100,7 +79,7 @@ def _untouched(tenants: Tenants) -> None:
 
 @pytest.mark.e2e
 async def test_check_gives_each_studio_one_line_and_fails_for_a_refused_key(
-    tenants: Tenants,
+    tenants: ChainOfFakes,
 ) -> None:
     env = {**tenants.env, "KEY_MANCHESTER": "wrong-key-0000"}
     code, lines, err = await run_command("check", env=env)
@@ -118,12 +97,12 @@ async def test_check_gives_each_studio_one_line_and_fails_for_a_refused_key(
     output = "\n".join(lines) + err
     for secret in (*KEYS.values(), "wrong-key-0000", env["TELEGRAM_BOT_TOKEN"]):
         assert secret not in output
-    assert tenants.fakes["manchester"].calls["studio"] == 0  # refused: nothing more asked
+    assert tenants.tenants["manchester"].calls["studio"] == 0  # refused: nothing more asked
     _untouched(tenants)
 
 
 @pytest.mark.e2e
-async def test_check_passes_when_every_studio_can_take_leads(tenants: Tenants) -> None:
+async def test_check_passes_when_every_studio_can_take_leads(tenants: ChainOfFakes) -> None:
     code, lines, err = await run_command("check", env=tenants.env)
     assert code == 0, (lines, err)
     assert [line.split()[0] for line in _studio_lines(lines)] == ["ok", "ok", "ok"]
@@ -134,7 +113,7 @@ async def test_check_passes_when_every_studio_can_take_leads(tenants: Tenants) -
 
 @pytest.mark.e2e
 async def test_check_fails_a_studio_whose_texts_do_not_fit_its_config(
-    tenants: Tenants,
+    tenants: ChainOfFakes,
 ) -> None:
     _give_mitte_texts(Path(tenants.env["STUDIOS_FILE"]), {"4242": {"label": {"de": "Wie?"}}})
     code, lines, err = await run_command("check", env=tenants.env)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 import html
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import cast
 
@@ -49,15 +48,6 @@ def zone_of(studio: str | None) -> str | None:
 
 def funnel(storage: Storage, now: float = NOW) -> Funnel:
     return Funnel(storage, zone_of=zone_of, clock=lambda: now)
-
-
-@pytest.fixture
-async def storage(database_url_all_backends: str) -> AsyncIterator[Storage]:
-    opened = await open_storage(database_url_all_backends)
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 async def add_legacy(

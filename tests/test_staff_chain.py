@@ -5,6 +5,7 @@ studios apart by their ids (``main`` for the single studio)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 from pathlib import Path
 
@@ -20,10 +21,10 @@ from bot.metrics import Metrics
 from bot.settings import load_settings
 from bot.storage import open_storage
 from bot.telegram.application import StaffButtonHandler
+from tests.chain_fixtures import ChainOfFakes, fake_chain
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.harness import Prospect, bot_environment, free_port, load_config, running_bot
-from tests.staff_chain_fixtures import chain_setup
 from tests.test_funnel_report import campaign_rows
 from tests.test_funnel_studios import summary_rows
 
@@ -31,6 +32,26 @@ CHAIN_CHAT = -1001000000101
 CAMDEN_CHAT = -1001000000102
 NORTH_CHAT = -1001000000103  # Manchester's and Mitte's, shared
 OTHER_GROUP = -1001000000104  # a group the bot is in that is no staff chat
+
+
+def _chain(
+    tg: FakeTelegram,
+    database_url: str,
+    tmp_path: Path,
+    staff_chats: dict[str, int],
+    **env: str,
+) -> contextlib.AbstractAsyncContextManager[ChainOfFakes]:
+    """Camden, Manchester (both asking name and e-mail) and Mitte (asking everything), the
+    chain's chat and each club's in ``staff_chats`` groups the bot is in."""
+    return fake_chain(
+        tg,
+        database_url,
+        tmp_path,
+        configs={"mitte": "everything"},
+        staff_chats=staff_chats,
+        chain_chat=CHAIN_CHAT,
+        env=env,
+    )
 
 
 def _inner(message: SentMessage) -> str:
@@ -73,12 +94,11 @@ async def test_a_clubs_chat_sees_its_club_and_the_chains_chat_every_club(
 ) -> None:
     tg.add_group(OTHER_GROUP, "Yoga fans")
     async with (
-        chain_setup(
+        _chain(
             tg,
             database_url,
             tmp_path,
-            chain_chat=CHAIN_CHAT,
-            studio_chats={"camden": CAMDEN_CHAT, "manchester": NORTH_CHAT, "mitte": NORTH_CHAT},
+            {"camden": CAMDEN_CHAT, "manchester": NORTH_CHAT, "mitte": NORTH_CHAT},
         ) as chain,
         running_bot(chain.env),
     ):
@@ -132,14 +152,7 @@ async def test_a_clubs_chat_sees_its_club_and_the_chains_chat_every_club(
 
 async def test_the_reports_in_german(tg: FakeTelegram, database_url: str, tmp_path: Path) -> None:
     async with (
-        chain_setup(
-            tg,
-            database_url,
-            tmp_path,
-            chain_chat=CHAIN_CHAT,
-            studio_chats={"camden": CAMDEN_CHAT},
-            DEFAULT_LOCALE="de",
-        ) as chain,
+        _chain(tg, database_url, tmp_path, {"camden": CAMDEN_CHAT}, DEFAULT_LOCALE="de") as chain,
         running_bot(chain.env),
     ):
         await _prospects(tg)
@@ -168,9 +181,7 @@ async def test_staff_confirm_an_erasure_in_the_chains_chat_named_in_the_file_onl
     """No STAFF_CHAT_ID: the chain's chat comes from STUDIOS_FILE, and the erasure request
     goes there; its button does nothing pressed in the prospect's chat."""
     async with (
-        chain_setup(
-            tg, database_url, tmp_path, chain_chat=CHAIN_CHAT, studio_chats={"camden": CAMDEN_CHAT}
-        ) as chain,
+        _chain(tg, database_url, tmp_path, {"camden": CAMDEN_CHAT}) as chain,
         running_bot(chain.env),
     ):
         await _lead_at(tg, 41101, "/start camden", "Eva", "Studio Sol Camden")
@@ -218,14 +229,8 @@ async def test_metrics_tell_the_studios_apart(
     tg: FakeTelegram, database_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
-    async with chain_setup(
-        tg,
-        database_url,
-        tmp_path,
-        chain_chat=CHAIN_CHAT,
-        studio_chats={},
-        METRICS_PORT=str(port),
-        OUTBOX_RETRY_BASE_SECONDS="0.2",
+    async with _chain(
+        tg, database_url, tmp_path, {}, METRICS_PORT=str(port), OUTBOX_RETRY_BASE_SECONDS="0.2"
     ) as chain:
         chain.tenants["manchester"].fail_next("config", 401, times=100)
         async with running_bot(chain.env):

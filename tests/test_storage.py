@@ -7,7 +7,7 @@ import dataclasses
 import datetime
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import cast
@@ -27,15 +27,6 @@ from tests.databases import BACKENDS, fresh_database_url
 NOW = 1_700_000_000.25
 BIG_CHAT_IDS = (-1001234567890123, 2**40, -(2**40), 2**53 + 1)
 UNICODE = '{"name": "Zoë Ñúñez-Łukasiewicz 🏋️‍♀️💪🏽", "note": "日本語 · עברית · ﷽ · \U0001d518\U0001d52b\U0001d526 𐍈"}'
-
-
-@pytest.fixture
-async def storage(database_url_all_backends: str) -> AsyncIterator[Storage]:
-    opened = await open_storage(database_url_all_backends)
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 async def submit(storage: Storage, chat_id: int, now: float = NOW, tag: str = "") -> OutboxEntry:
@@ -908,6 +899,39 @@ async def test_a_stage_of_a_newer_release_is_kept_and_left_out_of_the_funnel(
     assert known_counts(stored) == [FunnelCount(day, "spring_promo", Step(Stage.STARTED), 1)]
 
 
+Statements = tuple[tuple[str, tuple[object, ...]], ...]
+
+
+async def run_on(url: str, statements: Statements) -> None:
+    """Statements run outside the storage (``$n`` become ``?n`` on SQLite), autocommitted."""
+    if url.startswith("sqlite"):
+        with closing(sqlite3.connect(sqlite_path(url), isolation_level=None)) as lite:
+            for query, args in statements:
+                lite.execute(query.replace("$", "?"), args)
+        return
+    db = await asyncpg.connect(url)
+    try:
+        for query, args in statements:
+            await db.execute(query, *args)
+    finally:
+        await db.close()
+
+
+async def create_release(url: str, tables: tuple[schema.Table, ...], rows: Statements = ()) -> None:
+    """A database as an earlier release made it: its ``tables`` (today's less what came since),
+    then the ``rows`` its code wrote."""
+    if url.startswith("sqlite"):
+        with closing(sqlite3.connect(sqlite_path(url), isolation_level=None)) as lite:
+            lite.executescript(schema.ddl(schema.SQLITE, tables))
+    else:
+        db = await asyncpg.connect(url)
+        try:
+            await db.execute(schema.ddl(schema.POSTGRES, tables))
+        finally:
+            await db.close()
+    await run_on(url, rows)
+
+
 # The retention's times and indexes (2026-12-07), absent from databases of the release before.
 RETENTION_INDEXES = (
     "outbox_settled",
@@ -917,18 +941,31 @@ RETENTION_INDEXES = (
 )
 
 
-def release_before_retention() -> tuple[schema.Table, ...]:
+def release_before(
+    later: Callable[[schema.Table, schema.Column], bool],
+    *,
+    tables: tuple[schema.Table, ...] = (),
+    indexes: tuple[str, ...] = (),
+) -> tuple[schema.Table, ...]:
+    """Today's tables less what came since a release: the ``tables`` and ``indexes`` added
+    later, and each added column ``later`` picks."""
     return tuple(
         dataclasses.replace(
             table,
             columns=tuple(
-                column
-                for column in table.columns
-                if not (column.added and table.name in ("chat_messages", "trial_bookings"))
+                column for column in table.columns if not (column.added and later(table, column))
             ),
-            indexes=tuple(index for index in table.indexes if index.name not in RETENTION_INDEXES),
+            indexes=tuple(index for index in table.indexes if index.name not in indexes),
         )
         for table in schema.TABLES
+        if table not in tables
+    )
+
+
+def release_before_retention() -> tuple[schema.Table, ...]:
+    return release_before(
+        lambda table, _: table.name in ("chat_messages", "trial_bookings"),
+        indexes=RETENTION_INDEXES,
     )
 
 
@@ -940,23 +977,14 @@ async def test_a_database_of_the_release_before_retention_is_upgraded_and_its_ro
         fresh_database_url(backend, tmp_path) as old_url,
         fresh_database_url(backend, tmp_path) as new_url,
     ):
-        rows = (
-            "INSERT INTO chat_messages (chat_id, buttons_message_id) VALUES (7, 71)",
-            "INSERT INTO trial_bookings (chat_id, state) VALUES (7, '{}')",
+        await create_release(
+            old_url,
+            release_before_retention(),
+            (
+                ("INSERT INTO chat_messages (chat_id, buttons_message_id) VALUES (7, 71)", ()),
+                ("INSERT INTO trial_bookings (chat_id, state) VALUES (7, '{}')", ()),
+            ),
         )
-        if backend == "sqlite":
-            with closing(sqlite3.connect(sqlite_path(old_url), isolation_level=None)) as lite:
-                lite.executescript(schema.ddl(schema.SQLITE, release_before_retention()))
-                for row in rows:
-                    lite.execute(row)
-        else:
-            db = await asyncpg.connect(old_url)
-            try:
-                await db.execute(schema.ddl(schema.POSTGRES, release_before_retention()))
-                for row in rows:
-                    await db.execute(row)
-            finally:
-                await db.close()
         old = await catalog(old_url)
         await (await open_storage(old_url)).close()
         upgraded = await catalog(old_url)

@@ -4,29 +4,15 @@ cache and its leads those of the studio ``None``)."""
 
 from __future__ import annotations
 
-import dataclasses
-import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import closing
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from bot.storage import LeadStatus, OutboxEntry, Storage, open_storage, schema
 from tests.databases import BACKENDS, fresh_database_url
-from tests.test_storage import catalog, sqlite_path
+from tests.test_storage import catalog, create_release, release_before, run_on
 
 NOW = 1_700_000_000.25
-
-
-@pytest.fixture
-async def storage(database_url_all_backends: str) -> AsyncIterator[Storage]:
-    opened = await open_storage(database_url_all_backends)
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 # --- the schema before studios, and a database of it ---------------------------------------------
@@ -35,49 +21,17 @@ async def storage(database_url_all_backends: str) -> AsyncIterator[Storage]:
 def release_before_studios() -> tuple[schema.Table, ...]:
     """The tables as the release before studios described them: no ``studio_caches``, and the
     outbox without its studio (nor what came later: its campaign, the front desk's tables)."""
-    later = (schema.STUDIO_CACHES, schema.STUDIO_FUNNEL_COUNTS, schema.THREADS, schema.RELAYS)
-    return tuple(
-        dataclasses.replace(
-            table,
-            columns=tuple(
-                column
-                for column in table.columns
-                if not (column.added and column.name in ("studio", "campaign"))
-            ),
-        )
-        for table in schema.TABLES
-        if table not in later
+    return release_before(
+        lambda _, column: column.name in ("studio", "campaign"),
+        tables=(schema.STUDIO_CACHES, schema.STUDIO_FUNNEL_COUNTS, schema.THREADS, schema.RELAYS),
     )
-
-
-async def run_on(url: str, statements: tuple[tuple[str, tuple[object, ...]], ...]) -> None:
-    """Statements run outside the storage (``$n`` become ``?n`` on SQLite), autocommitted."""
-    if url.startswith("sqlite"):
-        with closing(sqlite3.connect(sqlite_path(url), isolation_level=None)) as lite:
-            for query, args in statements:
-                lite.execute(query.replace("$", "?"), args)
-        return
-    db = await asyncpg.connect(url)
-    try:
-        for query, args in statements:
-            await db.execute(query, *args)
-    finally:
-        await db.close()
 
 
 async def create_database_before_studios(url: str) -> None:
     """A database of the release before studios, with the rows its code wrote."""
-    if url.startswith("sqlite"):
-        with closing(sqlite3.connect(sqlite_path(url), isolation_level=None)) as lite:
-            lite.executescript(schema.ddl(schema.SQLITE, release_before_studios()))
-    else:
-        db = await asyncpg.connect(url)
-        try:
-            await db.execute(schema.ddl(schema.POSTGRES, release_before_studios()))
-        finally:
-            await db.close()
-    await run_on(
+    await create_release(
         url,
+        release_before_studios(),
         (
             (
                 "INSERT INTO config_cache (id, config, fetched_at) VALUES (1, $1, $2)",

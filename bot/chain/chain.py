@@ -30,6 +30,9 @@ OnStanding = Callable[[Club], Awaitable[None]]
 
 
 class Chain:
+    """The clubs by id in the roster's order (the first is the one rows without a studio
+    belong to), the chain's brand and staff chat, and each club's standing."""
+
     def __init__(
         self,
         clubs: Sequence[Club],
@@ -37,7 +40,6 @@ class Chain:
         brand: str | None = None,
         staff_chat_id: int | None = None,
         health_interval: float = 60.0,
-        on_standing: OnStanding | None = None,
         named_links: bool = False,
         gate: asyncio.Semaphore | None = None,
     ) -> None:
@@ -51,7 +53,7 @@ class Chain:
         self.brand = brand
         self.staff_chat_id = staff_chat_id
         self.named_links = named_links or len(clubs) > 1
-        self._on_standing = on_standing
+        self._on_standing: OnStanding | None = None
         self._gate = gate or asyncio.Semaphore(LOAD_CONCURRENCY)
         self._health = Periodic("studio health check", health_interval, self.tend)
         self._loading: asyncio.Task[None] | None = None
@@ -96,17 +98,18 @@ class Chain:
         return tuple(dict.fromkeys(chat for chat in chats if chat is not None))
 
     def set_on_standing(self, on_standing: OnStanding) -> None:
+        """Who hears of a club dropping out or coming back (the staff notices, built after
+        the chain)."""
         self._on_standing = on_standing
 
     async def load(self) -> None:
         """Every club's information and configuration, a few at a time."""
 
-        async def one(club: Club) -> None:
-            async with self._gate:
-                await club.directory.start()
-                await self.check(club)
+        async def load(club: Club) -> None:
+            await club.directory.start()
+            await self.check(club)
 
-        await asyncio.gather(*(one(club) for club in self._clubs.values()))
+        await self.each(load)
 
     def load_soon(self) -> None:
         """:meth:`load` in the background: prospects are answered meanwhile."""
@@ -129,19 +132,28 @@ class Chain:
 
     async def tend(self) -> None:
         """The health round, every ``health_interval``, all through the one gate: every club's
-        standing checked (one out of the choice asked again; the others only once their
-        cached config runs out, so one that fell silent without a lead to show it drops out
-        too), then studio information that is due refreshed. A chain of one offers no choice:
-        its round only refreshes."""
-        if self.is_chain:
-            await self.check_round()
+        standing checked, then studio information that is due refreshed. A chain of one
+        offers no choice: its round only refreshes."""
+        await self.check_round()
         await asyncio.gather(*(club.directory.refresh_if_due() for club in self._clubs.values()))
         self._cards_until = 0.0
 
     async def check_round(self) -> None:
+        """Clubs out of the choice are asked again; the others only once their cached config
+        runs out (no request otherwise), so one that fell silent without a lead to show it
+        drops out too. A chain of one offers no choice, and has nothing to check."""
+        if not self.is_chain:
+            return
+        await self.each(self.check)
+
+    async def each(self, work: Callable[[Club], Awaitable[object]]) -> None:
+        """``work`` for every club, through the one gate the clubs' own refreshes share: all
+        background work of a chain (loading, health, offers, trial scopes) together stays
+        within LOAD_CONCURRENCY requests, however many studios."""
+
         async def one(club: Club) -> None:
             async with self._gate:
-                await self.check(club)
+                await work(club)
 
         await asyncio.gather(*(one(club) for club in self._clubs.values()))
 
@@ -168,14 +180,13 @@ class Chain:
             return
         club.standing = new
         self._cards_until = 0.0
-        club.why_down = "" if up else (why or club.config.last_problem())
         if up:
             log.info("studio %s takes leads again", club.id)
         else:
             log.error(
                 "studio %s is out of the choice: %s; its pending leads wait in the outbox",
                 club.id,
-                club.why_down,
+                why or club.config.last_problem(),
             )
         if self._on_standing is not None:
             try:

@@ -4,8 +4,7 @@ chat. A deployment without ``STUDIOS_FILE`` is a chain of one such club."""
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.perfectgym.client import PerfectGymClient
@@ -14,8 +13,6 @@ from bot.studio.leads_config import ConfigProblem, LeadsConfigSource
 from bot.studio.texts import StudioTexts
 from conversations.clubs import ClubCard
 from conversations.studio import Studio
-
-log = logging.getLogger(__name__)
 
 
 class Standing(StrEnum):
@@ -39,7 +36,6 @@ class Club:
     texts: StudioTexts
     staff_chat_id: int | None = None
     standing: Standing = Standing.UNKNOWN
-    why_down: str = field(default="")
     # The outbox was refused (401/403 on validate or create: a key without LEAD_WRITE) and no
     # lead of the club has gone through since: a readable config alone does not bring it back.
     leads_refused: bool = False

@@ -97,7 +97,8 @@ class Roster:
 
     @property
     def is_chain(self) -> bool:
-        """A prospect chooses a studio: a file names the studios even when it names one."""
+        """Deep links name a studio (``<id>--<campaign>``): a file names its studios even when
+        it names one. Whether a prospect chooses is :attr:`Chain.is_chain` (more than one)."""
         return self.from_file or len(self.studios) > 1
 
     def secrets(self) -> tuple[str, ...]:

@@ -123,7 +123,7 @@ async def _check_webhook(bot: Bot, webhook_url: str) -> Check:
 
 async def check_perfectgym(settings: Settings) -> tuple[list[Check], LeadConfig | None]:
     """The leads config (the key's LEAD_READ), then the studio's information (STUDIO_READ)."""
-    # The first studio's tenant until every studio is checked (today's one without STUDIOS_FILE).
+    # Without STUDIOS_FILE: the environment's one studio (a file's studios: check_studios).
     tenant = roster_from_settings(settings, os.environ).studios[0]
     try:
         client = PerfectGymClient(

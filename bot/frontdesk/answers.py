@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from bot.chain.chain import LOAD_CONCURRENCY, Chain
+from bot.chain.chain import Chain
 from bot.chain.club import Club
 from bot.frontdesk.handover import StaffQuestion
 from bot.frontdesk.offers import OfferShelf
@@ -91,14 +91,11 @@ class Answers:
         self._loading = asyncio.get_running_loop().create_task(self._load_all())
 
     async def _load_all(self) -> None:
-        gate = asyncio.Semaphore(LOAD_CONCURRENCY)
-
-        async def one(shelf: OfferShelf) -> None:
-            async with gate:
-                await shelf.get()
+        async def one(club: Club) -> None:
+            await self._shelves[club.id].get()
 
         try:
-            await asyncio.gather(*(one(shelf) for shelf in self._shelves.values()))
+            await self.chain.each(one)
         except Exception:
             log.warning("fetching the clubs' membership offers failed", exc_info=True)
 

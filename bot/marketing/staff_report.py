@@ -5,7 +5,7 @@ Both read the same stored counts and render them with :mod:`bot.marketing.report
 the terminal and the page show the same numbers.
 
 In a chain, a studio's staff chat sees its studio's report, and the chain's chat a line per
-studio above the campaigns summed across studios (:class:`StaffReport`); :class:`StaffChats`
+studio above the campaigns summed across studios (:class:`StaffReport`); :class:`ReportScopes`
 says which chats are staff's and which of the two each one sees.
 """
 
@@ -153,7 +153,7 @@ def staff_scopes(chain: Chain) -> dict[int, Scope]:
     return scopes
 
 
-class StaffChats:
+class ReportScopes:
     """The chats where staff may ask for /report and press staff buttons, and the report each
     one gets. Nowhere else: a prospect's chat, or a group the bot was added to, sees none.
 

@@ -50,7 +50,7 @@ from bot.intake.erasure_requests import CONFIRM_PREFIX, ErasureRequests
 from bot.intake.service import Chat, Intake
 from bot.logging_setup import chat_ref
 from bot.marketing.report import chart_png
-from bot.marketing.staff_report import StaffChats, days_asked, usage
+from bot.marketing.staff_report import ReportScopes, days_asked, usage
 from bot.settings import Settings
 from bot.storage.chat_messages import ChatMessageRecords, ChatMessages
 from bot.storage.replies import PendingReplies, ReplyKind
@@ -310,7 +310,7 @@ class TelegramHandlers:
         sender: TelegramSender,
         default_locale: str,
         buttons: ButtonPresses,
-        reports: StaffChats | None = None,
+        reports: ReportScopes | None = None,
         unstored: UnstoredUpdates | None = None,
         erasures: ErasureRequests | None = None,
         desk: FrontDesk | None = None,
@@ -511,7 +511,7 @@ class TelegramHandlers:
     async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/report [days], in staff chats only (``add_handlers`` filters): the funnel per
         campaign as a table, then as a chart; a studio's chat sees its studio, the chain's a
-        line per studio first (``StaffChats``). Staff read the studio's default language."""
+        line per studio first (``ReportScopes``). Staff read the studio's default language."""
         chat = update.effective_chat
         if chat is None or self._reports is None:
             return

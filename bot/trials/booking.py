@@ -25,7 +25,6 @@ from collections.abc import Callable
 from typing import assert_never
 from zoneinfo import ZoneInfo
 
-from bot.chain.chain import LOAD_CONCURRENCY
 from bot.chain.club import Club
 from bot.funnel.counts import Funnel, Stage
 from bot.intake.erasure_requests import ErasureRequests
@@ -124,13 +123,7 @@ class TrialBooking:
         key may not has booking off, with one log line; the others keep it."""
         if not self.enabled:
             return
-        gate = asyncio.Semaphore(LOAD_CONCURRENCY)
-
-        async def one(club: Club) -> None:
-            async with gate:
-                await self._bookable(club)
-
-        await asyncio.gather(*(one(club) for club in self._conversations.chain.clubs))
+        await self._conversations.chain.each(self._bookable)
 
     def prepare_soon(self) -> None:
         """:meth:`prepare` in the background (a chain's clubs load so too): a club asked for
