@@ -9,7 +9,8 @@ builds its fixture with :func:`fake_chain`.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+import datetime
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -74,18 +75,24 @@ async def fake_chain(
     chain_chat: int | None = CHAIN_CHAT,
     named: bool = False,
     env: Mapping[str, str] | None = None,
+    clock: Callable[[], datetime.datetime] | None = None,
 ) -> AsyncIterator[ChainOfFakes]:
     """The tenants of ``studios`` (in the file's order: the first is the chain's first club),
     each with the ``all-inactive`` leads config unless ``configs`` names another, and its
     own staff chat where ``staff_chats`` gives one (by default Camden alone has one); the
     chain's staff chat is ``chain_chat`` (None: none); a ``named`` file names each studio
-    too; ``env`` adds to the bot's environment."""
+    too; ``env`` adds to the bot's environment; ``clock``, when given, is the time the trial
+    studios plan their slots by and go by (the bot's, passed to ``running_bot`` too), else the
+    wall clock."""
     configs = configs or {}
     staff_chats = {"camden": CAMDEN_CHAT} if staff_chats is None else staff_chats
     tenants: dict[str, FakePerfectGym] = {}
     try:
         for studio_id in studios:
-            trials = TrialStudio(zone=ZoneInfo(ZONES[studio_id]))
+            zone = ZoneInfo(ZONES[studio_id])
+            trials = (
+                TrialStudio(zone=zone) if clock is None else TrialStudio(clock=clock, zone=zone)
+            )
             fake = FakePerfectGym(
                 load_config(configs.get(studio_id, "all-inactive")), KEYS[studio_id], trials=trials
             )

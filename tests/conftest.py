@@ -19,13 +19,14 @@ import asyncpg
 import pytest
 from hypothesis import settings
 
+from bot.standin.trials import TrialStudio
 from tests.databases import database_url as database_url
 from tests.databases import database_url_all_backends as database_url_all_backends
 from tests.databases import storage as storage
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.fuzzing import FAST
-from tests.harness import API_KEY, RUNNING, TOKEN, load_config
+from tests.harness import API_KEY, RUNNING, TOKEN, Clock, load_config
 from tests.postgres_server import postgres_server as postgres_server
 
 E2E = "e2e"
@@ -95,6 +96,20 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def pg() -> AsyncIterator[FakePerfectGym]:
-    async with FakePerfectGym(load_config("everything"), API_KEY) as fake:
+def noon() -> Clock:
+    """The time a test that books trials runs at, for the bot (``running_bot(env,
+    clock=noon)``) and ``pg``'s trial studio alike: the next noon in Berlin, whatever the hour
+    the suite runs at. Then the studio's next Yoga class (18:30, on Saturdays 10:00) is hours
+    ahead, well before it closes for booking an hour before its start, and a weekday still has
+    appointment hours left; the weekday itself still varies with the date."""
+    clock = Clock()
+    clock.to_berlin(12)
+    return clock
+
+
+@pytest.fixture
+async def pg(noon: Clock) -> AsyncIterator[FakePerfectGym]:
+    """The fake PerfectGym; its trial studio's slots are planned around ``noon``'s time."""
+    trials = TrialStudio(clock=noon.moment)
+    async with FakePerfectGym(load_config("everything"), API_KEY, trials=trials) as fake:
         yield fake

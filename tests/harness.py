@@ -129,6 +129,15 @@ class Clock:
     def forward(self, seconds: float) -> None:
         self.offset += seconds
 
+    def moment(self) -> datetime.datetime:
+        """The same time as an aware date-time: the clock a fake trial studio goes by, so the
+        studio and the bot agree on what is past."""
+        return datetime.datetime.fromtimestamp(self(), datetime.UTC)
+
+    def berlin_today(self) -> datetime.date:
+        """This clock's date in Berlin, the day the funnel counts the bot's steps on."""
+        return datetime.datetime.fromtimestamp(self(), ZoneInfo("Europe/Berlin")).date()
+
 
 @dataclass
 class Prospect:

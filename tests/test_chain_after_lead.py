@@ -40,9 +40,14 @@ LANGUAGES = [("en-GB", "en", "en_GB"), ("de", "de", "de_DE")]
 
 @pytest.fixture
 async def chain(
-    tg: FakeTelegram, database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+    tg: FakeTelegram,
+    database_url: str,
+    tmp_path: Path,
+    noon: Clock,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[ChainOfFakes]:
-    """Camden first, then Mitte; ``env`` from an indirect parametrization adds to the bot's."""
+    """Camden first, then Mitte; ``env`` from an indirect parametrization adds to the bot's.
+    The trial studios go by ``noon``'s clock, which a test that books passes to the bot."""
     env: dict[str, str] = getattr(request, "param", {})
     async with fake_chain(
         tg,
@@ -51,6 +56,7 @@ async def chain(
         studios=("camden", "mitte"),
         staff_chats={"camden": CAMDEN_CHAT, "mitte": MITTE_CHAT},
         env={"OUTBOX_RETRY_BASE_SECONDS": "0.2", **env},
+        clock=noon.moment,
     ) as built:
         yield built
 
@@ -105,13 +111,14 @@ async def test_a_trial_is_booked_at_the_prospects_club_in_its_time_zone(
     tg: FakeTelegram,
     chain: ChainOfFakes,
     database_url: str,
+    noon: Clock,
     language: str,
     catalog: str,
     written: str,
 ) -> None:
     tr = Translator(catalog)
     camden, mitte = chain.tenants["camden"], chain.tenants["mitte"]
-    async with running_bot(chain.env):
+    async with running_bot(chain.env, clock=noon):
         ida = await _created(tg, 61001, language, "mitte", tr)
         invitation = await ida.expect(
             tr.gettext("Would you like to book a free trial session right away?")
@@ -148,12 +155,12 @@ async def test_a_trial_is_booked_at_the_prospects_club_in_its_time_zone(
 
 @pytest.mark.parametrize("chain", [{"TRIAL_BOOKING": "on", "SWEEP_SECONDS": "0.1"}], indirect=True)
 async def test_a_club_whose_key_lacks_the_trial_scopes_has_booking_off_the_other_keeps_it(
-    tg: FakeTelegram, chain: ChainOfFakes, caplog: pytest.LogCaptureFixture
+    tg: FakeTelegram, chain: ChainOfFakes, noon: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     chain.tenants["camden"].lack_trial_scopes()
     caplog.set_level(logging.WARNING, logger="bot.trials.booking")
     tr = Translator("en")
-    async with running_bot(chain.env):
+    async with running_bot(chain.env, clock=noon):
         pat = await _created(tg, 61101, "en-GB", "camden", tr)
         await pat.answer("/help", "/start")  # the next thing said: no invitation came before
         ida = await _created(tg, 61102, "en-GB", "mitte", tr)

@@ -192,10 +192,10 @@ async def test_forget_after_the_lead_tells_staff_at_once(
 
 
 async def test_forget_while_a_booking_is_in_flight_leaves_staff_the_booking_id(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, noon: Clock
 ) -> None:
     env = trial_env(tg, pg, database_url_all_backends)
-    async with running_bot(env):
+    async with running_bot(env, clock=noon):
         lena, invitation = await _lead(tg, 23006)
         tg.drain(-1001234500077)  # the trial tests' staff chat: the new lead's notice
         days = await _offer(lena, invitation, "Yoga")

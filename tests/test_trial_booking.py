@@ -1,7 +1,8 @@
 """Booking a free trial session in the chat after the lead, through the real Application,
 against the fake PerfectGym's trial studio in Berlin: "Yoga Flow" classes (for leads, contingent
 2; its second upcoming slot is full with room on the waiting list), "HIIT Express" (not for
-leads) and "Probetraining mit Coach" appointments (contingent 1, confirmation within 30 min)."""
+leads) and "Probetraining mit Coach" appointments (contingent 1, confirmation within 30 min). The bot and the studio both go by
+``noon`` (conftest): the same slots at whatever hour the suite runs."""
 
 from __future__ import annotations
 
@@ -90,10 +91,11 @@ async def _first_free_time(prospect: Prospect, days: SentMessage) -> SentMessage
     return await prospect.next()
 
 
-async def _counted(database_url: str) -> set[Step]:
+async def _counted(database_url: str, clock: Clock) -> set[Step]:
+    """The steps counted around ``clock``'s day (the bot's, not the wall clock's)."""
     storage = await open_storage(database_url)
     try:
-        today = datetime.date.today()
+        today = clock.berlin_today()
         counts = await storage.funnel_counts(
             today - datetime.timedelta(days=1), today + datetime.timedelta(days=1)
         )
@@ -103,9 +105,9 @@ async def _counted(database_url: str) -> set[Step]:
 
 
 async def test_a_class_is_booked_with_its_day_time_place_and_instructor(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, noon: Clock
 ) -> None:
-    async with running_bot(_env(tg, pg, database_url_all_backends)):
+    async with running_bot(_env(tg, pg, database_url_all_backends), clock=noon):
         lena, invitation = await _lead(tg, 6101)
         offers = await lena.choose(invitation, "📅 Book a trial session", "Which trial session")
         labels = _labels(offers)
@@ -124,14 +126,14 @@ async def test_a_class_is_booked_with_its_day_time_place_and_instructor(
     assert pg.calls["class_validate"] == 1
     assert pg.calls["class_book"] == 1
     assert [b.class_slot_id for b in pg.trials.bookings.values()] == [first.id]
-    steps = await _counted(database_url_all_backends)
+    steps = await _counted(database_url_all_backends, noon)
     assert {Step(Stage.OFFERS_SHOWN), Step(Stage.SLOTS_SHOWN), Step(Stage.BOOKED)} <= steps
 
 
 async def test_an_appointment_to_confirm_in_a_twelve_hour_locale(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, noon: Clock
 ) -> None:
-    async with running_bot(_env(tg, pg, database_url_all_backends)):
+    async with running_bot(_env(tg, pg, database_url_all_backends), clock=noon):
         sam, invitation = await _lead(tg, 6201, language="en-US")
         days = await _offer(sam, invitation, "Probetraining")
         times = await sam.choose(days, _labels(days)[0], "Which time")
@@ -143,13 +145,13 @@ async def test_an_appointment_to_confirm_in_a_twelve_hour_locale(
         await sam.expect("Booked: Probetraining mit Coach")
     [booking] = pg.trials.bookings.values()
     assert booking.confirmed
-    assert Step(Stage.BOOKING_CONFIRMED) in await _counted(database_url_all_backends)
+    assert Step(Stage.BOOKING_CONFIRMED) in await _counted(database_url_all_backends, noon)
 
 
 async def test_a_full_class_puts_the_prospect_on_its_waiting_list(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, noon: Clock
 ) -> None:
-    async with running_bot(_env(tg, pg, database_url_all_backends)):
+    async with running_bot(_env(tg, pg, database_url_all_backends), clock=noon):
         lena, invitation = await _lead(tg, 6301)
         days = await _offer(lena, invitation, "Yoga")
         await _pick(lena, days, _yoga(pg)[1].start)
@@ -158,9 +160,9 @@ async def test_a_full_class_puts_the_prospect_on_its_waiting_list(
 
 
 async def test_a_time_taken_meanwhile_is_answered_with_the_next_free_times(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, noon: Clock
 ) -> None:
-    async with running_bot(_env(tg, pg, database_url_all_backends)):
+    async with running_bot(_env(tg, pg, database_url_all_backends), clock=noon):
         lena, invitation = await _lead(tg, 6401)
         days = await _offer(lena, invitation, "Probetraining")
         times = await lena.choose(days, _labels(days)[0], "Which time")
@@ -176,10 +178,10 @@ async def test_a_time_taken_meanwhile_is_answered_with_the_next_free_times(
 
 
 async def test_a_refused_customer_is_told_and_staff_get_the_choice(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, noon: Clock
 ) -> None:
     pg.refuse_customers()
-    async with running_bot(_env(tg, pg, database_url_all_backends)):
+    async with running_bot(_env(tg, pg, database_url_all_backends), clock=noon):
         lena, invitation = await _lead(tg, 6501)
         tg.drain(STAFF)
         days = await _offer(lena, invitation, "Yoga")
@@ -188,16 +190,16 @@ async def test_a_refused_customer_is_told_and_staff_get_the_choice(
         staff = await tg.next_message(STAFF)
         assert "could not be booked online" in (staff.text or "")
         assert "Yoga Flow" in (staff.text or "")
-    assert Step(Stage.BOOKING_REFUSED) in await _counted(database_url_all_backends)
+    assert Step(Stage.BOOKING_REFUSED) in await _counted(database_url_all_backends, noon)
 
 
 async def test_perfectgym_down_the_choice_is_kept_and_booked_once_later(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, noon: Clock
 ) -> None:
     """The first book request books but its answer is lost; the retry validates first, sees
     the booking, and books nothing more."""
     pg.book_then_fail()
-    async with running_bot(_env(tg, pg, database_url_all_backends)):
+    async with running_bot(_env(tg, pg, database_url_all_backends), clock=noon):
         lena, invitation = await _lead(tg, 6601)
         days = await _offer(lena, invitation, "Yoga")
         await _pick(lena, days, _yoga(pg)[0].start)
@@ -210,10 +212,14 @@ async def test_perfectgym_down_the_choice_is_kept_and_booked_once_later(
 
 @pytest.mark.parametrize("command", ["/cancel", "/forget"])
 async def test_nothing_is_booked_after_cancel_or_forget(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, command: str
+    tg: FakeTelegram,
+    pg: FakePerfectGym,
+    database_url_all_backends: str,
+    noon: Clock,
+    command: str,
 ) -> None:
     pg.fail_next("class_validate", 503)
-    async with running_bot(_env(tg, pg, database_url_all_backends)):
+    async with running_bot(_env(tg, pg, database_url_all_backends), clock=noon):
         lena, invitation = await _lead(tg, 6701)
         days = await _offer(lena, invitation, "Yoga")
         await _pick(lena, days, _yoga(pg)[0].start)
@@ -225,9 +231,9 @@ async def test_nothing_is_booked_after_cancel_or_forget(
 
 
 async def test_change_books_another_time_and_staff_cancel_the_first(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, noon: Clock
 ) -> None:
-    async with running_bot(_env(tg, pg, database_url_all_backends)):
+    async with running_bot(_env(tg, pg, database_url_all_backends), clock=noon):
         lena, invitation = await _lead(tg, 6801)
         days = await _offer(lena, invitation, "Yoga")
         first, other = _yoga(pg)[0], _yoga(pg)[3]
@@ -246,10 +252,10 @@ async def test_change_books_another_time_and_staff_cancel_the_first(
 
 
 async def test_a_change_the_studio_does_not_allow_keeps_the_booking(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, noon: Clock
 ) -> None:
     """Appointments allow one trial (contingent 1): "Change" cannot book a second."""
-    async with running_bot(_env(tg, pg, database_url_all_backends)):
+    async with running_bot(_env(tg, pg, database_url_all_backends), clock=noon):
         sam, invitation = await _lead(tg, 6901)
         days = await _offer(sam, invitation, "Probetraining")
         confirm = await _first_free_time(sam, days)
@@ -267,11 +273,12 @@ async def test_without_the_trial_scopes_booking_is_off_with_one_log_line(
     tg: FakeTelegram,
     pg: FakePerfectGym,
     database_url_all_backends: str,
+    noon: Clock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     pg.lack_trial_scopes()
     caplog.set_level(logging.WARNING, logger="bot.trials.booking")
-    async with running_bot(_env(tg, pg, database_url_all_backends)):
+    async with running_bot(_env(tg, pg, database_url_all_backends), clock=noon):
         lena = Prospect(tg, chat_id=7001, language_code="en-GB")
         summary = await lena.introduce("Lena", "Lang", "lena7001@example.com")
         await lena.choose(summary, "Yes, send it", "Thank you, Lena")
@@ -282,11 +289,11 @@ async def test_without_the_trial_scopes_booking_is_off_with_one_log_line(
 
 
 async def test_off_by_default(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, noon: Clock
 ) -> None:
     env = _env(tg, pg, database_url_all_backends)
     del env["TRIAL_BOOKING"]
-    async with running_bot(env):
+    async with running_bot(env, clock=noon):
         lena = Prospect(tg, chat_id=7101, language_code="en-GB")
         summary = await lena.introduce("Lena", "Lang", "lena7101@example.com")
         await lena.choose(summary, "Yes, send it", "Thank you, Lena")
@@ -295,10 +302,10 @@ async def test_off_by_default(
 
 
 async def test_offers_and_times_are_shared_between_prospects(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, noon: Clock
 ) -> None:
     """Two prospects look at Yoga's days: one offers call and one slots call for both."""
-    async with running_bot(_env(tg, pg, database_url_all_backends)):
+    async with running_bot(_env(tg, pg, database_url_all_backends), clock=noon):
         lena, first = await _lead(tg, 7201)
         mia, second = await _lead(tg, 7202)
         await _offer(lena, first, "Yoga")
@@ -308,27 +315,26 @@ async def test_offers_and_times_are_shared_between_prospects(
 
 
 async def test_a_choice_made_while_perfectgym_is_down_is_booked_after_a_restart(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, noon: Clock
 ) -> None:
     env = _env(tg, pg, database_url_all_backends, OUTBOX_RETRY_BASE_SECONDS="30")
     pg.fail_next("class_validate", 503)
-    clock = Clock()
-    async with running_bot(env, clock=clock):
+    async with running_bot(env, clock=noon):
         lena, invitation = await _lead(tg, 7301)
         days = await _offer(lena, invitation, "Yoga")
         await _pick(lena, days, _yoga(pg)[0].start)
         await lena.expect("keep trying")
-    clock.forward(31)  # down past the retry's 30 s; back up, the stored choice is still owed
-    async with running_bot(env, clock=clock):
+    noon.forward(31)  # down past the retry's 30 s; back up, the stored choice is still owed
+    async with running_bot(env, clock=noon):
         booked = await lena.expect("Booked: Yoga Flow")
         assert "The studio can cancel it for you" in (booked.text or "")
     assert len(pg.trials.bookings) == 1
 
 
 async def test_a_reservation_confirmed_too_late_asks_for_a_time_again(
-    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, noon: Clock
 ) -> None:
-    async with running_bot(_env(tg, pg, database_url_all_backends)):
+    async with running_bot(_env(tg, pg, database_url_all_backends), clock=noon):
         sam, invitation = await _lead(tg, 7401)
         days = await _offer(sam, invitation, "Probetraining")
         confirm = await _first_free_time(sam, days)
