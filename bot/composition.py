@@ -13,6 +13,9 @@ from functools import partial
 
 from bot.chain.build import single_chain
 from bot.chain.chain import Chain
+from bot.events.booking_events import BookingEvents
+from bot.events.processor import EventProcessor
+from bot.events.receiver import EventReceiver
 from bot.funnel.counts import Funnel, Stage
 from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.notices import DeliveryNotices
@@ -70,6 +73,9 @@ class Services:
     trials: TrialBooking
     buttons: ButtonPresses
     erasure: ErasureRequests
+    events: EventProcessor
+    # PerfectGym's webhook, when any studio has a webhook key (the runtime serves it).
+    event_receiver: EventReceiver | None = None
 
     @property
     def client(self) -> PerfectGymClient:
@@ -89,13 +95,15 @@ class Services:
         return self.chain.club(None).texts
 
     def start(self) -> None:
-        """The background work: the outbox's retries, counting, reminders and retention."""
+        """The background work: the outbox's retries, counting, reminders, retention and
+        PerfectGym's events."""
         self.chain.start()
         self.outbox.start()
         self.funnel.start()
         self.reminders.start()
         self.retention.start()
         self.trials.start()
+        self.events.start()
 
     async def prepare(self) -> None:
         """Before the first prospect: learn who the studio is, check the studio's texts
@@ -120,6 +128,7 @@ class Services:
             )
 
     async def close(self) -> None:
+        await self.events.stop()
         await self.trials.stop()
         await self.reminders.stop()
         await self.retention.stop()
@@ -149,6 +158,7 @@ def assemble(
     retention_days: int = 30,
     sweep_interval: float = 60.0,
     trial_booking: bool = False,
+    booking_events: BookingEvents | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Services:
     """Build every service from the three things that talk to the outside world: the
@@ -231,6 +241,17 @@ def assemble(
         clock=clock,
     )
     retention = Retention(storage, days=retention_days, interval=sweep_interval, clock=clock)
+    events = EventProcessor(
+        storage,
+        chain,
+        funnel,
+        booking_events=booking_events,
+        lease=(policy or RetryPolicy()).lease,
+        interval=sweep_interval,
+        clock=clock,
+    )
+    keys = {club.webhook_key: club.storage_key for club in chain.clubs if club.webhook_key}
+    receiver = EventReceiver(storage, keys, wake=events.wake, clock=clock) if keys else None
     return Services(
         storage,
         chain,
@@ -242,4 +263,6 @@ def assemble(
         trials,
         ButtonPresses(intake, trials),
         erasure,
+        events,
+        receiver,
     )

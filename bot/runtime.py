@@ -17,6 +17,8 @@ from telegram import Update
 from bot.chain.build import build_chain
 from bot.chain.roster import Roster, roster_from_settings
 from bot.composition import assemble
+from bot.events.endpoint import PATH as EVENTS_PATH
+from bot.events.endpoint import route as events_route
 from bot.intake.outbox import RetryPolicy
 from bot.marketing.staff_report import FunnelReports
 from bot.metrics import Metrics
@@ -121,6 +123,8 @@ async def serve(
         settings.staff_chat_id,
     )
     metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    receiver = services.event_receiver
+    routes = [] if receiver is None else [events_route(receiver)]
     webhook: HealthServer | None = None
     poller: Poller | None = None
     try:
@@ -147,6 +151,7 @@ async def serve(
                     health=health,
                     unstored=unstored,
                     clock=clock,
+                    routes=routes,
                 )
                 await webhook.start()
                 if metrics_token is None:
@@ -177,11 +182,20 @@ async def serve(
                         metrics=metrics,
                         metrics_token=metrics_token,
                         health=health,
+                        routes=routes,
                     )
                     await webhook.start()
                     log.info("serving /health and /metrics on %s port %d", host, port)
                     if metrics_token is None and not _is_loopback(host):
                         _warn_public_metrics(port)
+                elif routes:
+                    log.warning(
+                        "a PerfectGym webhook key is set, but polling serves no web port: set "
+                        "PORT (or METRICS_PORT) for PerfectGym's events to reach %s",
+                        EVENTS_PATH,
+                    )
+            if routes and webhook is not None:
+                log.info("taking PerfectGym's events on %s", EVENTS_PATH)
             # Everything built so far (modules, catalogs, the application) lives as long as the
             # process; freezing it keeps full collections from walking it again: under load they
             # took about 50 ms each, stalling every chat.

@@ -127,6 +127,7 @@ class BookingState:
     changing: bool = False  # a booking stands and the prospect is choosing another time
     attempts: int = 0  # failed tries of the current choice (PerfectGym down)
     first_attempt_at: float | None = None
+    studio: str | None = None  # the chain's studio of the lead (None: the one studio)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))

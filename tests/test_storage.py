@@ -617,6 +617,8 @@ async def test_schema_is_the_one_existing_databases_have(tmp_path: Path, backend
         "pending_replies",
         "forgotten_chats",
         "studio_caches",
+        "lead_customers",
+        "perfectgym_events",
     )
     new_parts = (*new_tables, "reminder", "conversations_idle", "outbox_settled", "'studio'")
     grown = (*new_parts, "CREATE TABLE outbox")  # SQLite: the outbox table's text, with studio

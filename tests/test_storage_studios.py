@@ -41,7 +41,14 @@ def release_before_studios() -> tuple[schema.Table, ...]:
             columns=tuple(column for column in table.columns if column.name != "studio"),
         )
         for table in schema.TABLES
-        if table not in (schema.STUDIO_CACHES, schema.STUDIO_FUNNEL_COUNTS)
+        if table
+        not in (
+            schema.STUDIO_CACHES,
+            schema.STUDIO_FUNNEL_COUNTS,
+            # Later releases' tables (issue 26).
+            schema.LEAD_CUSTOMERS,
+            schema.PERFECTGYM_EVENTS,
+        )
     )
 
 

@@ -37,6 +37,8 @@ class Club:
     config: LeadsConfigSource
     texts: StudioTexts
     staff_chat_id: int | None = None
+    # PerfectGym's webhook key of the studio: what names the studio an event is of.
+    webhook_key: str | None = field(default=None, repr=False)
     standing: Standing = Standing.UNKNOWN
     why_down: str = field(default="")
 

@@ -15,7 +15,9 @@ from bot.storage.database import Database
 from bot.storage.erasure import SqlErasure
 from bot.storage.forgotten import SqlForgottenChats
 from bot.storage.funnel_counts import SqlFunnelCounts
+from bot.storage.lead_customers import SqlLeadCustomers
 from bot.storage.outbox import SqlOutbox
+from bot.storage.perfectgym_events import SqlPerfectGymEvents
 from bot.storage.replies import SqlPendingReplies
 from bot.storage.trial_bookings import SqlTrialBookings
 
@@ -30,6 +32,8 @@ class SqlStorage(
     SqlCache,
     SqlErasure,
     SqlForgottenChats,
+    SqlLeadCustomers,
+    SqlPerfectGymEvents,
 ):
     """Every kind of record but the poller's lock, which is the backend's own (``Leadership``)."""
 

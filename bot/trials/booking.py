@@ -28,8 +28,8 @@ from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
 from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError
 from bot.periodic import Periodic
-from bot.storage.trial_bookings import TrialBookingRecords
-from bot.trials.catalog import SlotWindow, TrialCatalog
+from bot.storage.trial_bookings import BookedTrial, TrialBookingRecords
+from bot.trials.catalog import SlotWindow, TrialCatalog, class_slot_of
 from conversations import booking, booking_flow
 from conversations.booking import Attempt, BookingPhase, BookingState, Offer, Result
 from conversations.booking_flow import (
@@ -144,7 +144,7 @@ class TrialBooking:
         """The offer under a created lead's thank-you; None when booking is off or impossible."""
         if not self.enabled or customer_id is None:
             return None
-        state = BookingState(chat_id, locale, language, campaign, customer_id)
+        state = BookingState(chat_id, locale, language, campaign, customer_id, studio=studio)
         reply = booking.invitation(state, Translator(locale))
         if not await self._storage.open_booking(chat_id, state.to_json(), self._clock()):
             return None  # forgotten while its lead was being created
@@ -193,11 +193,11 @@ class TrialBooking:
                     return answer  # the attempt follows once the choice is stored (press)
                 case ShowOffers():
                     offers = await self._catalog.offers()
-                    self._funnel.reached(state.campaign, Stage.OFFERS_SHOWN)
+                    self._funnel.reached(state.campaign, Stage.OFFERS_SHOWN, studio=state.studio)
                     effect = booking_flow.offers_listed(state, offers, ctx)
                 case ShowDays(offer=offer, window=index, note=note):
                     window = await self._window(offer, index)
-                    self._funnel.reached(state.campaign, Stage.SLOTS_SHOWN)
+                    self._funnel.reached(state.campaign, Stage.SLOTS_SHOWN, studio=state.studio)
                     return booking.days_view(
                         state, window.slots, window.more, ctx, self._zone(), self._now(), note
                     )
@@ -337,7 +337,7 @@ class TrialBooking:
     def _count(self, state: BookingState, result: Result) -> None:
         stage = COUNTED.get(result)
         if stage is not None:
-            self._funnel.reached(state.campaign, stage)
+            self._funnel.reached(state.campaign, stage, studio=state.studio)
 
     async def _tell_staff(self, note: StaffNote) -> None:
         """Staff arrange what the bot could not: a refused booking, or an earlier one to cancel
@@ -371,12 +371,18 @@ class TrialBooking:
     ) -> None:
         """Store ``state`` over the chat's booking, or raise ``BookingGone``: nothing more is
         done for a booking /cancel or /forget deleted, and nothing brings it back."""
+        booked = None
+        slot = state.booked or state.chosen  # chosen: booked, waiting for the prospect's confirm
+        if state.booking_id is not None:
+            class_slot = class_slot_of(slot) if slot is not None else None
+            booked = BookedTrial(state.customer_id, state.booking_id, class_slot)
         if not await self._storage.save_booking(
             state.chat_id,
             state.to_json(),
             due_at=due_at,
             held_until=held_until,
             now=self._clock(),
+            booked=booked,
         ):
             raise BookingGone
 
