@@ -17,6 +17,7 @@ from telegram import Update
 from bot.chain.build import build_chain
 from bot.chain.roster import Roster, roster_from_settings
 from bot.composition import assemble
+from bot.events.booking_events import BookingEvents
 from bot.events.endpoint import PATH as EVENTS_PATH
 from bot.events.endpoint import route as events_route
 from bot.intake.outbox import RetryPolicy
@@ -60,9 +61,11 @@ async def serve(
     clock: Callable[[], float] = time.time,
     *,
     roster: Roster | None = None,
+    booking_events: BookingEvents | None = None,
 ) -> None:
     """Run the bot until ``stop`` is set; ``ready`` is set once updates are being received.
-    ``clock`` is the time the services go by (tests move it instead of waiting)."""
+    ``clock`` is the time the services go by (tests move it instead of waiting);
+    ``booking_events`` hears of PerfectGym's events of trial bookings."""
     metrics = Metrics()
     health = StorageHealth(on_failure=metrics.storage_failures.inc)
     storage = await open_storage(settings.database_url, health, wait=settings.database_wait_seconds)
@@ -98,6 +101,7 @@ async def serve(
         retention_days=settings.retention_days,
         sweep_interval=settings.sweep_seconds,
         trial_booking=settings.trial_booking,
+        booking_events=booking_events,
         clock=clock,
         policy=RetryPolicy(
             give_up_after=settings.outbox_give_up_hours * 3600,
