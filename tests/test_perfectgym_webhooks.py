@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import html
 import json
+import re
 import signal
 import time
 import uuid
@@ -33,12 +35,14 @@ from tests.harness import (
     bot_environment,
     free_port,
     load_config,
+    run_command,
     running_bot,
 )
 from tests.test_trial_booking import _env as trial_env
 from tests.test_trial_booking import _lead, _offer, _pick, _yoga
 
 HOOK_KEY = "pg-hook-key-0123456789abcdef"
+STAFF = -1001234500088
 PATH = "/perfectgym/webhook"
 COLUMNS = [column.name for column in PERFECTGYM_EVENTS.columns]
 # PerfectGym's first lead in a tenant is customer 5001 (the fake's numbering), its second 5002.
@@ -146,6 +150,21 @@ async def created_lead(
     return prospect
 
 
+def contract_rows(text: str) -> dict[str, list[str]]:
+    """The funnel to the contract's table read back: label -> its cells (count, then count and
+    share for each later step), from the line after its rule to the next empty line."""
+    lines = text.splitlines()
+    title = next(i for i, line in enumerate(lines) if line.startswith("To the contract"))
+    rows: dict[str, list[str]] = {}
+    for line in lines[title + 3 :]:
+        if not line:
+            break
+        cells = re.split(" +", line)
+        label_end = next(i for i, cell in enumerate(cells) if cell[:1].isdigit())
+        rows[" ".join(cells[:label_end])] = cells[label_end:]
+    return rows
+
+
 def single_env(
     tg: FakeTelegram, pg: FakePerfectGym, url: str, port: int, **extra: str
 ) -> dict[str, str]:
@@ -167,9 +186,9 @@ async def test_only_the_studios_key_is_heard_and_only_its_customers_events_are_k
 ) -> None:
     port = free_port()
     events = RecordedBookingEvents()
-    async with running_bot(
-        single_env(tg, pg, database_url, port), clock=Clock(), booking_events=events
-    ):
+    tg.add_group(STAFF, "Studio staff")
+    env = single_env(tg, pg, database_url, port, STAFF_CHAT_ID=str(STAFF))
+    async with running_bot(env, clock=Clock(), booking_events=events):
         await created_lead(tg, 27001, start="/start spring")
         checkin = event(FIRST, "CUSTOMER_CHECKIN")
         asked = len(pg.arrivals)
@@ -233,6 +252,15 @@ async def test_only_the_studios_key_is_heard_and_only_its_customers_events_are_k
         assert await post(port, event(FIRST, "CUSTOMER_CHECKIN")) == 200
         await all_done(database_url, 2)
         assert len(pg.arrivals) == asked  # PerfectGym was never asked, answering or after
+
+        # The studio sees it in /report: one of the one lead from "spring" came in.
+        tg.drain(STAFF)
+        await tg.send_text(STAFF, "/report 7")
+        table = await tg.next_message(STAFF)
+        chart = await tg.next_message(STAFF)
+        assert chart.method == "sendPhoto"
+        text = html.unescape((table.text or "").removeprefix("<pre>").removesuffix("</pre>"))
+        assert contract_rows(text) == {"spring": ["1", "1", "100%", "1", "100%", "0", "0%"]}
     rows = await stored_events(database_url)
     assert [(r["type"], r["entity_id"], r["chat_id"], r["studio"]) for r in rows] == [
         ("CUSTOMER_CHECKIN", FIRST, 27001, ""),
@@ -323,6 +351,22 @@ async def test_check_ins_and_contracts_count_once_in_the_campaign_and_studio_of_
         ("camden", "spring", "member"): 1,
         ("mitte", "flyer", "attended"): 1,
         ("camden", None, "member"): 1,
+    }
+    # python -m bot report: a line per studio, then the campaigns across studios.
+    code, out, err = await run_command("report", "--days", "3", env=env)
+    assert code == 0, err
+    text = "\n".join(out)
+    by_studio, by_campaign = text.split("Funnel ", 1)
+    assert contract_rows(by_studio) == {
+        "camden": ["2", "2", "100%", "1", "50%", "2", "100%"],
+        "mitte": ["1", "1", "100%", "1", "100%", "0", "0%"],
+        "total": ["3", "3", "100%", "2", "67%", "2", "67%"],
+    }
+    assert contract_rows(by_campaign) == {
+        "spring": ["1", "1", "100%", "1", "100%", "1", "100%"],
+        "flyer": ["1", "1", "100%", "1", "100%", "0", "0%"],
+        "no campaign": ["1", "1", "100%", "0", "0%", "1", "100%"],
+        "total": ["3", "3", "100%", "2", "67%", "2", "67%"],
     }
     rows = await stored_events(database_url)
     assert {(r["studio"], r["entity_id"]) for r in rows} == {

@@ -77,7 +77,7 @@ BOOKING = (
     Stage.BOOKING_REFUSED,
 )
 
-# The funnel to the contract: from the conversation to a member, each step's share of the last.
+# The funnel to the contract: from the conversation to a member (bot/marketing/report.py).
 CONTRACT = (Stage.STARTED, Stage.CREATED, Stage.BOOKED, Stage.ATTENDED, Stage.MEMBER)
 
 
