@@ -38,6 +38,7 @@ from tests.harness import (
     run_command,
     running_bot,
 )
+from tests.test_forget import _only_the_record_is_left
 from tests.test_trial_booking import _env as trial_env
 from tests.test_trial_booking import _lead, _offer, _pick, _yoga
 
@@ -270,6 +271,27 @@ async def test_only_the_studios_key_is_heard_and_only_its_customers_events_are_k
     assert "Pat" not in json.dumps(rows, default=str)
     assert await contract_counts(database_url) == {(None, "spring", "attended"): 1}
     assert events.calls == [("attended", None, FIRST), ("attended", None, FIRST)]
+
+
+async def test_after_forget_nothing_of_the_customer_is_kept_and_their_events_are_ignored(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    port = free_port()
+    events = RecordedBookingEvents()
+    async with running_bot(single_env(tg, pg, database_url, port), booking_events=events):
+        pat = await created_lead(tg, 27101, start="/start spring")
+        assert await post(port, event(FIRST, "CUSTOMER_CHECKIN")) == 200
+        await all_done(database_url, 1)
+        await pat.send("/forget")
+        await pat.expect_eventually("has been deleted")
+        assert await stored_events(database_url) == []
+        # PerfectGym still knows the customer; the bot no longer does.
+        assert await post(port, event(FIRST, "CONTRACT_CREATED")) == 200
+        assert await post(port, event(FIRST, "CUSTOMER_CHECKIN")) == 200
+        assert await stored_events(database_url) == []
+    await _only_the_record_is_left(database_url, 27101, ("27101@example.com",))
+    assert await contract_counts(database_url) == {(None, "spring", "attended"): 1}  # counts stay
+    assert events.calls == [("attended", None, FIRST)]
 
 
 # --- a chain: each studio's key names the studio -------------------------------------------------
