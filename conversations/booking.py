@@ -130,7 +130,10 @@ class BookingState:
     studio: str | None = None  # the chain's studio of the lead (None: the one studio)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        data = asdict(self)
+        if data["studio"] is None:  # as releases before chains wrote it: they can read it back
+            del data["studio"]
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> BookingState:
