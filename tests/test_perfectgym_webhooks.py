@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
 
+import asyncpg
 import httpx
 import pytest
 
@@ -97,11 +98,18 @@ async def post(port: int, body: object, key: str | None = HOOK_KEY) -> int:
 
 
 async def stored_events(url: str) -> list[dict[str, Any]]:
-    storage = await open_storage(url)
+    """The events table as it is now. PostgreSQL is read over a connection of its own: opening
+    the storage would run its schema statements under the running bots' feet."""
+    query = "SELECT * FROM perfectgym_events ORDER BY received_at, part"
+    if url.startswith("postgres"):
+        connection = await asyncpg.connect(url)
+        try:
+            return [{key: row[key] for key in COLUMNS} for row in await connection.fetch(query)]
+        finally:
+            await connection.close()
+    storage = await open_storage(url)  # SQLite: the running bot's own connection
     try:
-        rows = await cast(SqlStorage, storage)._db.fetch(
-            "SELECT * FROM perfectgym_events ORDER BY received_at, part"
-        )
+        rows = await cast(SqlStorage, storage)._db.fetch(query)
         return [{key: row[key] for key in COLUMNS} for row in rows]
     finally:
         await storage.close()
