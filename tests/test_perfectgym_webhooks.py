@@ -281,6 +281,32 @@ async def test_only_the_studios_key_is_heard_and_only_its_customers_events_are_k
     assert events.calls == [("attended", None, FIRST), ("attended", None, FIRST)]
 
 
+async def test_in_webhook_mode_the_events_share_telegrams_port(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    port = free_port()
+    env = single_env(
+        tg,
+        pg,
+        database_url,
+        port,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
+        WEBHOOK_SECRET="telegram-secret-0123456789",
+    )
+    async with running_bot(env):
+        await created_lead(tg, 27201, start="/start summer")  # Telegram's pushes, same port
+        assert (
+            await post(port, event(FIRST, "CUSTOMER_CHECKIN"), key="telegram-secret-0123456789")
+            == 401
+        )
+        assert await post(port, event(FIRST, "CUSTOMER_CHECKIN")) == 200
+        await all_done(database_url, 1)
+        async with httpx.AsyncClient() as client:
+            health = await client.get(f"http://127.0.0.1:{port}/health", timeout=10)
+        assert health.status_code == 200
+    assert await contract_counts(database_url) == {(None, "summer", "attended"): 1}
+
+
 async def test_after_forget_nothing_of_the_customer_is_kept_and_their_events_are_ignored(
     tg: FakeTelegram, pg: FakePerfectGym, database_url: str
 ) -> None:
