@@ -13,6 +13,9 @@ from functools import partial
 
 from bot.chain.build import single_chain
 from bot.chain.chain import Chain
+from bot.events.booking_events import BookingEvents
+from bot.events.processor import EventProcessor
+from bot.events.receiver import EventReceiver
 from bot.frontdesk.answers import Answers
 from bot.frontdesk.desk import FrontDesk
 from bot.frontdesk.handover import HandOver, StaffNotice
@@ -76,15 +79,19 @@ class Services:
     trials: TrialBooking
     buttons: ButtonPresses
     erasure: ErasureRequests
+    events: EventProcessor
     # The front desk: its answers without staff, and (``desk.threads``) a prospect's thread
     # with the staff group; the staff group's side and the relay worker are None without a
     # staff group or, as in the demo, without Telegram to relay through.
     desk: FrontDesk
     staff: StaffSide | None = None
     relayer: Relayer | None = None
+    # PerfectGym's webhook, when any studio has a webhook key (the runtime serves it).
+    event_receiver: EventReceiver | None = None
 
     def start(self) -> None:
-        """The background work: the outbox's retries, counting, reminders and retention."""
+        """The background work: the outbox's retries, counting, reminders, retention and
+        PerfectGym's events."""
         self.chain.start()
         self.outbox.start()
         self.funnel.start()
@@ -93,6 +100,7 @@ class Services:
         self.trials.start()
         if self.relayer is not None:
             self.relayer.start()
+        self.events.start()
 
     async def prepare(self) -> None:
         """Before the first prospect: learn who the studio is, check the studio's texts
@@ -120,6 +128,7 @@ class Services:
             )
 
     async def close(self) -> None:
+        await self.events.stop()
         if self.relayer is not None:
             await self.relayer.stop()
         await self.trials.stop()
@@ -153,6 +162,7 @@ def assemble(
     sweep_interval: float = 60.0,
     trial_booking: bool = False,
     courier: Courier | None = None,
+    booking_events: BookingEvents | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Services:
     """Build every service from the three things that talk to the outside world: the
@@ -272,6 +282,17 @@ def assemble(
         clock=clock,
     )
     retention = Retention(storage, days=retention_days, interval=sweep_interval, clock=clock)
+    events = EventProcessor(
+        storage,
+        chain,
+        funnel,
+        booking_events=booking_events,
+        lease=(policy or RetryPolicy()).lease,
+        interval=sweep_interval,
+        clock=clock,
+    )
+    keys = {club.webhook_key: club.storage_key for club in chain.clubs if club.webhook_key}
+    receiver = EventReceiver(storage, keys, wake=events.wake, clock=clock) if keys else None
     return Services(
         storage,
         chain,
@@ -282,8 +303,10 @@ def assemble(
         retention,
         trials,
         ButtonPresses(intake, trials, desk),
-        erasure,
-        desk,
-        staff,
-        relayer,
+        erasure=erasure,
+        events=events,
+        desk=desk,
+        staff=staff,
+        relayer=relayer,
+        event_receiver=receiver,
     )

@@ -181,9 +181,18 @@ class ChainPerfectGymSettings(PerfectGymTimeout):
         "is set)",
     )
 
+    perfectgym_webhook_key: SecretStr | None = Field(
+        default=None,
+        description="the studio's webhook API key: PerfectGym's events (check-ins, contracts, "
+        "cancelled bookings) are taken on POST /perfectgym/webhook (one studio; a chain: "
+        "perfectgym_webhook_key_env per studio)",
+    )
+
     # Each validator's name is its own: Settings inherits from several bases, and pydantic keeps
     # one validator per name (StudioSettings' ``_blank_is_unset`` would replace this one).
-    @field_validator("perfectgym_api_url", "perfectgym_api_key", mode="before")
+    @field_validator(
+        "perfectgym_api_url", "perfectgym_api_key", "perfectgym_webhook_key", mode="before"
+    )
     @classmethod
     def _blank_tenant_is_unset(cls, value: object) -> object:
         return _unset_if_blank(value)

@@ -15,6 +15,8 @@ from bot.marketing.retention import Retention
 from bot.storage import LeadStatus, Storage, open_storage, schema
 from bot.storage.chat_messages import ChatMessages
 from bot.storage.database import Database
+from bot.storage.outbox import CreatedCustomer
+from bot.storage.perfectgym_events import NewEvent
 from bot.storage.relays import Direction, NewRelay, RelayKind
 from bot.storage.replies import ReplyKind
 from bot.storage.sql import SqlStorage
@@ -35,6 +37,8 @@ WITH_CHAT = (
     "trial_bookings",
     "pending_replies",
     "forgotten_chats",
+    "lead_customers",
+    "perfectgym_events",
 )
 # The front desk's (issue 25): a prospect's thread with staff, and its relay queue; their rule
 # is tested on its own below.
@@ -107,9 +111,13 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
         # 2: a created lead, its thank-you's buttons and a booked trial that owes nothing.
         created = await storage.submit(2, '{"step": "done"}', None, '{"lead": 2}', "de_DE", NOW)
         assert created is not None
+        await storage.remember_customer(created.id, CreatedCustomer(5002, "spring", NOW))
         await storage.finish_lead(created.id, LeadStatus.CREATED, "C-2", None)
         await storage.save_messages(2, ChatMessages(buttons=21), NOW)
         await _booking(db, 2, '{"booked": 2}', due_at=None, at=NOW)
+        # ... its customer's check-in at the studio, from PerfectGym's webhook.
+        checkin = NewEvent(None, "u-2", 0, "CUSTOMER_CHECKIN", 5002, "{}", 2, NOW)
+        assert await storage.store_event(checkin, NOW)
         # 3: a booking that still owes PerfectGym a call.
         await _booking(db, 3, '{"owed": 3}', due_at=NOW + 60, at=NOW)
         # 4: a lead still on its way, whose sender died holding its lease.
@@ -143,6 +151,8 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
             "trial_bookings": {2, 3, 7, 8},
             "pending_replies": set(),
             "forgotten_chats": {9},
+            "lead_customers": {2},
+            "perfectgym_events": {2},
             "outbox_leases": {pending.id},
         }
 
@@ -155,6 +165,8 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
             "trial_bookings": {3, 7, 8},  # 3: PerfectGym is owed a call
             "pending_replies": set(),
             "forgotten_chats": set(),
+            "lead_customers": set(),
+            "perfectgym_events": set(),
             "outbox_leases": set(),
         }
 
@@ -167,6 +179,8 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
             "trial_bookings": {3, 8},
             "pending_replies": set(),
             "forgotten_chats": set(),
+            "lead_customers": set(),
+            "perfectgym_events": set(),
             "outbox_leases": set(),
         }
     finally:

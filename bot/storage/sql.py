@@ -15,7 +15,9 @@ from bot.storage.database import Database
 from bot.storage.erasure import SqlErasure
 from bot.storage.forgotten import SqlForgottenChats
 from bot.storage.funnel_counts import SqlFunnelCounts
+from bot.storage.lead_customers import SqlLeadCustomers
 from bot.storage.outbox import SqlOutbox
+from bot.storage.perfectgym_events import SqlPerfectGymEvents
 from bot.storage.relays import SqlRelays
 from bot.storage.replies import SqlPendingReplies
 from bot.storage.threads import SqlThreads
@@ -34,6 +36,8 @@ class SqlStorage(
     SqlForgottenChats,
     SqlThreads,
     SqlRelays,
+    SqlLeadCustomers,
+    SqlPerfectGymEvents,
 ):
     """Every kind of record but the poller's lock, which is the backend's own (``Leadership``)."""
 

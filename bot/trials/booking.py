@@ -34,8 +34,8 @@ from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
 from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError
 from bot.periodic import Periodic
-from bot.storage.trial_bookings import TrialBookingRecords
-from bot.trials.catalog import SlotWindow, TrialCatalog, TrialCatalogs
+from bot.storage.trial_bookings import BookedTrial, TrialBookingRecords
+from bot.trials.catalog import SlotWindow, TrialCatalog, TrialCatalogs, class_slot_of
 from conversations import booking, booking_flow
 from conversations.booking import Attempt, BookingPhase, BookingState, Offer, Result
 from conversations.booking_flow import (
@@ -442,12 +442,18 @@ class TrialBooking:
     ) -> None:
         """Store ``state`` over the chat's booking, or raise ``BookingGone``: nothing more is
         done for a booking /cancel or /forget deleted, and nothing brings it back."""
+        booked = None
+        slot = state.booked or state.chosen  # chosen: booked, waiting for the prospect's confirm
+        if state.booking_id is not None:
+            class_slot = class_slot_of(slot) if slot is not None else None
+            booked = BookedTrial(state.customer_id, state.booking_id, class_slot)
         if not await self._storage.save_booking(
             state.chat_id,
             state.to_json(),
             due_at=due_at,
             held_until=held_until,
             now=self._clock(),
+            booked=booked,
         ):
             raise BookingGone
 

@@ -313,6 +313,13 @@ def _appointment_slot(appointment_id: int, slot: BookableAppointmentSlot) -> Tri
     )
 
 
+def class_slot_of(slot: TrialSlot) -> int | None:
+    """The PerfectGym class slot a class's time is (PerfectGym's slot events name it); None
+    for an appointment's."""
+    data = json.loads(slot.ref)
+    return int(data["class_slot"]) if "class_slot" in data else None
+
+
 def _request(
     slot: TrialSlot, customer_id: int
 ) -> ClassSlotBookingRequest | AppointmentBookingRequest:
