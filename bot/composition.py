@@ -13,6 +13,8 @@ from functools import partial
 
 from bot.chain.build import single_chain
 from bot.chain.chain import Chain
+from bot.followup import messages as followup_messages
+from bot.followup.service import Followups
 from bot.funnel.counts import Funnel, Stage
 from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.notices import DeliveryNotices
@@ -70,6 +72,7 @@ class Services:
     trials: TrialBooking
     buttons: ButtonPresses
     erasure: ErasureRequests
+    followups: Followups
 
     @property
     def client(self) -> PerfectGymClient:
@@ -96,6 +99,8 @@ class Services:
         self.reminders.start()
         self.retention.start()
         self.trials.start()
+        if self.trials.enabled:
+            self.followups.start()
 
     async def prepare(self) -> None:
         """Before the first prospect: learn who the studio is, check the studio's texts
@@ -120,6 +125,7 @@ class Services:
             )
 
     async def close(self) -> None:
+        await self.followups.stop()
         await self.trials.stop()
         await self.reminders.stop()
         await self.retention.stop()
@@ -149,6 +155,8 @@ def assemble(
     retention_days: int = 30,
     sweep_interval: float = 60.0,
     trial_booking: bool = False,
+    trial_reminders: tuple[float, ...] = (),
+    receives_events: Callable[[str | None], bool] = lambda studio: False,
     clock: Callable[[], float] = time.time,
 ) -> Services:
     """Build every service from the three things that talk to the outside world: the
@@ -174,9 +182,10 @@ def assemble(
         staff_chat_id=staff_chat_id,
         booking_id_of=booking_id_of,
     )
+    catalog = TrialCatalog(first.client, clock=clock)
     trials = TrialBooking(
         storage,
-        TrialCatalog(first.client, clock=clock),
+        catalog,
         conversations,
         sender,
         funnel,
@@ -231,6 +240,19 @@ def assemble(
         clock=clock,
     )
     retention = Retention(storage, days=retention_days, interval=sweep_interval, clock=clock)
+    followups = Followups(
+        storage,
+        conversations,
+        sender,
+        offsets=trial_reminders,
+        other_times=trials.offer_other_times,
+        current_slot=lambda studio, offer, slot: catalog.current_slot(offer, slot),
+        receives_events=receives_events,
+        staff_locale=default_locale,
+        interval=sweep_interval,
+        clock=clock,
+    )
+    trials.listen(followups.booked)
     return Services(
         storage,
         chain,
@@ -240,6 +262,7 @@ def assemble(
         reminders,
         retention,
         trials,
-        ButtonPresses(intake, trials),
+        ButtonPresses(intake, trials, (followup_messages.NAMES, followups.press)),
         erasure,
+        followups,
     )

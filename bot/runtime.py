@@ -100,6 +100,9 @@ async def serve(
         retention_days=settings.retention_days,
         sweep_interval=settings.sweep_seconds,
         trial_booking=settings.trial_booking,
+        trial_reminders=settings.trial_reminder_offsets,
+        # PerfectGym sends the studio's events to the bot (check-ins: a missed visit is known).
+        receives_events=lambda studio: settings.perfectgym_webhook_key is not None,
         clock=clock,
         policy=RetryPolicy(
             give_up_after=settings.outbox_give_up_hours * 3600,

@@ -395,6 +395,20 @@ def change_refused_view(state: BookingState, ctx: AskContext) -> Outcome:
     )
 
 
+def no_times_now(note: str, ctx: AskContext) -> Outcome:
+    """``note`` (a booking given up) while no other times can be read: the studio arranges one."""
+    return _say(
+        note
+        + "\n\n"
+        + ctx.tr.gettext(
+            "There is no trial session to book online right now. The studio will arrange "
+            "one with you."
+        ),
+        ctx.studio,
+        ctx.tr,
+    )
+
+
 def taken_note(tr: Translator) -> str:
     return tr.gettext("Sorry, that time has just been taken.")
 

@@ -33,6 +33,7 @@ WITH_CHAT = (
     "trial_bookings",
     "pending_replies",
     "forgotten_chats",
+    "trial_reminders",
 )
 WITHOUT_CHAT = (
     "outbox_leases",
@@ -89,6 +90,22 @@ def test_every_table_is_one_the_retention_knows() -> None:
         assert ("chat_id" in names) == (table.name in WITH_CHAT), table.name
 
 
+async def _reminder(db: Database, chat_id: int, *, due_at: float, status: str) -> None:
+    """A trial reminder row as bot/followup leaves it."""
+    await db.execute(
+        "INSERT INTO trial_reminders (chat_id, studio, booking_id, customer_id, kind, "
+        "starts_at, due_at, status, held_until, attended, moved) "
+        "VALUES ($1, '', $2, $3, '2h', $4, $5, $6, NULL, $7, $7)",
+        chat_id,
+        chat_id * 10,
+        chat_id * 100,
+        due_at + 7200,
+        due_at,
+        status,
+        False,
+    )
+
+
 async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: str) -> None:
     storage = await open_storage(database_url_all_backends)
     db = cast(SqlStorage, storage)._db
@@ -125,6 +142,9 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
         # 8: a chat active again on day 29, with no conversation.
         await storage.save_messages(8, ChatMessages(buttons=81), NOW + 29 * DAY)
         await _booking(db, 8, '{"booked": 8}', due_at=None, at=NOW + 29 * DAY)
+        # 2 and 8: a trial reminder sent on day 1, and one due on day 29.
+        await _reminder(db, 2, due_at=NOW + DAY, status="sent")
+        await _reminder(db, 8, due_at=NOW + 29 * DAY, status="pending")
 
         at = At(NOW + 2 * DAY)
         retention = Retention(storage, days=30, clock=at)
@@ -137,6 +157,7 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
             "pending_replies": set(),
             "forgotten_chats": {9},
             "outbox_leases": {pending.id},
+            "trial_reminders": {2, 8},
         }
 
         at.now = NOW + 30 * DAY + HOUR
@@ -149,6 +170,7 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
             "pending_replies": set(),
             "forgotten_chats": set(),
             "outbox_leases": set(),
+            "trial_reminders": {2, 8},  # 2: due on day 1, within the 30 days still
         }
 
         at.now = NOW + 32 * DAY + HOUR
@@ -161,6 +183,7 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
             "pending_replies": set(),
             "forgotten_chats": set(),
             "outbox_leases": set(),
+            "trial_reminders": {8},
         }
     finally:
         await storage.close()

@@ -25,6 +25,7 @@ from bot.storage.leadership import Leadership
 from bot.storage.outbox import LeadStatus, OutboxEntry, OutboxRecords
 from bot.storage.replies import PendingReplies
 from bot.storage.trial_bookings import TrialBookingRecords
+from bot.storage.trial_reminders import TrialReminderRecords
 
 __all__ = [
     "ChatMessages",
@@ -49,6 +50,7 @@ class Storage(
     ChatMessageRecords,
     FunnelCountRecords,
     TrialBookingRecords,
+    TrialReminderRecords,
     PendingReplies,
     ConfigCache,
     StudioCache,

@@ -15,6 +15,7 @@ from bot.storage.forgotten import MARK_FORGOTTEN, ForgottenChat, forgotten_from_
 from bot.storage.outbox import EXPIRE_LEASES, EXPIRE_SETTLED_LEADS, LeadStatus
 from bot.storage.replies import EXPIRE_REPLIES, KEPT_SECONDS
 from bot.storage.trial_bookings import DATE_UNDATED_BOOKINGS, EXPIRE_SETTLED_BOOKINGS
+from bot.storage.trial_reminders import DELETE_CHAT_REMINDERS, EXPIRE_REMINDERS
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class Erasure(Protocol):
         """Delete the rows that outlived their rule: outbox entries no longer pending whose last
         attempt was before ``before`` (and leases that ran out before it), trial bookings that
         owe PerfectGym no call and message ids of chats without a conversation, both last saved
-        before it, and replies kept for more than a day; the number of rows with a chat id."""
+        before it, trial reminders due before it, and replies kept for more than a day; the
+        number of rows with a chat id."""
         ...
 
     async def wipe_deleted(self) -> None:
@@ -71,6 +73,7 @@ class SqlErasure(SqlRecords):
             await db.execute("DELETE FROM outbox WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM chat_messages WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
+            await db.execute(DELETE_CHAT_REMINDERS, chat_id)
             await db.execute("DELETE FROM pending_replies WHERE chat_id = $1", chat_id)
         assert marked is not None  # an upsert ... RETURNING yields its row
         return ErasedChat(forgotten_from_row(marked), booking)
@@ -103,6 +106,7 @@ class SqlErasure(SqlRecords):
                 *await db.fetch(EXPIRE_ORPHANED_MESSAGES, before),
                 *await db.fetch(EXPIRE_SETTLED_BOOKINGS, before),
                 *await db.fetch(EXPIRE_REPLIES, now - KEPT_SECONDS),
+                *await db.fetch(EXPIRE_REMINDERS, before),
             ]
             await db.execute(EXPIRE_LEASES, before)
         return len(deleted)

@@ -18,6 +18,7 @@ from bot.storage.funnel_counts import SqlFunnelCounts
 from bot.storage.outbox import SqlOutbox
 from bot.storage.replies import SqlPendingReplies
 from bot.storage.trial_bookings import SqlTrialBookings
+from bot.storage.trial_reminders import SqlTrialReminders
 
 
 class SqlStorage(
@@ -26,6 +27,7 @@ class SqlStorage(
     SqlChatMessages,
     SqlFunnelCounts,
     SqlTrialBookings,
+    SqlTrialReminders,
     SqlPendingReplies,
     SqlCache,
     SqlErasure,

@@ -1,5 +1,6 @@
-"""Texts a studio words itself, per language: welcome, privacy notice, thank-you, and its own
-questions (the additional fields' labels and options).
+"""Texts a studio words itself, per language: welcome, privacy notice, thank-you, its own
+questions (the additional fields' labels and options), and for a booked trial session what to
+bring (in its reminders) and the offer's link (in the "How was it?" after the visit).
 
 Read from the JSON file named by ``STUDIO_TEXTS_FILE``; ``python -m bot studio-texts-template``
 prints a complete one to fill in::
@@ -7,13 +8,15 @@ prints a complete one to fill in::
     {"welcome": {"en": "Hi from {studio}!", "de": "Hallo vom {studio}!"},
      "privacy_url": {"en": "https://studio.example/privacy"},
      "thank_you": {"de": "Danke! Wir melden uns."},
+     "what_to_bring": {"en": "a towel, water and indoor shoes"},
+     "offer_url": {"en": "https://studio.example/offer"},
      "additional_fields": {
         "7": {"label": {"de": "Wie hast du von uns erfahren?"},
               "options": {"Instagram": {"de": "Instagram"}, "A friend": {"de": "Freunde"}}}}}
 
 A blank text counts as missing. A missing language falls back to its base language (``de`` for
 ``de_AT``), then to the bot's own text (or, for additional fields, the config's); the privacy
-link falls back to ``en``, then to ``PRIVACY_URL``. A file that does not parse, names a language
+link and the offer's fall back to ``en`` (the privacy link then to ``PRIVACY_URL``). A file that does not parse, names a language
 the bot has no catalog for, or uses a placeholder other than ``{studio}`` stops the start;
 a field or option the leads config does not have stops it once the config is known
 (:meth:`StudioTexts.check_fields`).
@@ -57,6 +60,8 @@ class _TextsFile(BaseModel):
     welcome: PerLanguage = {}
     privacy_url: PerLanguage = {}
     thank_you: PerLanguage = {}
+    what_to_bring: PerLanguage = {}
+    offer_url: PerLanguage = {}
     additional_fields: dict[int, _Field] = {}
 
 
@@ -78,7 +83,7 @@ def _language_known(code: str) -> bool:
 
 def _texts(data: _TextsFile) -> Iterator[tuple[str, str, str]]:
     """Every text in the file with where it is: ("welcome.de", allowed placeholders' key, text)."""
-    for name in ("welcome", "privacy_url", "thank_you"):
+    for name in ("welcome", "privacy_url", "thank_you", "what_to_bring", "offer_url"):
         for language, text in getattr(data, name).items():
             yield f"{name}.{language}", name, text
     for field_id, texts in data.additional_fields.items():
@@ -117,6 +122,8 @@ class StudioTexts:
     welcome: PerLanguage = field(default_factory=dict)
     privacy_url: PerLanguage = field(default_factory=dict)
     thank_you: PerLanguage = field(default_factory=dict)
+    what_to_bring: PerLanguage = field(default_factory=dict)
+    offer_url: PerLanguage = field(default_factory=dict)
     labels: dict[int, PerLanguage] = field(default_factory=dict)
     options: dict[int, dict[str, PerLanguage]] = field(default_factory=dict)
     default_privacy_url: str | None = None
@@ -151,6 +158,8 @@ class StudioTexts:
             welcome=data.welcome,
             privacy_url=data.privacy_url,
             thank_you=data.thank_you,
+            what_to_bring=data.what_to_bring,
+            offer_url=data.offer_url,
             labels={fid: texts.label for fid, texts in data.additional_fields.items()},
             options={fid: texts.options for fid, texts in data.additional_fields.items()},
             default_privacy_url=privacy_url,
@@ -188,6 +197,14 @@ class StudioTexts:
         text = _pick(self.thank_you, locale)
         return None if text is None else text.format(studio=studio or "")
 
+    def what_to_bring_for(self, locale: str) -> str | None:
+        """What a trial session's reminders say to bring ("a towel and indoor shoes")."""
+        return _pick(self.what_to_bring, locale)
+
+    def offer_url_for(self, locale: str) -> str | None:
+        """The studio's offer for new members, linked after a trial visit."""
+        return _pick(self.offer_url, locale) or _pick(self.offer_url, "en")
+
     def wording_for(self, locale: str) -> FieldWording:
         """Asked on every update, so worked out once per language."""
         if locale not in self._wordings:
@@ -214,6 +231,8 @@ def template(fields: Mapping[int, tuple[str, tuple[str, ...]]]) -> str:
         "welcome": blank(),
         "privacy_url": blank(),
         "thank_you": blank(),
+        "what_to_bring": blank(),
+        "offer_url": blank(),
         "additional_fields": {
             str(field_id): {
                 "configured": label,

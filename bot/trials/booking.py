@@ -17,7 +17,7 @@ import asyncio
 import datetime
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import assert_never
 from zoneinfo import ZoneInfo
 
@@ -68,6 +68,11 @@ class BookingGone(Exception):
     """The chat's booking was deleted (/cancel, /forget) while it was being worked on."""
 
 
+def _held(state: BookingState) -> tuple[object, ...]:
+    """What PerfectGym holds for the chat: a new booking, or the same one at another time."""
+    return (state.phase, state.booking_id, state.booked)
+
+
 def booking_id_of(stored: str) -> int | None:
     """The PerfectGym booking a stored booking state holds (for staff, after /forget)."""
     return BookingState.from_json(stored).booking_id
@@ -103,6 +108,12 @@ class TrialBooking:
         self._clock = clock
         self._sweeping = Periodic("trial bookings", interval, self.sweep)
         self._attempts: set[asyncio.Task[None]] = set()
+        self._on_booked: Callable[[BookingState], Awaitable[None]] | None = None
+
+    def listen(self, on_booked: Callable[[BookingState], Awaitable[None]]) -> None:
+        """``on_booked`` hears of each booking PerfectGym holds once it is stored (the trial
+        reminders plan theirs); a change to another time is a new booking."""
+        self._on_booked = on_booked
 
     async def prepare(self) -> None:
         """Off on its own, with one log line, when the key may not read trial offers."""
@@ -155,6 +166,7 @@ class TrialBooking:
         if stored is None:
             return booking.stale(Translator(self._staff_locale))
         state = BookingState.from_json(stored)
+        before = _held(state)
         ctx = self._context(state)
         effect = booking_flow.press(state, action, ctx, self._zone())
         try:
@@ -177,7 +189,49 @@ class TrialBooking:
                 await self._save(state)
         except BookingGone:  # /forget on another instance meanwhile
             return booking.stale(ctx.tr)
+        await self._announce(state, before)
         return outcome
+
+    async def offer_other_times(self, chat_id: int, booking_id: int, note: str) -> Outcome | None:
+        """The days to choose another time from, under ``note``, instead of the booking
+        ``booking_id`` (the prospect can't make it, the studio cancelled it, or it was missed):
+        the booking's own Change, with the booking given up. None when the chat's booking is no
+        longer that one (changed meanwhile, /cancel, /forget)."""
+        stored = await self._storage.load_booking(chat_id)
+        if stored is None:
+            return None
+        state = BookingState.from_json(stored)
+        if state.booking_id != booking_id or state.booked_offer is None:
+            return None
+        ctx = self._context(state)
+        state.offer, state.window = state.booked_offer, 0
+        state.booked, state.booking_id, state.chosen, state.changing = None, None, None, False
+        try:
+            outcome = await self._carry_out(state, ShowDays(state.offer, 0, note), ctx)
+        except PerfectGymError as exc:
+            log.warning("chat %s: trial offers not readable (%s)", chat_ref(chat_id), exc)
+            state.token += 1  # the booking's buttons shown before are no longer active
+            state.phase = BookingPhase.CLOSED
+            outcome = booking.no_times_now(note, ctx)
+        try:
+            await self._save(state)
+        except BookingGone:
+            return None
+        return outcome
+
+    async def _announce(self, state: BookingState, before: tuple[object, ...]) -> None:
+        """Tell ``on_booked`` of a booking PerfectGym now holds that it did not before."""
+        if (
+            self._on_booked is None
+            or state.phase is not BookingPhase.BOOKED
+            or state.booking_id is None
+            or _held(state) == before
+        ):
+            return
+        try:
+            await self._on_booked(state)
+        except Exception:
+            log.exception("chat %s: trial reminders not planned", chat_ref(state.chat_id))
 
     async def _carry_out(self, state: BookingState, effect: Effect, ctx: AskContext) -> Outcome:
         """Do what the dialogue asks for, handing it the catalog's answers, until it answers."""
@@ -265,6 +319,7 @@ class TrialBooking:
         if stored is None:
             return
         state = BookingState.from_json(stored)
+        before = _held(state)
         if state.phase is not BookingPhase.BOOKING or state.chosen is None or state.offer is None:
             await self._save(state)
             return
@@ -288,6 +343,7 @@ class TrialBooking:
             await self._erasure.answered(chat_id, booking_id=state.booking_id)
             raise
         await self._sender.deliver(chat_id, outcome)
+        await self._announce(state, before)
 
     async def _book(self, state: BookingState) -> Attempt:
         assert state.chosen is not None
