@@ -207,13 +207,14 @@ async def test_a_reminder_due_at_night_comes_at_nine(
 
 def test_a_night_reminder_whose_nine_oclock_is_after_the_session_is_not_sent() -> None:
     """A 07:30 session's 2-hour reminder (05:30) would come at 09:00, after it: none; its
-    24-hour one (07:30 the day before) comes as planned."""
+    24-hour one (07:30 the day before, night too) comes at 09:00 the day before."""
     start = datetime.datetime(2027, 3, 10, 7, 30, tzinfo=BERLIN).timestamp()
+    nine_before = datetime.datetime(2027, 3, 9, 9, 0, tzinfo=BERLIN).timestamp()
     booked = start - 3 * DAY
     planned = schedule.reminders(start, (DAY, 2 * HOUR), BERLIN, booked)
-    assert [(p.kind, p.due_at) for p in planned] == [("24h", start - DAY)]
-    late = schedule.reminders(start, (DAY, 2 * HOUR), BERLIN, start - 20 * HOUR)
-    assert late == []  # booked after the 24-hour moment, and 09:00 is after the session
+    assert [(p.kind, p.due_at) for p in planned] == [("24h", nine_before)]
+    late = schedule.reminders(start, (DAY, 2 * HOUR), BERLIN, nine_before + 60)
+    assert late == []  # booked after the 24-hour one's time, and 09:00 is after the session
     evening = datetime.datetime(2027, 3, 10, 22, 0, tzinfo=BERLIN).timestamp()
     assert [p.kind for p in schedule.reminders(evening, (DAY, 2 * HOUR), BERLIN, booked)] == [
         "24h",
@@ -253,7 +254,7 @@ async def test_cancelled_by_the_studio_stops_them_and_offers_another_time(
         await lena.book(slot)
         booking_id = _booking_id(pg, slot)
         await followups[0].cancelled(None, booking_id)
-        told = await lena.prospect.expect("Yoga Flow", "abgesagt")
+        told = await lena.prospect.expect("Yoga Flow", "musste dein Probetraining")
         assert _labels(told)  # the days to choose another time from
         await followups[0].cancelled(None, booking_id)  # PerfectGym sent it twice
         _at(clock, slot.start.timestamp() - DAY + 1)

@@ -342,8 +342,8 @@ class TrialBooking:
         except BookingGone:
             await self._erasure.answered(chat_id, booking_id=state.booking_id)
             raise
+        await self._announce(state, before)  # its reminders are stored before it is shown
         await self._sender.deliver(chat_id, outcome)
-        await self._announce(state, before)
 
     async def _book(self, state: BookingState) -> Attempt:
         assert state.chosen is not None
