@@ -18,8 +18,10 @@ from babel.dates import format_time
 import bot.composition
 from bot.followup import schedule
 from bot.followup.service import Followups
+from bot.settings import SettingsError, load_settings
 from bot.standin.trials import ClassSlotState
 from bot.storage import open_storage
+from bot.studio.texts import StudioTexts, StudioTextsError
 from conversations.booking import day_label
 from conversations.i18n import Translator
 from tests.databases import fresh_database_url
@@ -502,3 +504,42 @@ async def test_two_instances_on_postgresql_send_each_reminder_once(
                     if m.method == "sendMessage" and "reminder" in (m.text or "")
                 ]
                 assert sent == []
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "offsets"),
+    [
+        ("24h,2h", (DAY, 2 * HOUR)),
+        ("2h, 24h,30m", (DAY, 2 * HOUR, 1800.0)),
+        ("1d,24h", (DAY,)),
+        ("off", ()),
+        ("OFF", ()),
+    ],
+)
+def test_trial_reminders_setting(value: str, offsets: tuple[float, ...]) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": "1:x", "PERFECTGYM_API_URL": "https://pg.example"}
+    env |= {"PERFECTGYM_API_KEY": "k", "TRIAL_REMINDERS": value}
+    assert load_settings(env).trial_reminder_offsets == offsets
+
+
+@pytest.mark.parametrize("value", ["24", "2x", "0h", "15d", "24h,,2h", "soon"])
+def test_a_bad_trial_reminders_setting_is_one_line(value: str) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": "1:x", "PERFECTGYM_API_URL": "https://pg.example"}
+    env |= {"PERFECTGYM_API_KEY": "k", "TRIAL_REMINDERS": value}
+    with pytest.raises(SettingsError) as info:
+        load_settings(env)
+    assert str(info.value).startswith("TRIAL_REMINDERS must be times before the session")
+    assert "\n" not in str(info.value)
+
+
+def test_what_to_bring_and_the_offer_link_come_from_the_studio_texts() -> None:
+    texts = StudioTexts.parse(json.dumps(TEXTS))
+    assert texts.what_to_bring_for("de_AT") == "ein Handtuch und Hallenschuhe"
+    assert texts.what_to_bring_for("pl") is None
+    assert texts.offer_url_for("pl") == "https://studio.example/offer"  # English, then none
+    assert StudioTexts().offer_url_for("de") is None
+    with pytest.raises(StudioTextsError, match=r"what_to_bring\.de: unknown placeholder"):
+        StudioTexts.parse('{"what_to_bring": {"de": "{studio}s Handtuch"}}')
