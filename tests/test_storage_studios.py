@@ -33,15 +33,15 @@ async def storage(database_url_all_backends: str) -> AsyncIterator[Storage]:
 
 
 def release_before_studios() -> tuple[schema.Table, ...]:
-    """The tables as the release before studios described them: no ``studio_caches``, and the
-    outbox without its studio."""
+    """The tables as the release before studios described them: no ``studio_caches`` (nor the
+    later ``trial_reminders``), and the outbox without its studio."""
     return tuple(
         dataclasses.replace(
             table,
             columns=tuple(column for column in table.columns if column.name != "studio"),
         )
         for table in schema.TABLES
-        if table not in (schema.STUDIO_CACHES, schema.STUDIO_FUNNEL_COUNTS)
+        if table not in (schema.STUDIO_CACHES, schema.STUDIO_FUNNEL_COUNTS, schema.TRIAL_REMINDERS)
     )
 
 
