@@ -21,6 +21,7 @@ from bot.followup.service import Followups
 from bot.settings import SettingsError, load_settings
 from bot.standin.trials import ClassSlotState
 from bot.storage import open_storage
+from bot.storage.trial_reminders import FOLLOWUP, Planned, ReminderStatus
 from bot.studio.texts import StudioTexts, StudioTextsError
 from conversations.booking import day_label
 from conversations.i18n import Translator
@@ -543,3 +544,37 @@ def test_what_to_bring_and_the_offer_link_come_from_the_studio_texts() -> None:
     assert StudioTexts().offer_url_for("de") is None
     with pytest.raises(StudioTextsError, match=r"what_to_bring\.de: unknown placeholder"):
         StudioTexts.parse('{"what_to_bring": {"de": "{studio}s Handtuch"}}')
+
+
+# --- the rows ------------------------------------------------------------------------------------
+
+
+async def test_each_kind_once_per_booking_and_none_after_cancel(
+    database_url_all_backends: str,
+) -> None:
+    """A booking planned again (moved) keeps what was sent; a booking changed to another one
+    gets its own; /cancel takes them all, and nothing is planned for it afterwards."""
+    now = 1_800_000_000.0
+    storage = await open_storage(database_url_all_backends)
+    try:
+        assert await storage.submit(5, "{}", None, "{}", "en", now) is not None
+        assert await storage.open_booking(5, "{}", now)
+        kinds = ("24h", "2h", FOLLOWUP)
+        plan = [Planned(kind, now + 10 * (n + 1)) for n, kind in enumerate(kinds)]
+        assert await storage.plan_reminders(5, None, 77, 700, now + 100, plan)
+        [first] = await storage.claim_trial_reminders(now + 10, now + 300, 10)
+        assert first.kind == "24h"
+        await storage.finish_trial_reminder(first.id, ReminderStatus.SENT)
+        moved = [Planned(p.kind, p.due_at + 100) for p in plan]
+        assert await storage.plan_reminders(5, None, 77, 700, now + 200, moved)
+        due = await storage.claim_trial_reminders(now + 1000, now + 1300, 10)
+        assert [(r.kind, r.starts_at) for r in due] == [("2h", now + 200), (FOLLOWUP, now + 200)]
+        for reminder in due:
+            await storage.finish_trial_reminder(reminder.id, ReminderStatus.SENT)
+        assert await storage.plan_reminders(5, "north", 78, 700, now + 2000, plan)
+        assert len(await storage.claim_trial_reminders(now + 1000, now + 1300, 10)) == 3
+        await storage.delete_booking(5)
+        assert not await storage.plan_reminders(5, None, 79, 700, now + 3000, plan)
+        assert await storage.claim_trial_reminders(now + 9000, now + 9300, 10) == []
+    finally:
+        await storage.close()

@@ -64,8 +64,9 @@ class TrialReminderRecords(Protocol):
         starts_at: float,
         planned: Sequence[Planned],
     ) -> bool:
-        """Replace the chat's rows not yet sent by ``planned``; False (nothing written) when the
-        chat's trial booking is gone (/cancel, /forget)."""
+        """Replace the chat's rows not yet sent by ``planned``, but for a kind the booking had
+        already (a booking moved after its 24-hour reminder or its follow-up gets no second);
+        False (nothing written) when the chat's trial booking is gone (/cancel, /forget)."""
         ...
 
     async def claim_trial_reminders(
@@ -178,7 +179,12 @@ class SqlTrialReminders(SqlRecords):
                 await db.execute(
                     "INSERT INTO trial_reminders (chat_id, studio, booking_id, customer_id, "
                     "kind, starts_at, due_at, status, held_until, attended, moved) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', NULL, $8, $8)",
+                    "SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), CAST($3 AS BIGINT), "
+                    "CAST($4 AS BIGINT), CAST($5 AS TEXT), CAST($6 AS DOUBLE PRECISION), "
+                    "CAST($7 AS DOUBLE PRECISION), 'pending', NULL, CAST($8 AS BOOLEAN), "
+                    "CAST($8 AS BOOLEAN) "
+                    "WHERE NOT EXISTS (SELECT 1 FROM trial_reminders WHERE chat_id = $1 "
+                    "AND booking_id = $3 AND kind = $5)",
                     chat_id,
                     _key(studio),
                     booking_id,
