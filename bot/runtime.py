@@ -109,6 +109,7 @@ async def serve(
         trial_booking=settings.trial_booking,
         courier=TelegramCourier(app.bot),
         booking_events=booking_events,
+        trial_reminders=settings.trial_reminder_offsets,
         clock=clock,
         policy=RetryPolicy(
             give_up_after=settings.outbox_give_up_hours * 3600,

@@ -29,6 +29,7 @@ from bot.storage.relays import RelayRecords
 from bot.storage.replies import PendingReplies
 from bot.storage.threads import ThreadRecords
 from bot.storage.trial_bookings import TrialBookingRecords
+from bot.storage.trial_reminders import TrialReminderRecords
 
 __all__ = [
     "ChatMessages",
@@ -53,6 +54,7 @@ class Storage(
     ChatMessageRecords,
     FunnelCountRecords,
     TrialBookingRecords,
+    TrialReminderRecords,
     PendingReplies,
     ConfigCache,
     StudioCache,

@@ -19,6 +19,7 @@ from bot.storage.relays import EXPIRE_RELAYS
 from bot.storage.replies import EXPIRE_REPLIES, KEPT_SECONDS
 from bot.storage.threads import EXPIRE_THREADS, THREAD_COLUMNS, Thread, thread_from_row
 from bot.storage.trial_bookings import DATE_UNDATED_BOOKINGS, EXPIRE_SETTLED_BOOKINGS
+from bot.storage.trial_reminders import DELETE_CHAT_REMINDERS, EXPIRE_REMINDERS
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ class Erasure(Protocol):
         owe PerfectGym no call and message ids of chats without a conversation, both last saved
         before it, replies kept for more than a day, front-desk relays queued and threads
         last written to before it, the bot's PerfectGym customers whose last step was before
-        it and PerfectGym's events received before it; the number of rows with a chat id."""
+        it, PerfectGym's events received before it and trial reminders due before it; the
+        number of rows with a chat id."""
         ...
 
     async def wipe_deleted(self) -> None:
@@ -91,6 +93,7 @@ class SqlErasure(SqlRecords):
             await db.execute("DELETE FROM outbox WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM chat_messages WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
+            await db.execute(DELETE_CHAT_REMINDERS, chat_id)
             await db.execute("DELETE FROM pending_replies WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM relays WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM threads WHERE chat_id = $1", chat_id)
@@ -136,6 +139,7 @@ class SqlErasure(SqlRecords):
                 *await db.fetch(EXPIRE_THREADS, before),
                 *await db.fetch(EXPIRE_CUSTOMERS, before),
                 *await db.fetch(EXPIRE_EVENTS, before),
+                *await db.fetch(EXPIRE_REMINDERS, before),
             ]
             await db.execute(EXPIRE_LEASES, before)
         return len(deleted)

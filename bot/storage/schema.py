@@ -466,6 +466,38 @@ PERFECTGYM_EVENTS = Table(
     key=("studio", "uuid", "part"),
 )
 
+# Added 2027-01 (issue 26): reminders before a booked trial session and the one follow-up after
+# it (bot/followup/). One row per message to send: ``kind`` is how long before the session
+# ("24h", "2h") or "followup"; ``status`` pending, sending (held until ``held_until`` by one
+# instance, as outbox leases), sent, skipped, cancelled or blocked. ``studio`` is the chain's
+# studio id ('' for the one studio); ``booking_id`` and ``customer_id`` are PerfectGym's, so its
+# events find the rows; ``starts_at`` is the session's start as last read; ``attended`` is set
+# by a check-in (the follow-up then asks "How was it?" instead of offering another time);
+# ``moved``: the booking changed and its time is to be read again.
+TRIAL_REMINDERS = Table(
+    "trial_reminders",
+    (
+        Column("id", Type.ROW_ID),
+        Column("chat_id", Type.BIGINT),
+        Column("studio", Type.TEXT),
+        Column("booking_id", Type.BIGINT),
+        Column("customer_id", Type.BIGINT),
+        Column("kind", Type.TEXT),
+        Column("starts_at", Type.REAL),
+        Column("due_at", Type.REAL),
+        Column("status", Type.TEXT),
+        Column("held_until", Type.REAL, nullable=True),
+        Column("attended", Type.BOOLEAN, default=False),
+        Column("moved", Type.BOOLEAN, default=False),
+    ),
+    indexes=(
+        Index("trial_reminders_due", ("due_at",), where="status IN ('pending', 'sending')"),
+        Index("trial_reminders_booking", ("booking_id",)),
+        Index("trial_reminders_customer", ("customer_id",)),
+        Index("trial_reminders_chat", ("chat_id",)),
+    ),
+)
+
 TABLES = (
     CONVERSATIONS,
     OUTBOX,
@@ -483,4 +515,5 @@ TABLES = (
     RELAYS,
     LEAD_CUSTOMERS,
     PERFECTGYM_EVENTS,
+    TRIAL_REMINDERS,
 )

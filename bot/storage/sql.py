@@ -22,6 +22,7 @@ from bot.storage.relays import SqlRelays
 from bot.storage.replies import SqlPendingReplies
 from bot.storage.threads import SqlThreads
 from bot.storage.trial_bookings import SqlTrialBookings
+from bot.storage.trial_reminders import SqlTrialReminders
 
 
 class SqlStorage(
@@ -30,6 +31,7 @@ class SqlStorage(
     SqlChatMessages,
     SqlFunnelCounts,
     SqlTrialBookings,
+    SqlTrialReminders,
     SqlPendingReplies,
     SqlCache,
     SqlErasure,

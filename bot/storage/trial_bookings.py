@@ -8,6 +8,7 @@ from typing import Protocol
 
 from bot.storage.database import SqlRecords
 from bot.storage.lead_customers import NOTE_BOOKING
+from bot.storage.trial_reminders import DELETE_CHAT_REMINDERS
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,9 @@ class TrialBookingRecords(Protocol):
         """Chats whose booking owes a PerfectGym call now and nobody holds."""
         ...
 
-    async def delete_booking(self, chat_id: int) -> None: ...
+    async def delete_booking(self, chat_id: int) -> None:
+        """/cancel: the booking goes, and with it its reminders and follow-up."""
+        ...
 
 
 # Retention: bookings that owe PerfectGym no call and were last saved before $1.
@@ -135,4 +138,6 @@ class SqlTrialBookings(SqlRecords):
         return [int(row["chat_id"]) for row in rows]
 
     async def delete_booking(self, chat_id: int) -> None:
-        await self._db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
+            await db.execute(DELETE_CHAT_REMINDERS, chat_id)
