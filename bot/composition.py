@@ -13,6 +13,11 @@ from functools import partial
 
 from bot.chain.build import single_chain
 from bot.chain.chain import Chain
+from bot.events.booking_events import BookingEvents
+from bot.events.processor import EventProcessor
+from bot.events.receiver import EventReceiver
+from bot.followup import messages as followup_messages
+from bot.followup.service import Followups
 from bot.frontdesk.answers import Answers
 from bot.frontdesk.desk import FrontDesk
 from bot.frontdesk.handover import HandOver, StaffNotice
@@ -62,6 +67,13 @@ def counted(funnel: Funnel, then: OnDelivered) -> OnDelivered:
     return on_delivered
 
 
+def _receives_events(chain: Chain, studio: str | None) -> bool:
+    """Whether PerfectGym sends ``studio``'s events (its roster spec has a webhook key): only
+    then is a session without a check-in known to be missed."""
+    club = chain.find(studio) if studio else chain.club(None)
+    return club is not None and club.webhook_key is not None
+
+
 @dataclass
 class Services:
     """Everything long-lived behind the Telegram handlers, built in one place: :func:`assemble`."""
@@ -76,15 +88,20 @@ class Services:
     trials: TrialBooking
     buttons: ButtonPresses
     erasure: ErasureRequests
+    events: EventProcessor
+    followups: Followups
     # The front desk: its answers without staff, and (``desk.threads``) a prospect's thread
     # with the staff group; the staff group's side and the relay worker are None without a
     # staff group or, as in the demo, without Telegram to relay through.
     desk: FrontDesk
     staff: StaffSide | None = None
     relayer: Relayer | None = None
+    # PerfectGym's webhook, when any studio has a webhook key (the runtime serves it).
+    event_receiver: EventReceiver | None = None
 
     def start(self) -> None:
-        """The background work: the outbox's retries, counting, reminders and retention."""
+        """The background work: the outbox's retries, counting, reminders, retention and
+        PerfectGym's events."""
         self.chain.start()
         self.outbox.start()
         self.funnel.start()
@@ -93,6 +110,9 @@ class Services:
         self.trials.start()
         if self.relayer is not None:
             self.relayer.start()
+        self.events.start()
+        if self.trials.enabled:
+            self.followups.start()
 
     async def prepare(self) -> None:
         """Before the first prospect: learn who the studio is, check the studio's texts
@@ -120,6 +140,8 @@ class Services:
             )
 
     async def close(self) -> None:
+        await self.events.stop()
+        await self.followups.stop()
         if self.relayer is not None:
             await self.relayer.stop()
         await self.trials.stop()
@@ -153,6 +175,8 @@ def assemble(
     sweep_interval: float = 60.0,
     trial_booking: bool = False,
     courier: Courier | None = None,
+    booking_events: BookingEvents | None = None,
+    trial_reminders: tuple[float, ...] = (),
     clock: Callable[[], float] = time.time,
 ) -> Services:
     """Build every service from the three things that talk to the outside world: the
@@ -272,6 +296,31 @@ def assemble(
         clock=clock,
     )
     retention = Retention(storage, days=retention_days, interval=sweep_interval, clock=clock)
+    followups = Followups(
+        storage,
+        conversations,
+        sender,
+        offsets=trial_reminders,
+        other_times=trials.offer_other_times,
+        current_slot=trials.current_slot,
+        # A missed session is known only where PerfectGym sends the studio's check-ins.
+        receives_events=partial(_receives_events, chain),
+        staff_locale=default_locale,
+        interval=sweep_interval,
+        clock=clock,
+    )
+    trials.listen(followups.booked)
+    events = EventProcessor(
+        storage,
+        chain,
+        funnel,
+        booking_events=followups if booking_events is None else booking_events,
+        lease=(policy or RetryPolicy()).lease,
+        interval=sweep_interval,
+        clock=clock,
+    )
+    keys = {club.webhook_key: club.storage_key for club in chain.clubs if club.webhook_key}
+    receiver = EventReceiver(storage, keys, wake=events.wake, clock=clock) if keys else None
     return Services(
         storage,
         chain,
@@ -281,9 +330,12 @@ def assemble(
         reminders,
         retention,
         trials,
-        ButtonPresses(intake, trials, desk),
-        erasure,
-        desk,
-        staff,
-        relayer,
+        ButtonPresses(intake, trials, desk, followups=(followup_messages.NAMES, followups.press)),
+        erasure=erasure,
+        events=events,
+        followups=followups,
+        desk=desk,
+        staff=staff,
+        relayer=relayer,
+        event_receiver=receiver,
     )

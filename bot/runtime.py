@@ -18,6 +18,9 @@ from bot.chain.build import build_chain
 from bot.chain.club import Standing
 from bot.chain.roster import Roster, roster_from_settings
 from bot.composition import assemble
+from bot.events.booking_events import BookingEvents
+from bot.events.endpoint import PATH as EVENTS_PATH
+from bot.events.endpoint import route as events_route
 from bot.intake.outbox import RetryPolicy
 from bot.marketing.staff_report import ReportScopes
 from bot.metrics import Metrics
@@ -60,9 +63,11 @@ async def serve(
     clock: Callable[[], float] = time.time,
     *,
     roster: Roster | None = None,
+    booking_events: BookingEvents | None = None,
 ) -> None:
     """Run the bot until ``stop`` is set; ``ready`` is set once updates are being received.
-    ``clock`` is the time the services go by (tests move it instead of waiting)."""
+    ``clock`` is the time the services go by (tests move it instead of waiting);
+    ``booking_events`` hears of PerfectGym's events of trial bookings."""
     metrics = Metrics()
     health = StorageHealth(on_failure=metrics.storage_failures.inc)
     storage = await open_storage(settings.database_url, health, wait=settings.database_wait_seconds)
@@ -103,6 +108,8 @@ async def serve(
         sweep_interval=settings.sweep_seconds,
         trial_booking=settings.trial_booking,
         courier=TelegramCourier(app.bot),
+        booking_events=booking_events,
+        trial_reminders=settings.trial_reminder_offsets,
         clock=clock,
         policy=RetryPolicy(
             give_up_after=settings.outbox_give_up_hours * 3600,
@@ -131,6 +138,8 @@ async def serve(
         services.staff.staff_chats if services.staff is not None else (),
     )
     metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    receiver = services.event_receiver
+    routes = [] if receiver is None else [events_route(receiver)]
     webhook: HealthServer | None = None
     poller: Poller | None = None
     try:
@@ -159,6 +168,7 @@ async def serve(
                     health=health,
                     unstored=unstored,
                     clock=clock,
+                    routes=routes,
                 )
                 await webhook.start()
                 if metrics_token is None:
@@ -189,11 +199,20 @@ async def serve(
                         metrics=metrics,
                         metrics_token=metrics_token,
                         health=health,
+                        routes=routes,
                     )
                     await webhook.start()
                     log.info("serving /health and /metrics on %s port %d", host, port)
                     if metrics_token is None and not _is_loopback(host):
                         _warn_public_metrics(port)
+                elif routes:
+                    log.warning(
+                        "a PerfectGym webhook key is set, but polling serves no web port: set "
+                        "PORT (or METRICS_PORT) for PerfectGym's events to reach %s",
+                        EVENTS_PATH,
+                    )
+            if routes and webhook is not None:
+                log.info("taking PerfectGym's events on %s", EVENTS_PATH)
             # Everything built so far (modules, catalogs, the application) lives as long as the
             # process; freezing it keeps full collections from walking it again: under load they
             # took about 50 ms each, stalling every chat.

@@ -61,6 +61,33 @@ def _web_address(value: _Url, problem: str) -> _Url:
     return value
 
 
+REMINDER_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0}
+
+
+def reminder_offsets(text: str) -> tuple[float, ...]:
+    """``TRIAL_REMINDERS`` ("24h,2h", "1d,30m", "off") as seconds before the session, longest
+    first, each once; a ValueError says what is wrong."""
+    if text.strip().lower() in ("off", "none", "0", ""):
+        return ()
+    offsets = set()
+    for part in text.split(","):
+        item = part.strip().lower()
+        unit = REMINDER_UNITS.get(item[-1:])
+        number = item[:-1]
+        if (
+            unit is None
+            or not number.isdigit()
+            or not 0 < int(number) * unit <= 14 * REMINDER_UNITS["d"]
+        ):
+            raise ValueError(
+                f"must be times before the session such as 24h,2h or 30m (d, h, m; at most 14d), "
+                f"or off; "
+                f"not {part.strip()!r}"
+            )
+        offsets.add(int(number) * unit)
+    return tuple(sorted(offsets, reverse=True))
+
+
 def _unset_if_blank(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
@@ -181,9 +208,18 @@ class ChainPerfectGymSettings(PerfectGymTimeout):
         "is set)",
     )
 
+    perfectgym_webhook_key: SecretStr | None = Field(
+        default=None,
+        description="the studio's webhook API key: PerfectGym's events (check-ins, contracts, "
+        "cancelled bookings) are taken on POST /perfectgym/webhook (one studio; a chain: "
+        "perfectgym_webhook_key_env per studio); a missed trial session is then followed up",
+    )
+
     # Each validator's name is its own: Settings inherits from several bases, and pydantic keeps
     # one validator per name (StudioSettings' ``_blank_is_unset`` would replace this one).
-    @field_validator("perfectgym_api_url", "perfectgym_api_key", mode="before")
+    @field_validator(
+        "perfectgym_api_url", "perfectgym_api_key", "perfectgym_webhook_key", mode="before"
+    )
     @classmethod
     def _blank_tenant_is_unset(cls, value: object) -> object:
         return _unset_if_blank(value)
@@ -282,6 +318,10 @@ class Settings(TelegramSettings, StudioSettings, ChainPerfectGymSettings):
         default=False,
         description="on: after the lead, offer to book a free trial session (TRIAL_OFFER_* scopes)",
     )
+    trial_reminders: str = Field(
+        default="24h,2h",
+        description="reminders before a booked trial session, e.g. 24h,2h or 24h,2h,30m; off: none",
+    )
     sweep_seconds: float = Field(
         default=60.0, gt=0, description="how often due reminders and idle conversations are sought"
     )
@@ -298,6 +338,17 @@ class Settings(TelegramSettings, StudioSettings, ChainPerfectGymSettings):
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
         return _web_address(value, HTTP_URL)
+
+    @field_validator("trial_reminders")
+    @classmethod
+    def _trial_reminders(cls, value: str) -> str:
+        reminder_offsets(value)  # a ValueError names what is wrong
+        return value
+
+    @property
+    def trial_reminder_offsets(self) -> tuple[float, ...]:
+        """Seconds before the session, longest first; empty when turned off."""
+        return reminder_offsets(self.trial_reminders)
 
     @field_validator("database_url")
     @classmethod

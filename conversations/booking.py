@@ -419,6 +419,23 @@ def change_refused_view(state: BookingState, ctx: AskContext) -> Outcome:
     )
 
 
+def no_times_now(note: str, ctx: AskContext) -> Outcome:
+    """``note`` (a booking given up) while no other times can be read: the studio arranges one."""
+    return _say(
+        note
+        + "\n\n"
+        + ctx.studio.fill(
+            ctx.tr.gettext(
+                "There is no trial session to book online right now. {studio} will arrange "
+                "one with you."
+            ),
+            ctx.tr,
+        ),
+        ctx.studio,
+        ctx.tr,
+    )
+
+
 def taken_note(tr: Translator) -> str:
     return tr.gettext("Sorry, that time has just been taken.")
 

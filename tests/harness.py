@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.chain.roster import roster_from_settings
+from bot.events.booking_events import BookingEvents
 from bot.runtime import serve
 from bot.settings import Settings, load_settings
 from bot.studio.texts import StudioTexts
@@ -62,6 +63,7 @@ async def running_bot(
     env: dict[str, str],
     texts: StudioTexts | None = None,
     clock: Callable[[], float] = time.time,
+    booking_events: BookingEvents | None = None,
 ) -> AsyncIterator[Settings]:
     """The production ``serve`` coroutine, stopped the way SIGTERM stops it."""
     settings = load_settings(env)
@@ -69,7 +71,9 @@ async def running_bot(
         texts = StudioTexts.load(settings.studio_texts_file, privacy_url=settings.privacy_url)
     stop, ready = asyncio.Event(), asyncio.Event()
     roster = roster_from_settings(settings, env)
-    task = asyncio.create_task(serve(settings, texts, stop, ready, clock, roster=roster))
+    task = asyncio.create_task(
+        serve(settings, texts, stop, ready, clock, roster=roster, booking_events=booking_events)
+    )
     waiter = asyncio.create_task(ready.wait())
     await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
     if task.done():

@@ -20,7 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.runtime",),
     ("bot.composition",),
     ("bot.telegram",),
-    ("bot.marketing", "bot.trials", "bot.frontdesk"),
+    ("bot.marketing", "bot.trials", "bot.frontdesk", "bot.events", "bot.followup"),
     ("bot.intake",),
     ("bot.chain",),
     ("bot.studio", "bot.funnel"),

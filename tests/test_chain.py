@@ -270,7 +270,9 @@ async def test_a_german_prospect_goes_through_the_whole_chain_in_german(
         country = await ida.answer("12.03.1990", "7/16 · In welchem Land wohnst du?")
         await ida.press(country, "Deutschland")
         await ida.expect("8/16 · Wie lauten deine Straße und Hausnummer?")
-        await ida.answer("Invalidenstraße 1", "9/16 · Wie lauten deine Postleitzahl und dein Wohnort?")
+        await ida.answer(
+            "Invalidenstraße 1", "9/16 · Wie lauten deine Postleitzahl und dein Wohnort?"
+        )
         heard = await ida.answer("10115 Berlin", "10/16 · How did you hear about us?")
         await ida.press(heard, "Instagram")  # the studio's own field names, as PerfectGym has them
         goals = await ida.expect("11/16 · Training goals (optional)", "Tippe alles an")

@@ -374,6 +374,7 @@ SAMPLES: dict[str, object] = {
     "shown": 6,
     "street": "Hauptstraße",
     "term": "12 months",
+    "things": "a towel, water and indoor shoes",
     "time": "18:30",
     "topic": "rewards",
     "typed": "Mitte",

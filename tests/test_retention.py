@@ -15,6 +15,8 @@ from bot.marketing.retention import Retention
 from bot.storage import LeadStatus, Storage, open_storage, schema
 from bot.storage.chat_messages import ChatMessages
 from bot.storage.database import Database
+from bot.storage.outbox import CreatedCustomer
+from bot.storage.perfectgym_events import NewEvent
 from bot.storage.relays import Direction, NewRelay, RelayKind
 from bot.storage.replies import ReplyKind
 from bot.storage.sql import SqlStorage
@@ -35,6 +37,9 @@ WITH_CHAT = (
     "trial_bookings",
     "pending_replies",
     "forgotten_chats",
+    "lead_customers",
+    "perfectgym_events",
+    "trial_reminders",
 )
 # The front desk's (issue 25): a prospect's thread with staff, and its relay queue; their rule
 # is tested on its own below.
@@ -96,6 +101,22 @@ def test_every_table_is_one_the_retention_knows() -> None:
         assert ("chat_id" in names) == (table.name in WITH_CHAT + FRONT_DESK), table.name
 
 
+async def _reminder(db: Database, chat_id: int, *, due_at: float, status: str) -> None:
+    """A trial reminder row as bot/followup leaves it."""
+    await db.execute(
+        "INSERT INTO trial_reminders (chat_id, studio, booking_id, customer_id, kind, "
+        "starts_at, due_at, status, held_until, attended, moved) "
+        "VALUES ($1, '', $2, $3, '2h', $4, $5, $6, NULL, $7, $7)",
+        chat_id,
+        chat_id * 10,
+        chat_id * 100,
+        due_at + 7200,
+        due_at,
+        status,
+        False,
+    )
+
+
 async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: str) -> None:
     storage = await open_storage(database_url_all_backends)
     db = cast(SqlStorage, storage)._db
@@ -107,9 +128,13 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
         # 2: a created lead, its thank-you's buttons and a booked trial that owes nothing.
         created = await storage.submit(2, '{"step": "done"}', None, '{"lead": 2}', "de_DE", NOW)
         assert created is not None
+        await storage.remember_customer(created.id, CreatedCustomer(5002, "spring", NOW))
         await storage.finish_lead(created.id, LeadStatus.CREATED, "C-2", None)
         await storage.save_messages(2, ChatMessages(buttons=21), NOW)
         await _booking(db, 2, '{"booked": 2}', due_at=None, at=NOW)
+        # ... its customer's check-in at the studio, from PerfectGym's webhook.
+        checkin = NewEvent(None, "u-2", 0, "CUSTOMER_CHECKIN", 5002, "{}", 2, NOW)
+        assert await storage.store_event(checkin, NOW)
         # 3: a booking that still owes PerfectGym a call.
         await _booking(db, 3, '{"owed": 3}', due_at=NOW + 60, at=NOW)
         # 4: a lead still on its way, whose sender died holding its lease.
@@ -132,6 +157,9 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
         # 8: a chat active again on day 29, with no conversation.
         await storage.save_messages(8, ChatMessages(buttons=81), NOW + 29 * DAY)
         await _booking(db, 8, '{"booked": 8}', due_at=None, at=NOW + 29 * DAY)
+        # 2 and 8: a trial reminder sent on day 1, and one due on day 29.
+        await _reminder(db, 2, due_at=NOW + DAY, status="sent")
+        await _reminder(db, 8, due_at=NOW + 29 * DAY, status="pending")
 
         at = At(NOW + 2 * DAY)
         retention = Retention(storage, days=30, clock=at)
@@ -143,7 +171,10 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
             "trial_bookings": {2, 3, 7, 8},
             "pending_replies": set(),
             "forgotten_chats": {9},
+            "lead_customers": {2},
+            "perfectgym_events": {2},
             "outbox_leases": {pending.id},
+            "trial_reminders": {2, 8},
         }
 
         at.now = NOW + 30 * DAY + HOUR
@@ -155,7 +186,10 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
             "trial_bookings": {3, 7, 8},  # 3: PerfectGym is owed a call
             "pending_replies": set(),
             "forgotten_chats": set(),
+            "lead_customers": set(),
+            "perfectgym_events": set(),
             "outbox_leases": set(),
+            "trial_reminders": {2, 8},  # 2: due on day 1, within the 30 days still
         }
 
         at.now = NOW + 32 * DAY + HOUR
@@ -167,7 +201,10 @@ async def test_no_row_with_a_chat_outlives_its_rule(database_url_all_backends: s
             "trial_bookings": {3, 8},
             "pending_replies": set(),
             "forgotten_chats": set(),
+            "lead_customers": set(),
+            "perfectgym_events": set(),
             "outbox_leases": set(),
+            "trial_reminders": {8},
         }
     finally:
         await storage.close()

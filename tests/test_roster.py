@@ -498,3 +498,30 @@ async def test_a_missing_key_variable_stops_the_start_and_the_check(tmp_path: Pa
         assert out == []
         assert err.strip().splitlines() == [expected]
         assert "c-key-0123" not in err
+
+
+def test_two_studios_with_one_webhook_key_are_refused(tmp_path: Path) -> None:
+    """The webhook key is all that says which studio an event is of (issue 26)."""
+    hooked = 'perfectgym_webhook_key_env = "PG_HOOK"\n'
+    path = _file(tmp_path, CAMDEN + hooked + SOHO + hooked)
+    assert _error(path) == (
+        'STUDIOS_FILE studio "soho": perfectgym_webhook_key_env: its value is studio #1\'s '
+        "webhook key too; each studio's webhook key is its own"
+    )
+
+
+def test_the_single_studios_webhook_key_is_its_own_and_masked(tmp_path: Path) -> None:
+    env = {
+        **TELEGRAM,
+        "PERFECTGYM_API_URL": "https://studio.open-api.perfectgym.com",
+        "PERFECTGYM_API_KEY": KEY,
+        "PERFECTGYM_WEBHOOK_KEY": "hook-secret-89",
+    }
+    roster = roster_from_settings(load_settings(env), env)
+    [studio] = roster.studios
+    assert studio.webhook_key is not None
+    assert studio.webhook_key.get_secret_value() == "hook-secret-89"
+    assert "hook-secret-89" in roster.secrets()  # the log filter masks it
+    assert "hook-secret-89" not in repr(roster)
+    blank = roster_from_settings(load_settings({**env, "PERFECTGYM_WEBHOOK_KEY": " "}), env)
+    assert blank.studios[0].webhook_key is None

@@ -610,6 +610,8 @@ async def test_schema_is_the_one_existing_databases_have(tmp_path: Path, backend
         "studio_caches",
         "threads",  # the front desk's (issue 25), with the outbox's campaign
         "relays",
+        "lead_customers",  # PerfectGym's events (issue 26)
+        "perfectgym_events",
     )
     new_parts = (
         *new_tables,

@@ -20,10 +20,19 @@ NOW = 1_700_000_000.25
 
 def release_before_studios() -> tuple[schema.Table, ...]:
     """The tables as the release before studios described them: no ``studio_caches``, and the
-    outbox without its studio (nor what came later: its campaign, the front desk's tables)."""
+    outbox without its studio (nor what came later: its campaign, the front desk's tables,
+    PerfectGym's events and the customers they match, the trial reminders)."""
     return release_before(
         lambda _, column: column.name in ("studio", "campaign"),
-        tables=(schema.STUDIO_CACHES, schema.STUDIO_FUNNEL_COUNTS, schema.THREADS, schema.RELAYS),
+        tables=(
+            schema.STUDIO_CACHES,
+            schema.STUDIO_FUNNEL_COUNTS,
+            schema.THREADS,
+            schema.RELAYS,
+            schema.LEAD_CUSTOMERS,
+            schema.PERFECTGYM_EVENTS,
+            schema.TRIAL_REMINDERS,
+        ),
     )
 
 

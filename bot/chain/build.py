@@ -93,6 +93,7 @@ def build_chain(
                 config=LeadsConfigSource(pg, storage, ttl=config_ttl, clock=clock, studio=key),
                 texts=texts if texts is not None and not roster.from_file else texts_of(spec),
                 staff_chat_id=spec.staff_chat_id,
+                webhook_key=spec.webhook_key.get_secret_value() if spec.webhook_key else None,
             )
         )
     return Chain(

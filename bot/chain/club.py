@@ -4,7 +4,7 @@ chat. A deployment without ``STUDIOS_FILE`` is a chain of one such club."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from bot.perfectgym.client import PerfectGymClient
@@ -35,6 +35,8 @@ class Club:
     config: LeadsConfigSource
     texts: StudioTexts
     staff_chat_id: int | None = None
+    # PerfectGym's webhook key of the studio: what names the studio an event is of.
+    webhook_key: str | None = field(default=None, repr=False)
     standing: Standing = Standing.UNKNOWN
     # The outbox was refused (401/403 on validate or create: a key without LEAD_WRITE) and no
     # lead of the club has gone through since: a readable config alone does not bring it back.

@@ -116,8 +116,8 @@ def roster_from_settings(settings: Settings, env: Mapping[str, str]) -> Roster:
 
 
 def single_studio_roster(settings: Settings) -> Roster:
-    """The studio PERFECTGYM_API_URL, PERFECTGYM_API_KEY and the STUDIO_* variables describe,
-    under the id ``main``; STAFF_CHAT_ID is the chain's chat, as it sees every lead today."""
+    """The studio PERFECTGYM_API_URL, PERFECTGYM_API_KEY (PERFECTGYM_WEBHOOK_KEY) and the
+    STUDIO_* variables describe, under the id ``main``; STAFF_CHAT_ID is the chain's chat, as it sees every lead today."""
     if settings.perfectgym_api_url is None:
         raise SettingsError("PERFECTGYM_API_URL is required but not set")
     if settings.perfectgym_api_key is None:
@@ -127,6 +127,7 @@ def single_studio_roster(settings: Settings) -> Roster:
         id=SINGLE_STUDIO_ID,
         api_url=settings.perfectgym_api_url,
         api_key=settings.perfectgym_api_key,
+        webhook_key=settings.perfectgym_webhook_key,
         name=settings.studio_name,
         country=settings.studio_country,
         timezone=settings.studio_timezone,
@@ -186,6 +187,21 @@ def _read(path: Path, env: Mapping[str, str] | None, staff_chat_id: int | None) 
             raise RosterError(
                 f'STUDIOS_FILE studio "{studio.id}": id: studio #{first} has it too; '
                 "each studio's id is its own"
+            )
+        hook = studio.webhook_key.get_secret_value() if studio.webhook_key else ""
+        same = next(
+            (
+                i
+                for i, s in enumerate(studios, start=1)
+                if hook and s.webhook_key and s.webhook_key.get_secret_value() == hook
+            ),
+            None,
+        )
+        if same is not None:
+            # The webhook key is all that says which studio an event is of.
+            raise RosterError(
+                f'STUDIOS_FILE studio "{studio.id}": perfectgym_webhook_key_env: its value is '
+                f"studio #{same}'s webhook key too; each studio's webhook key is its own"
             )
         studios.append(studio)
     return Roster(

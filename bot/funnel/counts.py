@@ -31,7 +31,9 @@ class Stage(StrEnum):
     """A point a conversation can reach, in the order a prospect passes them.
 
     ``QUESTION`` is counted once per question reached (with the question's key); the rest once
-    per conversation. The last group is the trial booking that may follow a created lead.
+    per conversation. The next group is the trial booking that may follow a created lead; the
+    last, what PerfectGym reports of the lead's customer afterwards (the funnel to the
+    contract).
     """
 
     STARTED = "started"
@@ -56,6 +58,9 @@ class Stage(StrEnum):
     THREAD_OPENED = "thread_opened"
     THREAD_ANSWERED = "thread_answered"
     REPLY_MINUTES = "reply_minutes"
+    # From PerfectGym's events of a created lead's customer (bot/events), once per lead.
+    ATTENDED = "attended"  # checked in at the studio
+    MEMBER = "member"  # a membership contract was created
 
 
 # The stages a report shows as the funnel's steps, in order; questions come between STARTED and
@@ -78,6 +83,9 @@ BOOKING = (
     Stage.BOOKING_CONFIRMED,
     Stage.BOOKING_REFUSED,
 )
+
+# The funnel to the contract: from the conversation to a member (bot/marketing/report.py).
+CONTRACT = (Stage.STARTED, Stage.CREATED, Stage.BOOKED, Stage.ATTENDED, Stage.MEMBER)
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ from bot.perfectgym.errors import (
 )
 from bot.perfectgym.models import LeadCreationRequest, ValidationStatus
 from bot.settings import LEASE_PER_DEADLINE
-from bot.storage.outbox import LeadStatus, OutboxEntry, OutboxRecords
+from bot.storage.outbox import CreatedCustomer, LeadStatus, OutboxEntry, OutboxRecords
 from bot.studio.leads_config import ConfigProblem
 
 log = logging.getLogger(__name__)
@@ -319,7 +319,11 @@ class Outbox:
             Delivery.DUPLICATE: LeadStatus.DUPLICATE,
             Delivery.INVALID: LeadStatus.INVALID,
         }[result]
-        stored = await self._store_result(entry.id, status, ref, None)
+        created = None
+        if result is Delivery.CREATED and customer_id is not None:
+            campaign = self._dropped.get(entry.id, lead.external_identifier)
+            created = CreatedCustomer(customer_id, campaign or None, self._clock())
+        stored = await self._store_result(entry.id, status, ref, None, created)
         self._refused.discard(entry.studio)
         await self._heard(entry.studio, None, None)
         return await self._report(
@@ -338,14 +342,24 @@ class Outbox:
             log.exception("reporting studio %s's answer failed", studio)
 
     async def _store_result(
-        self, entry_id: int, status: LeadStatus, ref: str | None, why: str | None
+        self,
+        entry_id: int,
+        status: LeadStatus,
+        ref: str | None,
+        why: str | None,
+        customer: CreatedCustomer | None = None,
     ) -> bool:
         """Store an outcome PerfectGym gave, however long the database is away: sent again,
-        a create that landed could make a second lead. The caller's attempt (in flight, its
-        lease renewed) holds the entry meanwhile. False: the entry is gone (/forget)."""
+        a create that landed could make a second lead. The created ``customer`` is kept first,
+        so that no crash loses which chat and campaign it came from. The caller's attempt (in
+        flight, its lease renewed) holds the entry meanwhile. False: the entry is gone
+        (/forget)."""
         delay = self._policy.poll_interval
         while True:
             try:
+                if customer is not None:
+                    await self._storage.remember_customer(entry_id, customer)
+                    customer = None
                 stored = await self._storage.finish_lead(entry_id, status, ref, why)
             except Exception as exc:
                 log.warning(

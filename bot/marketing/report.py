@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Literal
 import babel.dates
 import babel.numbers
 
-from bot.funnel.counts import BOOKING, CampaignFunnel, ChainReport, FunnelReport, Stage
+from bot.funnel.counts import (
+    BOOKING,
+    CONTRACT,
+    CampaignFunnel,
+    ChainReport,
+    FunnelReport,
+    Stage,
+)
 from conversations.i18n import Translator
 
 if TYPE_CHECKING:
@@ -61,6 +68,19 @@ COLUMNS: tuple[tuple[Stage, Header, Header], ...] = (
     (Stage.CANCELLED, lambda tr: tr.gettext("canc"), lambda tr: tr.gettext("Cancelled")),
     (Stage.FORGOTTEN, lambda tr: tr.gettext("forg"), lambda tr: tr.gettext("Forgotten")),
 )
+
+
+# The funnel to the contract: the steps after the conversation, with a short header for the
+# monospace table and a full one for the page and the chart.
+CONTRACT_HEADERS: dict[Stage, tuple[Header, Header]] = {
+    Stage.STARTED: (lambda tr: tr.gettext("start"), lambda tr: tr.gettext("Started")),
+    Stage.CREATED: (lambda tr: tr.gettext("lead"), lambda tr: tr.gettext("Lead created")),
+    Stage.BOOKED: (lambda tr: tr.gettext("trial"), lambda tr: tr.gettext("Trial booked")),
+    Stage.ATTENDED: (lambda tr: tr.gettext("visit"), lambda tr: tr.gettext("Came in")),
+    Stage.MEMBER: (lambda tr: tr.gettext("member"), lambda tr: tr.gettext("Member")),
+}
+CONTRACT_STUDIOS = 8
+"""Studio lines in the Telegram table of the chain's funnel to the contract; the rest summed."""
 
 
 @dataclass(frozen=True)
@@ -228,11 +248,12 @@ def table(
     *,
     studio_name: str | None = None,
     budget: int = TELEGRAM_BUDGET,
+    with_contract: bool = True,
 ) -> str:
     """The report as aligned plain text for a monospace font, short enough for one Telegram
     message inside ``<pre>`` (``budget`` characters once escaped): the campaigns are at most
     ten rows, so when a config asks very many questions, the last questions are left out (and
-    counted)."""
+    counted). ``with_contract``: with the campaigns' funnel to the contract."""
     lines = [title(report, tr, studio_name)]
     if not report.campaigns:
         return "\n".join([*lines, _empty(tr)])
@@ -248,6 +269,9 @@ def table(
     threads = threads_table(report, tr)
     if threads:
         lines += ["", *threads]
+    to_contract = contract(report, tr) if with_contract else []
+    if to_contract:
+        lines += ["", *to_contract]
     steps = reached(report)
     if not steps:
         return "\n".join(lines)
@@ -331,6 +355,62 @@ def threads_table(report: FunnelReport, tr: Translator) -> list[str]:
     return [tr.gettext("Questions to staff"), *_grid(header, body, LABEL_WIDTH)]
 
 
+def contract_steps(funnels: Iterable[CampaignFunnel]) -> tuple[Stage, ...]:
+    """The funnel to the contract's steps that apply: all of :data:`CONTRACT`, but the trial
+    sessions when none were booked (trial booking off); empty when nothing after the lead was
+    counted (the studio receives no PerfectGym events, books no trials)."""
+    counted = list(funnels)
+    after = {stage: sum(f.count(stage) for f in counted) for stage in CONTRACT[2:]}
+    if not any(after.values()):
+        return ()
+    return tuple(s for s in CONTRACT if s is not Stage.BOOKED or after[Stage.BOOKED])
+
+
+def contract_cells(
+    funnel: CampaignFunnel, steps: Sequence[Stage], tr: Translator
+) -> list[tuple[str, str]]:
+    """Each step's count and its share of the conversations started (started: no share), as
+    the questions' shares are: comparable across campaigns, and never over 100 % when a step
+    is skipped (a visit without a trial booking)."""
+    started = funnel.count(Stage.STARTED)
+    return [
+        (
+            _number(funnel.count(stage), tr),
+            "" if stage is Stage.STARTED else _share(funnel.count(stage), started, tr),
+        )
+        for stage in steps
+    ]
+
+
+def _contract_lines(
+    label: str,
+    labelled: Sequence[tuple[str, CampaignFunnel]],
+    steps: Sequence[Stage],
+    tr: Translator,
+) -> list[str]:
+    header = [label, *(CONTRACT_HEADERS[stage][0](tr) for stage in steps)]
+    body = [
+        [name, *(f"{count} {share}".strip() for count, share in contract_cells(funnel, steps, tr))]
+        for name, funnel in labelled
+    ]
+    return _grid(header, body, LABEL_WIDTH)
+
+
+def contract_title(tr: Translator) -> str:
+    return tr.gettext("To the contract (share of started)")
+
+
+def contract(report: FunnelReport, tr: Translator) -> list[str]:
+    """The funnel to the contract per campaign (busiest first, the rest summed, the total):
+    started, leads created, trial sessions booked, came in, members, each with its share of
+    those started; no lines when nothing after the lead was counted."""
+    steps = contract_steps(report.campaigns)
+    if not steps:
+        return []
+    labelled = [(row.label, row.funnel) for row in rows(report, tr)]
+    return [contract_title(tr), *_contract_lines(tr.gettext("campaign"), labelled, steps, tr)]
+
+
 def _pre(text: str) -> str:
     return "<pre>" + html.escape(text, quote=False) + "</pre>"
 
@@ -377,6 +457,30 @@ def studio_rows(
     return result
 
 
+def studio_funnels(
+    report: ChainReport,
+    tr: Translator,
+    names: Names | None = None,
+    limit: int | None = CONTRACT_STUDIOS,
+) -> list[tuple[str, CampaignFunnel]]:
+    """Each studio's campaigns summed into one funnel (``limit``: the rest summed in one
+    line), then the chain's total when there is more than one line."""
+    order = report.campaigns.question_order
+    studios = report.studios
+    shown = studios if limit is None else studios[:limit]
+    rest = studios[len(shown) :]
+
+    def summed(part: Sequence[tuple[str | None, FunnelReport]]) -> CampaignFunnel:
+        return merged((c for _, funnel in part for c in funnel.campaigns), order)
+
+    result = [(studio_label(studio, tr, names), summed([(studio, f)])) for studio, f in shown]
+    if rest and shown:
+        result.append((tr.gettext("other studios"), summed(rest)))
+    if len(result) != 1 or not shown:
+        result.append((tr.gettext("total"), summed(studios)))
+    return result
+
+
 def _studio_cells(row: StudioRow, tr: Translator) -> list[str]:
     return [
         row.label,
@@ -388,16 +492,36 @@ def _studio_cells(row: StudioRow, tr: Translator) -> list[str]:
 
 def chain_table(report: ChainReport, tr: Translator, *, names: Names | None = None) -> str:
     """The chain's report as aligned plain text for one Telegram message: a line per studio
-    (started, leads created, their share of started), then :func:`table` of the campaigns
-    across studios in what is left of the message."""
+    (started, leads created, their share of started), each studio's funnel to the contract,
+    then :func:`table` of the campaigns across studios in what is left of the message. When
+    that does not fit, fewer studios get a line of their own in the funnel to the contract,
+    then the campaigns' funnel to the contract is left out (the page has all of it)."""
     lines = [tr.gettext("Studios {period}").format(period=period(report.campaigns, tr))]
     if not report.studios:
         return "\n".join([*lines, _empty(tr)])
     header = [tr.gettext("studio"), tr.gettext("start"), tr.gettext("lead"), tr.gettext("share")]
     body = [_studio_cells(row, tr) for row in studio_rows(report, tr, names)]
-    lines += ["", *_grid(header, body, LABEL_WIDTH), "", ""]
-    campaigns = table(report.campaigns, tr, budget=TELEGRAM_BUDGET - _escaped_length(lines))
-    return "\n".join(lines) + campaigns
+    lines += ["", *_grid(header, body, LABEL_WIDTH)]
+    steps = contract_steps(report.campaigns.campaigns)
+    tries = [(limit, True) for limit in (CONTRACT_STUDIOS, 3, 0)] if steps else [(0, True)]
+    text = ""
+    for limit, with_contract in [*tries, (0, False)]:
+        part = list(lines)
+        if steps:
+            labelled = studio_funnels(report, tr, names, limit)
+            part += ["", contract_title(tr)]
+            part += _contract_lines(tr.gettext("studio"), labelled, steps, tr)
+        part += ["", ""]
+        campaigns = table(
+            report.campaigns,
+            tr,
+            budget=TELEGRAM_BUDGET - _escaped_length(part),
+            with_contract=with_contract,
+        )
+        text = "\n".join(part) + campaigns
+        if _escaped_length(text.splitlines()) <= TELEGRAM_BUDGET + len(_pre("")):
+            break
+    return text
 
 
 def chain_table_html(report: ChainReport, tr: Translator, *, names: Names | None = None) -> str:
@@ -409,7 +533,8 @@ def chart_steps(
     report: FunnelReport, tr: Translator
 ) -> list[tuple[str, Callable[[CampaignFunnel], int]]]:
     """The funnel's steps on the chart's axis, each with how to read it from a campaign:
-    started, every question in order, summary, confirmed, created."""
+    started, every question in order, summary, confirmed, created, and when anything after
+    the lead was counted, the funnel to the contract's further steps."""
 
     def stage(value: Stage) -> Callable[[CampaignFunnel], int]:
         return lambda funnel: funnel.count(value)
@@ -423,6 +548,10 @@ def chart_steps(
         (tr.gettext("Saw summary"), stage(Stage.SUMMARY)),
         (tr.gettext("Confirmed"), stage(Stage.CONFIRMED)),
         (tr.gettext("Lead created"), stage(Stage.CREATED)),
+        *(
+            (CONTRACT_HEADERS[step][1](tr), stage(step))
+            for step in contract_steps(report.campaigns)[2:]
+        ),
     ]
 
 
@@ -520,6 +649,45 @@ def _cells(tag: str, values: Sequence[str]) -> str:
     )
 
 
+def _contract_html(
+    report: FunnelReport, tr: Translator, chain: ChainReport | None, names: Names | None
+) -> list[str]:
+    """The funnel to the contract: a table per campaign, and with a chain one per studio."""
+    steps = contract_steps(report.campaigns)
+    if not steps:
+        return []
+    header = [tr.gettext("Campaign")]
+    for index, stage in enumerate(steps):
+        header.append(CONTRACT_HEADERS[stage][1](tr))
+        if index:
+            header.append(tr.gettext("Share"))
+    tables: list[list[tuple[str, CampaignFunnel, str]]] = [
+        [(row.label, row.funnel, row.kind) for row in rows(report, tr, limit=None)]
+    ]
+    if chain is not None and chain.studios:
+        funnels = studio_funnels(chain, tr, names, limit=None)
+        last = len(funnels) - 1 if len(funnels) > 1 else -1  # the total's line
+        tables.insert(
+            0,
+            [
+                (label, funnel, "total" if index == last else "studio")
+                for index, (label, funnel) in enumerate(funnels)
+            ],
+        )
+    parts = [f"<h2>{html.escape(contract_title(tr))}</h2>"]
+    for number, table_rows in enumerate(tables):
+        first = tr.gettext("Studio") if number == 0 and len(tables) == 2 else header[0]
+        parts += ["<table>", f"<thead><tr>{_cells('th', [first, *header[1:]])}</tr></thead>"]
+        parts.append("<tbody>")
+        for label, funnel, kind in table_rows:
+            values = [label]
+            for count, share in contract_cells(funnel, steps, tr):
+                values += [count, share] if share else [count]
+            parts.append(f'<tr class="{kind}">{_cells("td", values)}</tr>')
+        parts += ["</tbody></table>"]
+    return parts
+
+
 def html_page(
     report: FunnelReport,
     tr: Translator,
@@ -567,6 +735,7 @@ def html_page(
         booked = bookings(report, tr)
         if booked is not None:
             parts.append(f"<p>{escape(booked)}</p>")
+        parts += _contract_html(report, tr, chain, names)
         steps = reached(report)
         if steps:
             parts.append(f"<h2>{escape(tr.gettext('Where prospects stopped'))}</h2>")

@@ -21,12 +21,15 @@ from bot.storage.errors import StorageUnavailable
 from bot.storage.forgotten import ForgottenChats
 from bot.storage.funnel_counts import FunnelCountRecords
 from bot.storage.health import StorageHealth
+from bot.storage.lead_customers import LeadCustomerRecords
 from bot.storage.leadership import Leadership
 from bot.storage.outbox import LeadStatus, OutboxEntry, OutboxRecords
+from bot.storage.perfectgym_events import PerfectGymEventRecords
 from bot.storage.relays import RelayRecords
 from bot.storage.replies import PendingReplies
 from bot.storage.threads import ThreadRecords
 from bot.storage.trial_bookings import TrialBookingRecords
+from bot.storage.trial_reminders import TrialReminderRecords
 
 __all__ = [
     "ChatMessages",
@@ -51,6 +54,7 @@ class Storage(
     ChatMessageRecords,
     FunnelCountRecords,
     TrialBookingRecords,
+    TrialReminderRecords,
     PendingReplies,
     ConfigCache,
     StudioCache,
@@ -60,6 +64,8 @@ class Storage(
     ForgottenChats,
     ThreadRecords,
     RelayRecords,
+    LeadCustomerRecords,
+    PerfectGymEventRecords,
     Protocol,
 ):
     """Every kind of record, on one database (SQLite and PostgreSQL implement it alike)."""

@@ -12,11 +12,14 @@ from typing import Protocol
 from bot.storage.chat_messages import DATE_UNDATED_MESSAGES, EXPIRE_ORPHANED_MESSAGES
 from bot.storage.database import SqlRecords
 from bot.storage.forgotten import MARK_FORGOTTEN, ForgottenChat, forgotten_from_row
+from bot.storage.lead_customers import EXPIRE_CUSTOMERS
 from bot.storage.outbox import EXPIRE_LEASES, EXPIRE_SETTLED_LEADS, LeadStatus
+from bot.storage.perfectgym_events import EXPIRE_EVENTS
 from bot.storage.relays import EXPIRE_RELAYS
 from bot.storage.replies import EXPIRE_REPLIES, KEPT_SECONDS
 from bot.storage.threads import EXPIRE_THREADS, THREAD_COLUMNS, Thread, thread_from_row
 from bot.storage.trial_bookings import DATE_UNDATED_BOOKINGS, EXPIRE_SETTLED_BOOKINGS
+from bot.storage.trial_reminders import DELETE_CHAT_REMINDERS, EXPIRE_REMINDERS
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,10 @@ class Erasure(Protocol):
         """Delete the rows that outlived their rule: outbox entries no longer pending whose last
         attempt was before ``before`` (and leases that ran out before it), trial bookings that
         owe PerfectGym no call and message ids of chats without a conversation, both last saved
-        before it, replies kept for more than a day, and front-desk relays queued and threads
-        last written to before it; the number of rows with a chat id."""
+        before it, replies kept for more than a day, front-desk relays queued and threads
+        last written to before it, the bot's PerfectGym customers whose last step was before
+        it, PerfectGym's events received before it and trial reminders due before it; the
+        number of rows with a chat id."""
         ...
 
     async def wipe_deleted(self) -> None:
@@ -88,9 +93,12 @@ class SqlErasure(SqlRecords):
             await db.execute("DELETE FROM outbox WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM chat_messages WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
+            await db.execute(DELETE_CHAT_REMINDERS, chat_id)
             await db.execute("DELETE FROM pending_replies WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM relays WHERE chat_id = $1", chat_id)
             await db.execute("DELETE FROM threads WHERE chat_id = $1", chat_id)
+            await db.execute("DELETE FROM lead_customers WHERE chat_id = $1", chat_id)
+            await db.execute("DELETE FROM perfectgym_events WHERE chat_id = $1", chat_id)
         assert marked is not None  # an upsert ... RETURNING yields its row
         return ErasedChat(
             forgotten_from_row(marked),
@@ -129,6 +137,9 @@ class SqlErasure(SqlRecords):
                 *await db.fetch(EXPIRE_REPLIES, now - KEPT_SECONDS),
                 *await db.fetch(EXPIRE_RELAYS, before),
                 *await db.fetch(EXPIRE_THREADS, before),
+                *await db.fetch(EXPIRE_CUSTOMERS, before),
+                *await db.fetch(EXPIRE_EVENTS, before),
+                *await db.fetch(EXPIRE_REMINDERS, before),
             ]
             await db.execute(EXPIRE_LEASES, before)
         return len(deleted)

@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from bot.storage.database import Row, SqlRecords
+from bot.storage.database import Database, Row, SqlRecords
 
 
 @dataclass(frozen=True)
@@ -51,22 +51,27 @@ class FunnelCountRecords(Protocol):
 _COLUMNS = "day, campaign, stage, question, count"
 
 
+async def add_count(db: Database, item: StoredCount) -> None:
+    """Add ``item`` to its stored sum (inside the caller's transaction)."""
+    await db.execute(
+        f"INSERT INTO studio_funnel_counts (studio, {_COLUMNS}) "
+        "VALUES ($1, $2, $3, $4, $5, $6) "
+        "ON CONFLICT (studio, day, campaign, stage, question) "
+        "DO UPDATE SET count = studio_funnel_counts.count + excluded.count",
+        item.studio or "",
+        item.day.isoformat(),
+        item.campaign or "",
+        item.stage,
+        item.question,
+        item.count,
+    )
+
+
 class SqlFunnelCounts(SqlRecords):
     async def add_funnel_counts(self, counts: Sequence[StoredCount]) -> None:
         async with self._transaction() as db:
             for item in counts:
-                await db.execute(
-                    f"INSERT INTO studio_funnel_counts (studio, {_COLUMNS}) "
-                    "VALUES ($1, $2, $3, $4, $5, $6) "
-                    "ON CONFLICT (studio, day, campaign, stage, question) "
-                    "DO UPDATE SET count = studio_funnel_counts.count + excluded.count",
-                    item.studio or "",
-                    item.day.isoformat(),
-                    item.campaign or "",
-                    item.stage,
-                    item.question,
-                    item.count,
-                )
+                await add_count(db, item)
 
     async def funnel_counts(
         self,

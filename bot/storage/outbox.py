@@ -9,6 +9,7 @@ from typing import Protocol
 
 from bot.storage.conversations import replace
 from bot.storage.database import Database, Row, SqlRecords
+from bot.storage.lead_customers import REMEMBER_CUSTOMER
 from bot.storage.studios import checked_studio
 
 
@@ -23,6 +24,16 @@ class LeadStatus(StrEnum):
 FINISHED = frozenset({LeadStatus.CREATED, LeadStatus.DUPLICATE, LeadStatus.FAILED})
 # Final outcomes after which the personal data has no further use. FAILED keeps it for a human.
 ERASING = FINISHED - {LeadStatus.FAILED}
+
+
+@dataclass(frozen=True)
+class CreatedCustomer:
+    """PerfectGym's customer for a created lead, and the campaign the lead came from (also when
+    it had to go without it): what later events of the customer are counted under."""
+
+    customer_id: int
+    campaign: str | None
+    now: float
 
 
 @dataclass(frozen=True)
@@ -119,6 +130,12 @@ class OutboxRecords(Protocol):
     ) -> bool:
         """Close an entry. Once it is final, erase the personal data (payload and conversation).
         False: the entry is gone (its chat was forgotten while PerfectGym was answering)."""
+        ...
+
+    async def remember_customer(self, entry_id: int, customer: CreatedCustomer) -> None:
+        """PerfectGym created the entry's lead as ``customer``: kept for the entry's chat and
+        studio (``lead_customers``), before the entry is closed, so that a crash in between
+        loses nothing; nothing when the entry is gone (/forget) or the customer is known."""
         ...
 
     async def reopen_conversation(self, entry_id: int, state: str, now: float) -> None:
@@ -332,6 +349,15 @@ class SqlOutbox(SqlRecords):
             entry_id,
         )
         return recorded is not None
+
+    async def remember_customer(self, entry_id: int, customer: CreatedCustomer) -> None:
+        await self._db.execute(
+            REMEMBER_CUSTOMER,
+            entry_id,
+            customer.customer_id,
+            customer.campaign or "",
+            customer.now,
+        )
 
     async def finish_lead(
         self, entry_id: int, status: LeadStatus, lead_ref: str | None, last_error: str | None

@@ -405,6 +405,99 @@ RELAYS = Table(
     ),
 )
 
+# Added 2027-02 (issue 26): the PerfectGym customers the bot created, so that PerfectGym's events
+# of them (check-in, contract, a trial booking cancelled) are matched without asking PerfectGym,
+# and nobody else's are kept. ``studio`` is '' for the single studio; ``campaign`` '' for none;
+# ``booking_id``/``class_slot_id`` the trial booking the bot made for the lead (if any); the
+# ``*_at`` marks say each step was counted once. Ids only, no name or contact.
+LEAD_CUSTOMERS = Table(
+    "lead_customers",
+    (
+        Column("studio", Type.TEXT),
+        Column("customer_id", Type.BIGINT),
+        Column("chat_id", Type.BIGINT),
+        Column("campaign", Type.TEXT),
+        Column("booking_id", Type.BIGINT, nullable=True),
+        Column("class_slot_id", Type.BIGINT, nullable=True),
+        Column("created_at", Type.REAL),
+        Column("updated_at", Type.REAL),  # the last step: retention counts from it
+        Column("attended_at", Type.REAL, nullable=True),
+        Column("member_at", Type.REAL, nullable=True),
+        Column("silenced_at", Type.REAL, nullable=True),
+    ),
+    indexes=(
+        Index("lead_customers_chat", ("chat_id",)),
+        Index("lead_customers_booking", ("studio", "booking_id"), where="booking_id IS NOT NULL"),
+        Index(
+            "lead_customers_slot", ("studio", "class_slot_id"), where="class_slot_id IS NOT NULL"
+        ),
+        Index("lead_customers_idle", ("updated_at",)),  # retention
+    ),
+    key=("studio", "customer_id"),
+)
+
+# Added 2027-02 (issue 26): PerfectGym's webhook events, stored before they are answered and
+# processed afterwards (bot/events/). Only events of a customer or booking the bot brought
+# (``chat_id`` names its chat) and of the studio itself (``chat_id`` NULL) are kept; ``uuid``
+# and ``part`` (the element of the event's payload) make a repeated delivery a no-op.
+# ``held_until``: the instance processing it, as for outbox leases.
+PERFECTGYM_EVENTS = Table(
+    "perfectgym_events",
+    (
+        Column("studio", Type.TEXT),  # '' for the single studio
+        Column("uuid", Type.TEXT),
+        Column("part", Type.INTEGER),
+        Column("type", Type.TEXT),
+        Column("entity_id", Type.BIGINT),
+        Column("content", Type.TEXT),  # JSON: only the properties the bot reads
+        Column("chat_id", Type.BIGINT, nullable=True),
+        Column("timestamp", Type.REAL),  # when it happened, by PerfectGym
+        Column("received_at", Type.REAL),
+        Column("status", Type.TEXT),
+        Column("attempts", Type.INTEGER, default=0),
+        Column("next_attempt_at", Type.REAL),
+        Column("held_until", Type.REAL, nullable=True),
+    ),
+    indexes=(
+        Index("perfectgym_events_due", ("next_attempt_at",), where="status = 'pending'"),
+        Index("perfectgym_events_chat", ("chat_id",), where="chat_id IS NOT NULL"),
+        Index("perfectgym_events_received", ("received_at",)),  # retention
+    ),
+    key=("studio", "uuid", "part"),
+)
+
+# Added 2027-01 (issue 26): reminders before a booked trial session and the one follow-up after
+# it (bot/followup/). One row per message to send: ``kind`` is how long before the session
+# ("24h", "2h") or "followup"; ``status`` pending, sending (held until ``held_until`` by one
+# instance, as outbox leases), sent, skipped, cancelled or blocked. ``studio`` is the chain's
+# studio id ('' for the one studio); ``booking_id`` and ``customer_id`` are PerfectGym's, so its
+# events find the rows; ``starts_at`` is the session's start as last read; ``attended`` is set
+# by a check-in (the follow-up then asks "How was it?" instead of offering another time);
+# ``moved``: the booking changed and its time is to be read again.
+TRIAL_REMINDERS = Table(
+    "trial_reminders",
+    (
+        Column("id", Type.ROW_ID),
+        Column("chat_id", Type.BIGINT),
+        Column("studio", Type.TEXT),
+        Column("booking_id", Type.BIGINT),
+        Column("customer_id", Type.BIGINT),
+        Column("kind", Type.TEXT),
+        Column("starts_at", Type.REAL),
+        Column("due_at", Type.REAL),
+        Column("status", Type.TEXT),
+        Column("held_until", Type.REAL, nullable=True),
+        Column("attended", Type.BOOLEAN, default=False),
+        Column("moved", Type.BOOLEAN, default=False),
+    ),
+    indexes=(
+        Index("trial_reminders_due", ("due_at",), where="status IN ('pending', 'sending')"),
+        Index("trial_reminders_booking", ("booking_id",)),
+        Index("trial_reminders_customer", ("customer_id",)),
+        Index("trial_reminders_chat", ("chat_id",)),
+    ),
+)
+
 TABLES = (
     CONVERSATIONS,
     OUTBOX,
@@ -420,4 +513,7 @@ TABLES = (
     STUDIO_CACHES,
     THREADS,
     RELAYS,
+    LEAD_CUSTOMERS,
+    PERFECTGYM_EVENTS,
+    TRIAL_REMINDERS,
 )

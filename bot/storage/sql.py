@@ -15,11 +15,14 @@ from bot.storage.database import Database
 from bot.storage.erasure import SqlErasure
 from bot.storage.forgotten import SqlForgottenChats
 from bot.storage.funnel_counts import SqlFunnelCounts
+from bot.storage.lead_customers import SqlLeadCustomers
 from bot.storage.outbox import SqlOutbox
+from bot.storage.perfectgym_events import SqlPerfectGymEvents
 from bot.storage.relays import SqlRelays
 from bot.storage.replies import SqlPendingReplies
 from bot.storage.threads import SqlThreads
 from bot.storage.trial_bookings import SqlTrialBookings
+from bot.storage.trial_reminders import SqlTrialReminders
 
 
 class SqlStorage(
@@ -28,12 +31,15 @@ class SqlStorage(
     SqlChatMessages,
     SqlFunnelCounts,
     SqlTrialBookings,
+    SqlTrialReminders,
     SqlPendingReplies,
     SqlCache,
     SqlErasure,
     SqlForgottenChats,
     SqlThreads,
     SqlRelays,
+    SqlLeadCustomers,
+    SqlPerfectGymEvents,
 ):
     """Every kind of record but the poller's lock, which is the backend's own (``Leadership``)."""
 

@@ -34,6 +34,7 @@ from bot.storage.database import Database
 from bot.storage.errors import StorageUnavailable
 from bot.storage.health import StorageHealth, is_write
 from bot.storage.leadership import SoleInstance
+from bot.storage.perfectgym_events import RELEASE_EVENTS
 from bot.storage.schema import SQLITE, TABLES, indexes_ddl, tables_ddl
 from bot.storage.sql import SqlStorage
 
@@ -213,6 +214,7 @@ class SqliteStorage(SqlStorage, SoleInstance):
             connection = entry.connection
             # This process holds the file: leases left behind are of a process now gone.
             connection.execute("DELETE FROM outbox_leases")
+            connection.execute(RELEASE_EVENTS)
         except sqlite3.Error as exc:
             _release_file(held)
             raise _unavailable(exc) or exc from None

@@ -3,9 +3,22 @@ making the PerfectGym call it owes (held as outbox entries are leased)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.storage.database import SqlRecords
+from bot.storage.lead_customers import NOTE_BOOKING
+from bot.storage.trial_reminders import DELETE_CHAT_REMINDERS
+
+
+@dataclass(frozen=True)
+class BookedTrial:
+    """The booking PerfectGym holds for a chat's customer: its id and, for a class, the class
+    slot's (PerfectGym's events name one or the other)."""
+
+    customer_id: int
+    booking_id: int
+    class_slot_id: int | None = None
 
 
 class TrialBookingRecords(Protocol):
@@ -24,10 +37,12 @@ class TrialBookingRecords(Protocol):
         due_at: float | None,
         held_until: float | None,
         now: float,
+        booked: BookedTrial | None = None,
     ) -> bool:
         """The booking as it is now: ``due_at`` while a PerfectGym call is owed, ``held_until``
-        while this instance makes it. False (nothing stored) if it is gone: /cancel or /forget
-        came meanwhile."""
+        while this instance makes it; ``booked``: the booking PerfectGym holds for the chat's
+        customer (so that its events are recognised). False (nothing stored) if it is gone:
+        /cancel or /forget came meanwhile."""
         ...
 
     async def hold_booking(self, chat_id: int, now: float, until: float) -> str | None:
@@ -39,7 +54,9 @@ class TrialBookingRecords(Protocol):
         """Chats whose booking owes a PerfectGym call now and nobody holds."""
         ...
 
-    async def delete_booking(self, chat_id: int) -> None: ...
+    async def delete_booking(self, chat_id: int) -> None:
+        """/cancel: the booking goes, and with it its reminders and follow-up."""
+        ...
 
 
 # Retention: bookings that owe PerfectGym no call and were last saved before $1.
@@ -78,16 +95,27 @@ class SqlTrialBookings(SqlRecords):
         due_at: float | None,
         held_until: float | None,
         now: float,
+        booked: BookedTrial | None = None,
     ) -> bool:
-        saved = await self._db.fetchval(
-            "UPDATE trial_bookings SET state = $2, due_at = $3, held_until = $4, updated_at = $5 "
-            "WHERE chat_id = $1 RETURNING chat_id",
-            chat_id,
-            state,
-            due_at,
-            held_until,
-            now,
-        )
+        async with self._transaction() as db:
+            saved = await db.fetchval(
+                "UPDATE trial_bookings SET state = $2, due_at = $3, held_until = $4, "
+                "updated_at = $5 WHERE chat_id = $1 RETURNING chat_id",
+                chat_id,
+                state,
+                due_at,
+                held_until,
+                now,
+            )
+            if saved is not None and booked is not None:
+                await db.execute(
+                    NOTE_BOOKING,
+                    chat_id,
+                    booked.customer_id,
+                    booked.booking_id,
+                    booked.class_slot_id,
+                    now,
+                )
         return saved is not None
 
     async def hold_booking(self, chat_id: int, now: float, until: float) -> str | None:
@@ -110,4 +138,6 @@ class SqlTrialBookings(SqlRecords):
         return [int(row["chat_id"]) for row in rows]
 
     async def delete_booking(self, chat_id: int) -> None:
-        await self._db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
+            await db.execute(DELETE_CHAT_REMINDERS, chat_id)

@@ -68,6 +68,11 @@ class LeadsConfigSource:
     def is_fresh(self) -> bool:
         return self._config is not None and self._clock() < self._fresh_until
 
+    def expire(self) -> None:
+        """The studio changed its leads configuration (PerfectGym said so): the next
+        :meth:`get` asks PerfectGym again, the copy held meanwhile still answers till then."""
+        self._fresh_until = 0.0
+
     def report_unsatisfiable(
         self, on_unsatisfiable: Callable[[tuple[int, ...]], Awaitable[None]]
     ) -> None:

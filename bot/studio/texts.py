@@ -1,5 +1,7 @@
 """Texts a studio words itself, per language: welcome, privacy notice, thank-you, its word for
-itself, and its own questions (the additional fields' labels and options).
+itself, its own questions (the additional fields' labels and options), and for a booked trial
+session what to bring (in its reminders) and the offer's link (in the "How was it?" after the
+visit).
 
 Read from the JSON file named by ``STUDIO_TEXTS_FILE``; ``python -m bot studio-texts-template``
 prints a complete one to fill in::
@@ -8,6 +10,8 @@ prints a complete one to fill in::
      "privacy_url": {"en": "https://studio.example/privacy"},
      "thank_you": {"de": "Danke! Wir melden uns."},
      "studio_word": {"de": "das Fitnessstudio", "es": "el box"},
+     "what_to_bring": {"en": "a towel, water and indoor shoes"},
+     "offer_url": {"en": "https://studio.example/offer"},
      "additional_fields": {
         "7": {"label": {"de": "Wie hast du von uns erfahren?"},
               "options": {"Instagram": {"de": "Instagram"}, "A friend": {"de": "Freunde"}}},
@@ -19,7 +23,7 @@ language has one; without it the catalog's word is used ("das Studio", "el gimna
 
 A blank text counts as missing. A missing language falls back to its base language (``de`` for
 ``de_AT``), then to the bot's own text (or, for additional fields, the config's); the privacy
-link falls back to ``en``, then to ``PRIVACY_URL``. A file that does not parse, names a language
+link and the offer's fall back to ``en`` (the privacy link then to ``PRIVACY_URL``). A file that does not parse, names a language
 the bot has no catalog for, or uses a placeholder other than ``{studio}`` stops the start;
 a field or option the leads config does not have stops it once the config is known
 (:meth:`StudioTexts.check_fields`), as does ``future`` on a field that is not a date.
@@ -71,6 +75,8 @@ class _TextsFile(BaseModel):
     privacy_url: PerLanguage = {}
     thank_you: PerLanguage = {}
     studio_word: PerLanguage = {}
+    what_to_bring: PerLanguage = {}
+    offer_url: PerLanguage = {}
     additional_fields: dict[int, _Field] = {}
 
 
@@ -92,7 +98,14 @@ def _language_known(code: str) -> bool:
 
 def _texts(data: _TextsFile) -> Iterator[tuple[str, str, str]]:
     """Every text in the file with where it is: ("welcome.de", allowed placeholders' key, text)."""
-    for name in ("welcome", "privacy_url", "thank_you", "studio_word"):
+    for name in (
+        "welcome",
+        "privacy_url",
+        "thank_you",
+        "studio_word",
+        "what_to_bring",
+        "offer_url",
+    ):
         for language, text in getattr(data, name).items():
             yield f"{name}.{language}", name, text
     for field_id, texts in data.additional_fields.items():
@@ -132,6 +145,8 @@ class StudioTexts:
     privacy_url: PerLanguage = field(default_factory=dict)
     thank_you: PerLanguage = field(default_factory=dict)
     studio_word: PerLanguage = field(default_factory=dict)
+    what_to_bring: PerLanguage = field(default_factory=dict)
+    offer_url: PerLanguage = field(default_factory=dict)
     labels: dict[int, PerLanguage] = field(default_factory=dict)
     options: dict[int, dict[str, PerLanguage]] = field(default_factory=dict)
     future: dict[int, bool] = field(default_factory=dict)
@@ -168,6 +183,8 @@ class StudioTexts:
             privacy_url=data.privacy_url,
             thank_you=data.thank_you,
             studio_word=data.studio_word,
+            what_to_bring=data.what_to_bring,
+            offer_url=data.offer_url,
             labels={fid: texts.label for fid, texts in data.additional_fields.items()},
             options={fid: texts.options for fid, texts in data.additional_fields.items()},
             future={
@@ -225,6 +242,14 @@ class StudioTexts:
         """The studio's word for itself in ``locale``'s language (None: the catalog's word)."""
         return _pick(self.studio_word, locale)
 
+    def what_to_bring_for(self, locale: str) -> str | None:
+        """What a trial session's reminders say to bring ("a towel and indoor shoes")."""
+        return _pick(self.what_to_bring, locale)
+
+    def offer_url_for(self, locale: str) -> str | None:
+        """The studio's offer for new members, linked after a trial visit."""
+        return _pick(self.offer_url, locale) or _pick(self.offer_url, "en")
+
     def wording_for(self, locale: str) -> FieldWording:
         """Asked on every update, so worked out once per language."""
         if locale not in self._wordings:
@@ -263,6 +288,8 @@ def template(
         "privacy_url": blank(),
         "thank_you": blank(),
         "studio_word": blank(),
+        "what_to_bring": blank(),
+        "offer_url": blank(),
         "additional_fields": {
             str(field_id): entry(field_id, label, options)
             for field_id, (label, options) in sorted(fields.items())

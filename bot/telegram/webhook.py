@@ -17,7 +17,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -183,8 +183,9 @@ class _MetricsHandler(tornado.web.RequestHandler):
 
 
 class HealthServer:
-    """``GET /health`` alone: a polling bot on a platform that expects its web process to bind
-    ``$PORT`` (a PaaS stops a web process that never does)."""
+    """``GET /health`` (and ``routes``, e.g. PerfectGym's webhook): a polling bot on a platform
+    that expects its web process to bind ``$PORT`` (a PaaS stops a web process that never
+    does)."""
 
     def __init__(
         self,
@@ -194,10 +195,13 @@ class HealthServer:
         metrics: Metrics | None = None,
         metrics_token: str | None = None,
         health: StorageHealth | None = None,
+        routes: Sequence[tornado.routing.Rule | tuple[Any, ...]] = (),
     ) -> None:
+        """``routes``: more endpoints on the same port (PerfectGym's webhook)."""
         self._metrics = metrics
         self._metrics_token = metrics_token
         self._health = health
+        self._extra = list(routes)
         self._app = tornado.web.Application(self._routes(), log_function=lambda handler: None)
         self._host = host
         self._port = port
@@ -205,7 +209,8 @@ class HealthServer:
 
     def _routes(self) -> list[tornado.routing.Rule | tuple[Any, ...]]:
         routes: list[tornado.routing.Rule | tuple[Any, ...]] = [
-            ("/health", _HealthHandler, {"health": self._health})
+            *self._extra,
+            ("/health", _HealthHandler, {"health": self._health}),
         ]
         if self._metrics is not None:
             routes.append(
@@ -244,6 +249,7 @@ class WebhookServer(HealthServer):
         health: StorageHealth | None = None,
         unstored: UnstoredUpdates | None = None,
         clock: Callable[[], float] = time.time,
+        routes: Sequence[tornado.routing.Rule | tuple[Any, ...]] = (),
     ) -> None:
         self._refusals = RefusalLog(clock=clock)
         self._hook = (
@@ -257,7 +263,12 @@ class WebhookServer(HealthServer):
             },
         )
         super().__init__(
-            port=port, host=host, metrics=metrics, metrics_token=metrics_token, health=health
+            port=port,
+            host=host,
+            metrics=metrics,
+            metrics_token=metrics_token,
+            health=health,
+            routes=routes,
         )
 
     def _routes(self) -> list[tornado.routing.Rule | tuple[Any, ...]]:

@@ -21,7 +21,7 @@ import asyncio
 import datetime
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import assert_never
 from zoneinfo import ZoneInfo
 
@@ -34,10 +34,10 @@ from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
 from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError
 from bot.periodic import Periodic
-from bot.storage.trial_bookings import TrialBookingRecords
-from bot.trials.catalog import SlotWindow, TrialCatalog, TrialCatalogs
+from bot.storage.trial_bookings import BookedTrial, TrialBookingRecords
+from bot.trials.catalog import SlotWindow, TrialCatalog, TrialCatalogs, class_slot_of
 from conversations import booking, booking_flow
-from conversations.booking import Attempt, BookingPhase, BookingState, Offer, Result
+from conversations.booking import Attempt, BookingPhase, BookingState, Offer, Result, TrialSlot
 from conversations.booking_flow import (
     Answer,
     Book,
@@ -72,6 +72,11 @@ COUNTED = {
 
 class BookingGone(Exception):
     """The chat's booking was deleted (/cancel, /forget) while it was being worked on."""
+
+
+def _held(state: BookingState) -> tuple[object, ...]:
+    """What PerfectGym holds for the chat: a new booking, or the same one at another time."""
+    return (state.phase, state.booking_id, state.booked)
 
 
 def booking_id_of(stored: str) -> int | None:
@@ -117,6 +122,12 @@ class TrialBooking:
         self._scoped: dict[str, bool] = {}
         self._asking: dict[str, asyncio.Lock] = {}
         self._preparing: asyncio.Task[None] | None = None
+        self._on_booked: Callable[[BookingState], Awaitable[None]] | None = None
+
+    def listen(self, on_booked: Callable[[BookingState], Awaitable[None]]) -> None:
+        """``on_booked`` hears of each booking PerfectGym holds once it is stored (the trial
+        reminders plan theirs); a change to another time is a new booking."""
+        self._on_booked = on_booked
 
     async def prepare(self) -> None:
         """Ask each club whether its key may read trial offers, a few at a time: a club whose
@@ -204,6 +215,7 @@ class TrialBooking:
         club = self._club(state.studio)
         if club is None:
             return booking.stale(Translator(state.locale))
+        before = _held(state)
         ctx = self._context(state)
         effect = booking_flow.press(state, action, ctx, _zone(club))
         try:
@@ -225,7 +237,63 @@ class TrialBooking:
                 await self._save(state)
         except BookingGone:  # /forget on another instance meanwhile
             return booking.stale(ctx.tr)
+        await self._announce(state, before)
         return outcome
+
+    async def offer_other_times(self, chat_id: int, booking_id: int, note: str) -> Outcome | None:
+        """The days to choose another time from, under ``note``, instead of the booking
+        ``booking_id`` (the prospect can't make it, the studio cancelled it, or it was missed):
+        the booking's own Change at its club, with the booking given up. None when the chat's
+        booking is no longer that one (changed meanwhile, /cancel, /forget) or its club left
+        the chain."""
+        stored = await self._storage.load_booking(chat_id)
+        if stored is None:
+            return None
+        state = BookingState.from_json(stored)
+        if state.booking_id != booking_id or state.booked_offer is None:
+            return None
+        club = self._club(state.studio)
+        if club is None:
+            return None
+        ctx = self._context(state)
+        state.offer, state.window = state.booked_offer, 0
+        state.booked, state.booking_id, state.chosen, state.changing = None, None, None, False
+        try:
+            outcome = await self._carry_out(state, ShowDays(state.offer, 0, note), ctx, club)
+        except PerfectGymError as exc:
+            log.warning("chat %s: trial offers not readable (%s)", chat_ref(chat_id), exc)
+            state.token += 1  # the booking's buttons shown before are no longer active
+            state.phase = BookingPhase.CLOSED
+            outcome = booking.no_times_now(note, ctx)
+        try:
+            await self._save(state)
+        except BookingGone:
+            return None
+        return outcome
+
+    async def current_slot(
+        self, studio: str | None, offer: Offer, slot: TrialSlot
+    ) -> TrialSlot | None:
+        """``slot`` as its club's PerfectGym holds it now (a moved booking's new time); None:
+        gone, or the club left the chain."""
+        club = self._club(studio)
+        if club is None:
+            return None
+        return await self._catalogs.of(club).current_slot(offer, slot)
+
+    async def _announce(self, state: BookingState, before: tuple[object, ...]) -> None:
+        """Tell ``on_booked`` of a booking PerfectGym now holds that it did not before."""
+        if (
+            self._on_booked is None
+            or state.phase is not BookingPhase.BOOKED
+            or state.booking_id is None
+            or _held(state) == before
+        ):
+            return
+        try:
+            await self._on_booked(state)
+        except Exception:
+            log.exception("chat %s: trial reminders not planned", chat_ref(state.chat_id))
 
     async def _carry_out(
         self, state: BookingState, effect: Effect, ctx: AskContext, club: Club
@@ -332,6 +400,7 @@ class TrialBooking:
                 chat_ref(chat_id),
             )
             state.phase = BookingPhase.CLOSED
+        before = _held(state)
         if state.phase is not BookingPhase.BOOKING or state.chosen is None or state.offer is None:
             await self._save(state)
             return
@@ -357,6 +426,7 @@ class TrialBooking:
         except BookingGone:
             await self._erasure.answered(chat_id, studio=state.studio, booking_id=state.booking_id)
             raise
+        await self._announce(state, before)  # its reminders are stored before it is shown
         await self._sender.deliver(chat_id, outcome)
 
     async def _book(self, state: BookingState, catalog: TrialCatalog) -> Attempt:
@@ -442,12 +512,18 @@ class TrialBooking:
     ) -> None:
         """Store ``state`` over the chat's booking, or raise ``BookingGone``: nothing more is
         done for a booking /cancel or /forget deleted, and nothing brings it back."""
+        booked = None
+        slot = state.booked or state.chosen  # chosen: booked, waiting for the prospect's confirm
+        if state.booking_id is not None:
+            class_slot = class_slot_of(slot) if slot is not None else None
+            booked = BookedTrial(state.customer_id, state.booking_id, class_slot)
         if not await self._storage.save_booking(
             state.chat_id,
             state.to_json(),
             due_at=due_at,
             held_until=held_until,
             now=self._clock(),
+            booked=booked,
         ):
             raise BookingGone
 

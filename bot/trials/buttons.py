@@ -7,11 +7,13 @@ booking may use the intake, never the other way round.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.intake.service import Chat, Intake
 from bot.trials.booking import TrialBooking
 from conversations import booking, callbacks
+from conversations.callbacks import Action
 from conversations.events import ButtonPress
 from conversations.replies import Outcome
 
@@ -26,11 +28,18 @@ class OtherButtons(Protocol):
 
 class ButtonPresses:
     def __init__(
-        self, intake: Intake, trials: TrialBooking, others: OtherButtons | None = None
+        self,
+        intake: Intake,
+        trials: TrialBooking,
+        others: OtherButtons | None = None,
+        followups: tuple[frozenset[str], Callable[[int, Action], Awaitable[Outcome]]] | None = None,
     ) -> None:
+        """``others``: the front desk's buttons; ``followups``: the trial reminders' buttons
+        by their names, and what handles a press of one."""
         self._intake = intake
         self._trials = trials
         self._others = others
+        self._followups = followups
 
     async def press(self, chat: Chat, data: str) -> Outcome:
         """The booking's buttons carry names of their own (``booking.NAMES``), the front
@@ -41,4 +50,8 @@ class ButtonPresses:
         action = callbacks.decode(data)
         if action is not None and action.name in booking.NAMES:
             return await self._trials.press(chat.id, action)
+        if action is not None and self._followups is not None:
+            names, handle = self._followups
+            if action.name in names:
+                return await handle(chat.id, action)
         return await self._intake.handle(chat, ButtonPress(data))

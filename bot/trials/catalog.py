@@ -42,6 +42,7 @@ T = TypeVar("T")
 
 DAYS_PER_WINDOW = 6  # the appointment slots' most days per call
 CLASS_SLICE = 100  # class slots per call (the API's most); its window is one day back to 14 ahead
+MAX_SLICES = 5  # a booked class slot is sought in this many slices at most
 
 # Validation answers that mean "this time is gone", the rest of the refusals mean "not for
 # this prospect online".
@@ -110,6 +111,25 @@ class TrialCatalog:
         """As ``window``, asked again (a time turned out taken)."""
         self._cache.pop(_window_key(offer, index, today), None)
         return await self.window(offer, index, today)
+
+    async def current_slot(self, offer: Offer, slot: TrialSlot) -> TrialSlot | None:
+        """A booked class slot as PerfectGym lists it now, full or not (its time may have been
+        moved); None for an appointment (the API cannot read one back) or a slot no longer
+        listed. Asked afresh, past the cache."""
+        kind, _config_id, item_id = _parse_key(offer.key)
+        wanted = json.loads(slot.ref).get("class_slot")
+        if kind != "c" or wanted is None:
+            return None
+        offset = "0"
+        for _ in range(MAX_SLICES):
+            page = await self._client.class_slots(item_id, offset, CLASS_SLICE)
+            for found in page.result:
+                if found.id == wanted and found.start_date_time is not None:
+                    return _class_slot(found)
+            if not page.has_next:
+                break
+            offset = page.offset
+        return None
 
     async def _fetch_offers(self) -> list[Offer]:
         offers: list[Offer] = []
@@ -311,6 +331,13 @@ def _appointment_slot(appointment_id: int, slot: BookableAppointmentSlot) -> Tri
         end=slot.end_date_time.at.isoformat(),
         instructor=_instructor(slot.instructors),
     )
+
+
+def class_slot_of(slot: TrialSlot) -> int | None:
+    """The PerfectGym class slot a class's time is (PerfectGym's slot events name it); None
+    for an appointment's."""
+    data = json.loads(slot.ref)
+    return int(data["class_slot"]) if "class_slot" in data else None
 
 
 def _request(

@@ -1,0 +1,348 @@
+"""Reminders before a booked trial session and the one follow-up after it.
+
+When PerfectGym holds a trial booking (``TrialBooking`` tells :meth:`Followups.booked`), its
+reminders (``TRIAL_REMINDERS``) and, for a studio that sends its events to the bot, one
+follow-up are stored as rows (``trial_reminders``); a sweep claims the due ones as the outbox
+claims leads, so each is sent once across restarts and instances. At send time the booking is
+read again: a reminder goes out only for the booking still held and a session not yet started.
+The follow-up after the session asks "How was it?" when a check-in came
+(:meth:`Followups.attended` moves it to the next morning), else offers another time. PerfectGym's
+events reach the rows through :class:`bot.followup.events.BookingEvents`, which this implements.
+/cancel and /forget delete the rows with the booking; a block (403) or a silenced customer
+stops them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from telegram.error import NetworkError, RetryAfter, TelegramError
+
+from bot.followup import messages, schedule
+from bot.intake.sender import Sender
+from bot.intake.store import ConversationStore
+from bot.logging_setup import chat_ref
+from bot.perfectgym.errors import PerfectGymError
+from bot.periodic import Periodic
+from bot.storage.outbox import OutboxRecords
+from bot.storage.trial_bookings import TrialBookingRecords
+from bot.storage.trial_reminders import (
+    ReminderStatus,
+    TrialReminder,
+    TrialReminderRecords,
+)
+from conversations import booking
+from conversations.booking import BookingState, Offer, TrialSlot
+from conversations.callbacks import Action
+from conversations.context import AskContext
+from conversations.i18n import Translator
+from conversations.replies import Outcome, Reply
+
+log = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 300.0  # how long one instance holds a claimed reminder
+BATCH = 50
+EARLY_CHECKIN = 3 * 3600.0  # a check-in this long before the session still counts for it
+
+OtherTimes = Callable[[int, int, str], Awaitable[Outcome | None]]
+CurrentSlot = Callable[[str | None, Offer, TrialSlot], Awaitable[TrialSlot | None]]
+
+
+class FollowupRecords(TrialReminderRecords, TrialBookingRecords, OutboxRecords, Protocol):
+    """The rows, the booking they are about, and the lead that says which studio it is for."""
+
+
+def _moment(iso: str | None) -> float | None:
+    return None if iso is None else datetime.datetime.fromisoformat(iso).timestamp()
+
+
+class Followups:
+    def __init__(
+        self,
+        storage: FollowupRecords,
+        conversations: ConversationStore,
+        sender: Sender,
+        *,
+        offsets: tuple[float, ...],
+        other_times: OtherTimes,
+        current_slot: CurrentSlot,
+        receives_events: Callable[[str | None], bool],
+        staff_locale: str,
+        interval: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """``offsets``: seconds before the session (``TRIAL_REMINDERS``); ``other_times``: the
+        trial booking's days to choose another time (chat, booking id, note); ``current_slot``:
+        a booked slot as the studio's PerfectGym lists it now; ``receives_events``: whether a
+        studio sends its check-ins (only then is a session without one missed)."""
+        self._storage = storage
+        self._conversations = conversations
+        self._sender = sender
+        self._offsets = offsets
+        self._other_times = other_times
+        self._current_slot = current_slot
+        self._receives_events = receives_events
+        self._staff_locale = staff_locale
+        self._clock = clock
+        self._sweeping = Periodic("trial reminders", interval, self.sweep)
+
+    def start(self) -> None:
+        self._sweeping.start()
+
+    async def stop(self) -> None:
+        await self._sweeping.stop()
+
+    # --- planning ------------------------------------------------------------------------------
+
+    async def booked(self, state: BookingState) -> None:
+        """PerfectGym holds ``state``'s booking: plan its reminders and follow-up (replacing
+        those of the chat's earlier booking, if it was changed)."""
+        if state.booked is None or state.booking_id is None:
+            return
+        lead = await self._storage.latest_lead(state.chat_id)
+        studio = lead.studio if lead is not None else None
+        await self._plan(state, state.booked, studio)
+
+    async def _plan(self, state: BookingState, slot: TrialSlot, studio: str | None) -> None:
+        assert state.booking_id is not None
+        starts_at = _moment(slot.start)
+        assert starts_at is not None
+        ends_at = _moment(slot.end)
+        if ends_at is None and state.booked_offer is not None and state.booked_offer.minutes:
+            ends_at = starts_at + state.booked_offer.minutes * 60
+        zone = self._zone(studio)
+        planned = schedule.reminders(starts_at, self._offsets, zone, self._clock())
+        if self._receives_events(studio):
+            planned.append(schedule.missed_check(starts_at, ends_at, zone))
+        if await self._storage.plan_reminders(
+            state.chat_id, studio, state.booking_id, state.customer_id, starts_at, planned
+        ):
+            log.info("chat %s: %d trial reminders planned", chat_ref(state.chat_id), len(planned))
+
+    # --- sending -------------------------------------------------------------------------------
+
+    async def sweep(self) -> int:
+        """Read moved bookings again, then send what is due, batch by batch; how many sent."""
+        for moved in await self._storage.moved_bookings(BATCH):
+            await self._reread(moved)
+        sent = 0
+        while True:
+            now = self._clock()
+            due = await self._storage.claim_trial_reminders(now, now + CLAIM_SECONDS, BATCH)
+            for reminder in due:
+                try:
+                    sent += await self._send(reminder)
+                except RetryAfter:
+                    await self._storage.release_trial_reminder(reminder.id)
+                    for rest in due[due.index(reminder) + 1 :]:
+                        await self._storage.release_trial_reminder(rest.id)
+                    raise
+            if len(due) < BATCH:
+                return sent
+
+    async def _send(self, reminder: TrialReminder) -> bool:
+        stored = await self._storage.load_booking(reminder.chat_id)
+        state = None if stored is None else BookingState.from_json(stored)
+        if state is None or state.booking_id != reminder.booking_id:
+            # Changed to another time, given up, or gone: that booking's messages are over.
+            await self._storage.finish_trial_reminder(reminder.id, ReminderStatus.SKIPPED)
+            return False
+        if reminder.followup:
+            outcome = await self._followup(reminder, state)
+        elif self._clock() >= reminder.starts_at:
+            outcome = None  # the session has started
+        else:
+            outcome = self._reminder(reminder, state)
+        if outcome is None:
+            await self._storage.finish_trial_reminder(reminder.id, ReminderStatus.SKIPPED)
+            return False
+        return await self._deliver(reminder, outcome)
+
+    async def _deliver(self, reminder: TrialReminder, outcome: Outcome) -> bool:
+        chat = chat_ref(reminder.chat_id)
+        try:
+            delivered = await self._sender.deliver(reminder.chat_id, outcome)
+        except RetryAfter:
+            raise
+        except NetworkError:
+            # It may have arrived: at most once, so it counts as sent.
+            log.warning("chat %s: no answer to the trial %s; not repeated", chat, reminder.kind)
+            await self._storage.finish_trial_reminder(reminder.id, ReminderStatus.SENT)
+            return False
+        except TelegramError:
+            log.warning("chat %s: trial %s refused by Telegram", chat, reminder.kind)
+            await self._storage.finish_trial_reminder(reminder.id, ReminderStatus.SKIPPED)
+            return False
+        if not delivered:
+            log.info("chat %s: blocked the bot; no more trial reminders", chat)
+            await self._storage.finish_trial_reminder(reminder.id, ReminderStatus.BLOCKED)
+            await self._storage.stop_chat_reminders(reminder.chat_id, ReminderStatus.BLOCKED)
+            return False
+        await self._storage.finish_trial_reminder(reminder.id, ReminderStatus.SENT)
+        log.info("chat %s: trial %s sent", chat, reminder.kind)
+        return True
+
+    def _reminder(self, reminder: TrialReminder, state: BookingState) -> Outcome:
+        ctx = self._context(state, reminder.studio)
+        club = self._conversations.club(reminder.studio)
+        return messages.reminder(
+            reminder.id,
+            reminder.booking_id,
+            booking.session_title(state),
+            reminder.starts_at,
+            state.booked.place if state.booked is not None else None,
+            club.profile,
+            club.texts.what_to_bring_for(ctx.locale),
+            ctx,
+            self._zone(reminder.studio),
+        )
+
+    async def _followup(self, reminder: TrialReminder, state: BookingState) -> Outcome | None:
+        ctx = self._context(state, reminder.studio)
+        session = booking.session_title(state)
+        if reminder.attended:
+            club = self._conversations.club(reminder.studio)
+            reachable = bool(club.profile.phone or club.profile.email)
+            offer = club.texts.offer_url_for(ctx.locale)
+            return messages.how_was_it(reminder.id, session, offer, reachable, ctx)
+        if not self._receives_events(reminder.studio):
+            return None  # without check-ins a visit cannot be told from a no-show
+        note = messages.missed_note(session, ctx)
+        return await self._other_times(reminder.chat_id, reminder.booking_id, note)
+
+    # --- the prospect's buttons ----------------------------------------------------------------
+
+    async def press(self, chat_id: int, action: Action) -> Outcome:
+        """A button under a reminder or the follow-up."""
+        stored = await self._storage.load_booking(chat_id)
+        state = None if stored is None else BookingState.from_json(stored)
+        tr = Translator(state.locale if state is not None else self._staff_locale)
+        if state is None:
+            return booking.stale(tr)
+        lead = await self._storage.latest_lead(chat_id)
+        studio = lead.studio if lead is not None else None
+        if action.name == messages.TALK:
+            return messages.contact(self._conversations.club(studio).profile, tr)
+        if not action.arg.isdigit() or state.booking_id != int(action.arg):
+            return booking.stale(tr)  # a reminder of a booking changed or given up since
+        if action.name == messages.COMING:
+            return messages.coming(tr)
+        return await self._cant_make_it(state, studio)
+
+    async def _cant_make_it(self, state: BookingState, studio: str | None) -> Outcome:
+        """The booking's Change, with the booking given up: staff are asked to cancel it."""
+        assert state.booking_id is not None
+        booking_id = state.booking_id
+        ctx = self._context(state, studio)
+        session = booking.session_title(state)
+        slot = state.booked
+        outcome = await self._other_times(state.chat_id, booking_id, messages.cant_note(ctx.tr))
+        if outcome is None:
+            return booking.stale(ctx.tr)
+        await self._storage.stop_chat_reminders(state.chat_id, ReminderStatus.SKIPPED)
+        staff = Translator(self._staff_locale)
+        when = "?"
+        if slot is not None:
+            start = _moment(slot.start)
+            assert start is not None
+            when = messages.when(
+                start, self._conversations.context(self._staff_locale, None), self._zone(studio)
+            )
+        await self._to_staff(
+            studio, messages.staff_cant(state.customer_id, session, when, booking_id, staff)
+        )
+        return outcome
+
+    async def _to_staff(self, studio: str | None, text: str) -> None:
+        chain = self._conversations.chain
+        if chain.is_chain:
+            text = f"🏠 {chain.club(studio).name} · {text}"
+        for chat in chain.staff_chats(studio):
+            await self._sender.send(chat, [Reply(text)])
+
+    # --- PerfectGym's events (BookingEvents) ---------------------------------------------------
+
+    async def cancelled(self, studio: str | None, booking_id: int) -> None:
+        """The reminders stop; before the session the prospect is told and offered another
+        time (once: a repeated event finds nothing left to stop)."""
+        stopped = await self._storage.stop_booking_reminders(
+            studio, booking_id, ReminderStatus.CANCELLED
+        )
+        if not stopped or stopped[0].starts_at <= self._clock():
+            return
+        first = stopped[0]
+        stored = await self._storage.load_booking(first.chat_id)
+        if stored is None:
+            return
+        state = BookingState.from_json(stored)
+        ctx = self._context(state, studio)
+        note = messages.cancelled_note(
+            booking.session_title(state), first.starts_at, ctx, self._zone(studio)
+        )
+        outcome = await self._other_times(first.chat_id, booking_id, note)
+        if outcome is not None and not await self._sender.deliver(first.chat_id, outcome):
+            await self._storage.stop_chat_reminders(first.chat_id, ReminderStatus.BLOCKED)
+
+    async def moved(self, studio: str | None, booking_id: int) -> None:
+        """The booking changed: its time is read again now, or by the next sweep if PerfectGym
+        does not answer (no reminder of it goes out before that)."""
+        for reminder in (await self._storage.mark_moved(studio, booking_id))[:1]:
+            await self._reread(reminder)
+
+    async def _reread(self, reminder: TrialReminder) -> None:
+        stored = await self._storage.load_booking(reminder.chat_id)
+        state = None if stored is None else BookingState.from_json(stored)
+        if (
+            state is None
+            or state.booking_id != reminder.booking_id
+            or state.booked is None
+            or state.booked_offer is None
+        ):
+            await self._storage.stop_booking_reminders(
+                reminder.studio, reminder.booking_id, ReminderStatus.SKIPPED
+            )
+            return
+        try:
+            slot = await self._current_slot(reminder.studio, state.booked_offer, state.booked)
+        except PerfectGymError as exc:
+            log.warning("chat %s: moved trial booking not read (%s)", chat_ref(state.chat_id), exc)
+            return
+        if slot is None:
+            # An appointment cannot be read back, and a slot no longer listed has no time: a
+            # reminder naming the old time would mislead, so there is none.
+            log.info(
+                "chat %s: moved trial booking's time unknown; its reminders stop",
+                chat_ref(state.chat_id),
+            )
+            await self._storage.stop_booking_reminders(
+                reminder.studio, reminder.booking_id, ReminderStatus.SKIPPED
+            )
+            return
+        await self._plan(state, slot, reminder.studio)
+
+    async def attended(self, studio: str | None, customer_id: int) -> None:
+        """A check-in: the follow-up of the session it was for asks "How was it?" the next
+        morning instead of offering another time."""
+        now = self._clock()
+        for followup in await self._storage.customer_followups(studio, customer_id):
+            if followup.starts_at - EARLY_CHECKIN <= now:
+                due = schedule.day_after(followup.starts_at, self._zone(studio))
+                await self._storage.attend_followup(followup.id, due)
+
+    async def silenced(self, studio: str | None, customer_id: int) -> None:
+        """Deleted in PerfectGym, or access disabled: nothing more is sent to them."""
+        await self._storage.stop_customer_reminders(studio, customer_id)
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _context(self, state: BookingState, studio: str | None) -> AskContext:
+        return self._conversations.context(state.locale, state.language, studio)
+
+    def _zone(self, studio: str | None) -> ZoneInfo | None:
+        zone = self._conversations.club(studio).profile.time_zone
+        return ZoneInfo(zone) if zone else None
