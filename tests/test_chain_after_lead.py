@@ -81,8 +81,8 @@ async def _created(
     )
     await prospect.press(summary, tr.gettext("✅ Yes, send it"))
     thanks = tr.gettext(
-        "Thank you, {name}! 🎉 The studio has your details and will contact you soon."
-    ).format(name="Ida")
+        "Thank you, {name}! 🎉 {studio} has your details and will contact you soon."
+    ).format(name="Ida", studio=f"Studio Sol {studio.capitalize()}")
     await prospect.expect_eventually(thanks, skip=2)
     return prospect
 
@@ -239,7 +239,7 @@ async def test_forget_reaches_the_clubs_staff_and_the_chains(
     assert customer == "ida63001@example.com"
     text = "🏠 Studio Sol Mitte · " + tr.gettext(
         "Erasure requested: a prospect asked the bot to delete their data. Please delete "
-        "them in PerfectGym too (customer number {customer}, trial booking {booking})."
+        "it in PerfectGym too (customer number {customer}, trial booking {booking})."
     ).format(customer="1-1", booking="-")
     for staff in (MITTE_CHAT, CHAIN_CHAT):
         [notice] = [m for m in tg.messages_to(staff) if _erasure(m)]
