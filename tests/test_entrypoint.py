@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import os
 import subprocess
@@ -70,6 +71,9 @@ def test_bad_configuration_stops_with_one_line_naming_the_variable(
     assert "key-123456" not in result.stderr
 
 
+# Some months ahead, so the demo reads the same whatever day the test runs on.
+TRIAL_DAY = datetime.date.today() + datetime.timedelta(days=120)
+
 DEMO_ANSWERS = [
     "Anna Muster",  # typed over the profile's "Alex Muster"
     "anna@example.com",
@@ -83,7 +87,7 @@ DEMO_ANSWERS = [
     "1",
     "3",
     "4",  # goals: two picks, Done
-    "6/1/2027",
+    f"{TRIAL_DAY:%m/%d/%Y}",  # a preferred trial date must lie ahead
     "3",
     "none",
     "1",  # trial date, sessions, injuries, student yes

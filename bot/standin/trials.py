@@ -8,8 +8,8 @@ construction, ids stable after that):
 - Class offers: "Yoga Flow" (config 1: bookable for leads, contingent 2) and "HIIT Express"
   (config 3: ``allowBookingForLeads`` false, which the bot must not list). Their slots run from
   one day back to fourteen days ahead, as the API's window does, at fixed weekly times; the
-  second upcoming Yoga slot is full with room on the waiting list, the third is full with a
-  full waiting list. Class slot times use the bracketed-zone form
+  second Yoga slot still open for booking (booking closes an hour before the start) is full
+  with room on the waiting list, the third is full with a full waiting list. Class slot times use the bracketed-zone form
   (``2026-12-02T18:30:00.000+01:00[Europe/Berlin]``).
 - One appointment offer, "Probetraining mit Coach" (config 2: confirmation required within 30
   minutes, contingent 1): hourly slots Monday to Saturday, one coach each, computed per window
@@ -326,7 +326,7 @@ class TrialStudio:
                         booked=4 + (start.day % 5),
                         additional=1 if start.weekday() == 5 else 0,
                     )
-                    if start > self.now():
+                    if self._latest_booking(slot) > self.now():  # still open for booking
                         upcoming += 1
                         if upcoming in (2, 3):  # full; the third's waiting list too
                             slot.booked = slot.max_participants - slot.additional

@@ -172,7 +172,9 @@ class TrialCatalog:
             page = await self._client.class_slots(item_id, offset, CLASS_SLICE)
             if page.has_next and len(offsets) == index + 1:
                 offsets.append(page.offset)
-            return SlotWindow([_class_slot(s) for s in page.result if _bookable(s)], page.has_next)
+            now = datetime.datetime.fromtimestamp(self._clock(), datetime.UTC)
+            bookable = [_class_slot(s) for s in page.result if _bookable(s, now)]
+            return SlotWindow(bookable, page.has_next)
         start = today + datetime.timedelta(days=DAYS_PER_WINDOW * index)
         slots = await self._client.appointment_slots(item_id, start, DAYS_PER_WINDOW)
         # Appointments can be booked about a year ahead: always one window more, up to 8 weeks.
@@ -295,9 +297,13 @@ def _parse_key(key: str) -> tuple[str, int, int]:
     return kind, int(config), int(item)
 
 
-def _bookable(slot: ClassSlot) -> bool:
-    """Free places (or no maximum stated), or full with room on its waiting list."""
+def _bookable(slot: ClassSlot, now: datetime.datetime) -> bool:
+    """Still open for booking (the studio closes a class some time before it starts), with
+    free places (or no maximum stated), or full with room on its waiting list."""
     if slot.start_date_time is None:
+        return False
+    latest = slot.latest_booking_date_time
+    if latest is not None and latest <= now:
         return False
     if slot.free_places != 0:
         return True
