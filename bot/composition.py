@@ -43,6 +43,7 @@ from bot.studio.texts import StudioTexts
 from bot.trials.booking import TrialBooking, booking_id_of, booking_studio_of
 from bot.trials.buttons import ButtonPresses
 from bot.trials.catalog import TrialCatalogs
+from conversations import front_desk
 
 log = logging.getLogger(__name__)
 
@@ -306,6 +307,8 @@ def assemble(
         # A missed session is known only where PerfectGym sends the studio's check-ins.
         receives_events=partial(_receives_events, chain),
         staff_locale=default_locale,
+        # "Talk to the studio" opens the front desk's thread, as its "Ask the studio" does.
+        ask_studio=partial(desk.press, data=front_desk.ASK) if desk.can_ask else None,
         interval=sweep_interval,
         clock=clock,
     )

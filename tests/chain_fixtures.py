@@ -76,6 +76,7 @@ async def fake_chain(
     named: bool = False,
     env: Mapping[str, str] | None = None,
     clock: Callable[[], datetime.datetime] | None = None,
+    webhook_keys: Mapping[str, str] | None = None,
 ) -> AsyncIterator[ChainOfFakes]:
     """The tenants of ``studios`` (in the file's order: the first is the chain's first club),
     each with the ``all-inactive`` leads config unless ``configs`` names another, and its
@@ -83,7 +84,7 @@ async def fake_chain(
     chain's staff chat is ``chain_chat`` (None: none); a ``named`` file names each studio
     too; ``env`` adds to the bot's environment; ``clock``, when given, is the time the trial
     studios plan their slots by and go by (the bot's, passed to ``running_bot`` too), else the
-    wall clock."""
+    wall clock; ``webhook_keys`` gives studios a PerfectGym webhook key (none by default)."""
     configs = configs or {}
     staff_chats = {"camden": CAMDEN_CHAT} if staff_chats is None else staff_chats
     tenants: dict[str, FakePerfectGym] = {}
@@ -112,6 +113,8 @@ async def fake_chain(
             ]
             if named:
                 lines.append(f'name = "{STUDIOS[studio_id]["name"]}"')
+            if studio_id in (webhook_keys or {}):
+                lines.append(f'perfectgym_webhook_key_env = "HOOK_{studio_id.upper()}"')
             if studio_id in staff_chats:
                 lines.append(f"staff_chat_id = {staff_chats[studio_id]}")
                 tg.add_group(staff_chats[studio_id], f"{STUDIOS[studio_id]['name']} staff")
@@ -124,6 +127,7 @@ async def fake_chain(
             "PERFECTGYM_TIMEOUT_SECONDS": "5",
             "STUDIOS_FILE": str(studios_file),
             **{f"KEY_{studio_id.upper()}": KEYS[studio_id] for studio_id in studios},
+            **{f"HOOK_{studio_id.upper()}": key for studio_id, key in (webhook_keys or {}).items()},
             **(env or {}),
         }
         yield ChainOfFakes(tenants, environment)

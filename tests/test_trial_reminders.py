@@ -292,19 +292,25 @@ async def test_moved_by_the_studio_the_reminders_move_with_it(
         await lena.prospect.expect("Yoga Flow", "20:00")
 
 
+@pytest.mark.parametrize("desk", [True, False], ids=["front-desk", "no-staff-group"])
 async def test_attended_one_how_was_it_the_next_morning(
     tg: FakeTelegram,
     pg: FakePerfectGym,
     database_url: str,
     tmp_path: Path,
     followups: list[Followups],
+    desk: bool,
 ) -> None:
+    """ "Talk to the studio" opens the front desk's thread where a staff group is there to talk
+    in, else gives the studio's phone and e-mail."""
     clock = Clock()
     slot = _evening_yoga(pg, 2 * DAY)
     start = slot.start.timestamp()
     env = _env(
         tg, pg, database_url, tmp_path, TRIAL_REMINDERS="off", PERFECTGYM_WEBHOOK_KEY=WEBHOOK_KEY
     )
+    if not desk:
+        del env["STAFF_CHAT_ID"]
     async with running_bot(env, clock=clock):
         lena = Talk(tg, 9601, "en-GB")
         await lena.book(slot)
@@ -317,8 +323,18 @@ async def test_attended_one_how_was_it_the_next_morning(
         morning = slot.start.astimezone(BERLIN).replace(hour=10, minute=0)
         _at(clock, (morning + datetime.timedelta(days=1)).timestamp() + 1)
         how = await lena.prospect.expect("How was it?", "https://studio.example/offer")
-        await lena.prospect.press(how, "Talk to the studio")
-        await lena.prospect.expect("+49 30 1234567")
+        await lena.prospect.press(how, lena._("💬 Talk to the studio"))
+        if desk:
+            asked = lena._(
+                "💬 Write your question here: {studio} will read it and answer you in this chat."
+            )
+            await lena.prospect.expect(asked.split("{")[0])
+            await lena.prospect.send("Do you have a sauna?")
+            topic = await tg.next_message(STAFF)  # the thread's topic, then the copy
+            while "Do you have a sauna?" not in (topic.text or ""):
+                topic = await tg.next_message(STAFF)
+        else:
+            await lena.prospect.expect("+49 30 1234567")
         _at(clock, clock() + 3 * DAY)
         await _nothing_more(tg, 9601)
 

@@ -6,7 +6,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from bot.studio.information import StudioProfile
-from conversations import booking, callbacks
+from conversations import booking, callbacks, front_desk
 from conversations.booking import TrialSlot
 from conversations.context import AskContext
 from conversations.i18n import Translator
@@ -26,13 +26,6 @@ def when(starts_at: float, ctx: AskContext, zone: ZoneInfo | None) -> str:
     return booking.when(TrialSlot("", start.isoformat()), ctx, zone)
 
 
-def address(profile: StudioProfile) -> str | None:
-    """The studio's street, postcode and city, as one line; None when none is known."""
-    town = " ".join(part for part in (profile.postcode, profile.city) if part)
-    parts = [part for part in (profile.street, town) if part]
-    return ", ".join(parts) or None
-
-
 def reminder(
     reminder_id: int,
     booking_id: int,
@@ -40,18 +33,24 @@ def reminder(
     starts_at: float,
     room: str | None,
     profile: StudioProfile,
+    name: str,
     bring: str | None,
     ctx: AskContext,
     zone: ZoneInfo | None,
 ) -> Outcome:
-    """Before the session: what, when, where and what to bring, and whether they come."""
+    """Before the session: what, when, where and what to bring, and whether they come. Where
+    the club has coordinates, the place comes first as a venue on the map, as /where shows it
+    (a venue message carries no text), and the text names the room, if any; else the text
+    names the room and the address."""
     tr = ctx.tr
     lines = [
         tr.gettext("⏰ A reminder of your trial session: {session} on {when}.").format(
             session=session, when=when(starts_at, ctx, zone)
         )
     ]
-    place = ", ".join(part for part in (room, address(profile)) if part)
+    venue = profile.venue(name)
+    address = None if venue is not None else profile.address
+    place = ", ".join(part for part in (room, address) if part)
     if place:
         lines.append(tr.gettext("Where: {place}").format(place=place))
     if bring:
@@ -64,7 +63,11 @@ def reminder(
         ),
         (Button(tr.gettext("Can't make it"), callbacks.encode(reminder_id, CANT, booking_id)),),
     )
-    return Outcome(replies=(Reply("\n".join(lines), buttons=buttons),), settle=Settle())
+    text = Reply("\n".join(lines), buttons=buttons)
+    if venue is None:
+        return Outcome(replies=(text,), settle=Settle())
+    where = Reply(front_desk.address_text(name, venue.address), venue=venue)
+    return Outcome(replies=(where, text), settle=Settle())
 
 
 def coming(tr: Translator) -> Outcome:
@@ -95,9 +98,18 @@ def missed_note(session: str, ctx: AskContext) -> str:
 
 
 def how_was_it(
-    reminder_id: int, session: str, offer_url: str | None, contact: bool, ctx: AskContext
+    reminder_id: int,
+    session: str,
+    offer_url: str | None,
+    ctx: AskContext,
+    *,
+    contact: bool,
+    desk: bool,
 ) -> Outcome:
-    """The day after the visit: one message from the studio."""
+    """The day after the visit: one message from the studio. Its "Talk to the studio" opens
+    the front desk's thread (``desk``: a staff group to talk in; the button is the desk's own
+    "Ask the studio", pressed through the front desk), else gives the studio's phone and e-mail
+    (``contact``: any known), else is not there."""
     tr = ctx.tr
     text = tr.gettext(
         "Thank you for coming to your trial session ({session}) yesterday! How was it? 😊"
@@ -106,16 +118,17 @@ def how_was_it(
         text += "\n\n" + tr.gettext("Our offer for you to keep training with us: {url}").format(
             url=offer_url
         )
-    buttons = (
-        ((Button(tr.gettext("💬 Talk to the studio"), callbacks.encode(reminder_id, TALK)),),)
-        if contact
-        else ()
-    )
+    talk = tr.gettext("💬 Talk to the studio")
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if desk:
+        buttons = ((Button(talk, front_desk.ASK),),)
+    elif contact:
+        buttons = ((Button(talk, callbacks.encode(reminder_id, TALK)),),)
     return Outcome(replies=(Reply(text, buttons=buttons),), settle=Settle())
 
 
 def contact(profile: StudioProfile, tr: Translator) -> Outcome:
-    """The studio's phone and e-mail, for "Talk to the studio"."""
+    """The studio's phone and e-mail, for "Talk to the studio" where there is no front desk."""
     ways = [way for way in (profile.phone, profile.email) if way]
     text = tr.gettext("You can reach the studio here: {contact}").format(contact=", ".join(ways))
     return Outcome(replies=(Reply(text),), settle=Settle(shown=tr.gettext("💬 Talk to the studio")))

@@ -25,6 +25,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from bot.followup import messages, schedule
 from bot.intake.sender import Sender
+from bot.intake.service import Chat
 from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
 from bot.perfectgym.errors import PerfectGymError
@@ -50,6 +51,7 @@ BATCH = 50
 EARLY_CHECKIN = 3 * 3600.0  # a check-in this long before the session still counts for it
 
 OtherTimes = Callable[[int, int, str], Awaitable[Outcome | None]]
+AskStudio = Callable[[Chat], Awaitable[Outcome]]
 CurrentSlot = Callable[[str | None, Offer, TrialSlot], Awaitable[TrialSlot | None]]
 
 
@@ -73,13 +75,15 @@ class Followups:
         current_slot: CurrentSlot,
         receives_events: Callable[[str | None], bool],
         staff_locale: str,
+        ask_studio: AskStudio | None = None,
         interval: float = 60.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """``offsets``: seconds before the session (``TRIAL_REMINDERS``); ``other_times``: the
         trial booking's days to choose another time (chat, booking id, note); ``current_slot``:
         a booked slot as the studio's PerfectGym lists it now; ``receives_events``: whether a
-        studio sends its check-ins (only then is a session without one missed)."""
+        studio sends its check-ins (only then is a session without one missed); ``ask_studio``:
+        the front desk's "Ask the studio" press (a thread with staff), where it has one."""
         self._storage = storage
         self._conversations = conversations
         self._sender = sender
@@ -88,6 +92,7 @@ class Followups:
         self._current_slot = current_slot
         self._receives_events = receives_events
         self._staff_locale = staff_locale
+        self._ask_studio = ask_studio
         self._clock = clock
         self._sweeping = Periodic("trial reminders", interval, self.sweep)
 
@@ -197,6 +202,7 @@ class Followups:
             reminder.starts_at,
             state.booked.place if state.booked is not None else None,
             club.profile,
+            club.name,
             club.texts.what_to_bring_for(ctx.locale),
             ctx,
             self._zone(reminder.studio),
@@ -209,7 +215,14 @@ class Followups:
             club = self._conversations.club(reminder.studio)
             reachable = bool(club.profile.phone or club.profile.email)
             offer = club.texts.offer_url_for(ctx.locale)
-            return messages.how_was_it(reminder.id, session, offer, reachable, ctx)
+            return messages.how_was_it(
+                reminder.id,
+                session,
+                offer,
+                ctx,
+                contact=reachable,
+                desk=self._ask_studio is not None,
+            )
         if not self._receives_events(reminder.studio):
             return None  # without check-ins a visit cannot be told from a no-show
         note = messages.missed_note(session, ctx)
@@ -217,8 +230,12 @@ class Followups:
 
     # --- the prospect's buttons ----------------------------------------------------------------
 
-    async def press(self, chat_id: int, action: Action) -> Outcome:
-        """A button under a reminder or the follow-up."""
+    async def press(self, chat: Chat, action: Action) -> Outcome:
+        """A button under a reminder or the follow-up. "Talk to the studio" of a follow-up
+        sent before the club had a front desk opens its thread now, as the desk's own button."""
+        if action.name == messages.TALK and self._ask_studio is not None:
+            return await self._ask_studio(chat)
+        chat_id = chat.id
         stored = await self._storage.load_booking(chat_id)
         state = None if stored is None else BookingState.from_json(stored)
         tr = Translator(state.locale if state is not None else self._staff_locale)

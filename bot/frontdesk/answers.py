@@ -39,7 +39,7 @@ from conversations.front_desk import Topic, address_text, choose_club_first, per
 from conversations.i18n import negotiate
 from conversations.opening_hours import hours_text
 from conversations.prices import prices_text, valid_offers
-from conversations.replies import Outcome, Reply, Venue
+from conversations.replies import Outcome, Reply
 from conversations.state import ConversationState, Phase
 
 log = logging.getLogger(__name__)
@@ -184,13 +184,10 @@ class Answers:
         return Reply(personally(ctx.tr))
 
     def _where(self, club: Club) -> Reply | None:
-        profile = club.profile
-        locality = " ".join(part for part in (profile.postcode, profile.city) if part)
-        address = ", ".join(part for part in (profile.street, locality) if part)
-        if profile.point is not None:
-            latitude, longitude = profile.point
-            venue = Venue(latitude, longitude, club.name, address or club.name)
-            return Reply(address_text(club.name, address or club.name), venue=venue)
+        address = club.profile.address
+        venue = club.profile.venue(club.name)
+        if venue is not None:
+            return Reply(address_text(club.name, venue.address), venue=venue)
         if address:
             return Reply(address_text(club.name, address))
         return None

@@ -27,6 +27,7 @@ from bot.perfectgym.models import StudioInformation
 from bot.settings import StudioSettings
 from bot.storage.cache import StudioCache
 from conversations.opening_hours import Closure, OpeningSpan
+from conversations.replies import Venue
 from conversations.studio import Studio
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,20 @@ class StudioProfile:
         closures are written; the server's own zone when the studio's is unknown."""
         zone = ZoneInfo(self.time_zone) if self.time_zone else None
         return datetime.fromtimestamp(timestamp, zone).replace(tzinfo=None)
+
+    @property
+    def address(self) -> str | None:
+        """The street, postcode and city as one line; None when none is known."""
+        locality = " ".join(part for part in (self.postcode, self.city) if part)
+        return ", ".join(part for part in (self.street, locality) if part) or None
+
+    def venue(self, name: str) -> Venue | None:
+        """The studio on the map, as ``name`` (/where's answer and the trial reminders share
+        it); None without coordinates."""
+        if self.point is None:
+            return None
+        latitude, longitude = self.point
+        return Venue(latitude, longitude, name, self.address or name)
 
 
 @dataclass(frozen=True)

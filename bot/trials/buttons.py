@@ -32,7 +32,8 @@ class ButtonPresses:
         intake: Intake,
         trials: TrialBooking,
         others: OtherButtons | None = None,
-        followups: tuple[frozenset[str], Callable[[int, Action], Awaitable[Outcome]]] | None = None,
+        followups: tuple[frozenset[str], Callable[[Chat, Action], Awaitable[Outcome]]]
+        | None = None,
     ) -> None:
         """``others``: the front desk's buttons; ``followups``: the trial reminders' buttons
         by their names, and what handles a press of one."""
@@ -53,5 +54,5 @@ class ButtonPresses:
         if action is not None and self._followups is not None:
             names, handle = self._followups
             if action.name in names:
-                return await handle(chat.id, action)
+                return await handle(chat, action)
         return await self._intake.handle(chat, ButtonPress(data))
