@@ -11,6 +11,7 @@ from conversations.booking import TrialSlot
 from conversations.context import AskContext
 from conversations.i18n import Translator
 from conversations.replies import Button, Outcome, Reply, Settle
+from conversations.studio import Studio
 
 # Button names (callbacks.encode), distinct from the booking's and the lead dialogue's; the
 # token is the reminder's row, the argument the booking's id.
@@ -77,17 +78,29 @@ def coming(tr: Translator) -> Outcome:
     )
 
 
-def cant_note(tr: Translator) -> str:
-    return tr.gettext(
-        "No problem: the studio has been asked to cancel that booking. Would you like another time?"
+def cant_note(ctx: AskContext) -> str:
+    """Staff are asked to cancel; the prospect reads the studio's name (or its word)."""
+    tr = ctx.tr
+    return ctx.studio.fill(
+        tr.gettext(
+            "No problem: {studio} has been asked to cancel that booking. Would you like another "
+            "time?"
+        ),
+        tr,
     )
 
 
 def cancelled_note(session: str, starts_at: float, ctx: AskContext, zone: ZoneInfo | None) -> str:
-    return ctx.tr.gettext(
-        "We're sorry: the studio had to cancel your trial session ({session} on {when}). "
-        "Would you like to choose another time?"
-    ).format(session=session, when=when(starts_at, ctx, zone))
+    tr = ctx.tr
+    return ctx.studio.fill(
+        tr.gettext(
+            "We're sorry: {studio} had to cancel your trial session ({session} on {when}). "
+            "Would you like to choose another time?"
+        ),
+        tr,
+        session=session,
+        when=when(starts_at, ctx, zone),
+    )
 
 
 def missed_note(session: str, ctx: AskContext) -> str:
@@ -127,10 +140,13 @@ def how_was_it(
     return Outcome(replies=(Reply(text, buttons=buttons),), settle=Settle())
 
 
-def contact(profile: StudioProfile, tr: Translator) -> Outcome:
-    """The studio's phone and e-mail, for "Talk to the studio" where there is no front desk."""
+def contact(profile: StudioProfile, studio: Studio, tr: Translator) -> Outcome:
+    """The studio's phone and e-mail, for "Talk to the studio" where there is no front desk;
+    ``studio`` names it (its name, else its word) in the prospect's language."""
     ways = [way for way in (profile.phone, profile.email) if way]
-    text = tr.gettext("You can reach the studio here: {contact}").format(contact=", ".join(ways))
+    text = studio.fill(
+        tr.gettext("{studio} can be reached here: {contact}"), tr, contact=", ".join(ways)
+    )
     return Outcome(replies=(Reply(text),), settle=Settle(shown=tr.gettext("💬 Talk to the studio")))
 
 

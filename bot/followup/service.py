@@ -244,7 +244,8 @@ class Followups:
         lead = await self._storage.latest_lead(chat_id)
         studio = lead.studio if lead is not None else None
         if action.name == messages.TALK:
-            return messages.contact(self._conversations.club(studio).profile, tr)
+            club = self._conversations.club(studio)
+            return messages.contact(club.profile, club.studio_for(tr.locale), tr)
         if not action.arg.isdigit() or state.booking_id != int(action.arg):
             return booking.stale(tr)  # a reminder of a booking changed or given up since
         if action.name == messages.COMING:
@@ -258,7 +259,7 @@ class Followups:
         ctx = self._context(state, studio)
         session = booking.session_title(state)
         slot = state.booked
-        outcome = await self._other_times(state.chat_id, booking_id, messages.cant_note(ctx.tr))
+        outcome = await self._other_times(state.chat_id, booking_id, messages.cant_note(ctx))
         if outcome is None:
             return booking.stale(ctx.tr)
         await self._storage.stop_chat_reminders(state.chat_id, ReminderStatus.SKIPPED)
