@@ -33,7 +33,7 @@ _COORDINATES = re.compile(rf"\s*{_COORDINATE}\s*,\s*{_COORDINATE}\s*")
 
 @dataclass(frozen=True)
 class ClubCard:
-    """What the prospect needs to recognise a club; ``address`` is one display line."""
+    """What the prospect needs to recognise a club."""
 
     id: str
     name: str
@@ -41,7 +41,6 @@ class ClubCard:
     postcode: str | None = None
     latitude: float | None = None
     longitude: float | None = None
-    address: str | None = None
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

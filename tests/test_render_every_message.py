@@ -121,7 +121,7 @@ EVENING = TrialSlot("ref-1", "2026-12-03T18:30:00+01:00", instructor="Mia", plac
 MORNING = TrialSlot("ref-2", "2026-12-04T09:00:00+01:00")
 NOW = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=BERLIN)
 CLUBS = (
-    ClubCard("mitte", "FitX Mitte", "Berlin", "10115", 52.53, 13.38, "Invalidenstraße 1"),
+    ClubCard("mitte", "FitX Mitte", "Berlin", "10115", 52.53, 13.38),
     ClubCard("pankow", "FitX Pankow", "Berlin", "13187", 52.57, 13.40),
     ClubCard("altona", "FitX Altona", "Hamburg", "22765", 53.55, 9.93),
 )

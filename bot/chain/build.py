@@ -100,7 +100,6 @@ def build_chain(
         clubs,
         brand=roster.brand,
         staff_chat_id=roster.staff_chat_id,
-        named_links=roster.from_file,
         health_interval=health_interval,
         gate=gate,
     )

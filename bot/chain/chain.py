@@ -40,19 +40,16 @@ class Chain:
         brand: str | None = None,
         staff_chat_id: int | None = None,
         health_interval: float = 60.0,
-        named_links: bool = False,
         gate: asyncio.Semaphore | None = None,
     ) -> None:
-        """``named_links``: deep links may name a club (``<id>--<campaign>``), as they may
-        whenever the studios come from ``STUDIOS_FILE``, even a file of one. ``gate``: what
-        the clubs' background refreshes share with the loading and the health rounds."""
+        """``gate``: what the clubs' background refreshes share with the loading and the
+        health rounds."""
         if not clubs:
             raise ValueError("a chain has at least one club")
         self._clubs = {club.id: club for club in clubs}
         self._first = clubs[0]
         self.brand = brand
         self.staff_chat_id = staff_chat_id
-        self.named_links = named_links or len(clubs) > 1
         self._on_standing: OnStanding | None = None
         self._gate = gate or asyncio.Semaphore(LOAD_CONCURRENCY)
         self._health = Periodic("studio health check", health_interval, self.tend)

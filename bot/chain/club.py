@@ -64,9 +64,6 @@ class Club:
         known (the chain's rounds refresh it, a few clubs at a time)."""
         profile = self.directory.known()
         point = profile.point
-        address = ", ".join(
-            part for part in (profile.street, profile.postcode, profile.city) if part
-        )
         return ClubCard(
             id=self.id,
             name=profile.name or self.id,
@@ -74,5 +71,4 @@ class Club:
             postcode=profile.postcode,
             latitude=point[0] if point else None,
             longitude=point[1] if point else None,
-            address=address or None,
         )
