@@ -16,7 +16,6 @@ from bot.chain.chain import Chain
 from bot.events.booking_events import BookingEvents
 from bot.events.processor import EventProcessor
 from bot.events.receiver import EventReceiver
-from bot.followup import messages as followup_messages
 from bot.followup.service import Followups
 from bot.frontdesk.answers import Answers
 from bot.frontdesk.desk import FrontDesk
@@ -28,6 +27,7 @@ from bot.funnel.counts import Funnel, Stage
 from bot.intake.erasure_requests import ErasureRequests
 from bot.intake.notices import DeliveryNotices
 from bot.intake.outbox import Delivery, DeliveryReport, OnDelivered, Outbox, RetryPolicy
+from bot.intake.routing import ButtonPresses, Commands, intake_commands
 from bot.intake.sender import Sender
 from bot.intake.service import Intake
 from bot.intake.staff import StaffChats
@@ -41,7 +41,6 @@ from bot.storage import Storage
 from bot.studio.information import StudioFallback
 from bot.studio.texts import StudioTexts
 from bot.trials.booking import TrialBooking, booking_id_of, booking_studio_of
-from bot.trials.buttons import ButtonPresses
 from bot.trials.catalog import TrialCatalogs
 from conversations import front_desk
 
@@ -87,7 +86,9 @@ class Services:
     reminders: Reminders
     retention: Retention
     trials: TrialBooking
+    # What a pressed button and a typed command go to, for Telegram and the demo alike.
     buttons: ButtonPresses
+    commands: Commands
     erasure: ErasureRequests
     events: EventProcessor
     followups: Followups
@@ -302,7 +303,7 @@ def assemble(
         conversations,
         sender,
         offsets=trial_reminders,
-        other_times=trials.offer_other_times,
+        give_up=trials.give_up,
         current_slot=trials.current_slot,
         # A missed session is known only where PerfectGym sends the studio's check-ins.
         receives_events=partial(_receives_events, chain),
@@ -333,7 +334,9 @@ def assemble(
         reminders,
         retention,
         trials,
-        ButtonPresses(intake, trials, desk, followups=(followup_messages.NAMES, followups.press)),
+        # Each feature's buttons and commands: a new feature adds its entry here.
+        ButtonPresses(intake, (desk.buttons(), trials.buttons(), followups.buttons())),
+        Commands(intake, {**intake_commands(intake), **desk.commands()}),
         erasure=erasure,
         events=events,
         followups=followups,

@@ -128,6 +128,7 @@ async def serve(
             sender,
             settings.default_locale,
             services.buttons,
+            services.commands,
             reports,
             unstored,
             services.erasure,

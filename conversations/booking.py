@@ -39,6 +39,13 @@ NAMES = frozenset(
     {BOOK, NO_THANKS, OFFER, DAY, LATER, TIME, OTHER_OFFER, OTHER_DAY, CONFIRM, CHANGE}
 )
 
+# A reminder's and the follow-up's buttons (``bot/followup/messages.py``; decided by
+# ``booking_flow.reminder_press``): the token is the reminder's row, the argument the booking's id.
+COMING = "rc"
+CANT = "rx"
+TALK = "rt"
+REMINDER_NAMES = frozenset({COMING, CANT, TALK})
+
 MAX_TIMES = 12  # buttons for one day's times; a busy class day has no more
 
 

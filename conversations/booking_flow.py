@@ -29,7 +29,23 @@ The phases and what moves between them::
     CLOSED      nothing more to do
     any phase   a button of an older message, or one the phase has no use for: Stale
 
-:data:`TRANSITIONS` below is the same table in code (the BOOKING rows are :func:`attempted`).
+What befalls a booking from outside its own buttons (:func:`happened`), in any phase::
+
+    the prospect can't make it   -> DAYS    ShowDays under the note, the booking given up
+    the studio cancelled it      -> DAYS    (idem; days not readable: CLOSED, days_unreadable)
+    the session was missed       -> DAYS    (idem)
+    its club left the chain      -> CLOSED  Close: nothing more is said or booked
+    (the first three: Stale when the chat's booking is no longer the one they are about)
+
+A reminder's buttons (:func:`reminder_press`) change nothing but through "Can't make it"::
+
+    "Talk to the studio"   TalkAtDesk (the front desk's thread), else GiveContact
+    "I'll be there"        SeeYou
+    "Can't make it"        CantMakeIt: the first row above, staff asked to cancel
+    (a button of a booking changed or given up since, or no booking: Stale)
+
+:data:`TRANSITIONS` and :data:`HAPPENINGS` below are the same tables in code (the BOOKING rows
+are :func:`attempted`).
 """
 
 from __future__ import annotations
@@ -37,6 +53,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from conversations import booking
@@ -125,8 +142,54 @@ class Stale:
     """Nothing to do: the button belongs to an older message, or not to this phase."""
 
 
-Effect = Answer | ShowOffers | ShowDays | ShowTimes | Book | Confirm | Stale
+@dataclass(frozen=True)
+class Close:
+    """The booking is over without a word: stored closed, nothing more is booked for it."""
+
+
+Effect = Answer | ShowOffers | ShowDays | ShowTimes | Book | Confirm | Stale | Close
 Handler = Callable[[BookingState, Action, AskContext, ZoneInfo | None], Effect]
+
+
+class Happening(StrEnum):
+    """What befalls a booking from outside its own buttons (:data:`HAPPENINGS`)."""
+
+    CANT_MAKE_IT = "cant_make_it"  # "Can't make it" under a reminder
+    CANCELLED = "cancelled"  # PerfectGym: the studio cancelled it
+    MISSED = "missed"  # no check-in came for the session
+    CLUB_LEFT = "club_left"  # its club is no longer in the chain
+
+
+HappeningHandler = Callable[[BookingState, int | None, str], Effect]
+
+
+# What a reminder's button asks for (:func:`reminder_press`).
+
+
+@dataclass(frozen=True)
+class TalkAtDesk:
+    """ "Talk to the studio" where the club has a front desk: its thread with staff opens."""
+
+
+@dataclass(frozen=True)
+class GiveContact:
+    """ "Talk to the studio" without a front desk: the studio's phone and e-mail."""
+
+
+@dataclass(frozen=True)
+class SeeYou:
+    """ "I'll be there": thanked; nothing changes."""
+
+
+@dataclass(frozen=True)
+class CantMakeIt:
+    """ "Can't make it": :attr:`Happening.CANT_MAKE_IT` for ``booking_id``, its reminders
+    stopped and staff asked to cancel it (the API cannot)."""
+
+    booking_id: int
+
+
+ReminderEffect = TalkAtDesk | GiveContact | SeeYou | CantMakeIt | Stale
 
 
 # --- entry points ------------------------------------------------------------------------------
@@ -191,6 +254,39 @@ def confirmed(
         return Answer(booking.booked_view(state, ctx, zone))
     state.chosen = None
     return _days(state, booking.expired_note(ctx.tr))
+
+
+def happened(
+    state: BookingState, what: Happening, booking_id: int | None = None, note: str = ""
+) -> Effect:
+    """``what`` befell the booking ``booking_id`` (the one the chat holds, for CLUB_LEFT);
+    ``note`` says so above the days to choose another time from."""
+    return HAPPENINGS[what](state, booking_id, note)
+
+
+def days_unreadable(state: BookingState, note: str, ctx: AskContext) -> Answer:
+    """A booking given up while no other times can be read: closed, the studio arranges one;
+    the buttons shown before are no longer active."""
+    state.token += 1
+    state.phase = BookingPhase.CLOSED
+    return Answer(booking.no_times_now(note, ctx))
+
+
+def reminder_press(state: BookingState | None, action: Action, *, desk: bool) -> ReminderEffect:
+    """A press under a reminder or the follow-up (``booking.REMINDER_NAMES``); ``state``: the
+    chat's booking, if any; ``desk``: the club has a front desk to talk at. "Talk to the
+    studio" of a follow-up sent before the club had a desk opens its thread now."""
+    if action.name == booking.TALK and desk:
+        return TalkAtDesk()
+    if state is None:
+        return Stale()
+    if action.name == booking.TALK:
+        return GiveContact()
+    if not action.arg.isdigit() or state.booking_id != int(action.arg):
+        return Stale()  # a reminder of a booking changed or given up since
+    if action.name == booking.COMING:
+        return SeeYou()
+    return CantMakeIt(state.booking_id)
 
 
 # --- the transitions ---------------------------------------------------------------------------
@@ -262,6 +358,20 @@ def _confirm(state: BookingState, action: Action, ctx: AskContext, zone: ZoneInf
     return Confirm(state.booking_id)
 
 
+def _other_time(state: BookingState, booking_id: int | None, note: str) -> Effect:
+    """The held booking given up: its own Change, with nothing left to keep."""
+    if booking_id is None or state.booking_id != booking_id or state.booked_offer is None:
+        return Stale()
+    state.offer, state.window = state.booked_offer, 0
+    state.booked, state.booking_id, state.chosen, state.changing = None, None, None, False
+    return _days(state, note)
+
+
+def _close(state: BookingState, booking_id: int | None, note: str) -> Effect:
+    state.phase = BookingPhase.CLOSED
+    return Close()
+
+
 TRANSITIONS: Mapping[BookingPhase, Mapping[str, Handler]] = {
     BookingPhase.OFFERED: {booking.BOOK: _show_offers, booking.NO_THANKS: _no_thanks},
     BookingPhase.OFFERS: {booking.OFFER: _offer},
@@ -276,6 +386,13 @@ TRANSITIONS: Mapping[BookingPhase, Mapping[str, Handler]] = {
     BookingPhase.BOOKED: {booking.CHANGE: _change},
     BookingPhase.WAITING: {booking.CHANGE: _change},
     BookingPhase.CLOSED: {},
+}
+
+HAPPENINGS: Mapping[Happening, HappeningHandler] = {
+    Happening.CANT_MAKE_IT: _other_time,
+    Happening.CANCELLED: _other_time,
+    Happening.MISSED: _other_time,
+    Happening.CLUB_LEFT: _close,
 }
 
 

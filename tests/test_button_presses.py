@@ -6,9 +6,9 @@ from typing import cast
 
 import pytest
 
+from bot.intake.routing import ButtonPresses
 from bot.intake.service import Chat, Intake
 from bot.trials.booking import TrialBooking
-from bot.trials.buttons import ButtonPresses
 from conversations import booking, callbacks
 from conversations.callbacks import Action
 from conversations.events import ButtonPress, Event
@@ -33,7 +33,10 @@ class Recorder:
 
 
 def _buttons(recorder: Recorder) -> ButtonPresses:
-    return ButtonPresses(cast(Intake, recorder), cast(TrialBooking, recorder))
+    """The dispatcher with the trial booking's entry, as the composition registers it."""
+    return ButtonPresses(
+        cast(Intake, recorder), [TrialBooking.buttons(cast(TrialBooking, recorder))]
+    )
 
 
 @pytest.mark.parametrize("name", sorted(booking.NAMES))

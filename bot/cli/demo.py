@@ -29,6 +29,7 @@ from pydantic import SecretStr
 from bot.chain.build import build_chain
 from bot.chain.roster import Roster, StudioSpec
 from bot.composition import Services, assemble
+from bot.intake.routing import Typed
 from bot.intake.service import Chat
 from bot.perfectgym.client import PerfectGymClient
 from bot.settings import AddressForm, SettingsError, StudioSettings, load_studio_settings
@@ -43,14 +44,11 @@ from conversations import booking, callbacks
 from conversations.clubs import parse_coordinates
 from conversations.events import (
     ButtonPress,
-    Command,
-    CommandName,
     ContactShared,
     Event,
     LocationShared,
     TextInput,
 )
-from conversations.front_desk import Topic
 from conversations.i18n import LanguageTag, available_locales
 from conversations.replies import Outcome, Reply
 
@@ -62,7 +60,6 @@ DEMO_PRIVACY_URL = "https://your-studio.example/privacy (set PRIVACY_URL to your
 
 
 _NAVIGATION = frozenset({callbacks.SKIP, callbacks.BACK, callbacks.KEEP})
-DESK_COMMANDS = {f"/{topic.value}": topic for topic in Topic}
 
 
 def _only_navigation(reply: Reply) -> bool:
@@ -306,35 +303,26 @@ async def _converse(
             break
         line = line.rstrip("\n")
         out.write(f"you> {line}\n")
-        command = line.strip()
-        if command.startswith("/start"):
-            outcome = await intake.start(chat, command.removeprefix("/start").strip() or None)
-        elif command == "/cancel":
-            outcome = await intake.cancel(chat)
-        elif command == "/forget":
-            outcome = await intake.forget(chat)
-        elif command == "/club":
-            outcome = await intake.change_club(chat)
-        elif command == "/help":
-            outcome = Outcome(replies=(Reply(await intake.help_for(chat)),))
-        elif command in DESK_COMMANDS:
-            outcome = await services.desk.answers.answer(chat, DESK_COMMANDS[command])
-        elif command in ("/back", "/skip"):
-            outcome = await intake.handle(chat, Command(CommandName(command[1:])))
-        elif command.startswith("/"):
-            text = intake.unknown_command_text(intake.translator_for(chat))
-            outcome = Outcome(replies=(Reply(text),))
-        else:
-            event = terminal.event_for(line)
-            if isinstance(event, ButtonPress):
-                outcome = await services.buttons.press(chat, event.data)
-            else:
-                outcome = await intake.handle(chat, event)
+        outcome = await answer_line(services, terminal, chat, line)
         terminal.notice(outcome)
         terminal.settle(outcome)
         terminal.show(outcome.replies)
         await services.trials.settled()
         await _delivered(services, chat)
+
+
+async def answer_line(services: Services, terminal: TerminalChat, chat: Chat, line: str) -> Outcome:
+    """One typed line, as Telegram's handlers would take it: a command through the bot's table
+    of commands, a pressed button through its dispatcher of presses, anything else to the
+    intake."""
+    typed = line.strip()
+    if typed.startswith("/"):
+        name, _, args = typed[1:].partition(" ")
+        return await services.commands.run(chat, name.lower(), Typed(args.strip()))
+    event = terminal.event_for(line)
+    if isinstance(event, ButtonPress):
+        return await services.buttons.press(chat, event.data)
+    return await services.intake.handle(chat, event)
 
 
 async def _delivered(services: Services, chat: Chat) -> None:

@@ -7,18 +7,11 @@ from zoneinfo import ZoneInfo
 
 from bot.studio.information import StudioProfile
 from conversations import booking, callbacks, front_desk
-from conversations.booking import TrialSlot
+from conversations.booking import CANT, COMING, TALK, TrialSlot
 from conversations.context import AskContext
 from conversations.i18n import Translator
 from conversations.replies import Button, Outcome, Reply, Settle
 from conversations.studio import Studio
-
-# Button names (callbacks.encode), distinct from the booking's and the lead dialogue's; the
-# token is the reminder's row, the argument the booking's id.
-COMING = "rc"
-CANT = "rx"
-TALK = "rt"
-NAMES = frozenset({COMING, CANT, TALK})
 
 
 def when(starts_at: float, ctx: AskContext, zone: ZoneInfo | None) -> str:

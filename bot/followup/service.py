@@ -7,7 +7,10 @@ claims leads, so each is sent once across restarts and instances. At send time t
 read again: a reminder goes out only for the booking still held and a session not yet started.
 The follow-up after the session asks "How was it?" when a check-in came
 (:meth:`Followups.attended` moves it to the next morning), else offers another time. PerfectGym's
-events reach the rows through :class:`bot.followup.events.BookingEvents`, which this implements.
+events reach the rows through :class:`bot.events.booking_events.BookingEvents`, which this
+implements. What a reminder's button or an event does to the booking is decided by
+``conversations/booking_flow.py`` (:func:`~conversations.booking_flow.reminder_press`,
+``HAPPENINGS``); this carries it out.
 /cancel and /forget delete the rows with the booking; a block (403) or a silenced customer
 stops them.
 """
@@ -18,12 +21,13 @@ import datetime
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, assert_never
 from zoneinfo import ZoneInfo
 
 from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from bot.followup import messages, schedule
+from bot.intake.routing import Buttons
 from bot.intake.sender import Sender
 from bot.intake.service import Chat
 from bot.intake.store import ConversationStore
@@ -37,8 +41,16 @@ from bot.storage.trial_reminders import (
     TrialReminder,
     TrialReminderRecords,
 )
-from conversations import booking
+from conversations import booking, booking_flow
 from conversations.booking import BookingState, Offer, TrialSlot
+from conversations.booking_flow import (
+    CantMakeIt,
+    GiveContact,
+    Happening,
+    SeeYou,
+    Stale,
+    TalkAtDesk,
+)
 from conversations.callbacks import Action
 from conversations.context import AskContext
 from conversations.i18n import Translator
@@ -50,7 +62,7 @@ CLAIM_SECONDS = 300.0  # how long one instance holds a claimed reminder
 BATCH = 50
 EARLY_CHECKIN = 3 * 3600.0  # a check-in this long before the session still counts for it
 
-OtherTimes = Callable[[int, int, str], Awaitable[Outcome | None]]
+GiveUp = Callable[[int, int, Happening, str], Awaitable[Outcome | None]]
 AskStudio = Callable[[Chat], Awaitable[Outcome]]
 CurrentSlot = Callable[[str | None, Offer, TrialSlot], Awaitable[TrialSlot | None]]
 
@@ -71,7 +83,7 @@ class Followups:
         sender: Sender,
         *,
         offsets: tuple[float, ...],
-        other_times: OtherTimes,
+        give_up: GiveUp,
         current_slot: CurrentSlot,
         receives_events: Callable[[str | None], bool],
         staff_locale: str,
@@ -79,8 +91,9 @@ class Followups:
         interval: float = 60.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """``offsets``: seconds before the session (``TRIAL_REMINDERS``); ``other_times``: the
-        trial booking's days to choose another time (chat, booking id, note); ``current_slot``:
+        """``offsets``: seconds before the session (``TRIAL_REMINDERS``); ``give_up``: the
+        trial booking's days to choose another time instead of a booking (chat, booking id,
+        what befell it, note), ``TrialBooking.give_up``; ``current_slot``:
         a booked slot as the studio's PerfectGym lists it now; ``receives_events``: whether a
         studio sends its check-ins (only then is a session without one missed); ``ask_studio``:
         the front desk's "Ask the studio" press (a thread with staff), where it has one."""
@@ -88,7 +101,7 @@ class Followups:
         self._conversations = conversations
         self._sender = sender
         self._offsets = offsets
-        self._other_times = other_times
+        self._give_up = give_up
         self._current_slot = current_slot
         self._receives_events = receives_events
         self._staff_locale = staff_locale
@@ -226,40 +239,54 @@ class Followups:
         if not self._receives_events(reminder.studio):
             return None  # without check-ins a visit cannot be told from a no-show
         note = messages.missed_note(session, ctx)
-        return await self._other_times(reminder.chat_id, reminder.booking_id, note)
+        return await self._give_up(reminder.chat_id, reminder.booking_id, Happening.MISSED, note)
 
     # --- the prospect's buttons ----------------------------------------------------------------
 
-    async def press(self, chat: Chat, action: Action) -> Outcome:
-        """A button under a reminder or the follow-up. "Talk to the studio" of a follow-up
-        sent before the club had a front desk opens its thread now, as the desk's own button."""
-        if action.name == messages.TALK and self._ask_studio is not None:
-            return await self._ask_studio(chat)
-        chat_id = chat.id
-        stored = await self._storage.load_booking(chat_id)
-        state = None if stored is None else BookingState.from_json(stored)
-        tr = Translator(state.locale if state is not None else self._staff_locale)
-        if state is None:
-            return booking.stale(tr)
-        lead = await self._storage.latest_lead(chat_id)
-        studio = lead.studio if lead is not None else None
-        if action.name == messages.TALK:
-            club = self._conversations.club(studio)
-            return messages.contact(club.profile, club.studio_for(tr.locale), tr)
-        if not action.arg.isdigit() or state.booking_id != int(action.arg):
-            return booking.stale(tr)  # a reminder of a booking changed or given up since
-        if action.name == messages.COMING:
-            return messages.coming(tr)
-        return await self._cant_make_it(state, studio)
+    def buttons(self) -> Buttons:
+        """A reminder's and the follow-up's buttons, for the dispatcher of presses."""
+        return Buttons.named(booking.REMINDER_NAMES, self.press)
 
-    async def _cant_make_it(self, state: BookingState, studio: str | None) -> Outcome:
-        """The booking's Change, with the booking given up: staff are asked to cancel it."""
-        assert state.booking_id is not None
-        booking_id = state.booking_id
+    async def press(self, chat: Chat, action: Action) -> Outcome:
+        """A button under a reminder or the follow-up: ``booking_flow.reminder_press`` decides,
+        this carries it out."""
+        stored = await self._storage.load_booking(chat.id)
+        state = None if stored is None else BookingState.from_json(stored)
+        effect = booking_flow.reminder_press(state, action, desk=self._ask_studio is not None)
+        if isinstance(effect, TalkAtDesk):
+            assert self._ask_studio is not None
+            return await self._ask_studio(chat)
+        if state is None:
+            return booking.stale(Translator(self._staff_locale))
+        tr = Translator(state.locale)
+        match effect:
+            case Stale():
+                return booking.stale(tr)
+            case SeeYou():
+                return messages.coming(tr)
+            case GiveContact():
+                club = self._conversations.club(await self._studio_of(chat.id))
+                return messages.contact(club.profile, club.studio_for(tr.locale), tr)
+            case CantMakeIt(booking_id=booking_id):
+                return await self._cant_make_it(state, booking_id, await self._studio_of(chat.id))
+            case _:
+                assert_never(effect)
+
+    async def _studio_of(self, chat_id: int) -> str | None:
+        """The club of the chat's latest lead (whose staff and contact are meant)."""
+        lead = await self._storage.latest_lead(chat_id)
+        return lead.studio if lead is not None else None
+
+    async def _cant_make_it(
+        self, state: BookingState, booking_id: int, studio: str | None
+    ) -> Outcome:
+        """The booking given up (``Happening.CANT_MAKE_IT``): its reminders stop and staff are
+        asked to cancel it."""
         ctx = self._context(state, studio)
         session = booking.session_title(state)
         slot = state.booked
-        outcome = await self._other_times(state.chat_id, booking_id, messages.cant_note(ctx))
+        note = messages.cant_note(ctx)
+        outcome = await self._give_up(state.chat_id, booking_id, Happening.CANT_MAKE_IT, note)
         if outcome is None:
             return booking.stale(ctx.tr)
         await self._storage.stop_chat_reminders(state.chat_id, ReminderStatus.SKIPPED)
@@ -275,6 +302,10 @@ class Followups:
             studio, messages.staff_cant(state.customer_id, session, when, booking_id, staff)
         )
         return outcome
+
+    async def _other_times(self, chat_id: int, booking_id: int, note: str) -> Outcome | None:
+        """What :meth:`cancelled` offers instead of the booking the studio cancelled."""
+        return await self._give_up(chat_id, booking_id, Happening.CANCELLED, note)
 
     async def _to_staff(self, studio: str | None, text: str) -> None:
         chain = self._conversations.chain

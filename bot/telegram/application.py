@@ -47,6 +47,7 @@ from bot.frontdesk.desk import FrontDesk
 from bot.frontdesk.staff_side import StaffSide
 from bot.intake.commands import menu
 from bot.intake.erasure_requests import CONFIRM_PREFIX, ErasureRequests
+from bot.intake.routing import ButtonPresses, Commands, Typed
 from bot.intake.service import Chat, Intake
 from bot.logging_setup import chat_ref
 from bot.marketing.report import chart_png
@@ -57,17 +58,13 @@ from bot.storage.replies import PendingReplies, ReplyKind
 from bot.telegram.resend import encode, is_transient
 from bot.telegram.unstored import UnstoredUpdates, storage_failure
 from bot.telegram.updates import PerChatUpdateProcessor
-from bot.trials.buttons import ButtonPresses
 from conversations.events import (
-    Command,
-    CommandName,
     ContactShared,
     Event,
     LocationShared,
     TextInput,
     UnsupportedInput,
 )
-from conversations.front_desk import Topic
 from conversations.i18n import Translator, available_locales, negotiate
 from conversations.replies import Outcome, Reply, Settle
 
@@ -310,21 +307,22 @@ class TelegramHandlers:
         sender: TelegramSender,
         default_locale: str,
         buttons: ButtonPresses,
+        commands: Commands,
         reports: ReportScopes | None = None,
         unstored: UnstoredUpdates | None = None,
         erasures: ErasureRequests | None = None,
         desk: FrontDesk | None = None,
         staff: StaffSide | None = None,
     ) -> None:
-        # The front desk's parts: the answers (/where, /hours, /prices), and the threads with
-        # a staff group (/ask, and a prospect's messages for a person) when there is one.
-        self._answers = desk.answers if desk is not None else None
+        # The front desk's threads with a staff group (a prospect's messages for a person),
+        # when there is one; its commands are in ``commands``, its buttons in ``buttons``.
         self._threads = desk.threads if desk is not None else None
         self._staff = staff
         self._erasures = erasures
         self._unstored = unstored or UnstoredUpdates()
         self._intake = intake
         self._buttons = buttons
+        self.commands = commands
         self._sender = sender
         self._default_locale = default_locale
         self._reports = reports
@@ -364,21 +362,15 @@ class TelegramHandlers:
             # The prospect still sees the question before: their next answer is to that one.
             await self._intake.undelivered(chat.id, outcome.seen_before)
 
-    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A prospect's command from the table the demo answers from too (``Commands``)."""
         chat = self._chat(update)
-        if chat is not None:
-            payload = " ".join(context.args or ()) or None
-            await self._deliver(update, await self._intake.start(chat, payload))
-
-    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat = self._chat(update)
-        if chat is not None:
-            await self._deliver(update, await self._intake.cancel(chat))
-
-    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat = self._chat(update)
-        if chat is not None:
-            await self._deliver(update, await self._intake.forget(chat))
+        message = update.effective_message
+        if chat is None or message is None or not message.text:
+            return
+        name = message.text.split()[0][1:].split("@")[0].lower()
+        typed = Typed(" ".join(context.args or ()), message.message_id)
+        await self._deliver(update, await self.commands.run(chat, name, typed))
 
     async def _event(self, update: Update, event: Event) -> None:
         chat = self._chat(update)
@@ -424,16 +416,6 @@ class TelegramHandlers:
         kind = message.effective_attachment.__class__.__name__ if message else "unknown"
         await self._event(update, UnsupportedInput(kind))
 
-    async def ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/ask: a thread with the studio's staff; words after the command go to them too."""
-        chat = self._chat(update)
-        message = update.effective_message
-        if self._threads is None or chat is None or message is None:
-            await self.unknown_command(update, context)
-            return
-        written = message.message_id if context.args else None
-        await self._deliver(update, await self._threads.ask(chat, written))
-
     @staticmethod
     def _staff_place(update: Update) -> tuple[int, int, int | None, int | None] | None:
         """A staff chat's message: the chat, the message, its forum topic and what it replies to."""
@@ -471,34 +453,6 @@ class TelegramHandlers:
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._notice(update, self._intake.unknown_command_text)
-
-    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat = self._chat(update)
-        if chat is not None:
-            await self._sender.send(chat.id, [Reply(await self._intake.help_for(chat))])
-
-    async def club(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat = self._chat(update)
-        if chat is not None:
-            await self._deliver(update, await self._intake.change_club(chat))
-
-    async def _ask_desk(self, update: Update, topic: Topic) -> None:
-        chat = self._chat(update)
-        if chat is None:
-            return
-        if self._answers is None:
-            await self._notice(update, self._intake.unknown_command_text)
-            return
-        await self._deliver(update, await self._answers.answer(chat, topic))
-
-    async def where(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._ask_desk(update, Topic.WHERE)
-
-    async def hours(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._ask_desk(update, Topic.HOURS)
-
-    async def prices(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._ask_desk(update, Topic.PRICES)
 
     async def location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -542,12 +496,6 @@ class TelegramHandlers:
         if confirmed and isinstance(query.message, Message):
             with contextlib.suppress(BadRequest):  # too old to edit: the record is gone anyway
                 await query.message.edit_text(self._erasures.confirmed_text(), reply_markup=None)
-
-    async def back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._event(update, Command(CommandName.BACK))
-
-    async def skip(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._event(update, Command(CommandName.SKIP))
 
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._notice(
@@ -720,7 +668,6 @@ def add_handlers(
                 handlers.staff_message,
             )
         )
-        app.add_handler(CommandHandler("ask", handlers.ask, filters=private))
     chats: Collection[int] = () if staff_chats is None else staff_chats_of(staff_chats)
     if chats:
         staff = filters.Chat(chat_id=list(chats))
@@ -728,16 +675,9 @@ def add_handlers(
         app.add_handler(
             StaffButtonHandler(chats, handlers.erasure_confirmed, pattern=f"^{CONFIRM_PREFIX}")
         )
-    app.add_handler(CommandHandler("start", handlers.start, filters=private))
-    app.add_handler(CommandHandler("cancel", handlers.cancel, filters=private))
-    app.add_handler(CommandHandler("forget", handlers.forget, filters=private))
-    app.add_handler(CommandHandler("help", handlers.help, filters=private))
-    app.add_handler(CommandHandler("back", handlers.back, filters=private))
-    app.add_handler(CommandHandler("skip", handlers.skip, filters=private))
-    app.add_handler(CommandHandler("club", handlers.club, filters=private))
-    app.add_handler(CommandHandler("where", handlers.where, filters=private))
-    app.add_handler(CommandHandler("hours", handlers.hours, filters=private))
-    app.add_handler(CommandHandler("prices", handlers.prices, filters=private))
+    # The prospects' commands: the table the demo answers from too.
+    for name in handlers.commands.names:
+        app.add_handler(CommandHandler(name, handlers.command, filters=private))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.edited))
     app.add_handler(MessageHandler(private & filters.CONTACT, handlers.contact))
     app.add_handler(MessageHandler(private & filters.LOCATION, handlers.location))

@@ -28,7 +28,9 @@ from zoneinfo import ZoneInfo
 from bot.chain.club import Club
 from bot.funnel.counts import Funnel, Stage
 from bot.intake.erasure_requests import ErasureRequests
+from bot.intake.routing import Buttons
 from bot.intake.sender import Sender
+from bot.intake.service import Chat
 from bot.intake.staff import StaffChats
 from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
@@ -42,8 +44,10 @@ from conversations.booking_flow import (
     Answer,
     Book,
     CancelEarlier,
+    Close,
     Confirm,
     Effect,
+    Happening,
     ShowDays,
     ShowOffers,
     ShowTimes,
@@ -207,6 +211,14 @@ class TrialBooking:
             return None  # forgotten while its lead was being created
         return reply
 
+    def buttons(self) -> Buttons:
+        """The booking's buttons (``booking.NAMES``), for the dispatcher of presses."""
+
+        async def press(chat: Chat, action: Action) -> Outcome:
+            return await self.press(chat.id, action)
+
+        return Buttons.named(booking.NAMES, press)
+
     async def press(self, chat_id: int, action: Action) -> Outcome:
         stored = await self._storage.load_booking(chat_id)
         if stored is None:
@@ -240,31 +252,28 @@ class TrialBooking:
         await self._announce(state, before)
         return outcome
 
-    async def offer_other_times(self, chat_id: int, booking_id: int, note: str) -> Outcome | None:
-        """The days to choose another time from, under ``note``, instead of the booking
-        ``booking_id`` (the prospect can't make it, the studio cancelled it, or it was missed):
-        the booking's own Change at its club, with the booking given up. None when the chat's
-        booking is no longer that one (changed meanwhile, /cancel, /forget) or its club left
-        the chain."""
+    async def give_up(
+        self, chat_id: int, booking_id: int, what: Happening, note: str
+    ) -> Outcome | None:
+        """``what`` befell the booking ``booking_id`` (the prospect can't make it, the studio
+        cancelled it, or it was missed): the days to choose another time from, under ``note``
+        (``booking_flow.HAPPENINGS``). None when the chat's booking is no longer that one
+        (changed meanwhile, /cancel, /forget) or its club left the chain."""
         stored = await self._storage.load_booking(chat_id)
         if stored is None:
             return None
         state = BookingState.from_json(stored)
-        if state.booking_id != booking_id or state.booked_offer is None:
-            return None
         club = self._club(state.studio)
-        if club is None:
+        effect = booking_flow.happened(state, what, booking_id, note)
+        if club is None or isinstance(effect, Stale):
             return None
         ctx = self._context(state)
-        state.offer, state.window = state.booked_offer, 0
-        state.booked, state.booking_id, state.chosen, state.changing = None, None, None, False
         try:
-            outcome = await self._carry_out(state, ShowDays(state.offer, 0, note), ctx, club)
+            outcome = await self._carry_out(state, effect, ctx, club)
         except PerfectGymError as exc:
             log.warning("chat %s: trial offers not readable (%s)", chat_ref(chat_id), exc)
-            state.token += 1  # the booking's buttons shown before are no longer active
-            state.phase = BookingPhase.CLOSED
-            outcome = booking.no_times_now(note, ctx)
+            unreadable = booking_flow.days_unreadable(state, note, ctx)
+            outcome = await self._carry_out(state, unreadable, ctx, club)
         try:
             await self._save(state)
         except BookingGone:
@@ -309,6 +318,8 @@ class TrialBooking:
                     return outcome
                 case Stale():
                     return booking.stale(ctx.tr)
+                case Close():
+                    return Outcome()
                 case Book(answer=answer):
                     return answer  # the attempt follows once the choice is stored (press)
                 case ShowOffers():
@@ -399,7 +410,7 @@ class TrialBooking:
                 "chat %s: its studio is no longer in the chain; its trial booking is dropped",
                 chat_ref(chat_id),
             )
-            state.phase = BookingPhase.CLOSED
+            booking_flow.happened(state, Happening.CLUB_LEFT)  # Close: stored closed, no word
         before = _held(state)
         if state.phase is not BookingPhase.BOOKING or state.chosen is None or state.offer is None:
             await self._save(state)
