@@ -15,12 +15,18 @@ from conversations.booking_flow import (
     ArrangeByHand,
     Book,
     CancelEarlier,
+    CantMakeIt,
+    Close,
     Confirm,
     Effect,
+    GiveContact,
+    Happening,
+    SeeYou,
     ShowDays,
     ShowOffers,
     ShowTimes,
     Stale,
+    TalkAtDesk,
 )
 from conversations.callbacks import Action
 from conversations.context import AskContext
@@ -287,3 +293,134 @@ def test_confirmed_too_late_asks_for_a_time_again() -> None:
     assert (effect.offer, effect.window) == (YOGA, 1)
     assert "has passed" in (effect.note or "")
     assert state.chosen is None
+
+
+# --- what befalls a booking from outside its buttons -------------------------------------------
+
+
+def test_every_happening_has_its_row() -> None:
+    assert set(booking_flow.HAPPENINGS) == set(Happening)
+
+
+def _held(phase: BookingPhase = BookingPhase.BOOKED, **fields: object) -> BookingState:
+    """Yoga booked on Monday (booking 400) while Coach is being looked at, with its window 3."""
+    held: dict[str, object] = {
+        "offer": COACH,
+        "window": 3,
+        "booked": MONDAY,
+        "booked_offer": YOGA,
+        "booking_id": 400,
+        "chosen": EVENING,
+        "changing": True,
+    }
+    return _state(phase, **(held | fields))
+
+
+@pytest.mark.parametrize("what", [Happening.CANT_MAKE_IT, Happening.CANCELLED, Happening.MISSED])
+@pytest.mark.parametrize("phase", [BookingPhase.BOOKED, BookingPhase.DAYS, BookingPhase.WAITING])
+def test_a_booking_given_up_shows_its_sessions_days_under_the_note(
+    what: Happening, phase: BookingPhase
+) -> None:
+    state = _held(phase)
+    effect = booking_flow.happened(state, what, 400, "We missed you.")
+    assert effect == ShowDays(YOGA, 0, "We missed you.")  # the booked session, from today
+    assert (state.offer, state.window) == (YOGA, 0)
+    assert (state.booked, state.booking_id, state.chosen, state.changing) == (
+        None,
+        None,
+        None,
+        False,
+    )
+    assert state.booked_offer == YOGA
+    assert state.phase is phase  # the days shown once they are read move it to DAYS
+
+
+@pytest.mark.parametrize("what", [Happening.CANT_MAKE_IT, Happening.CANCELLED, Happening.MISSED])
+@pytest.mark.parametrize(
+    ("booking_id", "fields"),
+    [
+        (399, {}),  # changed to another booking since
+        (400, {"booked_offer": None}),  # never booked: nothing to choose again from
+        (400, {"booking_id": None, "booked": None}),  # given up already
+    ],
+)
+def test_a_happening_of_another_booking_is_stale_and_changes_nothing(
+    what: Happening, booking_id: int, fields: dict[str, object]
+) -> None:
+    state = _held(BookingPhase.BOOKED, **fields)
+    before = state.to_json()
+    assert booking_flow.happened(state, what, booking_id, "note") == Stale()
+    assert state.to_json() == before
+
+
+@pytest.mark.parametrize("phase", [BookingPhase.BOOKING, BookingPhase.BOOKED, BookingPhase.DAYS])
+def test_a_club_that_left_the_chain_closes_its_booking_without_a_word(
+    phase: BookingPhase,
+) -> None:
+    state = _held(phase)
+    assert booking_flow.happened(state, Happening.CLUB_LEFT) == Close()
+    assert state.phase is BookingPhase.CLOSED
+    assert (state.token, state.booking_id, state.chosen) == (5, 400, EVENING)
+
+
+def test_days_not_readable_close_the_booking_under_the_note_with_the_studios_contact() -> None:
+    state = _held(booked=None, booking_id=None, chosen=None)
+    effect = booking_flow.days_unreadable(state, "We're sorry: cancelled.", _ctx())
+    assert isinstance(effect, Answer)
+    assert effect.staff is None
+    text = effect.outcome.replies[0].text
+    assert text.startswith("We're sorry: cancelled.\n\nThere is no trial session to book online")
+    assert "+49 30 123" in text
+    assert effect.outcome.replies[0].buttons == ()
+    assert (state.phase, state.token) == (BookingPhase.CLOSED, 6)  # older buttons inactive
+
+
+# --- a reminder's buttons ------------------------------------------------------------------------
+
+
+def _reminder(name: str, arg: str = "400") -> Action:
+    return Action(31, name, arg)  # the token is the reminder's row, not the booking's
+
+
+@pytest.mark.parametrize(
+    ("name", "arg", "desk", "effect"),
+    [
+        (booking.TALK, "", True, TalkAtDesk()),
+        (booking.TALK, "", False, GiveContact()),
+        (booking.COMING, "400", False, SeeYou()),
+        (booking.COMING, "400", True, SeeYou()),
+        (booking.CANT, "400", True, CantMakeIt(400)),
+        (booking.COMING, "399", False, Stale()),  # a reminder of a booking changed since
+        (booking.CANT, "399", False, Stale()),
+        (booking.CANT, "x", False, Stale()),
+        (booking.CANT, "", False, Stale()),
+    ],
+)
+def test_a_reminders_button(name: str, arg: str, desk: bool, effect: object) -> None:
+    state = _held()
+    before = state.to_json()
+    assert booking_flow.reminder_press(state, _reminder(name, arg), desk=desk) == effect
+    assert state.to_json() == before  # "Can't make it" gives it up through happened()
+
+
+@pytest.mark.parametrize(
+    ("name", "desk", "effect"),
+    [
+        (booking.TALK, True, TalkAtDesk()),  # the desk's thread needs no booking
+        (booking.TALK, False, Stale()),
+        (booking.COMING, False, Stale()),
+        (booking.CANT, True, Stale()),
+    ],
+)
+def test_a_reminders_button_without_a_booking(name: str, desk: bool, effect: object) -> None:
+    assert booking_flow.reminder_press(None, _reminder(name), desk=desk) == effect
+
+
+def test_a_booking_given_up_by_its_reminder_is_stale_for_the_next_press() -> None:
+    state = _held()
+    assert booking_flow.reminder_press(state, _reminder(booking.CANT), desk=False) == CantMakeIt(
+        400
+    )
+    booking_flow.happened(state, Happening.CANT_MAKE_IT, 400, "note")
+    assert booking_flow.reminder_press(state, _reminder(booking.CANT), desk=False) == Stale()
+    assert booking_flow.reminder_press(state, _reminder(booking.COMING), desk=False) == Stale()
