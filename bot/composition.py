@@ -230,6 +230,7 @@ def assemble(
             default_locale=default_locale,
             staff_locale=default_locale,
             formal=formal,
+            staff_contact_details=staff_contact_details,
             clock=clock,
         )
         staff = StaffSide(storage, funnel, staff_chats=threads.staff_chats, clock=clock)

@@ -107,3 +107,75 @@ def choose_club_first(tr: Translator, *, started: bool) -> str:
 def address_text(name: str | None, address: str) -> str:
     """The studio's address in words, when there is no point to show on a map."""
     return f"📍 {name}\n{address}" if name else f"📍 {address}"
+
+
+# --- where a prospect's message goes (the front desk's routing, as one table) --------------------
+
+
+class ThreadIs(StrEnum):
+    """The prospect's thread with staff, as far as routing cares."""
+
+    NONE = "none"  # never opened (or erased)
+    OPEN = "open"  # their messages go to staff
+    CLOSED = "closed"  # staff closed it, or the prospect went back to the form
+
+
+class FormIs(StrEnum):
+    """The prospect's conversation with the form."""
+
+    NONE = "none"  # no conversation under way
+    WAITING = "waiting"  # a question of the form waits for their next words
+    SENT = "sent"  # the lead was sent: no question waits
+
+
+class Route(StrEnum):
+    """What becomes of a prospect's message that is not a command or a button."""
+
+    THREAD = "thread"  # copied into their open thread
+    FORM = "form"  # the answer to the question the form asked
+    BEGIN = "begin"  # a newcomer's first words: the form begins
+    OPEN = "open"  # no question waits: the thread opens (or opens again) with it
+
+
+# (thread, form, has a lead) -> route. Every combination is here, so a change of one is a change
+# of one line; an open thread takes everything, a waiting question takes the rest, and a prospect
+# with neither a conversation, a thread nor a lead is a newcomer.
+ROUTES: dict[tuple[ThreadIs, FormIs, bool], Route] = {
+    (ThreadIs.OPEN, FormIs.NONE, False): Route.THREAD,
+    (ThreadIs.OPEN, FormIs.NONE, True): Route.THREAD,
+    (ThreadIs.OPEN, FormIs.WAITING, False): Route.THREAD,
+    (ThreadIs.OPEN, FormIs.WAITING, True): Route.THREAD,
+    (ThreadIs.OPEN, FormIs.SENT, False): Route.THREAD,
+    (ThreadIs.OPEN, FormIs.SENT, True): Route.THREAD,
+    (ThreadIs.CLOSED, FormIs.NONE, False): Route.OPEN,
+    (ThreadIs.CLOSED, FormIs.NONE, True): Route.OPEN,
+    (ThreadIs.CLOSED, FormIs.WAITING, False): Route.FORM,
+    (ThreadIs.CLOSED, FormIs.WAITING, True): Route.FORM,
+    (ThreadIs.CLOSED, FormIs.SENT, False): Route.OPEN,
+    (ThreadIs.CLOSED, FormIs.SENT, True): Route.OPEN,
+    (ThreadIs.NONE, FormIs.NONE, False): Route.BEGIN,
+    (ThreadIs.NONE, FormIs.NONE, True): Route.OPEN,
+    (ThreadIs.NONE, FormIs.WAITING, False): Route.FORM,
+    (ThreadIs.NONE, FormIs.WAITING, True): Route.FORM,
+    (ThreadIs.NONE, FormIs.SENT, False): Route.OPEN,
+    (ThreadIs.NONE, FormIs.SENT, True): Route.OPEN,
+}
+
+
+def route(thread: ThreadIs, form: FormIs, has_lead: bool) -> Route:
+    """Where the prospect's message goes (see :data:`ROUTES`)."""
+    return ROUTES[(thread, form, has_lead)]
+
+
+def route_without_lead(thread: ThreadIs, form: FormIs) -> Route | None:
+    """The route when the lead cannot change it, else None: the lead is then looked up, and
+    only then (a message mid-form costs no extra read)."""
+    routes = {ROUTES[(thread, form, has_lead)] for has_lead in (False, True)}
+    return routes.pop() if len(routes) == 1 else None
+
+
+def form_waits(form: FormIs) -> bool:
+    """Whether a question of the form waits for the prospect's next words: a thread opened now
+    offers the way back to it, and a question handed to staff leaves the thread closed on the
+    prospect's side, so their next words answer the form."""
+    return form is FormIs.WAITING

@@ -729,6 +729,7 @@ class FakeTelegram:
         self._calls: dict[str, int] = {}
         self._handlers: set[asyncio.Task[Any]] = set()
         self._held_sends: dict[int, deque[Hold]] = {}
+        self._held_topics: dict[int, deque[Hold]] = {}
         self._background: set[asyncio.Task[None]] = set()
         # Forum groups' topics: chat -> topic id (its message_thread_id) -> name and whether closed.
         self.topics: dict[int, dict[int, Topic]] = {}
@@ -753,6 +754,8 @@ class FakeTelegram:
             "getchat": self._get_chat,
             "createforumtopic": self._create_forum_topic,
             "closeforumtopic": self._close_forum_topic,
+            "editforumtopic": self._edit_forum_topic,
+            "deletemessages": self._delete_messages,
             "reopenforumtopic": self._reopen_forum_topic,
             "copymessage": self._copy_message,
             "close": self._true,
@@ -1367,6 +1370,23 @@ class FakeTelegram:
         )
         return True
 
+    async def _delete_messages(self, call: _Call) -> bool:
+        """Up to 100 messages at once; those not found are skipped, as Telegram does."""
+        chat_id = call.get_int("chat_id")
+        message_ids = call.get_list("message_ids")
+        if not message_ids or len(message_ids) > 100:
+            raise _bad_request("message_ids must hold 1-100 ids")
+        for message_id in message_ids:
+            key = (chat_id, int(message_id))
+            if not 1 <= key[1] <= self._last_message_id.get(chat_id, 0) or key in self._deleted:
+                continue
+            self._deleted.add(key)
+            self._bot_messages.pop(key, None)
+            self._record(
+                SentMessage("deleteMessages", chat_id, key[1], None, None, None, call.received_at)
+            )
+        return True
+
     async def _set_my_commands(self, call: _Call) -> bool:
         commands = call.get_list("commands")
         if commands is None:
@@ -1421,6 +1441,8 @@ class FakeTelegram:
 
     async def _create_forum_topic(self, call: _Call) -> JSONDict:
         chat_id = call.get_int("chat_id")
+        if not await self._held(chat_id, self._held_topics):
+            raise _bad_request("the fake stopped while the topic was held")
         name = call.get_str("name") or ""
         if not 1 <= len(name) <= 128:
             raise _bad_request("TOPIC_TITLE_EMPTY" if not name else "topic name is too long")
@@ -1442,6 +1464,17 @@ class FakeTelegram:
         if topic.closed:
             raise _ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED", recorded=False)
         topic.closed = True
+        return True
+
+    async def _edit_forum_topic(self, call: _Call) -> bool:
+        """The topic's name (1-128 characters; left as it is when not given)."""
+        topic = self._topic(call)
+        name = call.get_str("name")
+        if name is not None and not 1 <= len(name) <= 128:
+            raise _bad_request("TOPIC_TITLE_EMPTY" if not name else "topic name is too long")
+        if name is None or name == topic.name:
+            raise _ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED", recorded=False)
+        topic.name = name
         return True
 
     async def _reopen_forum_topic(self, call: _Call) -> bool:
@@ -1656,9 +1689,15 @@ class FakeTelegram:
         self._held_sends.setdefault(chat_id, deque()).append(hold)
         return hold
 
-    async def _held(self, chat_id: int) -> bool:
-        """Wait out a hold on this send, if there is one; False if the fake stopped first."""
-        holds = self._held_sends.get(chat_id)
+    def hold_next_topic(self, chat_id: int) -> Hold:
+        """Keep the next createForumTopic in ``chat_id`` waiting, as :meth:`hold_next` does."""
+        hold = Hold()
+        self._held_topics.setdefault(chat_id, deque()).append(hold)
+        return hold
+
+    async def _held(self, chat_id: int, held: dict[int, deque[Hold]] | None = None) -> bool:
+        """Wait out a hold on this call, if there is one; False if the fake stopped first."""
+        holds = (self._held_sends if held is None else held).get(chat_id)
         if not holds:
             return True
         hold = holds.popleft()

@@ -5,8 +5,8 @@ In a forum staff group each prospect gets a topic; in a group without topics a h
 which staff reply to. Every kind of message is copied both ways in order, stored before its
 update is confirmed, retried through Telegram's 5xx and 429, relayed once across a restart;
 a blocked prospect is reported, /close ends a thread and the prospect's next message reopens
-it, /forget erases it and closes the topic. Nothing from another group, or from a private
-chat dressed up as staff, reaches a prospect. A question the studio's data cannot answer
+it, /forget erases it, deletes the bot's copies and closes the topic under a neutral name.
+Nothing from another group, or from a private chat dressed up as staff, reaches a prospect. A question the studio's data cannot answer
 (/prices without the offers scope) opens the thread with a note, and staff answer it there.
 """
 
@@ -345,17 +345,20 @@ async def test_forget_erases_the_thread_closes_the_topic_and_tells_staff(
         pat = await _lead_sent(tg, 41601)
         await pat.send("a question")
         await pat.next()
-        await _staff_sees(tg, 2)
+        intro, copy = await _staff_sees(tg, 2)
         topic = _only_topic(tg)
         await pat.send("/forget")
         await pat.expect("Done: everything this bot stored about this chat has been deleted.")
-        seen = await _staff_sees(tg, 2)
+        seen = await _staff_sees(tg, 4)  # two deletions, the note, the erasure request
+        deleted = sorted(m.message_id for m in seen if m.method == "deleteMessages")
+        assert deleted == sorted([intro.message_id, copy.message_id])
         note = next(m for m in seen if m.thread_id == topic)
         assert note.text == (
-            "Pat asked the bot to delete their data: this conversation is closed and nothing "
-            "more of it is stored. You may delete this topic."
+            "The prospect asked the bot to delete their data: this conversation is closed and "
+            "nothing more of it is stored. Please delete any of their messages still here."
         )
         assert tg.topic_state(STAFF, topic).closed
+        assert tg.topic_state(STAFF, topic).name == "Erased"  # no longer "Pat · spring"
         # Staff writing there afterwards reach nobody.
         await tg.staff_writes(STAFF, "still there?", user_id=SAM, topic=topic)
         await tg.wait_idle(41601)

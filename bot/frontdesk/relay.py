@@ -20,7 +20,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.logging_setup import chat_ref
@@ -82,6 +82,19 @@ class Courier(Protocol):
     async def reopen_topic(self, chat_id: int, topic_id: int) -> None: ...
 
     async def close_topic(self, chat_id: int, topic_id: int) -> None: ...
+
+    async def rename_topic(self, chat_id: int, topic_id: int, name: str) -> None:
+        """``editForumTopic``: the topic's title."""
+        ...
+
+    async def edit_text(self, chat_id: int, message_id: int, text: str) -> None:
+        """``editMessageText`` of one of the bot's own messages."""
+        ...
+
+    async def delete(self, chat_id: int, message_ids: tuple[int, ...]) -> None:
+        """``deleteMessages``: the bot's own messages (Telegram lets a bot delete those for
+        48 hours; older ones stay)."""
+        ...
 
     async def copy(self, to: Place, from_chat_id: int, message_id: int) -> int:
         """``copyMessage``; the copy's message id."""
@@ -268,6 +281,9 @@ class Relayer:
         log.info("chat %s: a thread opened in the staff chat", chat_ref(thread.chat_id))
         stored = await self._storage.set_topic(thread.chat_id, topic, forum)
         if stored is None or stored.topic_id is None:
+            # /forget came while the topic was created: it found none to close, so the topic
+            # (titled with the prospect's name) is left neutral and closed here.
+            await self._neutralised(replace(thread, topic_id=topic, forum=forum))
             raise Refused("the thread was forgotten while its topic was created")
         return stored
 
@@ -294,19 +310,47 @@ class Relayer:
             relays=(NewRelay(Direction.TO_STAFF, RelayKind.TEXT, text=note),),
         )
 
-    async def forgotten(self, thread: Thread) -> None:
-        """/forget erased the thread (its rows are gone): staff are told in the topic, which
-        closes (staff may delete it). Best effort: nothing is left to retry it from."""
+    async def forgotten(self, thread: Thread, copies: tuple[int, ...] = ()) -> None:
+        """/forget erased the thread (its rows are gone): the bot's copies of the prospect's
+        messages and its own notes in the staff chat (``copies``) are deleted, staff are told
+        in the topic without the prospect's name, and the topic loses that name and closes
+        (without topics, the header does). Best effort: nothing is left to retry it from;
+        what Telegram no longer lets the bot delete (older than 48 hours) is staff's to delete."""
         if thread.topic_id is None:
             return  # nothing reached the staff chat yet
         tr = Translator(self._staff_locale)
         note = tr.gettext(
-            "{name} asked the bot to delete their data: this conversation is closed and nothing "
-            "more of it is stored. You may delete this topic."
-        ).format(name=thread.name)
+            "The prospect asked the bot to delete their data: this conversation is closed and "
+            "nothing more of it is stored. Please delete any of their messages still here."
+        )
+        if copies:
+            try:
+                await self._courier.delete(thread.staff_chat_id, copies)
+            except RelayError as error:
+                log.warning("an erased thread's copies were not deleted (%s)", error)
         try:
             await self._courier.say(staff_place(thread), note)
-            if thread.forum:
-                await self._courier.close_topic(thread.staff_chat_id, thread.topic_id)
         except RelayError as error:
             log.warning("the staff chat was not told of an erased thread (%s)", error)
+        await self._neutralised(thread)
+
+    async def _neutralised(self, thread: Thread) -> None:
+        """The thread's place in the staff chat without the prospect's name: a topic renamed
+        and closed, a header rewritten. Best effort (logged)."""
+        assert thread.topic_id is not None
+        tr = Translator(self._staff_locale)
+        try:
+            if thread.forum:
+                await self._courier.rename_topic(
+                    thread.staff_chat_id, thread.topic_id, tr.gettext("Erased")
+                )
+                with contextlib.suppress(Refused):  # closed already
+                    await self._courier.close_topic(thread.staff_chat_id, thread.topic_id)
+            else:
+                await self._courier.edit_text(
+                    thread.staff_chat_id,
+                    thread.topic_id,
+                    tr.gettext("💬 A prospect's conversation (erased)"),
+                )
+        except RelayError as error:
+            log.warning("an erased thread's name is left in the staff chat (%s)", error)

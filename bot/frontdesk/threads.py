@@ -25,7 +25,7 @@ from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
 from bot.storage.outbox import LeadStatus, OutboxEntry, OutboxRecords
 from bot.storage.relays import Direction, NewRelay, RelayKind, RelayRecords
-from bot.storage.threads import Opening, ThreadChange, ThreadRecords, ThreadState
+from bot.storage.threads import Opening, Thread, ThreadChange, ThreadRecords, ThreadState
 from conversations import flow, front_desk
 from conversations.i18n import Translator, negotiate
 from conversations.replies import Outcome, Reply, Settle
@@ -60,14 +60,18 @@ class Threads:
         default_locale: str,
         staff_locale: str,
         formal: bool = False,
+        staff_contact_details: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """``staff_contact_details``: ``STAFF_NOTICE_DETAILS=full``, a thread's first message
+        in the staff chat names the prospect's details as the lead's notice then does."""
         self._storage = storage
         self._conversations = conversations
         self._funnel = funnel
         self._default_locale = default_locale
         self._staff_locale = staff_locale
         self._formal = formal
+        self._details = staff_contact_details
         self._clock = clock
         self.staff_chats = staff_chats(conversations.chain)
         # Told when something was queued, so the relay worker sends it now (set by the runtime).
@@ -88,31 +92,41 @@ class Threads:
 
     async def from_prospect(self, chat: Chat, message_id: int) -> Outcome | None:
         """A message of the prospect's, for staff if their thread is open or no question of
-        the form waits for it; None: the form's to answer."""
+        the form waits for it; None: the form's to answer. Where it goes is
+        ``front_desk.ROUTES``'s to say; this carries it out."""
+        since = self._clock()
         thread = await self._storage.thread(chat.id)
-        if thread is not None and thread.state is ThreadState.OPEN:
-            change = await self._storage.record_thread(
-                chat.id,
-                self._clock(),
-                relays=(NewRelay(Direction.TO_STAFF, RelayKind.COPY, chat.id, message_id),),
-            )
-            if change.relayed:
-                self.on_queued()
-            return Outcome(changed=False)
         state = await self._conversations.load(chat.id)
-        if state is not None and state.phase is not Phase.SUBMITTED:
-            return None  # a question waits for this
-        lead = await self._storage.latest_lead(chat.id)
-        if state is None and thread is None and lead is None:
-            return None  # a newcomer: the form begins
-        return await self._open(chat, state, lead, message_id)
+        form = _form_of(state)
+        lead: OutboxEntry | None = None
+        chosen = front_desk.route_without_lead(_thread_of(thread), form)
+        if chosen is None:
+            lead = await self._storage.latest_lead(chat.id)
+            chosen = front_desk.route(_thread_of(thread), form, lead is not None)
+        match chosen:
+            case front_desk.Route.THREAD:
+                change = await self._storage.record_thread(
+                    chat.id,
+                    self._clock(),
+                    relays=(NewRelay(Direction.TO_STAFF, RelayKind.COPY, chat.id, message_id),),
+                )
+                if change.relayed:
+                    self.on_queued()
+                return Outcome(changed=False)
+            case front_desk.Route.FORM | front_desk.Route.BEGIN:
+                return None  # a question waits for this, or the form begins
+            case front_desk.Route.OPEN:
+                if lead is None:
+                    lead = await self._storage.latest_lead(chat.id)
+                return await self._open(chat, state, lead, message_id, since)
 
     async def ask(self, chat: Chat, message_id: int | None = None) -> Outcome:
         """/ask, or the "Ask the studio" button: a thread opens; the prospect writes next
         (``message_id``: /ask with words after it, which go to staff too)."""
+        since = self._clock()
         state = await self._conversations.load(chat.id)
         lead = await self._storage.latest_lead(chat.id)
-        return await self._open(chat, state, lead, message_id)
+        return await self._open(chat, state, lead, message_id, since)
 
     async def _open(
         self,
@@ -120,15 +134,17 @@ class Threads:
         state: ConversationState | None,
         lead: OutboxEntry | None,
         message_id: int | None,
+        since: float,
     ) -> Outcome:
         relays: tuple[NewRelay, ...] = ()
         if message_id is not None:
             relays = (NewRelay(Direction.TO_STAFF, RelayKind.COPY, chat.id, message_id),)
         studio = state.studio if state is not None else lead.studio if lead is not None else None
-        change = await self._record(chat, state, lead, studio, relays)
+        change = await self._record(chat, state, lead, studio, relays, since)
         tr = self._translator(chat, state)
         called = self._conversations.club(studio).studio_for(tr.locale)
-        buttons = (front_desk.back_row(tr),) if _form_waits(state) else ()
+        waits = front_desk.form_waits(_form_of(state))
+        buttons = (front_desk.back_row(tr),) if waits else ()
         if message_id is None:
             text = called.fill(
                 tr.gettext(
@@ -152,11 +168,12 @@ class Threads:
         reads is the caller's ("the studio will answer"). While a question of the form waits,
         the prospect's next words are its answer: the thread is then left closed on their side,
         as "Back to my details" leaves it, and staff's replies still reach them."""
+        since = self._clock()
         state = await self._conversations.load(chat.id)
         lead = await self._storage.latest_lead(chat.id)
         told = NewRelay(Direction.TO_STAFF, RelayKind.TEXT, text=note[:4000])
-        change = await self._record(chat, state, lead, studio, (told,))
-        if (change.created or change.reopened) and _form_waits(state):
+        change = await self._record(chat, state, lead, studio, (told,), since)
+        if (change.created or change.reopened) and front_desk.form_waits(_form_of(state)):
             await self._storage.close_thread(chat.id, self._clock())
 
     async def _record(
@@ -166,8 +183,10 @@ class Threads:
         lead: OutboxEntry | None,
         studio: str | None,
         relays: tuple[NewRelay, ...],
+        since: float,
     ) -> ThreadChange:
-        """The thread opened (created, or opened again) with ``relays`` queued, and counted."""
+        """The thread opened (created, or opened again) with ``relays`` queued, and counted;
+        nothing, if the chat was forgotten since the caller read it (``since``)."""
         campaign = state.campaign if state is not None else lead.campaign if lead else None
         opening = Opening(
             studio=studio,
@@ -175,6 +194,7 @@ class Threads:
             campaign=campaign,
             name=(chat.first_name or "?")[:64],
             locale=self._translator(chat, state).locale,
+            since=since,
         )
         change = await self._storage.record_thread(
             chat.id, self._clock(), opening=opening, intro=self._intro(state, lead), relays=relays
@@ -189,21 +209,34 @@ class Threads:
     def _intro(
         self, state: ConversationState | None, lead: OutboxEntry | None
     ) -> tuple[NewRelay, ...]:
-        """What staff read first in a new thread: the lead's customer number once PerfectGym
-        created it (as the staff notice names it), else the details as the prospect confirmed
-        (or is about to confirm) them; nothing for a prospect who has given neither."""
+        """What staff read first in a new thread. The staff chat keeps it for every present and
+        future member, where /forget cannot reach, so it says no more than the lead's notice
+        does: the customer number of a created lead (its topic's title or header names the
+        campaign), that a confirmed lead is on its way, or that the prospect is at the summary,
+        not yet confirmed. The details as confirmed only for a lead that failed (staff enter it
+        by hand) or with ``STAFF_NOTICE_DETAILS=full``; nothing for a prospect mid-form."""
         tr = Translator(self._staff_locale)
-        if lead is not None and lead.status is LeadStatus.CREATED and lead.lead_ref is not None:
-            text = tr.gettext("New lead from Telegram: PerfectGym customer number {ref}.").format(
-                ref=lead.lead_ref
+        status = None if lead is None else lead.status
+        lines: list[str] = []
+        if status is LeadStatus.CREATED and lead is not None and lead.lead_ref is not None:
+            lines.append(
+                tr.gettext("New lead from Telegram: PerfectGym customer number {ref}.").format(
+                    ref=lead.lead_ref
+                )
             )
-        elif state is not None and state.phase in (Phase.REVIEW, Phase.SUBMITTED):
+        elif status is LeadStatus.PENDING:
+            lines.append(tr.gettext("New lead from Telegram: on its way to PerfectGym."))
+        elif status is not LeadStatus.FAILED and state is not None and state.phase is Phase.REVIEW:
+            lines.append(
+                tr.gettext("The prospect is at the summary of the form and has not sent it yet.")
+            )
+        confirmed = state is not None and state.phase is Phase.SUBMITTED
+        if state is not None and confirmed and (self._details or status is LeadStatus.FAILED):
             ctx = self._conversations.context(self._staff_locale, None, state.studio)
-            lines = summary_lines(state, ctx)
-            text = "\n".join([tr.gettext("📋 Their details:"), *lines])
-        else:
+            lines += [tr.gettext("📋 Their details:"), *summary_lines(state, ctx)]
+        if not lines:
             return ()
-        return (NewRelay(Direction.TO_STAFF, RelayKind.TEXT, text=text[:4000]),)
+        return (NewRelay(Direction.TO_STAFF, RelayKind.TEXT, text="\n".join(lines)[:4000]),)
 
     async def back(self, chat: Chat) -> Outcome:
         """ "Back to my details": the thread closes on the prospect's side (staff may still
@@ -219,6 +252,17 @@ class Threads:
         return Outcome(replies=(Reply(text),), changed=False, settle=Settle())
 
 
-def _form_waits(state: ConversationState | None) -> bool:
-    """Whether a question of the form waits for the prospect's next words."""
-    return state is not None and state.phase is not Phase.SUBMITTED
+def _form_of(state: ConversationState | None) -> front_desk.FormIs:
+    """The conversation as the front desk's routing reads it."""
+    if state is None:
+        return front_desk.FormIs.NONE
+    return front_desk.FormIs.SENT if state.phase is Phase.SUBMITTED else front_desk.FormIs.WAITING
+
+
+def _thread_of(thread: Thread | None) -> front_desk.ThreadIs:
+    """The stored thread as the front desk's routing reads it."""
+    if thread is None:
+        return front_desk.ThreadIs.NONE
+    return (
+        front_desk.ThreadIs.OPEN if thread.state is ThreadState.OPEN else front_desk.ThreadIs.CLOSED
+    )

@@ -61,7 +61,8 @@ class ErasureRequests:
         self._staff_locale = staff_locale
         # The front desk's part: a thread with staff is closed in the staff chat, and they are
         # told there (set by the composition when there is a front desk).
-        self.on_thread_forgotten: Callable[[Thread], Awaitable[None]] | None = None
+        # With the bot's messages of the thread in the staff chat, to delete.
+        self.on_thread_forgotten: Callable[[Thread, tuple[int, ...]], Awaitable[None]] | None = None
 
     async def forgotten(self, erased: ErasedChat, studio: str | None = None) -> None:
         """/forget erased the chat: its trial booking's id (read by the feature that stored it)
@@ -69,7 +70,7 @@ class ErasureRequests:
         the prospect had with staff is closed and staff told in it. ``studio``: the club of the
         chat's conversation, when it had one."""
         if erased.thread is not None and self.on_thread_forgotten is not None:
-            await self.on_thread_forgotten(erased.thread)
+            await self.on_thread_forgotten(erased.thread, erased.staff_messages)
         booking_id = self._booking_id_of(erased.booking) if erased.booking else None
         # Whose PerfectGym holds the person: the created lead's club, else the booking's;
         # only a chat with neither is its conversation's club's to hear of.

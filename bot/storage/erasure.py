@@ -15,7 +15,7 @@ from bot.storage.forgotten import MARK_FORGOTTEN, ForgottenChat, forgotten_from_
 from bot.storage.lead_customers import EXPIRE_CUSTOMERS
 from bot.storage.outbox import EXPIRE_LEASES, EXPIRE_SETTLED_LEADS, LeadStatus
 from bot.storage.perfectgym_events import EXPIRE_EVENTS
-from bot.storage.relays import EXPIRE_RELAYS
+from bot.storage.relays import EXPIRE_RELAYS, Direction
 from bot.storage.replies import EXPIRE_REPLIES, KEPT_SECONDS
 from bot.storage.threads import EXPIRE_THREADS, THREAD_COLUMNS, Thread, thread_from_row
 from bot.storage.trial_bookings import DATE_UNDATED_BOOKINGS, EXPIRE_SETTLED_BOOKINGS
@@ -34,6 +34,7 @@ class ErasedChat:
     booking: str | None
     studio: str | None = None
     thread: Thread | None = None
+    staff_messages: tuple[int, ...] = ()  # the bot's messages of the thread in the staff chat
 
 
 class Erasure(Protocol):
@@ -83,6 +84,12 @@ class SqlErasure(SqlRecords):
             thread = await db.fetchrow(
                 f"SELECT {THREAD_COLUMNS} FROM threads WHERE chat_id = $1", chat_id
             )
+            staff_messages = await db.fetch(
+                "SELECT sent_message_id FROM relays WHERE chat_id = $1 AND direction = $2 "
+                "AND sent_message_id IS NOT NULL ORDER BY id",
+                chat_id,
+                Direction.TO_STAFF.value,
+            )
             studio: str | None = await db.fetchval(
                 "SELECT studio FROM outbox WHERE chat_id = $1 AND status = $2 "
                 "ORDER BY id DESC LIMIT 1",
@@ -105,6 +112,7 @@ class SqlErasure(SqlRecords):
             booking,
             studio,
             None if thread is None else thread_from_row(thread),
+            tuple(int(row["sent_message_id"]) for row in staff_messages),
         )
 
     async def erase_idle(self, before: float) -> int:

@@ -48,13 +48,16 @@ class Thread:
 
 @dataclass(frozen=True)
 class Opening:
-    """What a thread is opened with, if the chat has none yet."""
+    """What a thread is opened with, if the chat has none yet. ``since``: when the caller read
+    the chat (its conversation, its lead); a chat forgotten at or after it gets no thread, as
+    /forget on another instance meanwhile must win."""
 
     studio: str | None
     staff_chat_id: int
     campaign: str | None
     name: str
     locale: str
+    since: float | None = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,8 @@ class ThreadRecords(Protocol):
     ) -> ThreadChange:
         """In one transaction: with ``opening``, the chat's thread created (then ``intro`` is
         queued first) or, if closed, opened again (then a reopening relay is queued first);
-        then ``relays`` queued, if the chat has a thread. A relay of a source message already
+        then ``relays`` queued, if the chat has a thread. A chat forgotten since
+        ``opening.since`` gets no thread and nothing queued. A relay of a source message already
         queued (a redelivered update) is not queued twice."""
         ...
 
@@ -164,11 +168,16 @@ class SqlThreads(SqlRecords):
             created = reopened = False
             queue: list[NewRelay] = []
             if opening is not None and before is None:
-                await db.execute(
+                inserted = await db.fetchval(
                     "INSERT INTO threads (chat_id, studio, staff_chat_id, topic_id, forum, state, "
                     "opened_at, first_staff_reply_at, campaign, name, locale, blocked, updated_at) "
-                    "VALUES ($1, $2, $3, NULL, $4, $5, $6, NULL, $7, $8, $9, $4, $6) "
-                    "ON CONFLICT (chat_id) DO NOTHING",
+                    "SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), CAST($3 AS BIGINT), NULL, "
+                    "CAST($4 AS BOOLEAN), CAST($5 AS TEXT), CAST($6 AS DOUBLE PRECISION), NULL, "
+                    "CAST($7 AS TEXT), CAST($8 AS TEXT), CAST($9 AS TEXT), CAST($4 AS BOOLEAN), "
+                    "CAST($6 AS DOUBLE PRECISION) "
+                    "WHERE NOT EXISTS (SELECT 1 FROM forgotten_chats WHERE chat_id = $1 "
+                    "AND forgotten_at >= CAST($10 AS DOUBLE PRECISION)) "
+                    "ON CONFLICT (chat_id) DO NOTHING RETURNING chat_id",
                     chat_id,
                     opening.studio,
                     opening.staff_chat_id,
@@ -178,7 +187,10 @@ class SqlThreads(SqlRecords):
                     opening.campaign,
                     opening.name,
                     opening.locale,
+                    opening.since,
                 )
+                if inserted is None:  # forgotten meanwhile (or opened by another update)
+                    return ThreadChange(await _select(db, chat_id))
                 created = True
                 queue += intro
             elif opening is not None and before is not None and before.state is ThreadState.CLOSED:

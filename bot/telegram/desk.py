@@ -14,6 +14,7 @@ from bot.frontdesk.relay import Blocked, Place, Refused, Retry
 
 T = TypeVar("T")
 MAX_TEXT_LENGTH = 4096
+MAX_DELETED = 100  # deleteMessages takes at most 100 ids a call
 
 
 async def _called(call: Awaitable[T]) -> T:
@@ -54,6 +55,18 @@ class TelegramCourier:
 
     async def close_topic(self, chat_id: int, topic_id: int) -> None:
         await _called(self._bot.close_forum_topic(chat_id, topic_id))
+
+    async def rename_topic(self, chat_id: int, topic_id: int, name: str) -> None:
+        await _called(self._bot.edit_forum_topic(chat_id, topic_id, name=name))
+
+    async def edit_text(self, chat_id: int, message_id: int, text: str) -> None:
+        await _called(self._bot.edit_message_text(text, chat_id=chat_id, message_id=message_id))
+
+    async def delete(self, chat_id: int, message_ids: tuple[int, ...]) -> None:
+        for start in range(0, len(message_ids), MAX_DELETED):
+            await _called(
+                self._bot.delete_messages(chat_id, message_ids[start : start + MAX_DELETED])
+            )
 
     async def copy(self, to: Place, from_chat_id: int, message_id: int) -> int:
         copied = await _called(
