@@ -44,6 +44,30 @@ BUSY_WAIT = 1.0
 STUCK_AFTER = 3
 
 
+# python-telegram-bot's loggers that quote the raw answer of a getUpdates it cannot read.
+PTB_BOT_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot")
+
+
+class _WithoutReceivedData(logging.Filter):
+    """python-telegram-bot logs the whole ``getUpdates`` answer it cannot read, at CRITICAL:
+    prospects' messages, names and phone numbers. The line keeps what happened, not the data
+    (our own line names the cause)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "Received data was" in record.msg:
+            record.msg = "Error while parsing updates (what Telegram sent is not logged)"
+            record.args = ()
+        return True
+
+
+def quiet_received_data() -> None:
+    """Install the filter on python-telegram-bot's loggers, once."""
+    for name in PTB_BOT_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _WithoutReceivedData) for f in logger.filters):
+            logger.addFilter(_WithoutReceivedData())
+
+
 class Poller:
     def __init__(
         self,
@@ -65,6 +89,7 @@ class Poller:
         self._sleep = sleep
         self._task: asyncio.Task[None] | None = None
         self._feed: UpdateFeed | None = None
+        quiet_received_data()
 
     @property
     def leading(self) -> bool:
