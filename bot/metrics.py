@@ -109,6 +109,12 @@ class Metrics:
             "Database statements and connections that failed (unreachable, full, unwritable)",
             registry=self.registry,
         )
+        self.webhook_refusals = Counter(
+            "leadsbot_webhook_refusals",
+            "Webhook requests refused (Telegram's and PerfectGym's), by reason",
+            ["reason"],
+            registry=self.registry,
+        )
         self.poller = Gauge(
             "leadsbot_is_poller",
             "1 while this instance is the one calling getUpdates",
@@ -125,6 +131,10 @@ class Metrics:
         """One PerfectGym call of ``studio``'s client: its time, and its count for the studio."""
         self.perfectgym.labels(endpoint, status).observe(seconds)
         self.perfectgym_calls.labels(endpoint, status, studio=studio).inc()
+
+    def refused(self, reason: str) -> None:
+        """One refused webhook request (a wrong secret or key, a body too large or malformed)."""
+        self.webhook_refusals.labels(reason).inc()
 
     def watch_studios(self, standings: Standings) -> None:
         """Expose ``leadsbot_studio_down`` per studio, read from ``standings`` at each scrape."""

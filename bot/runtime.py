@@ -11,6 +11,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from telegram import Update
 
@@ -24,7 +25,7 @@ from bot.events.endpoint import route as events_route
 from bot.intake.outbox import RetryPolicy
 from bot.marketing.staff_report import ReportScopes
 from bot.metrics import Metrics
-from bot.settings import AddressForm, Settings, StaffNoticeDetails
+from bot.settings import AddressForm, RunMode, Settings, StaffNoticeDetails
 from bot.storage import StorageHealth, open_storage
 from bot.studio.information import StudioFallback
 from bot.studio.texts import StudioTexts
@@ -37,6 +38,7 @@ from bot.telegram.application import (
 )
 from bot.telegram.desk import TelegramCourier
 from bot.telegram.polling import Poller
+from bot.telegram.refusals import RefusalLog
 from bot.telegram.resend import Resender
 from bot.telegram.unstored import UnstoredUpdates
 from bot.telegram.webhook import HealthServer, WebhookServer
@@ -44,6 +46,72 @@ from bot.telegram.webhook import HealthServer, WebhookServer
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One web server the bot starts: where it binds and what it serves besides /health."""
+
+    port: int
+    host: str
+    metrics: bool  # GET /metrics
+    events: bool  # PerfectGym's webhook route
+
+
+@dataclass(frozen=True)
+class WebPorts:
+    """The web port (``PORT``: Telegram's webhook, a web process's health check) and the metrics
+    port (``METRICS_PORT``), as far as this run has them, and what is said about them at start."""
+
+    web: Listener | None
+    own: Listener | None
+    warnings: tuple[str, ...]
+
+
+def web_ports(settings: Settings, *, events: bool) -> WebPorts:
+    """Where /health, /metrics and PerfectGym's webhook (``events``: a webhook key is set) are
+    served.
+
+    The business figures in /metrics never go where the public reaches without the token:
+    ``PORT`` serves them only with ``METRICS_TOKEN`` (whatever it binds, a proxy in front of it
+    makes it public); ``METRICS_PORT`` binds ``METRICS_LISTEN_HOST`` (this machine alone by
+    default) and serves them with the token when set, without it only where an operator asked
+    for it: on this machine, or on another address with a WARNING, but never beside PerfectGym's
+    webhook, which the public reaches by design."""
+    token = settings.metrics_token is not None
+    web_port: int | None = None
+    if settings.run_mode is RunMode.WEBHOOK or "port" in settings.model_fields_set:
+        web_port = settings.port
+    own_port = settings.metrics_port if settings.metrics_port != web_port else None
+    warnings: list[str] = []
+    web = None
+    if web_port is not None:
+        web = Listener(web_port, settings.webhook_listen_host, metrics=token, events=events)
+    own = None
+    if own_port is not None:
+        host = settings.metrics_listen_host
+        carries_events = events and web is None
+        public = not _is_loopback(host)
+        metrics = token or not (public and carries_events)
+        own = Listener(own_port, host, metrics=metrics, events=carries_events)
+        if not metrics:
+            warnings.append(
+                f"GET /metrics is not served on port {own_port}: it takes PerfectGym's events "
+                f"on {host}, so anyone could read the studio's figures there; set METRICS_TOKEN "
+                "so that a scraper with the token sees them"
+            )
+        elif public and not token:
+            warnings.append(
+                f"GET /metrics on port {own_port} is public (the studio's lead and funnel "
+                "figures): set METRICS_TOKEN so that only a scraper with the token sees it"
+            )
+    if web is not None and not token and (own is None or not own.metrics):
+        warnings.append(
+            f"GET /metrics is not served on port {web.port} without METRICS_TOKEN (the "
+            "studio's lead and funnel figures): set METRICS_TOKEN, or METRICS_PORT for a port "
+            "of its own on this machine"
+        )
+    return WebPorts(web, own, tuple(warnings))
 
 
 async def run(settings: Settings, texts: StudioTexts, roster: Roster) -> None:
@@ -140,8 +208,10 @@ async def serve(
     )
     metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     receiver = services.event_receiver
-    routes = [] if receiver is None else [events_route(receiver)]
-    webhook: HealthServer | None = None
+    ports = web_ports(settings, events=receiver is not None)
+    refusals = RefusalLog(clock=clock, on_refused=lambda why: metrics.refused(why.name.lower()))
+    routes = [] if receiver is None else [events_route(receiver, refusals.perfectgym)]
+    servers: list[HealthServer] = []
     poller: Poller | None = None
     try:
         await services.prepare()
@@ -157,29 +227,32 @@ async def serve(
             await app.start()
             services.start()
             resender.start()
-            if settings.webhook_url and settings.webhook_secret:
-                webhook = WebhookServer(
-                    app,
-                    webhook_url=settings.webhook_url,
-                    port=settings.port,
-                    secret=settings.webhook_secret.get_secret_value(),
-                    host=settings.webhook_listen_host,
-                    metrics=metrics,
-                    metrics_token=metrics_token,
-                    health=health,
-                    unstored=unstored,
-                    clock=clock,
-                    routes=routes,
+            web = ports.web
+            listeners = [web, ports.own]  # polling: /health on both, where they are set
+            if settings.webhook_url and settings.webhook_secret and web is not None:
+                listeners = [ports.own]
+                servers.append(
+                    WebhookServer(
+                        app,
+                        webhook_url=settings.webhook_url,
+                        port=web.port,
+                        secret=settings.webhook_secret.get_secret_value(),
+                        host=web.host,
+                        metrics=metrics if web.metrics else None,
+                        metrics_token=metrics_token,
+                        health=health,
+                        unstored=unstored,
+                        routes=routes if web.events else (),
+                        refusals=refusals,
+                    )
                 )
-                await webhook.start()
-                if metrics_token is None:
-                    _warn_public_metrics(settings.port)
+                await servers[-1].start()
                 await app.bot.set_webhook(
                     settings.webhook_url,
                     secret_token=settings.webhook_secret.get_secret_value(),
                     allowed_updates=ALLOWED_UPDATES,
                 )
-                log.info("serving webhook on port %d", settings.port)
+                log.info("serving webhook on port %d", web.port)
             else:
                 await app.bot.delete_webhook()
                 poller = Poller(
@@ -190,30 +263,39 @@ async def serve(
                     on_change=lambda leading: metrics.poller.set(1 if leading else 0),
                 )
                 await poller.start()
-                port, host = settings.metrics_port, settings.metrics_listen_host
-                if "port" in settings.model_fields_set:  # a web process: the platform checks it
-                    port, host = settings.port, settings.webhook_listen_host
-                if port is not None:
-                    webhook = HealthServer(
-                        port=port,
-                        host=host,
-                        metrics=metrics,
+            liveness = None if poller is None else poller.problem
+            for listener in listeners:
+                if listener is None:
+                    continue
+                servers.append(
+                    HealthServer(
+                        port=listener.port,
+                        host=listener.host,
+                        metrics=metrics if listener.metrics else None,
                         metrics_token=metrics_token,
                         health=health,
-                        routes=routes,
+                        liveness=liveness,
+                        routes=routes if listener.events else (),
+                        refusals=refusals,
                     )
-                    await webhook.start()
-                    log.info("serving /health and /metrics on %s port %d", host, port)
-                    if metrics_token is None and not _is_loopback(host):
-                        _warn_public_metrics(port)
-                elif routes:
-                    log.warning(
-                        "a PerfectGym webhook key is set, but polling serves no web port: set "
-                        "PORT (or METRICS_PORT) for PerfectGym's events to reach %s",
-                        EVENTS_PATH,
-                    )
-            if routes and webhook is not None:
+                )
+                await servers[-1].start()
+                log.info(
+                    "serving /health%s on %s port %d",
+                    " and /metrics" if listener.metrics else "",
+                    listener.host,
+                    listener.port,
+                )
+            for warning in ports.warnings:
+                log.warning("%s", warning)
+            if routes and servers:
                 log.info("taking PerfectGym's events on %s", EVENTS_PATH)
+            elif routes:
+                log.warning(
+                    "a PerfectGym webhook key is set, but polling serves no web port: set "
+                    "PORT (or METRICS_PORT) for PerfectGym's events to reach %s",
+                    EVENTS_PATH,
+                )
             # Everything built so far (modules, catalogs, the application) lives as long as the
             # process; freezing it keeps full collections from walking it again: under load they
             # took about 50 ms each, stalling every chat.
@@ -222,8 +304,8 @@ async def serve(
                 ready.set()
             await stop.wait()
             log.info("stopping")
-            if webhook is not None:
-                await webhook.stop()
+            for server in servers:
+                await server.stop()
             if poller is not None:
                 await poller.stop()
             await resender.stop()
@@ -243,11 +325,3 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _warn_public_metrics(port: int) -> None:
-    log.warning(
-        "GET /metrics on port %d is public (the studio's lead and funnel figures): "
-        "set METRICS_TOKEN so that only a scraper with the token sees it",
-        port,
-    )

@@ -223,6 +223,10 @@ class Topic:
     closed: bool = False
 
 
+GARBLED = "garbled-update-content"
+"""What a garbled answer carries, so a test can look for it in the bot's log."""
+
+
 def text_content(text: str) -> JSONDict:
     return {"text": text}
 
@@ -702,6 +706,8 @@ class FakeTelegram:
         self.venues: list[SentVenue] = []
         # Methods answered with an error status for now (a Bot API hiccup), by lower-case name.
         self.failing: dict[str, int] = {}
+        # Methods answered 200 with a result the client cannot read, how many times more.
+        self.garbled: dict[str, int] = {}
         bot_id = token.split(":", 1)[0]
         self.bot_user: JSONDict = {
             "id": int(bot_id) if bot_id.isdigit() else 123456,
@@ -1028,6 +1034,9 @@ class FakeTelegram:
         if key in self.failing:
             status = self.failing[key]
             return self._failure(method, None, _ApiError(status, "Bad Gateway", recorded=False))
+        if self.garbled.get(key):
+            self.garbled[key] -= 1
+            return 200, {"ok": True, "result": [{"update_id": 0, "message": GARBLED}]}
         call = _Call(method, params, received_at, connection_gone)
         task = asyncio.current_task()
         if task is not None:
@@ -1681,6 +1690,12 @@ class FakeTelegram:
 
     def recover(self) -> None:
         self.failing.clear()
+
+    def garble(self, method: str, *, times: int) -> None:
+        """Answer the next ``times`` calls of ``method`` with a result python-telegram-bot
+        cannot read (an update whose message is a string): not a ``TelegramError``, a fault the
+        bot's own loop has to survive."""
+        self.garbled[method.lower()] = times
 
     def hold_next(self, chat_id: int) -> Hold:
         """Keep the next sendMessage to ``chat_id`` waiting (``arrived`` is set) until the test

@@ -1,12 +1,16 @@
 """The bot and its PerfectGym stand-ins against the vendor's OpenAPI document.
 
 Every request body the bot sends (validate, create) is checked against ``LeadCreationRequest``
-and every answer of the stand-in and the test fake (config, validate, create, errors) against
-the schema the document gives for that path and status, ``$ref``s resolved in the document.
+and every answer of the stand-in and the test fake against the schema given for that path and
+status, ``$ref``s resolved in the document: the leads paths in the vendor's own extract, the
+studio information, membership offers and PerfectGym's webhook body in a transcription of the
+team's notes, the trial offers in theirs (``tests/test_perfectgym_trials.py``). An endpoint
+without a schema fails the test rather than passing unchecked.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from functools import cache
@@ -16,18 +20,31 @@ from typing import Any
 import pytest
 from openapi_schema_validator import OAS30Validator, OAS31Validator
 
+from bot.events.delivery import MalformedDelivery, parse_delivery
 from bot.perfectgym.client import PerfectGymClient
 from bot.perfectgym.errors import PerfectGymUnavailable
+from bot.perfectgym.models import StudioInformation
+from bot.perfectgym.offers import MembershipOffers
 from bot.standin.leads import ROUTES, StandInReply
+from bot.standin.sample_studio import sample_information, sample_offers
 from conversations.i18n import Translator
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import Prospect, bot_environment, load_config, running_bot
+from tests.test_perfectgym_trials import ENDPOINTS as TRIAL_ENDPOINTS
+from tests.test_perfectgym_trials import _check_response as _trial_problems
 
 TESTS = Path(__file__).resolve().parent
 SPEC_PATH = TESTS / "data" / "openapi-leads.json"
 """The vendor's document, committed verbatim as the vendor handed it over (shared/api/)."""
 SAMPLE_CONFIG = TESTS.parent / "bot" / "standin" / "sample_config.json"
+MORE_PATH = TESTS / "data" / "perfectgym-studio-offers-webhooks-schemas.json"
+"""Transcribed by hand from shared/api/ (its ``$comment`` says from where): not the vendor's."""
+LEADS_ENDPOINTS = frozenset({"config", "validate", "create"})
+MORE_ENDPOINTS = {
+    "studio": "/v1/studios/information",
+    "membership_offers": "/v1/memberships/membership-offers",
+}
 
 
 @cache
@@ -50,18 +67,58 @@ def _format_checker(base: Any) -> Any:
     return checker
 
 
-def _validate(schema: dict[str, Any], instance: object) -> None:
-    """Validate against ``schema`` with the document's components in reach of its ``$ref``s."""
-    spec = _spec()
+@cache
+def _more() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(MORE_PATH.read_text())
+    return document
+
+
+def _local_format_checker(base: Any) -> Any:
+    """The notes' formats as the vendor writes them: ``time`` a local ISO-8601 time
+    ("06:00:00"), ``date-time`` without an offset allowed (its closures' own examples have
+    none), ``ISO 4217`` three capitals."""
+    checker = _format_checker(base)
+    checker.checks("time")(
+        lambda v: not isinstance(v, str) or bool(re.fullmatch(r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?", v))
+    )
+
+    def date_time(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        try:
+            datetime.datetime.fromisoformat(re.sub(r"\[[^\]]+\]$", "", value))
+        except ValueError:
+            return False
+        return True
+
+    checker.checks("date-time")(date_time)
+    checker.checks("ISO 4217")(
+        lambda v: not isinstance(v, str) or bool(re.fullmatch(r"[A-Z]{3}", v))
+    )
+    return checker
+
+
+def _problems(
+    schema: dict[str, Any], instance: object, spec: dict[str, Any] | None = None
+) -> list[str]:
+    """What ``instance`` breaks of ``schema``, the document's components in reach of its
+    ``$ref``s (the leads document's unless ``spec`` is given)."""
+    spec = spec or _spec()
     validator_class = OAS31Validator if spec["openapi"].startswith("3.1") else OAS30Validator
     root = {**schema, "components": spec["components"]}
-    validator = validator_class(
-        root, format_checker=_format_checker(validator_class.FORMAT_CHECKER)
+    checker = (
+        _format_checker(validator_class.FORMAT_CHECKER)
+        if spec is _spec()
+        else _local_format_checker(validator_class.FORMAT_CHECKER)
     )
+    validator = validator_class(root, format_checker=checker)
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
-    assert not errors, "\n".join(
-        f"{'/'.join(map(str, e.absolute_path)) or '$'}: {e.message}" for e in errors
-    )
+    return [f"{'/'.join(map(str, e.absolute_path)) or '$'}: {e.message}" for e in errors]
+
+
+def _validate(schema: dict[str, Any], instance: object, spec: dict[str, Any] | None = None) -> None:
+    errors = _problems(schema, instance, spec)
+    assert not errors, "\n".join(errors)
 
 
 def _component(name: str, instance: object) -> None:
@@ -81,10 +138,28 @@ def _response_schema(endpoint: str, status: int) -> dict[str, Any]:
     return schema
 
 
+def _more_response_schema(endpoint: str, status: int) -> dict[str, Any]:
+    responses = _more()["paths"][MORE_ENDPOINTS[endpoint]]["get"]["responses"]
+    documented = responses.get(str(status))
+    if documented is None:
+        assert status >= 400, f"{endpoint}: {status} is not documented"
+        return {"$ref": "#/components/schemas/ErrorResponse"}
+    schema: dict[str, Any] = documented["content"]["application/json"]["schema"]
+    return schema
+
+
 def _check_response(endpoint: str, status: int, body: bytes) -> None:
-    if endpoint not in {"config", "validate", "create"}:
-        return  # the studio's information is not part of the leads document
-    _validate(_response_schema(endpoint, status), json.loads(body))
+    """``body`` against the schema of ``endpoint`` and ``status``; an endpoint no document
+    describes fails (it would otherwise pass unchecked)."""
+    if endpoint in LEADS_ENDPOINTS:
+        _validate(_response_schema(endpoint, status), json.loads(body))
+    elif endpoint in MORE_ENDPOINTS:
+        _validate(_more_response_schema(endpoint, status), json.loads(body), _more())
+    elif endpoint in TRIAL_ENDPOINTS:
+        problems = _trial_problems(endpoint, status, body)
+        assert not problems, "\n".join(problems)
+    else:
+        pytest.fail(f"{endpoint}: no schema under tests/data/ describes it")
 
 
 # --- the stand-in's answers, on their own ------------------------------------------------------
@@ -134,6 +209,103 @@ async def test_the_fakes_rate_limit_answer_is_an_error_response() -> None:
     assert not pg.injected
     for endpoint, status, answer in pg.responses:
         _check_response(endpoint, status, answer)
+
+
+# --- the studio's information, its membership offers and PerfectGym's webhook body -------------
+
+
+def test_an_endpoint_without_a_schema_fails() -> None:
+    with pytest.raises(pytest.fail.Exception, match="no schema"):
+        _check_response("studio_utilization", 200, b"{}")
+
+
+def test_every_endpoint_the_stand_in_serves_has_a_schema() -> None:
+    served = {endpoint for _, endpoint in ROUTES.values()} | set(TRIAL_ENDPOINTS)
+    assert served <= LEADS_ENDPOINTS | MORE_ENDPOINTS.keys() | set(TRIAL_ENDPOINTS)
+
+
+def test_the_studio_information_and_offers_the_fakes_serve_keep_the_contract() -> None:
+    today = datetime.date(2027, 3, 1)
+    for information in (sample_information(today), sample_information(today, country=None)):
+        _check_response("studio", 200, json.dumps(information).encode())
+        StudioInformation.model_validate(information)  # and the bot reads it
+    offers = sample_offers(today)
+    _check_response("membership_offers", 200, json.dumps(offers).encode())
+    assert len(MembershipOffers.model_validate(offers).root) == len(offers)
+    forbidden = StandInReply.error(403, "Authorization failed.", "FORBIDDEN")
+    _check_response("membership_offers", 403, forbidden.body)
+
+
+def test_the_transcribed_schemas_can_fail() -> None:
+    today = datetime.date(2027, 3, 1)
+    information = sample_information(today)
+    del information["accessCodeConfiguration"]
+    assert _problems(_more_response_schema("studio", 200), information, _more())
+    hours = {**sample_information(today), "publicOpeningHours": [{"dayOfWeekFrom": "MO"}]}
+    assert _problems(_more_response_schema("studio", 200), hours, _more())
+    [offer, *_] = sample_offers(today)
+    del offer["terms"]
+    assert _problems(_more_response_schema("membership_offers", 200), [offer], _more())
+    [offer, *_] = sample_offers(today)
+    offer["terms"][0]["contractVolumeInformation"]["totalContractVolume"]["currency"] = "euro"
+    assert _problems(_more_response_schema("membership_offers", 200), [offer], _more())
+
+
+def _webhook_problems(body: object) -> list[str]:
+    schema = _more()["webhooks"]["perfectgymEvent"]["post"]["requestBody"]["content"]
+    return _problems(schema["application/json"]["schema"], body, _more())
+
+
+WEBHOOK_BODIES: list[dict[str, Any]] = [
+    {
+        "entityId": 7893459,
+        "uuid": "095be615-a8ad-4c33-8e9c-c7612fbf6c9f",
+        "payload": [{"timestamp": 1642779144176, "type": "CUSTOMER_CHECKIN", "content": {}}],
+    },
+    {
+        "entityId": 5001,
+        "uuid": "b1d4",
+        "payload": [
+            {"timestamp": 1, "type": "CONTRACT_CREATED", "content": {"contractId": 12}},
+            {"timestamp": 2, "type": "EMPLOYEE_CREATED", "content": {"firstName": "Zoe"}},
+        ],
+        "addedLater": {"x": 1},
+    },
+    {"entityId": 77, "uuid": "c", "payload": [{"timestamp": 3, "type": "CLASS_SLOT_UPDATED"}]},
+]
+
+
+@pytest.mark.parametrize("body", WEBHOOK_BODIES)
+def test_webhook_bodies_in_the_contract_are_parsed_as_sent(body: dict[str, Any]) -> None:
+    assert _webhook_problems(body) == []
+    delivery = parse_delivery(json.dumps(body).encode())
+    assert (delivery.entity_id, delivery.uuid) == (body["entityId"], body["uuid"])
+    assert [(e.type, e.timestamp * 1000) for e in delivery.elements] == [
+        (e["type"], e["timestamp"]) for e in body["payload"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        {"uuid": "a", "payload": []},
+        {"entityId": "5001", "uuid": "a", "payload": []},
+        {"entityId": 5001, "payload": []},
+        {"entityId": 5001, "uuid": 7, "payload": []},
+        {"entityId": 5001, "uuid": "a", "payload": {}},
+        {"entityId": 5001, "uuid": "a", "payload": [{"timestamp": 1}]},
+        {"entityId": 5001, "uuid": "a", "payload": [{"type": "CUSTOMER_CHECKIN"}]},
+        {"entityId": 5001, "uuid": "a", "payload": [{"type": "X", "timestamp": "now"}]},
+        {"entityId": 5001, "uuid": "a", "payload": [{"type": "X", "timestamp": 1, "content": []}]},
+    ],
+)
+def test_webhook_bodies_outside_the_contract_are_refused(body: object) -> None:
+    """The parser may be stricter than the contract (a lone surrogate in ``uuid``), never
+    laxer."""
+    assert _webhook_problems(body)
+    with pytest.raises(MalformedDelivery):
+        parse_delivery(json.dumps(body).encode())
 
 
 # --- a whole conversation ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ import asyncio
 import datetime
 import html
 import json
+import logging
 import re
 import signal
 import time
@@ -23,6 +24,7 @@ import asyncpg
 import httpx
 import pytest
 
+from bot.events.receiver import STORE_DEADLINE, EventReceiver
 from bot.storage import open_storage
 from bot.storage.schema import PERFECTGYM_EVENTS
 from bot.storage.sql import SqlStorage
@@ -39,6 +41,7 @@ from tests.harness import (
     run_command,
     running_bot,
 )
+from tests.postgres_server import PostgresServer
 from tests.test_forget import _only_the_record_is_left
 from tests.test_trial_booking import _env as trial_env
 from tests.test_trial_booking import _lead, _offer, _pick, _yoga
@@ -227,6 +230,14 @@ async def test_only_the_studios_key_is_heard_and_only_its_customers_events_are_k
             {"entityId": 5001, "uuid": "a", "payload": ["CUSTOMER_CHECKIN"]},
             event(FIRST, "CUSTOMER_CHECKIN", content=["not", "an", "object"]),
             {**checkin, "payload": [{"type": "CUSTOMER_CHECKIN", "timestamp": "yesterday"}]},
+            # Strings the database cannot store (a lone surrogate, NUL): PerfectGym's mistake,
+            # not the database's, so 400 rather than 503 (which it would send again forever).
+            {**checkin, "uuid": "\ud800"},
+            {**checkin, "uuid": "a\x00b"},
+            {**checkin, "uuid": "a\nb"},
+            event(FIRST, "CUSTOMER_CHECKIN", content={"contractId": "12\x00"}),
+            event(FIRST, "CUSTOMER_CHECKIN", content={"contractId": "\udfff"}),
+            event(FIRST, "STUDIO_OPENING_HOURS_UPDATED", event_uuid="\ud800-studio"),
         ]
         for body in malformed:
             assert await post(port, body) == 400, body
@@ -621,3 +632,101 @@ async def test_two_instances_on_postgresql_process_each_event_once(
         ("attended", None, SECOND): 15,
         ("silenced", None, SECOND): 1,
     }
+
+
+async def test_refused_requests_are_counted_in_one_line_a_minute_not_one_each(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone who finds the URL may send these: one WARNING a minute counts them (as the
+    Telegram webhook's refusals are counted, in the same line), never a line for each."""
+    caplog.set_level(logging.DEBUG)
+    clock = Clock()
+    port = free_port()
+
+    def warnings() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+    async with running_bot(single_env(tg, pg, database_url, port), clock=clock):
+        caplog.clear()  # what the start said
+        checkin = event(FIRST, "CUSTOMER_CHECKIN")
+        statuses = [await post(port, checkin, key="pg-hook-key-guess") for _ in range(40)]
+        statuses += [await post(port, b"x" * (64 * 1024 + 1)) for _ in range(20)]
+        statuses += [await post(port, {**checkin, "uuid": "\ud800"}) for _ in range(20)]
+        statuses += [await post(port, b"not json") for _ in range(20)]
+        assert statuses == [401] * 40 + [413] * 20 + [400] * 40
+        assert warnings() == [], "nothing is logged within the minute"
+        clock.forward(61)
+        assert await post(port, checkin, key=None) == 401
+        assert warnings() == [
+            "101 webhook requests refused in the last minute (PerfectGym: wrong key: 41, "
+            "PerfectGym: too large: 20, PerfectGym: malformed body: 40)"
+        ]
+        assert await post(port, b"[]") == 400
+    assert warnings()[1:] == [
+        "1 webhook request refused in the last minute (PerfectGym: malformed body: 1)"
+    ]
+    assert await stored_events(database_url) == []
+
+
+class _HangingRecords:
+    """A database that takes the connection and never answers."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    async def lead_customer(self, studio: str | None, customer_id: int) -> object:
+        self.asked += 1
+        await asyncio.Event().wait()
+        raise AssertionError("never answered")
+
+
+async def test_a_database_that_does_not_answer_is_answered_503_within_the_deadline(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """PerfectGym gives up after 5 s: the storage work is cut at the receiver's deadline
+    (``STORE_DEADLINE``, 4 s; here shorter) and answered 503, so PerfectGym sends it again."""
+    assert STORE_DEADLINE < 5
+    records = _HangingRecords()
+    receiver = EventReceiver(cast(Any, records), {HOOK_KEY: None}, deadline=0.05)
+    body = json.dumps(event(FIRST, "CUSTOMER_CHECKIN")).encode()
+    with caplog.at_level(logging.WARNING):
+        answer = await receiver.receive(HOOK_KEY, body)
+    assert (answer.status, answer.stored, records.asked) == (503, 0, 1)
+    assert [r.getMessage() for r in caplog.records] == [
+        "PerfectGym webhook: event not stored (the database did not answer within 0.05 s); "
+        "answered 503"
+    ]
+
+
+async def test_postgresql_stopped_the_event_is_answered_503_naming_the_cause_and_taken_once_back(
+    tg: FakeTelegram,
+    pg: FakePerfectGym,
+    postgres_server: PostgresServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    port = free_port()
+    url = postgres_server.url
+    async with running_bot(single_env(tg, pg, url, port)):
+        await created_lead(tg, 27401, start="/start autumn")
+        checkin = event(FIRST, "CUSTOMER_CHECKIN")
+        await postgres_server.stop()
+        with caplog.at_level(logging.WARNING):
+            assert await post(port, checkin) == 503  # answered: PerfectGym sends it again
+        [line] = [
+            r.getMessage()
+            for r in caplog.records
+            if r.getMessage().startswith("PerfectGym webhook")
+        ]
+        assert line.startswith("PerfectGym webhook: event not stored (StorageUnavailable: ")
+        cause = line.removeprefix("PerfectGym webhook: event not stored (StorageUnavailable: ")
+        assert cause.removesuffix("); answered 503").strip(), "the database's own message"
+        assert "27401" not in line
+        assert "Pat" not in line
+        await postgres_server.start()
+        assert await post(port, checkin) == 200  # PerfectGym's resend
+        await all_done(url, 1)
+        assert await post(port, checkin) == 200  # and once more: still one event
+        await all_done(url, 1)
+    [row] = await stored_events(url)
+    assert (row["type"], row["entity_id"], row["chat_id"]) == ("CUSTOMER_CHECKIN", FIRST, 27401)
+    assert await contract_counts(url) == {(None, "autumn", "attended"): 1}

@@ -36,6 +36,7 @@ from tests.harness import (
 from tests.postgres_server import PostgresServer
 
 SECRET = "webhook-secret-0123456789"
+METRICS_TOKEN = "scrape-token-0123456789"
 RETYPE = "send your answer again"
 # Long enough for the poller's pauses (1, 2, 4 … s) while the database was away.
 BACK_WITHIN = 60.0
@@ -174,8 +175,10 @@ async def test_webhook_an_update_not_stored_is_answered_503_and_redelivered(
         PORT=str(port),
         WEBHOOK_SECRET=SECRET,
         WEBHOOK_LISTEN_HOST="127.0.0.1",
+        METRICS_TOKEN=METRICS_TOKEN,  # the webhook port serves /metrics only with it
     )
-    async with running_bot(env), httpx.AsyncClient() as http:
+    scraper = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    async with running_bot(env), httpx.AsyncClient(headers=scraper) as http:
         maxi = Prospect(tg, chat_id=22002, first_name="Maxi")
         await _answer_during_outage(maxi, postgres_server, http, port)
         await _next(tg, maxi.chat_id, "last name")

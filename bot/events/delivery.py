@@ -106,6 +106,17 @@ def _integer(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _storable(text: str) -> bool:
+    """Whether ``text`` can be stored as it is: UTF-8 (no lone surrogate, which JSON's
+    ``\\ud800`` spells) and no control character (PostgreSQL refuses NUL). A body the database
+    would refuse is PerfectGym's mistake (400), not the database's (503, sent again forever)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return text.isprintable()
+
+
 def parse_delivery(body: bytes) -> Delivery:
     """The delivery ``body`` carries; ``MalformedDelivery`` for anything else."""
     try:
@@ -119,6 +130,8 @@ def parse_delivery(body: bytes) -> Delivery:
         raise MalformedDelivery("entityId is not a 64-bit integer")
     if not isinstance(uuid, str) or not uuid.strip() or len(uuid) > MAX_UUID:
         raise MalformedDelivery("uuid is not a string of 1 to 100 characters")
+    if not _storable(uuid.strip()):
+        raise MalformedDelivery("uuid holds a control character or is not UTF-8")
     if not isinstance(payload, list):
         raise MalformedDelivery("payload is not an array")
     return Delivery(entity_id, uuid.strip(), tuple(_element(item) for item in payload))
@@ -130,6 +143,8 @@ def _element(item: object) -> Element:
     kind, timestamp, content = item.get("type"), item.get("timestamp"), item.get("content")
     if not isinstance(kind, str) or not kind or len(kind) > MAX_UUID:
         raise MalformedDelivery("a payload element's type is not a string")
+    if not _storable(kind):
+        raise MalformedDelivery("a payload element's type holds a control character")
     if not _integer(timestamp) or not 0 <= timestamp <= MAX_TIMESTAMP:
         raise MalformedDelivery("a payload element's timestamp is not milliseconds")
     if content is not None and not isinstance(content, dict):
@@ -141,4 +156,6 @@ def _element(item: object) -> Element:
         and (_integer(value) or isinstance(value, str))
         and len(str(value)) <= MAX_UUID
     }
+    if any(isinstance(value, str) and not _storable(value) for value in kept.values()):
+        raise MalformedDelivery("a payload element's content holds a control character")
     return Element(kind, timestamp / 1000, kept)

@@ -31,6 +31,7 @@ from bot.events.booking_events import BookingEvents, NoBookingEvents
 from bot.events.delivery import CANCELLING, SUBJECTS, EventType, Subject
 from bot.funnel.counts import Funnel, Stage
 from bot.logging_setup import chat_ref
+from bot.storage.errors import failure_cause
 from bot.storage.lead_customers import Counted, CustomerMark, LeadCustomerRecords
 from bot.storage.perfectgym_events import EventStatus, PerfectGymEventRecords, StoredEvent
 
@@ -105,7 +106,7 @@ class EventProcessor:
                 while await self.run_due() == BATCH:
                     pass
             except Exception as exc:
-                log.warning("PerfectGym events not processed now (%s)", type(exc).__name__)
+                log.warning("PerfectGym events not processed now (%s)", failure_cause(exc))
 
     async def run_due(self) -> int:
         """Process every due event no other instance holds; how many were claimed."""
@@ -126,7 +127,7 @@ class EventProcessor:
                     event.type,
                     event.studio or "main",
                     attempts,
-                    type(exc).__name__,
+                    failure_cause(exc),
                 )
                 await self._storage.finish_event(event, EventStatus.FAILED)
                 return
@@ -134,7 +135,7 @@ class EventProcessor:
             log.warning(
                 "PerfectGym event %s failed (%s); again in %.0f s",
                 event.type,
-                type(exc).__name__,
+                failure_cause(exc),
                 delay,
             )
             await self._storage.retry_event(event, attempts, self._clock() + delay)

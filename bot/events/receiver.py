@@ -11,6 +11,7 @@ not bring is stored. Unknown event types are answered 200 and ignored likewise.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
@@ -25,6 +26,7 @@ from bot.events.delivery import (
     Subject,
     parse_delivery,
 )
+from bot.storage.errors import failure_cause
 from bot.storage.lead_customers import LeadCustomerRecords
 from bot.storage.perfectgym_events import NewEvent, PerfectGymEventRecords
 
@@ -32,6 +34,9 @@ log = logging.getLogger(__name__)
 
 # PerfectGym's bodies are a few hundred bytes; a larger one is not theirs.
 MAX_BODY_BYTES = 64 * 1024
+# PerfectGym counts a delivery as failed after 5 s: the database gets 4 of them, so that a
+# database that hangs is answered 503 (sent again later) rather than not at all.
+STORE_DEADLINE = 4.0
 
 
 class ReceiverRecords(PerfectGymEventRecords, LeadCustomerRecords, Protocol):
@@ -55,13 +60,16 @@ class EventReceiver:
         *,
         wake: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.time,
+        deadline: float = STORE_DEADLINE,
     ) -> None:
+        """``deadline``: how long the database may take over one request's events."""
         if any(not key for key in keys):
             raise ValueError("a webhook key is never empty")
         self._storage = storage
         self._keys = [(key.encode(), studio) for key, studio in keys.items()]
         self._wake = wake
         self._clock = clock
+        self._deadline = deadline
 
     def studio_of(self, api_key: str | None) -> tuple[bool, str | None]:
         """Whether ``api_key`` is one of the studios' webhook keys, and whose. Every key is
@@ -75,8 +83,9 @@ class EventReceiver:
 
     async def receive(self, api_key: str | None, body: bytes) -> Answer:
         """401 for a missing or wrong key (nothing read), 413 for a body too large, 400 for a
-        body that is not PerfectGym's, 503 when the database cannot take it (PerfectGym may
-        send it again), else 200."""
+        body that is not PerfectGym's, 503 when the database cannot take it within
+        ``deadline`` (PerfectGym may send it again), else 200. Refusals are not logged here:
+        the web server counts them (one line a minute), as anyone may send them."""
         known, studio = self.studio_of(api_key)
         if not known:
             return Answer(401)
@@ -85,20 +94,36 @@ class EventReceiver:
         try:
             delivery = parse_delivery(body)
         except MalformedDelivery as exc:
-            log.warning("PerfectGym webhook: malformed body refused (%s)", exc)
+            log.debug("PerfectGym webhook: malformed body refused (%s)", exc)
             return Answer(400)
         stored = 0
         try:
-            for part, element in enumerate(delivery.elements):
-                event = await self._ours(studio, delivery.entity_id, delivery.uuid, part, element)
-                if event is not None and await self._storage.store_event(event, self._clock()):
-                    stored += 1
+            async with asyncio.timeout(self._deadline):
+                for part, element in enumerate(delivery.elements):
+                    event = await self._ours(
+                        studio, delivery.entity_id, delivery.uuid, part, element
+                    )
+                    if event is not None and await self._storage.store_event(event, self._clock()):
+                        stored += 1
+        except TimeoutError:
+            log.warning(
+                "PerfectGym webhook: event not stored (the database did not answer within "
+                "%g s); answered 503",
+                self._deadline,
+            )
+            return self._answer(503, stored)
         except Exception as exc:
-            log.warning("PerfectGym webhook: event not stored (%s)", type(exc).__name__)
-            return Answer(503, stored)
+            log.warning(
+                "PerfectGym webhook: event not stored (%s); answered 503", failure_cause(exc)
+            )
+            return self._answer(503, stored)
+        return self._answer(200, stored)
+
+    def _answer(self, status: int, stored: int) -> Answer:
+        """What was stored is processed now, even when a later part of the request failed."""
         if stored:
             self._wake()
-        return Answer(200, stored)
+        return Answer(status, stored)
 
     async def _ours(
         self, studio: str | None, entity_id: int, uuid: str, part: int, element: Element

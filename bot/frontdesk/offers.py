@@ -22,6 +22,7 @@ from bot.perfectgym.client import PerfectGymClient
 from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError, PerfectGymRejected
 from bot.perfectgym.offers import MembershipOffers
 from bot.storage.cache import CachedAnswers
+from bot.storage.errors import failure_cause
 from conversations.prices import Offer
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ class OfferShelf:
         try:
             await self.refresh()
         except Exception as exc:  # e.g. the database briefly gone
-            log.warning("membership offers refresh failed (%s)", type(exc).__name__)
+            log.warning("membership offers refresh failed (%s)", failure_cause(exc))
             self._fresh_until = self._clock() + RETRY_AFTER_FAILURE
 
     async def _read_stored(self) -> None:
@@ -114,7 +115,7 @@ class OfferShelf:
         try:
             stored = await self._storage.load_cached(KIND, studio=self._studio)
         except Exception as exc:
-            log.warning("stored membership offers unreadable (%s)", type(exc).__name__)
+            log.warning("stored membership offers unreadable (%s)", failure_cause(exc))
             return
         if stored is None or self._offers is not None:
             return

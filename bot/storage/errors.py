@@ -17,3 +17,12 @@ class StorageUnavailable(Exception):
 
     def __str__(self) -> str:
         return self.cause
+
+
+def failure_cause(exc: BaseException) -> str:
+    """What a log line may say of ``exc``: a database failure with the database's own message
+    (the operator's first question is why), anything else by its type alone (its text may
+    quote a prospect's data)."""
+    if isinstance(exc, StorageUnavailable):
+        return f"{type(exc).__name__}: {exc.cause}"
+    return type(exc).__name__

@@ -26,6 +26,7 @@ from bot.perfectgym.errors import PerfectGymAuthError, PerfectGymError, PerfectG
 from bot.perfectgym.models import StudioInformation
 from bot.settings import StudioSettings
 from bot.storage.cache import StudioCache
+from bot.storage.errors import failure_cause
 from conversations.opening_hours import Closure, OpeningSpan
 from conversations.replies import Venue
 from conversations.studio import Studio
@@ -244,7 +245,7 @@ class StudioDirectory:
         try:
             await self.refresh()
         except Exception as exc:  # e.g. the database briefly gone: the next refresh retries
-            log.warning("studio information refresh failed (%s)", type(exc).__name__)
+            log.warning("studio information refresh failed (%s)", failure_cause(exc))
 
     async def _stored(self) -> StudioProfile | None:
         stored = await self._storage.load_studio(studio=self._studio)

@@ -17,11 +17,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot.storage.errors import failure_cause
 from bot.storage.leadership import Leadership
 from bot.telegram.application import AnyApplication
 from bot.telegram.unstored import UnstoredUpdates
@@ -36,6 +39,33 @@ LONGEST_PAUSE = 30.0
 # While Telegram only returns updates already being processed, how long to wait for one of them
 # to be stored before asking again (it returns those at once, so asking at once would spin).
 BUSY_WAIT = 1.0
+# Rounds of the loop failing in a row on something other than Telegram (an answer it cannot
+# read, a fault of the bot's) before /health says polling is stuck: one may pass, three do not.
+STUCK_AFTER = 3
+
+
+# python-telegram-bot's loggers that quote the raw answer of a getUpdates it cannot read.
+PTB_BOT_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot")
+
+
+class _WithoutReceivedData(logging.Filter):
+    """python-telegram-bot logs the whole ``getUpdates`` answer it cannot read, at CRITICAL:
+    prospects' messages, names and phone numbers. The line keeps what happened, not the data
+    (our own line names the cause)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "Received data was" in record.msg:
+            record.msg = "Error while parsing updates (what Telegram sent is not logged)"
+            record.args = ()
+        return True
+
+
+def quiet_received_data() -> None:
+    """Install the filter on python-telegram-bot's loggers, once."""
+    for name in PTB_BOT_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _WithoutReceivedData) for f in logger.filters):
+            logger.addFilter(_WithoutReceivedData())
 
 
 class Poller:
@@ -59,10 +89,15 @@ class Poller:
         self._sleep = sleep
         self._task: asyncio.Task[None] | None = None
         self._feed: UpdateFeed | None = None
+        quiet_received_data()
 
     @property
     def leading(self) -> bool:
         return self._feed is not None
+
+    def problem(self) -> str | None:
+        """Why this instance's polling cannot go on (for /health), or None while it can."""
+        return None if self._feed is None else self._feed.problem
 
     async def start(self) -> None:
         """One election now, so a lone instance polls before it reports ready; then keep
@@ -88,7 +123,7 @@ class Poller:
             try:
                 await self._step()
             except Exception as exc:  # a database hiccup: the next step tries again
-                log.warning("poller election failed (%s)", type(exc).__name__)
+                log.warning("poller election failed (%s)", failure_cause(exc))
 
     async def _step(self) -> None:
         if self.leading:
@@ -147,10 +182,30 @@ class UpdateFeed:
         self._held_chats: set[int] = set()
         self._retrying = False  # the pause is over: the unstored ones go in again
         self._pause = 0.0
+        self._failures = 0  # rounds failed in a row on something other than Telegram
+        self._failure = ""  # the last one's cause
 
     def start(self) -> None:
         self._unstored.on_stored = self._stored_now
         self._task = asyncio.create_task(self._run(), name="getUpdates")
+        self._task.add_done_callback(self._ended)
+
+    @property
+    def problem(self) -> str | None:
+        """Why polling cannot go on: the loop ended, or keeps failing; None while it goes on."""
+        if self._task is not None and self._task.done() and not self._task.cancelled():
+            return f"polling stopped ({self._failure or 'ended'})"
+        if self._failures >= STUCK_AFTER:
+            return f"polling failed {self._failures} times in a row ({self._failure})"
+        return None
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """The loop catches everything it can go on after; what still ends it is logged."""
+        if task.cancelled():
+            return
+        error = task.exception()
+        self._failure = _cause(error) if error is not None else "ended"
+        log.error("polling for updates stopped (%s)", self._failure)
 
     def _stored_now(self, update_id: int) -> None:
         """The update's answer is stored (its replies are on their way): it may be confirmed,
@@ -175,34 +230,47 @@ class UpdateFeed:
 
     async def _run(self) -> None:
         while True:
-            if self._failed and not self._running:
-                await self._retry_pause()
             try:
-                updates = await self._app.bot.get_updates(
-                    offset=self._offset,
-                    timeout=LONG_POLL_SECONDS,
-                    allowed_updates=self._allowed_updates,
-                )
+                await self._round()
             except TelegramError as exc:
                 self._lengthen_pause()
                 log.warning(
                     "getUpdates failed (%s); again in %g s", type(exc).__name__, self._pause
                 )
                 await self._sleep(self._pause)
-                continue
-            self._confirmed = self._offset
-            known = self._running.keys() | self._stored
-            if not self._retrying:
-                known |= self._failed
-            fresh = [update for update in updates if update.update_id not in known]
-            self._retrying = False
-            for update in fresh:
-                self._dispatch(update)
-            if not fresh and self._running.keys() - self._stored_early:
-                self._progress.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._progress.wait(), BUSY_WAIT)
-            self._advance()
+            except Exception as exc:  # anything else: said why, and tried again after a pause
+                self._failures += 1
+                self._failure = _cause(exc)
+                self._lengthen_pause()
+                log.error(
+                    "polling for updates failed (%s); again in %g s", self._failure, self._pause
+                )
+                await self._sleep(self._pause)
+            else:
+                self._failures = 0
+
+    async def _round(self) -> None:
+        """One ``getUpdates`` and what it brought."""
+        if self._failed and not self._running:
+            await self._retry_pause()
+        updates = await self._app.bot.get_updates(
+            offset=self._offset,
+            timeout=LONG_POLL_SECONDS,
+            allowed_updates=self._allowed_updates,
+        )
+        self._confirmed = self._offset
+        known = self._running.keys() | self._stored
+        if not self._retrying:
+            known |= self._failed
+        fresh = [update for update in updates if update.update_id not in known]
+        self._retrying = False
+        for update in fresh:
+            self._dispatch(update)
+        if not fresh and self._running.keys() - self._stored_early:
+            self._progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._progress.wait(), BUSY_WAIT)
+        self._advance()
 
     def _lengthen_pause(self) -> None:
         """1 s after the first failure (of getUpdates, or to store), doubling up to 30 s."""
@@ -267,3 +335,14 @@ class UpdateFeed:
             return
         self._offset = min(pending) if pending else max(known) + 1
         self._stored = {update_id for update_id in self._stored if update_id >= self._offset}
+
+
+def _cause(exc: BaseException) -> str:
+    """An exception as a log line may name it: its type (the database's message for a storage
+    failure) and where it was raised, never its text, which may quote an update's content."""
+    cause = failure_cause(exc)
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return cause
+    last = frames[-1]
+    return f"{cause} in {Path(last.filename).name}:{last.lineno} {last.name}"

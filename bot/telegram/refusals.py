@@ -1,4 +1,5 @@
-"""Refused webhook requests, counted and logged at most once a minute.
+"""Refused webhook requests (Telegram's and PerfectGym's), counted and logged at most once a
+minute.
 
 Anyone who finds the webhook's address can send it requests; a line for each would let them
 fill the log (and drown what an operator needs to see), while one summary a minute still shows
@@ -25,6 +26,17 @@ class Refusal(StrEnum):
     WRONG_SECRET = "wrong secret"
     TOO_LARGE = "too large"
     NOT_AN_UPDATE = "not an update"
+    PERFECTGYM_WRONG_KEY = "PerfectGym: wrong key"
+    PERFECTGYM_TOO_LARGE = "PerfectGym: too large"
+    PERFECTGYM_MALFORMED = "PerfectGym: malformed body"
+
+
+# What PerfectGym's webhook route (bot/events/endpoint.py) refused, by the status answered.
+PERFECTGYM_REFUSALS = {
+    401: Refusal.PERFECTGYM_WRONG_KEY,
+    413: Refusal.PERFECTGYM_TOO_LARGE,
+    400: Refusal.PERFECTGYM_MALFORMED,
+}
 
 
 class RefusalLog:
@@ -34,22 +46,33 @@ class RefusalLog:
     makes sure a minute's counts are not held back until the next refusal."""
 
     def __init__(
-        self, *, clock: Callable[[], float] = time.time, interval: float = SUMMARY_INTERVAL
+        self,
+        *,
+        clock: Callable[[], float] = time.time,
+        interval: float = SUMMARY_INTERVAL,
+        on_refused: Callable[[Refusal], None] = lambda why: None,
     ) -> None:
+        """``on_refused``: told of each refusal as it happens (the metrics count it)."""
         self._clock = clock
         self._interval = interval
+        self._on_refused = on_refused
         self._counts: Counter[Refusal] = Counter()
         self._since: float | None = None
         self._timer: asyncio.TimerHandle | None = None
 
     def refused(self, why: Refusal) -> None:
         self._counts[why] += 1
+        self._on_refused(why)
         now = self._clock()
         if self._since is None:
             self._since = now
             self._timer = asyncio.get_running_loop().call_later(self._interval, self.flush)
         elif now - self._since >= self._interval:
             self.flush()
+
+    def perfectgym(self, status: int) -> None:
+        """PerfectGym's webhook route refused a request with ``status``."""
+        self.refused(PERFECTGYM_REFUSALS[status])
 
     def flush(self) -> None:
         """Log the counts so far, if any, and start afresh."""

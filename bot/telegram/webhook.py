@@ -16,7 +16,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,6 +38,8 @@ MAX_BODY_BYTES = 256 * 1024
 # A refused body up to this size is read and dropped so that the connection stays usable.
 DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+Liveness = Callable[[], str | None]
+"""Why the bot cannot take updates now (polling stopped), or None while it can."""
 # What each refusal of a webhook request is counted as.
 REFUSALS = {403: Refusal.WRONG_SECRET, 413: Refusal.TOO_LARGE, 400: Refusal.NOT_AN_UPDATE}
 
@@ -139,10 +140,12 @@ def _update_of(body: bytes, bot: Bot) -> Update | None:
 
 
 class _HealthHandler(tornado.web.RequestHandler):
-    """200 while the bot can store what it is told; 503 with the database's reason when not."""
+    """200 while the bot can store what it is told and take updates; 503 with the reason (the
+    database's own, or why polling stopped) when not."""
 
-    def initialize(self, health: StorageHealth | None) -> None:
+    def initialize(self, health: StorageHealth | None, liveness: Liveness | None) -> None:
         self._health = health
+        self._liveness = liveness
 
     def get(self) -> None:
         self.set_header("Content-Type", "application/json")
@@ -150,6 +153,11 @@ class _HealthHandler(tornado.web.RequestHandler):
         if cause is not None:
             self.set_status(503)
             self.finish({"status": "unavailable", "reason": f"storage: {cause}"})
+            return
+        stuck = self._liveness() if self._liveness is not None else None
+        if stuck is not None:
+            self.set_status(503)
+            self.finish({"status": "unavailable", "reason": stuck})
             return
         self.finish({"status": "ok"})
 
@@ -183,9 +191,9 @@ class _MetricsHandler(tornado.web.RequestHandler):
 
 
 class HealthServer:
-    """``GET /health`` (and ``routes``, e.g. PerfectGym's webhook): a polling bot on a platform
-    that expects its web process to bind ``$PORT`` (a PaaS stops a web process that never
-    does)."""
+    """``GET /health`` (and ``routes``, e.g. PerfectGym's webhook, and ``/metrics`` when given
+    ``metrics``): a polling bot on a platform that expects its web process to bind ``$PORT`` (a
+    PaaS stops a web process that never does), or the metrics port of its own."""
 
     def __init__(
         self,
@@ -195,13 +203,20 @@ class HealthServer:
         metrics: Metrics | None = None,
         metrics_token: str | None = None,
         health: StorageHealth | None = None,
+        liveness: Liveness | None = None,
         routes: Sequence[tornado.routing.Rule | tuple[Any, ...]] = (),
+        refusals: RefusalLog | None = None,
     ) -> None:
-        """``routes``: more endpoints on the same port (PerfectGym's webhook)."""
+        """``routes``: more endpoints on the same port (PerfectGym's webhook); ``refusals``:
+        where refused requests are counted (shared with those routes), else a log of its own;
+        ``metrics``: None to serve no ``/metrics`` here (the runtime decides where it is
+        served)."""
         self._metrics = metrics
         self._metrics_token = metrics_token
         self._health = health
+        self._liveness = liveness
         self._extra = list(routes)
+        self.refusals = refusals or RefusalLog()
         self._app = tornado.web.Application(self._routes(), log_function=lambda handler: None)
         self._host = host
         self._port = port
@@ -210,7 +225,7 @@ class HealthServer:
     def _routes(self) -> list[tornado.routing.Rule | tuple[Any, ...]]:
         routes: list[tornado.routing.Rule | tuple[Any, ...]] = [
             *self._extra,
-            ("/health", _HealthHandler, {"health": self._health}),
+            ("/health", _HealthHandler, {"health": self._health, "liveness": self._liveness}),
         ]
         if self._metrics is not None:
             routes.append(
@@ -231,6 +246,7 @@ class HealthServer:
             self._server.stop()
             await self._server.close_all_connections()
             self._server = None
+        self.refusals.close()
 
 
 class WebhookServer(HealthServer):
@@ -248,10 +264,10 @@ class WebhookServer(HealthServer):
         metrics_token: str | None = None,
         health: StorageHealth | None = None,
         unstored: UnstoredUpdates | None = None,
-        clock: Callable[[], float] = time.time,
         routes: Sequence[tornado.routing.Rule | tuple[Any, ...]] = (),
+        refusals: RefusalLog | None = None,
     ) -> None:
-        self._refusals = RefusalLog(clock=clock)
+        refusals = refusals or RefusalLog()
         self._hook = (
             webhook_path(webhook_url),
             _UpdateHandler,
@@ -259,7 +275,7 @@ class WebhookServer(HealthServer):
                 "bot_application": application,
                 "secret": secret,
                 "unstored": unstored or UnstoredUpdates(),
-                "refusals": self._refusals,
+                "refusals": refusals,
             },
         )
         super().__init__(
@@ -269,11 +285,8 @@ class WebhookServer(HealthServer):
             metrics_token=metrics_token,
             health=health,
             routes=routes,
+            refusals=refusals,
         )
 
     def _routes(self) -> list[tornado.routing.Rule | tuple[Any, ...]]:
         return [self._hook, *super()._routes()]
-
-    async def stop(self) -> None:
-        await super().stop()
-        self._refusals.close()
