@@ -160,11 +160,12 @@ class TelegramSender:
         try:
             return await self.reply(chat_id, outcome, kind=ReplyKind.NOTICE, not_after=not_after)
         except ChatMigrated as moved:
+            # Only a group moves, and its id is no one's personal data: the operator needs it.
             log.warning(
                 "chat %s is now chat %s (a group upgraded to a supergroup): change the setting "
                 "that names it",
-                chat_ref(chat_id),
-                chat_ref(moved.new_chat_id),
+                chat_id,
+                moved.new_chat_id,
             )
             try:
                 return await self.reply(
