@@ -709,7 +709,7 @@ class FakeTelegram:
         # Chats whose prospect blocked the bot: Telegram answers 403 to anything sent there.
         self.blocked: set[int] = set()
         self.refused_blocked: list[int] = []  # the chats of the 403s answered, in order
-        self.refused: list[tuple[str, int | None]] = []  # answered 400 by ``refuse_chat``
+        self.refused: list[tuple[str, int]] = []  # answered 400 by ``refuse_chat``
         self.photos: list[SentPhoto] = []
         self.venues: list[SentVenue] = []
         # Methods answered with an error status for now (a Bot API hiccup), by lower-case name.
@@ -1039,10 +1039,10 @@ class FakeTelegram:
         if key in self.failing:
             status = self.failing[key]
             return self._failure(method, None, _ApiError(status, "Bad Gateway", recorded=False))
-        refusal = self.refusing.get(_chat_of(params))
-        if refusal is not None:
-            self.refused.append((method, _chat_of(params)))
-            return self._failure(method, None, refusal)
+        target = _chat_of(params)
+        if target is not None and target in self.refusing:
+            self.refused.append((method, target))
+            return self._failure(method, None, self.refusing[target])
         call = _Call(method, params, received_at, connection_gone)
         task = asyncio.current_task()
         if task is not None:

@@ -15,10 +15,14 @@ from pathlib import Path
 import pytest
 
 from bot.followup.service import Followups
+from bot.storage import open_storage
+from bot.storage.replies import PendingReply, ReplyKind
 from bot.storage.trial_bookings import SqlTrialBookings
+from tests.databases import BACKENDS, fresh_database_url
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram
 from tests.harness import Clock, Prospect, bot_environment, load_config, running_bot
+from tests.test_storage import create_release, release_before
 from tests.test_trial_reminders import (
     HOUR,
     Talk,
@@ -221,3 +225,34 @@ async def test_a_reminder_kept_while_telegram_was_away_is_sent_only_before_its_s
             await _nothing_more(tg, 22504)
     reminders = [t for t in _texts(tg, 22504) if "A reminder of your trial session" in t]
     assert len(reminders) == (1 if back == "before-the-session" else 0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_database_from_before_not_after_is_upgraded_and_its_kept_replies_stay(
+    tmp_path: Path, backend: str
+) -> None:
+    """A reply kept by the release before has no time limit; one kept now carries its own."""
+    now = 1_800_000_000.0
+    async with fresh_database_url(backend, tmp_path) as url:
+        await create_release(
+            url,
+            release_before(lambda table, column: column.name == "not_after"),
+            (
+                (
+                    "INSERT INTO pending_replies (chat_id, kind, payload, attempts, due_at, "
+                    "created_at) VALUES (7, 'answer', '[]', 0, $1, $1)",
+                    (now,),
+                ),
+            ),
+        )
+        storage = await open_storage(url)
+        try:
+            await storage.hold_reply(7, ReplyKind.ANSWER, '[{"x": 1}]', now, not_after=now + 60)
+            claimed = await storage.claim_replies(now + 1, now + 61, 10)
+        finally:
+            await storage.close()
+    assert [(r.chat_id, r.payload, r.not_after) for r in claimed] == [
+        (7, "[]", None),
+        (7, '[{"x": 1}]', now + 60),
+    ]
+    assert all(isinstance(r, PendingReply) for r in claimed)
