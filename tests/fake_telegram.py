@@ -298,13 +298,24 @@ class _ApiError(Exception):
         description: str,
         *,
         retry_after: int | None = None,
+        migrate_to: int | None = None,
         recorded: bool = True,
     ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to = migrate_to
         self.recorded = recorded
+
+
+def _chat_of(params: JSONDict) -> int | None:
+    """A request's ``chat_id`` as a number (sent as a string or a number), if it has one."""
+    value = params.get("chat_id")
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _bad_request(detail: str) -> _ApiError:
@@ -702,12 +713,15 @@ class FakeTelegram:
         # Chats whose prospect blocked the bot: Telegram answers 403 to anything sent there.
         self.blocked: set[int] = set()
         self.refused_blocked: list[int] = []  # the chats of the 403s answered, in order
+        self.refused: list[tuple[str, int]] = []  # answered 400 by ``refuse_chat``
         self.photos: list[SentPhoto] = []
         self.venues: list[SentVenue] = []
         # Methods answered with an error status for now (a Bot API hiccup), by lower-case name.
         self.failing: dict[str, int] = {}
         # Methods answered 200 with a result the client cannot read, how many times more.
         self.garbled: dict[str, int] = {}
+        # Chats Telegram refuses every message to for good (``refuse_chat``), and their answers.
+        self.refusing: dict[int, _ApiError] = {}
         bot_id = token.split(":", 1)[0]
         self.bot_user: JSONDict = {
             "id": int(bot_id) if bot_id.isdigit() else 123456,
@@ -1037,6 +1051,10 @@ class FakeTelegram:
         if self.garbled.get(key):
             self.garbled[key] -= 1
             return 200, {"ok": True, "result": [{"update_id": 0, "message": GARBLED}]}
+        target = _chat_of(params)
+        if target is not None and target in self.refusing:
+            self.refused.append((method, target))
+            return self._failure(method, None, self.refusing[target])
         call = _Call(method, params, received_at, connection_gone)
         task = asyncio.current_task()
         if task is not None:
@@ -1064,6 +1082,8 @@ class FakeTelegram:
         }
         if error.retry_after is not None:
             payload["parameters"] = {"retry_after": error.retry_after}
+        if error.migrate_to is not None:
+            payload["parameters"] = {"migrate_to_chat_id": error.migrate_to}
         return error.code, payload
 
     def _wake_pollers(self) -> None:
@@ -1696,6 +1716,20 @@ class FakeTelegram:
         cannot read (an update whose message is a string): not a ``TelegramError``, a fault the
         bot's own loop has to survive."""
         self.garbled[method.lower()] = times
+
+    def refuse_chat(self, chat_id: int, *, migrate_to: int | None = None) -> None:
+        """Answer anything sent to ``chat_id`` with a 400, for good: "chat not found" (the bot
+        was never in it, or it is gone), or with ``migrate_to`` the group was upgraded to a
+        supergroup of that id. Nothing is done; ``refused`` lists (method, chat) answered so."""
+        if migrate_to is None:
+            self.refusing[chat_id] = _ApiError(400, "Bad Request: chat not found", recorded=False)
+        else:
+            self.refusing[chat_id] = _ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to=migrate_to,
+                recorded=False,
+            )
 
     def hold_next(self, chat_id: int) -> Hold:
         """Keep the next sendMessage to ``chat_id`` waiting (``arrived`` is set) until the test

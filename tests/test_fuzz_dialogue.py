@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.chain.build import single_chain
 from bot.funnel.counts import Funnel
 from bot.intake.outbox import Outbox, RetryPolicy
+from bot.intake.sender import Sent
 from bot.intake.service import Chat, Intake
 from bot.intake.store import ConversationStore
 from bot.perfectgym.adapter import plan_from_config
@@ -129,8 +130,10 @@ class _Nobody:
     async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
         pass
 
-    async def deliver(self, chat_id: int, outcome: Outcome) -> bool:
-        return True
+    async def deliver(
+        self, chat_id: int, outcome: Outcome, *, not_after: float | None = None
+    ) -> Sent:
+        return Sent.DELIVERED
 
     def typing_soon(self, chat_id: int) -> None:
         pass

@@ -51,7 +51,15 @@ class StubRecords:
     async def save_messages(self, chat_id: int, messages: ChatMessages, now: float) -> None:
         self.saved.append(messages)
 
-    async def hold_reply(self, chat_id: int, kind: ReplyKind, payload: str, now: float) -> None:
+    async def hold_reply(
+        self,
+        chat_id: int,
+        kind: ReplyKind,
+        payload: str,
+        now: float,
+        *,
+        not_after: float | None = None,
+    ) -> None:
         self.held.append(payload)
 
 

@@ -185,6 +185,7 @@ async def test_staff_confirm_an_erasure_in_the_chains_chat_named_in_the_file_onl
         running_bot(chain.env),
     ):
         await _lead_at(tg, 41101, "/start camden", "Eva", "Studio Sol Camden")
+        await tg.next_message(CHAIN_CHAT)  # the new lead's notice, sent after the thank-you
         tg.drain(CHAIN_CHAT)
         eva = Prospect(tg, chat_id=41101)
         await eva.answer("/forget", "has been deleted")

@@ -183,6 +183,7 @@ async def test_a_refused_customer_is_told_and_staff_get_the_choice(
     pg.refuse_customers()
     async with running_bot(_env(tg, pg, database_url_all_backends), clock=noon):
         lena, invitation = await _lead(tg, 6501)
+        await tg.next_message(STAFF)  # the new lead's notice, sent after the thank-you
         tg.drain(STAFF)
         days = await _offer(lena, invitation, "Yoga")
         await _pick(lena, days, _yoga(pg)[0].start)

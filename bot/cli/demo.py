@@ -30,6 +30,7 @@ from bot.chain.build import build_chain
 from bot.chain.roster import Roster, StudioSpec
 from bot.composition import Services, assemble
 from bot.intake.routing import Typed
+from bot.intake.sender import Sent
 from bot.intake.service import Chat
 from bot.perfectgym.client import PerfectGymClient
 from bot.settings import AddressForm, SettingsError, StudioSettings, load_studio_settings
@@ -89,10 +90,12 @@ class TerminalChat:
     async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
         self.show(replies)
 
-    async def deliver(self, chat_id: int, outcome: Outcome) -> bool:
+    async def deliver(
+        self, chat_id: int, outcome: Outcome, *, not_after: float | None = None
+    ) -> Sent:
         self.settle(outcome)
         self.show(outcome.replies)
-        return True
+        return Sent.DELIVERED
 
     def typing_soon(self, chat_id: int) -> None:
         self._out.write("bot> (typing…)\n")

@@ -24,11 +24,9 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol, assert_never
 from zoneinfo import ZoneInfo
 
-from telegram.error import NetworkError, RetryAfter, TelegramError
-
 from bot.followup import messages, schedule
 from bot.intake.routing import Buttons
-from bot.intake.sender import Sender
+from bot.intake.sender import Sender, Sent
 from bot.intake.service import Chat
 from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
@@ -61,6 +59,7 @@ log = logging.getLogger(__name__)
 CLAIM_SECONDS = 300.0  # how long one instance holds a claimed reminder
 BATCH = 50
 EARLY_CHECKIN = 3 * 3600.0  # a check-in this long before the session still counts for it
+FOLLOWUP_KEPT_SECONDS = 12 * 3600.0  # a follow-up Telegram did not take goes out within this
 
 GiveUp = Callable[[int, int, Happening, str], Awaitable[Outcome | None]]
 AskStudio = Callable[[Chat], Awaitable[Outcome]]
@@ -153,13 +152,7 @@ class Followups:
             now = self._clock()
             due = await self._storage.claim_trial_reminders(now, now + CLAIM_SECONDS, BATCH)
             for reminder in due:
-                try:
-                    sent += await self._send(reminder)
-                except RetryAfter:
-                    await self._storage.release_trial_reminder(reminder.id)
-                    for rest in due[due.index(reminder) + 1 :]:
-                        await self._storage.release_trial_reminder(rest.id)
-                    raise
+                sent += await self._send(reminder)
             if len(due) < BATCH:
                 return sent
 
@@ -183,24 +176,22 @@ class Followups:
 
     async def _deliver(self, reminder: TrialReminder, outcome: Outcome) -> bool:
         chat = chat_ref(reminder.chat_id)
-        try:
-            delivered = await self._sender.deliver(reminder.chat_id, outcome)
-        except RetryAfter:
-            raise
-        except NetworkError:
-            # It may have arrived: at most once, so it counts as sent.
-            log.warning("chat %s: no answer to the trial %s; not repeated", chat, reminder.kind)
-            await self._storage.finish_trial_reminder(reminder.id, ReminderStatus.SENT)
-            return False
-        except TelegramError:
-            log.warning("chat %s: trial %s refused by Telegram", chat, reminder.kind)
-            await self._storage.finish_trial_reminder(reminder.id, ReminderStatus.SKIPPED)
-            return False
-        if not delivered:
-            log.info("chat %s: blocked the bot; no more trial reminders", chat)
-            await self._storage.finish_trial_reminder(reminder.id, ReminderStatus.BLOCKED)
-            await self._storage.stop_chat_reminders(reminder.chat_id, ReminderStatus.BLOCKED)
-            return False
+        # A reminder kept while Telegram is away is worthless once its session began; a
+        # follow-up, the day after it was due.
+        not_after = (
+            self._clock() + FOLLOWUP_KEPT_SECONDS if reminder.followup else reminder.starts_at
+        )
+        match await self._sender.deliver(reminder.chat_id, outcome, not_after=not_after):
+            case Sent.REFUSED:
+                await self._storage.finish_trial_reminder(reminder.id, ReminderStatus.SKIPPED)
+                return False
+            case Sent.BLOCKED:
+                log.info("chat %s: blocked the bot; no more trial reminders", chat)
+                await self._storage.finish_trial_reminder(reminder.id, ReminderStatus.BLOCKED)
+                await self._storage.stop_chat_reminders(reminder.chat_id, ReminderStatus.BLOCKED)
+                return False
+            case Sent.DELIVERED | Sent.KEPT:
+                pass  # kept: the resender sends it; at most once, so it counts as sent
         await self._storage.finish_trial_reminder(reminder.id, ReminderStatus.SENT)
         log.info("chat %s: trial %s sent", chat, reminder.kind)
         return True
@@ -303,10 +294,6 @@ class Followups:
         )
         return outcome
 
-    async def _other_times(self, chat_id: int, booking_id: int, note: str) -> Outcome | None:
-        """What :meth:`cancelled` offers instead of the booking the studio cancelled."""
-        return await self._give_up(chat_id, booking_id, Happening.CANCELLED, note)
-
     async def _to_staff(self, studio: str | None, text: str) -> None:
         chain = self._conversations.chain
         if chain.is_chain:
@@ -317,14 +304,17 @@ class Followups:
     # --- PerfectGym's events (BookingEvents) ---------------------------------------------------
 
     async def cancelled(self, studio: str | None, booking_id: int) -> None:
-        """The reminders stop; before the session the prospect is told and offered another
-        time (once: a repeated event finds nothing left to stop)."""
-        stopped = await self._storage.stop_booking_reminders(
-            studio, booking_id, ReminderStatus.CANCELLED
-        )
-        if not stopped or stopped[0].starts_at <= self._clock():
-            return
-        first = stopped[0]
+        """Before the session the prospect is told and offered another time; then the reminders
+        stop. In that order: a failure before the stop leaves them open, so PerfectGym's event,
+        retried, still tells the prospect; once stopped, a repeated event finds nothing."""
+        owed = await self._storage.booking_reminders(studio, booking_id)
+        if owed and owed[0].starts_at > self._clock():
+            await self._tell_cancelled(studio, booking_id, owed[0])
+        await self._storage.stop_booking_reminders(studio, booking_id, ReminderStatus.CANCELLED)
+
+    async def _tell_cancelled(
+        self, studio: str | None, booking_id: int, first: TrialReminder
+    ) -> None:
         stored = await self._storage.load_booking(first.chat_id)
         if stored is None:
             return
@@ -333,8 +323,11 @@ class Followups:
         note = messages.cancelled_note(
             booking.session_title(state), first.starts_at, ctx, self._zone(studio)
         )
-        outcome = await self._other_times(first.chat_id, booking_id, note)
-        if outcome is not None and not await self._sender.deliver(first.chat_id, outcome):
+        outcome = await self._give_up(first.chat_id, booking_id, Happening.CANCELLED, note)
+        if outcome is None:
+            return
+        sent = await self._sender.deliver(first.chat_id, outcome, not_after=first.starts_at)
+        if sent is Sent.BLOCKED:
             await self._storage.stop_chat_reminders(first.chat_id, ReminderStatus.BLOCKED)
 
     async def moved(self, studio: str | None, booking_id: int) -> None:

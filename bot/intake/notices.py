@@ -22,7 +22,7 @@ from bot.studio.leads_config import ConfigProblem
 from conversations import flow
 from conversations.front_desk import with_rows
 from conversations.i18n import Translator
-from conversations.replies import Reply
+from conversations.replies import Outcome, Reply
 
 log = logging.getLogger(__name__)
 
@@ -101,18 +101,9 @@ class DeliveryNotices:
                         entry.studio,
                     )
                 )
-                if self._trials is not None:
-                    invitation = await self._trials.invite(
-                        entry.chat_id,
-                        entry.studio,
-                        entry.locale,
-                        _language_tag(report),
-                        report.campaign,
-                        report.customer_id,
-                    )
-                    if invitation is not None:
-                        replies.append(invitation)
-                await self._notify_staff(report)
+                invitation = await self._invitation(report)
+                if invitation is not None:
+                    replies.append(invitation)
             case Delivery.DUPLICATE:
                 replies.append(
                     Reply(
@@ -157,7 +148,6 @@ class DeliveryNotices:
                         entry.studio,
                     )
                 )
-                await self._notify_staff(report)
             case _:
                 pass
         if replies:
@@ -166,7 +156,38 @@ class DeliveryNotices:
                 replace(r, remove_keyboard=r.remove_keyboard or r.can_remove_keyboard)
                 for r in replies
             ]
-            await self._sender.send(entry.chat_id, replies)
+            await self._to_prospect(report, replies)
+        # Staff after the prospect: a staff chat Telegram refuses (gone, or upgraded to a
+        # supergroup) must not cost the prospect their thank-you (``StaffChats``).
+        if report.result in (Delivery.CREATED, Delivery.FAILED):
+            await self._notify_staff(report)
+
+    async def _invitation(self, report: DeliveryReport) -> Reply | None:
+        """The trial booking's offer under the thank-you; a fault opening it (the database)
+        costs the offer, never the thank-you: the lead is created, nothing would retry it."""
+        if self._trials is None:
+            return None
+        entry = report.entry
+        try:
+            return await self._trials.invite(
+                entry.chat_id,
+                entry.studio,
+                entry.locale,
+                _language_tag(report),
+                report.campaign,
+                report.customer_id,
+            )
+        except Exception:
+            log.exception("lead %s: the trial booking's offer could not be opened", entry.id)
+            return None
+
+    async def _to_prospect(self, report: DeliveryReport, replies: list[Reply]) -> None:
+        """Sent, or kept to send again (``Sender.deliver``); a fault beyond that is logged, and
+        staff still hear of the lead."""
+        try:
+            await self._sender.deliver(report.entry.chat_id, Outcome(replies=tuple(replies)))
+        except Exception:
+            log.exception("lead %s: the prospect's notice could not be sent", report.entry.id)
 
     def _with_desk(self, reply: Reply, tr: Translator, studio: str | None) -> Reply:
         """The thank-you with the front desk's buttons under it."""

@@ -7,9 +7,13 @@ with the club's name: the chain's chat hears of every club.
 
 from __future__ import annotations
 
+import logging
+
 from bot.chain.chain import Chain
 from bot.intake.sender import Sender
 from conversations.replies import Button, Reply
+
+log = logging.getLogger(__name__)
 
 
 class StaffChats:
@@ -43,5 +47,10 @@ class StaffChats:
         await self._send(chats, Reply(text, buttons=buttons))
 
     async def _send(self, chats: tuple[int, ...], reply: Reply) -> None:
+        """Each chat on its own: one that fails (a database fault keeping a notice Telegram did
+        not take) stops neither the others nor what the caller does next."""
         for chat in chats:
-            await self._sender.send(chat, [reply])
+            try:
+                await self._sender.send(chat, [reply])
+            except Exception:
+                log.exception("staff chat %s: a notice could not be sent", chat)

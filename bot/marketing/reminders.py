@@ -16,10 +16,8 @@ import time
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from telegram.error import NetworkError, RetryAfter, TelegramError
-
 from bot.funnel.counts import Funnel, Stage
-from bot.intake.sender import Sender
+from bot.intake.sender import Sender, Sent
 from bot.intake.store import ConversationChanged, ConversationStore
 from bot.logging_setup import chat_ref
 from bot.periodic import Periodic
@@ -131,26 +129,16 @@ class Reminders:
             # The prospect wrote just now: no reminder, and none due until they stop again.
             await self._storage.finish_reminder(idle.chat_id, None)
             return False
-        try:
-            delivered = await self._sender.deliver(idle.chat_id, outcome)
-        except RetryAfter:
-            await self._storage.finish_reminder(idle.chat_id, None)  # due again next sweep
-            raise
-        except NetworkError:
-            # It may have arrived: at most one reminder, so it counts as sent.
-            log.warning("chat %s: no answer to the reminder; not repeated", chat_ref(idle.chat_id))
-            await self._storage.finish_reminder(idle.chat_id, Reminder.SENT)
-            return False
-        except TelegramError:
-            log.warning(
-                "chat %s: reminder refused by Telegram; not retried", chat_ref(idle.chat_id)
-            )
-            await self._storage.finish_reminder(idle.chat_id, Reminder.SKIPPED)
-            return False
-        if not delivered:
-            log.info("chat %s: blocked the bot; no reminder", chat_ref(idle.chat_id))
-            await self._storage.finish_reminder(idle.chat_id, Reminder.BLOCKED)
-            return False
+        match await self._sender.deliver(idle.chat_id, outcome):
+            case Sent.REFUSED:
+                await self._storage.finish_reminder(idle.chat_id, Reminder.SKIPPED)
+                return False
+            case Sent.BLOCKED:
+                log.info("chat %s: blocked the bot; no reminder", chat_ref(idle.chat_id))
+                await self._storage.finish_reminder(idle.chat_id, Reminder.BLOCKED)
+                return False
+            case Sent.DELIVERED | Sent.KEPT:
+                pass  # kept: the resender sends it; at most one reminder, so it counts as sent
         await self._storage.finish_reminder(idle.chat_id, Reminder.SENT)
         self._funnel.reached(state.campaign, Stage.REMINDED, studio=state.studio)
         log.info("chat %s: reminder sent", chat_ref(idle.chat_id))

@@ -28,12 +28,22 @@ class PendingReply:
     payload: str  # the replies still to send, as ``bot.telegram.resend`` encodes them
     attempts: int
     created_at: float
+    not_after: float | None = None  # a reminder of a session: worthless once it began
 
 
 class PendingReplies(Protocol):
-    async def hold_reply(self, chat_id: int, kind: ReplyKind, payload: str, now: float) -> None:
-        """Keep replies Telegram did not take, due at once. A notice for a chat forgotten
-        meanwhile (a thank-you, a reminder on its way when /forget came) is not kept."""
+    async def hold_reply(
+        self,
+        chat_id: int,
+        kind: ReplyKind,
+        payload: str,
+        now: float,
+        *,
+        not_after: float | None = None,
+    ) -> None:
+        """Keep replies Telegram did not take, due at once, and not to be sent after
+        ``not_after``. A notice for a chat forgotten meanwhile (a thank-you, a reminder on its
+        way when /forget came) is not kept."""
         ...
 
     async def claim_replies(self, now: float, until: float, limit: int) -> list[PendingReply]:
@@ -71,22 +81,33 @@ CLAIM_REPLIES = (
     "UPDATE pending_replies SET held_until = $2 WHERE id IN ("
     "SELECT id FROM pending_replies WHERE due_at <= $1 AND (held_until IS NULL OR held_until < $1) "
     "ORDER BY id LIMIT $3) AND due_at <= $1 AND (held_until IS NULL OR held_until < $1) "
-    "RETURNING id, chat_id, kind, payload, attempts, created_at"
+    "RETURNING id, chat_id, kind, payload, attempts, created_at, not_after"
 )
 
 
 class SqlPendingReplies(SqlRecords):
-    async def hold_reply(self, chat_id: int, kind: ReplyKind, payload: str, now: float) -> None:
+    async def hold_reply(
+        self,
+        chat_id: int,
+        kind: ReplyKind,
+        payload: str,
+        now: float,
+        *,
+        not_after: float | None = None,
+    ) -> None:
         await self._db.execute(
-            "INSERT INTO pending_replies (chat_id, kind, payload, attempts, due_at, created_at) "
+            "INSERT INTO pending_replies "
+            "(chat_id, kind, payload, attempts, due_at, created_at, not_after) "
             "SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), CAST($3 AS TEXT), 0, "
-            "CAST($4 AS DOUBLE PRECISION), CAST($4 AS DOUBLE PRECISION) "
+            "CAST($4 AS DOUBLE PRECISION), CAST($4 AS DOUBLE PRECISION), "
+            "CAST($6 AS DOUBLE PRECISION) "
             f"WHERE CAST($2 AS TEXT) = $5 OR {CHAT_EXISTS}",
             chat_id,
             kind.value,
             payload,
             now,
             ReplyKind.ANSWER.value,
+            not_after,
         )
 
     async def claim_replies(self, now: float, until: float, limit: int) -> list[PendingReply]:
@@ -100,6 +121,7 @@ class SqlPendingReplies(SqlRecords):
                     str(row["payload"]),
                     int(row["attempts"]),
                     float(row["created_at"]),
+                    None if row["not_after"] is None else float(row["not_after"]),
                 )
                 for row in rows
             ),

@@ -306,6 +306,9 @@ PENDING_REPLIES = Table(
         Column("due_at", Type.REAL),
         Column("created_at", Type.REAL),
         Column("held_until", Type.REAL, nullable=True),
+        # Added 2027-02: not sent after this (a trial reminder: its session's start); NULL:
+        # sent however late, within the day the resender keeps any reply.
+        Column("not_after", Type.REAL, nullable=True, added=True),
     ),
     indexes=(
         Index("pending_replies_due", ("due_at",)),

@@ -91,6 +91,11 @@ class TrialReminderRecords(Protocol):
         """The booking's rows not yet sent end with ``status``; the rows so ended."""
         ...
 
+    async def booking_reminders(self, studio: str | None, booking_id: int) -> list[TrialReminder]:
+        """The booking's rows not yet sent, soonest first, left as they are: what a cancelled
+        booking's notice is built from before they are stopped."""
+        ...
+
     async def stop_customer_reminders(self, studio: str | None, customer_id: int) -> int:
         """A silenced customer: every row of theirs not yet sent is cancelled; how many."""
         ...
@@ -237,6 +242,15 @@ class SqlTrialReminders(SqlRecords):
             _key(studio),
             booking_id,
             status.value,
+        )
+        return _reminders(rows)
+
+    async def booking_reminders(self, studio: str | None, booking_id: int) -> list[TrialReminder]:
+        rows = await self._db.fetch(
+            f"SELECT {COLUMNS} FROM trial_reminders WHERE studio = $1 AND booking_id = $2 "
+            f"AND {OPEN} ORDER BY due_at, id",
+            _key(studio),
+            booking_id,
         )
         return _reminders(rows)
 

@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import Callable, Collection, Coroutine, Sequence
 from dataclasses import replace
-from enum import Enum, auto
 from typing import Any, Protocol
 
 from telegram import (
@@ -31,7 +30,7 @@ from telegram import (
 from telegram import Venue as TelegramVenue
 from telegram._utils.types import JSONDict
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -48,6 +47,7 @@ from bot.frontdesk.staff_side import StaffSide
 from bot.intake.commands import menu
 from bot.intake.erasure_requests import CONFIRM_PREFIX, ErasureRequests
 from bot.intake.routing import ButtonPresses, Commands, Typed
+from bot.intake.sender import Sent as Sent
 from bot.intake.service import Chat, Intake
 from bot.logging_setup import chat_ref
 from bot.marketing.report import chart_png
@@ -106,12 +106,6 @@ def _fit(text: str) -> str:
     return text if len(text) <= MAX_TEXT_LENGTH else text[: MAX_TEXT_LENGTH - 1] + "…"
 
 
-class Sent(Enum):
-    DELIVERED = auto()
-    KEPT = auto()  # Telegram did not take it; kept to be sent again (``bot.telegram.resend``)
-    BLOCKED = auto()  # the prospect blocked the bot: nothing more can be sent
-
-
 class SenderRecords(ChatMessageRecords, PendingReplies, Protocol):
     """What the sender stores: the messages it may still edit, and replies to send again."""
 
@@ -153,10 +147,31 @@ class TelegramSender:
         except Exception:
             log.warning("showing typing… failed", exc_info=True)
 
-    async def deliver(self, chat_id: int, outcome: Outcome) -> bool:
-        """An outcome of the bot's own (a thank-you, a reminder); False when the prospect
-        blocked the bot. Kept and sent later when Telegram does not take it now."""
-        return await self.reply(chat_id, outcome, kind=ReplyKind.NOTICE) is not Sent.BLOCKED
+    async def deliver(
+        self, chat_id: int, outcome: Outcome, *, not_after: float | None = None
+    ) -> Sent:
+        """An outcome of the bot's own (a thank-you, a reminder, a staff notice): the delivery
+        policy in one place. Kept and sent later when Telegram does not take it now; refused
+        for good (a 400) is logged and told, never raised, so one chat's refusal stops no other
+        message. A group upgraded to a supergroup is followed to its new id."""
+        try:
+            return await self.reply(chat_id, outcome, kind=ReplyKind.NOTICE, not_after=not_after)
+        except ChatMigrated as moved:
+            # Only a group moves, and its id is no one's personal data: the operator needs it.
+            log.warning(
+                "chat %s is now chat %s (a group upgraded to a supergroup): change the setting "
+                "that names it",
+                chat_id,
+                moved.new_chat_id,
+            )
+            try:
+                return await self.reply(
+                    moved.new_chat_id, outcome, kind=ReplyKind.NOTICE, not_after=not_after
+                )
+            except TelegramError as error:
+                return _refused(moved.new_chat_id, error)
+        except TelegramError as error:
+            return _refused(chat_id, error)
 
     async def send_kept(self, chat_id: int, replies: tuple[Reply, ...]) -> bool:
         """A kept reply, tried again; a passing failure is raised to the resender."""
@@ -168,9 +183,10 @@ class TelegramSender:
         outcome: Outcome,
         query: CallbackQuery | None = None,
         kind: ReplyKind | None = ReplyKind.ANSWER,
+        not_after: float | None = None,
     ) -> Sent:
         """Send ``outcome``. Replies Telegram does not take for a passing reason are kept as
-        ``kind`` (None: the error is raised instead)."""
+        ``kind`` until ``not_after`` (None: the error is raised instead)."""
         pressed = (
             query.message if query is not None and isinstance(query.message, Message) else None
         )
@@ -207,7 +223,7 @@ class TelegramSender:
             if sent_count == len(outcome.replies):  # only the old buttons stayed: no matter
                 log.info("chat %s: old buttons not taken off (%s)", chat_ref(chat_id), error)
             else:
-                await self._keep(chat_id, outcome.replies[sent_count:], kind, error)
+                await self._keep(chat_id, outcome.replies[sent_count:], kind, error, not_after)
                 if now != ChatMessages():
                     await self._storage.save_messages(chat_id, now, self._clock())
                 return Sent.KEPT
@@ -216,7 +232,12 @@ class TelegramSender:
         return Sent.DELIVERED
 
     async def _keep(
-        self, chat_id: int, replies: Sequence[Reply], kind: ReplyKind, error: TelegramError
+        self,
+        chat_id: int,
+        replies: Sequence[Reply],
+        kind: ReplyKind,
+        error: TelegramError,
+        not_after: float | None,
     ) -> None:
         log.warning(
             "chat %s: Telegram did not take a reply (%s: %s); kept to send again",
@@ -224,7 +245,9 @@ class TelegramSender:
             type(error).__name__,
             error,
         )
-        await self._storage.hold_reply(chat_id, kind, encode(replies), self._clock())
+        await self._storage.hold_reply(
+            chat_id, kind, encode(replies), self._clock(), not_after=not_after
+        )
         if self.on_kept is not None:
             self.on_kept()
 
@@ -292,6 +315,16 @@ class TelegramSender:
             raise
         except TelegramError as error:
             log.info("chat %s: share-location keyboard not sent (%s)", chat_ref(chat_id), error)
+
+
+def _refused(chat_id: int, error: TelegramError) -> Sent:
+    log.warning(
+        "chat %s: Telegram refused a message (%s: %s); not sent",
+        chat_ref(chat_id),
+        type(error).__name__,
+        error,
+    )
+    return Sent.REFUSED
 
 
 async def _answer(query: CallbackQuery, notice: str | None) -> None:

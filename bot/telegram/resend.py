@@ -147,8 +147,13 @@ class Resender:
         claimed = await self._replies.claim_replies(now, now + HOLD_SECONDS, BATCH)
         waiting: set[int] = set()  # chats whose older reply is still not taken: keep the order
         blocked: set[int] = set()
+        expired = 0
         for pending in claimed:
             if pending.chat_id in blocked:
+                continue
+            if pending.not_after is not None and now > pending.not_after:
+                expired += 1  # "your session starts in 2 h", after the session: not sent
+                await self._replies.reply_sent(pending.id)
                 continue
             if pending.chat_id in waiting:
                 await self._replies.retry_reply(pending.id, now + retry_delay(pending.attempts))
@@ -182,4 +187,6 @@ class Resender:
             log.info("chat %s: a kept reply was sent", chat_ref(pending.chat_id))
             if pending.kind is ReplyKind.ANSWER:
                 await self._on_seen(pending.chat_id)
+        if expired:
+            log.info("%d kept replies dropped: their time had passed", expired)
         return len(claimed)
