@@ -24,7 +24,15 @@ from tests.test_trial_booking import _lead, _offer, _pick, _yoga
 
 STAFF = -100555
 STUDIO_EMAIL = "hello@sol.example"
-FORGOTTEN_COLUMNS = ("chat_id", "forgotten_at", "customer_number", "booking_id", "token")
+# What a forgotten chat's record may hold: ids in PerfectGym, a random token, and dates.
+FORGOTTEN_COLUMNS = (
+    "chat_id",
+    "forgotten_at",
+    "customer_number",
+    "booking_id",
+    "token",
+    "manual_entry_at",
+)
 Row = dict[str, Any]
 
 
