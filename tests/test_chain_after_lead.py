@@ -255,8 +255,9 @@ async def test_forget_after_a_restart_names_the_lead_clubs_email(
     memory too): the reply still names the lead's club's e-mail, Mitte's, not the chain's
     first club's, Camden's."""
     tr = Translator("en")
-    chain.tenants["camden"].studio["email"] = "camden@sol.example"
-    chain.tenants["mitte"].studio["email"] = "mitte@sol.example"
+    for studio in ("camden", "mitte"):
+        tenant = chain.tenants[studio]
+        tenant.studio = {**(tenant.studio or {}), "email": f"{studio}@sol.example"}
     async with running_bot(chain.env):
         await _created(tg, 63002, "en-GB", "mitte", tr)
     async with running_bot(chain.env):
