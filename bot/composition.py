@@ -205,6 +205,7 @@ def assemble(
         staff_locale=default_locale,
         booking_id_of=booking_id_of,
         booking_studio_of=booking_studio_of,
+        day_of=lambda studio, at: chain.club(studio).profile.local_time(at).date(),
     )
     trials = TrialBooking(
         storage,

@@ -248,6 +248,31 @@ async def test_forget_reaches_the_clubs_staff_and_the_chains(
     assert [m for m in tg.messages_to(CAMDEN_CHAT) if _erasure(m)] == []
 
 
+async def test_forget_after_a_restart_names_the_lead_clubs_email(
+    tg: FakeTelegram, chain: ChainOfFakes
+) -> None:
+    """Once the lead is created its conversation is gone (a restart forgets the copy in
+    memory too): the reply still names the lead's club's e-mail, Mitte's, not the chain's
+    first club's, Camden's."""
+    tr = Translator("en")
+    for studio in ("camden", "mitte"):
+        tenant = chain.tenants[studio]
+        tenant.studio = {**(tenant.studio or {}), "email": f"{studio}@sol.example"}
+    async with running_bot(chain.env):
+        await _created(tg, 63002, "en-GB", "mitte", tr)
+    async with running_bot(chain.env):
+        ida = Prospect(tg, chat_id=63002, language_code="en-GB", first_name="Ida")
+        reply = await ida.answer("/forget", "has been deleted")
+    assert "write to mitte@sol.example." in (reply.text or "")
+    assert "camden@sol.example" not in (reply.text or "")
+    assert "Studio Sol Mitte keeps any details" in (reply.text or "")
+    assert len(chain.tenants["mitte"].created) == 1
+    assert chain.tenants["camden"].created == []
+    [notice] = [m for m in tg.messages_to(MITTE_CHAT) if _erasure(m)]
+    assert "customer number 1-1" in (notice.text or "")
+    assert [m for m in tg.messages_to(CAMDEN_CHAT) if _erasure(m)] == []
+
+
 # --- the stored booking --------------------------------------------------------------------------
 
 

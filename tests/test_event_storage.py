@@ -7,13 +7,17 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import AsyncIterator
+from typing import cast
 
 import pytest
 
 from bot.storage import LeadStatus, Storage, open_storage
+from bot.storage.chat_messages import ChatMessages
 from bot.storage.lead_customers import Counted, CustomerMark, LeadCustomer
-from bot.storage.outbox import CreatedCustomer
+from bot.storage.outbox import EXPIRE_SETTLED_LEADS, CreatedCustomer
 from bot.storage.perfectgym_events import EventStatus, NewEvent
+from bot.storage.sql import SqlStorage
+from bot.storage.threads import Opening
 from bot.storage.trial_bookings import BookedTrial
 from conversations.booking import BookingState
 
@@ -28,6 +32,16 @@ async def storage(database_url_all_backends: str) -> AsyncIterator[Storage]:
         yield opened
     finally:
         await opened.close()
+
+
+async def silenced(storage: Storage, chat_id: int) -> bool:
+    """Whether the chat's customer is marked as deleted or disabled in PerfectGym, read from
+    the table: the product asks by customer (``mark_customer``), never by chat."""
+    found = await cast(SqlStorage, storage)._db.fetchval(
+        "SELECT 1 FROM lead_customers WHERE chat_id = $1 AND silenced_at IS NOT NULL LIMIT 1",
+        chat_id,
+    )
+    return found is not None
 
 
 async def created(
@@ -68,9 +82,9 @@ async def test_a_step_is_marked_and_counted_once(storage: Storage) -> None:
     assert [(c.studio, c.campaign, c.stage, c.count) for c in counts] == [
         ("camden", "spring", "attended", 1)
     ]
-    assert not await storage.is_silenced(1)
+    assert not await silenced(storage, 1)
     assert await storage.mark_customer("camden", 5001, CustomerMark.SILENCED, NOW + 4)
-    assert await storage.is_silenced(1)
+    assert await silenced(storage, 1)
 
 
 async def test_the_trial_booking_the_bot_made_is_found_by_booking_and_by_class_slot(
@@ -113,3 +127,87 @@ def test_a_single_studios_booking_state_is_written_as_before_chains() -> None:
     chained = BookingState(1, "en_GB", "en", "spring", 5001, studio="camden")
     assert json.loads(chained.to_json())["studio"] == "camden"
     assert BookingState.from_json(chained.to_json()) == chained
+
+
+# --- what /forget finds, and what is written for a chat after it ---------------------------------
+
+
+async def test_forget_finds_the_customer_and_booking_after_the_outbox_entry_expired(
+    storage: Storage,
+) -> None:
+    """Outbox entries go RETENTION_DAYS after their last attempt, the customer they created
+    and its booking may stay longer: /forget still keeps them for the studio's staff."""
+    await created(storage, 1, 5001, "spring", "camden")
+    assert await storage.open_booking(1, "{}", NOW)
+    booked = BookedTrial(5001, 777)
+    assert await storage.save_booking(1, "{}", due_at=None, held_until=None, now=NOW, booked=booked)
+    assert await cast(SqlStorage, storage)._db.fetch(EXPIRE_SETTLED_LEADS, NOW + 1)
+    assert await storage.latest_lead(1) is None
+    erased = await storage.forget_chat(1, NOW + 2)
+    assert erased.forgotten.customer_number == "5001"
+    assert erased.forgotten.booking_id == 777
+    assert erased.forgotten.manual_entry_at is None
+    assert erased.studio == "camden"
+    assert await storage.lead_customer("camden", 5001) is None
+
+
+async def test_forget_prefers_the_created_leads_customer_number(storage: Storage) -> None:
+    await created(storage, 1, 5001, None, None)
+    erased = await storage.forget_chat(1, NOW + 2)
+    assert (erased.forgotten.customer_number, erased.forgotten.booking_id) == ("1-1", None)
+    assert erased.studio is None
+
+
+async def test_an_event_recognised_before_forget_is_stored_without_the_chat(
+    storage: Storage,
+) -> None:
+    """The receiver found the customer, then /forget erased the chat before the event was
+    stored: the event is kept without the chat id, which nothing erases any more."""
+    await created(storage, 1, 5001, None, None)
+    await created(storage, 2, 5002, None, None)
+    await storage.forget_chat(1, NOW)
+    for chat, customer in ((1, 5001), (2, 5002)):
+        event = NewEvent(None, f"u-{chat}", 0, "CUSTOMER_CHECKIN", customer, "{}", chat, NOW)
+        assert await storage.store_event(event, NOW)
+    stored = await storage.claim_events(NOW + 1, 10, NOW + 60)
+    assert sorted((e.entity_id, e.chat_id) for e in stored) == [(5001, None), (5002, 2)]
+
+
+async def test_a_forgotten_chat_that_opened_a_front_desk_thread_exists_again(
+    storage: Storage,
+) -> None:
+    """A chat forgotten, then back with a question for staff and no conversation: its thread
+    makes it a chat the bot has again, so its message ids and kept replies are written."""
+    for chat in (1, 2):
+        await storage.forget_chat(chat, NOW)
+    opening = Opening(None, -100777, None, "Pat", "en")
+    change = await storage.record_thread(1, NOW + 1, opening=opening)
+    assert change.thread is not None
+    for chat in (1, 2):
+        await storage.save_messages(chat, ChatMessages(buttons=10 + chat), NOW + 2)
+    assert await storage.load_messages(1) == ChatMessages(buttons=11)
+    assert await storage.load_messages(2) == ChatMessages()
+
+
+async def test_a_database_from_before_manual_entry_dates_is_upgraded(
+    database_url_all_backends: str,
+) -> None:
+    """A forgotten_chats table of the release before (no ``manual_entry_at``) gets the column
+    at start, and its records read as before."""
+    old = await open_storage(database_url_all_backends)
+    try:
+        await old.forget_chat(1, NOW)
+        await cast(SqlStorage, old)._db.execute(
+            "ALTER TABLE forgotten_chats DROP COLUMN manual_entry_at"
+        )
+    finally:
+        await old.close()
+    upgraded = await open_storage(database_url_all_backends)
+    try:
+        kept = await upgraded.note_erasure(1, customer_number="1-1")
+        assert kept is not None
+        assert (kept.customer_number, kept.manual_entry_at) == ("1-1", None)
+        erased = await upgraded.forget_chat(2, NOW)
+        assert erased.forgotten.manual_entry_at is None
+    finally:
+        await upgraded.close()

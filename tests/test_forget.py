@@ -9,8 +9,10 @@ than the erasure request.
 
 from __future__ import annotations
 
+import datetime
 import sqlite3
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -24,7 +26,16 @@ from tests.test_trial_booking import _lead, _offer, _pick, _yoga
 
 STAFF = -100555
 STUDIO_EMAIL = "hello@sol.example"
-FORGOTTEN_COLUMNS = ("chat_id", "forgotten_at", "customer_number", "booking_id", "token")
+LONDON = ZoneInfo("Europe/London")  # where the studio is ("GB")
+# What a forgotten chat's record may hold: ids in PerfectGym, a random token, and dates.
+FORGOTTEN_COLUMNS = (
+    "chat_id",
+    "forgotten_at",
+    "customer_number",
+    "booking_id",
+    "token",
+    "manual_entry_at",
+)
 Row = dict[str, Any]
 
 
@@ -221,6 +232,46 @@ async def test_forget_while_a_booking_is_in_flight_leaves_staff_the_booking_id(
     )
     assert record is not None
     assert (record["customer_number"], record["booking_id"]) == ("1-1", booking)
+
+
+async def test_forget_after_a_lead_posted_for_manual_entry_names_the_day_it_was_posted(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url_all_backends: str, noon: Clock
+) -> None:
+    """PerfectGym refused the lead, so staff got the person's details to enter by hand: the
+    studio holds them, and /forget days later tells staff so, naming the day (London's, the
+    studio's) it was posted, with nothing personal kept for it."""
+    pg.fail_next("create", 400)
+    async with running_bot(_env(tg, pg, database_url_all_backends), clock=noon):
+        al = Prospect(tg, chat_id=23010)
+        await al.confirm_lead("Alarica", "Ambler", "alarica@example.com")
+        await al.expect("Studio Sol London will follow up")
+        details = await tg.next_message(STAFF)
+        noon.forward(3 * 24 * 3600.0)
+        reply = await al.answer("/forget", "has been deleted")
+        staff = await tg.next_message(STAFF)
+    assert pg.calls["create"] == 1
+    assert pg.created == []
+    assert (details.text or "").startswith(
+        "A lead from Telegram could not be delivered to PerfectGym and needs manual entry: "
+        "Alarica Ambler <alarica@example.com>."
+    )
+    assert f"to have them deleted too, write to {STUDIO_EMAIL}." in (reply.text or "")
+    posted = (noon.moment() - datetime.timedelta(days=3)).astimezone(LONDON).date()
+    assert staff.text == (
+        "Erasure requested: a prospect asked the bot to delete their data. Their lead was "
+        f"posted here for manual entry on {posted.day} {posted:%B} {posted.year}: please "
+        "delete it wherever it was entered."
+    )
+    assert [label for label, _ in staff.buttons()] == ["✅ Erased in PerfectGym"]
+    assert _sent(tg, STAFF) == []
+    record = await _only_the_record_is_left(
+        database_url_all_backends, 23010, ("Alarica", "Ambler", "alarica@")
+    )
+    assert record is not None
+    assert (record["customer_number"], record["booking_id"]) == (None, None)
+    assert record["manual_entry_at"] is not None
+    when = datetime.datetime.fromtimestamp(record["manual_entry_at"], LONDON)
+    assert when.date() == posted
 
 
 async def test_staff_confirm_the_erasure_in_their_chat_only(

@@ -42,6 +42,7 @@ from tests.harness import (
     running_bot,
 )
 from tests.postgres_server import PostgresServer
+from tests.test_event_storage import silenced
 from tests.test_forget import _only_the_record_is_left
 from tests.test_trial_booking import _env as trial_env
 from tests.test_trial_booking import _lead, _offer, _pick, _yoga
@@ -500,8 +501,8 @@ async def test_a_cancelled_or_moved_trial_booking_reaches_the_reminders_and_a_de
         assert len(pg.arrivals) == asked
         storage = await open_storage(database_url)
         try:
-            assert await storage.is_silenced(29001)
-            assert not await storage.is_silenced(29002)
+            assert await silenced(storage, 29001)
+            assert not await silenced(storage, 29002)
         finally:
             await storage.close()
     assert events.calls == [

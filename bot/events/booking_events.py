@@ -29,7 +29,7 @@ class BookingEvents(Protocol):
 
     async def silenced(self, studio: str | None, customer_id: int) -> None:
         """A customer the bot created was deleted, or their access disabled: nothing more is
-        to be sent to them (``LeadCustomerRecords.is_silenced`` says so too)."""
+        to be sent to them."""
         ...
 
 

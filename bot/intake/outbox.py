@@ -37,6 +37,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Protocol
 
 from bot.metrics import Metrics
 from bot.perfectgym.client import PerfectGymClient
@@ -49,6 +50,7 @@ from bot.perfectgym.errors import (
 )
 from bot.perfectgym.models import LeadCreationRequest, ValidationStatus
 from bot.settings import LEASE_PER_DEADLINE
+from bot.storage.lead_customers import LeadCustomerRecords
 from bot.storage.outbox import CreatedCustomer, LeadStatus, OutboxEntry, OutboxRecords
 from bot.studio.leads_config import ConfigProblem
 
@@ -125,10 +127,14 @@ or a 5xx), or (None) a lead that went through; with the error for the log. A cha
 studio out of the choice, or brings it back."""
 
 
+class DeliveryRecords(OutboxRecords, LeadCustomerRecords, Protocol):
+    """What delivering a lead writes: its outbox entry, and the customer it became."""
+
+
 class Outbox:
     def __init__(
         self,
-        storage: OutboxRecords,
+        storage: DeliveryRecords,
         client: PerfectGymClient | ClientFor,
         *,
         policy: RetryPolicy,

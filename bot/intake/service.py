@@ -430,9 +430,13 @@ class Intake:
         erased = await self._conversations.forget(chat.id)
         if state is not None and state.phase is not Phase.SUBMITTED:
             self._funnel.reached(state.campaign, Stage.FORGOTTEN, studio=state.studio)
+        # Whose the person is: the club of the created lead or booking, else the conversation's
+        # (after a created lead the conversation is gone, and with it its club).
         studio = state.studio if state is not None else None
         if self._erasure is not None:
-            await self._erasure.forgotten(erased, studio)
+            studio = await self._erasure.forgotten(erased, studio)
+        else:
+            studio = erased.studio or studio
         tr = Translator(self.locale_for(chat))
         return _say(self._forgotten_text(tr, studio), remove_keyboard=True)
 

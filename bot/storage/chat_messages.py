@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.storage.chats import CHAT_EXISTS
 from bot.storage.database import SqlRecords
-from bot.storage.forgotten import CHAT_EXISTS
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ EXPIRE_ORPHANED_MESSAGES = (
     "DELETE FROM chat_messages WHERE updated_at < $1 AND NOT EXISTS ("
     "SELECT 1 FROM conversations c WHERE c.chat_id = chat_messages.chat_id) RETURNING chat_id"
 )
+DELETE_CHAT_MESSAGES = "DELETE FROM chat_messages WHERE chat_id = $1"  # /forget
 # Ids saved by a release that did not date them count from the first sweep that sees them.
 DATE_UNDATED_MESSAGES = "UPDATE chat_messages SET updated_at = $1 WHERE updated_at IS NULL"
 

@@ -57,6 +57,18 @@ class ConversationRecords(Protocol):
         ...
 
 
+# /forget and /cancel, and "the chat still exists" (``bot.storage.chats``).
+DELETE_CHAT_CONVERSATION = "DELETE FROM conversations WHERE chat_id = $1"
+CONVERSATION_EXISTS = "EXISTS (SELECT 1 FROM conversations WHERE chat_id = $1)"
+
+# A lead the studio refused goes back to the prospect to correct (``OutboxRecords.
+# reopen_conversation``): one reminder may follow.
+REOPEN_CONVERSATION = (
+    "INSERT INTO conversations (chat_id, state, updated_at) VALUES ($1, $2, $3) "
+    "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, "
+    "reminder = NULL, reminder_until = NULL"
+)
+
 SAVE_CONVERSATION = (
     "INSERT INTO conversations (chat_id, state, updated_at) VALUES ($1, $2, $3) "
     "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
@@ -116,7 +128,7 @@ class SqlConversations(SqlRecords):
         return await replace(self._db, chat_id, state, previous, now)
 
     async def delete_conversation(self, chat_id: int) -> None:
-        await self._db.execute("DELETE FROM conversations WHERE chat_id = $1", chat_id)
+        await self._db.execute(DELETE_CHAT_CONVERSATION, chat_id)
 
     async def claim_reminders(
         self, idle_since: float, not_before: float, now: float, until: float, limit: int

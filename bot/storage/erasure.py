@@ -1,6 +1,7 @@
-"""Erasing personal data across the kinds of record: a chat on /forget, and whatever has
-outlived its rule after the retention period (each rule's statement lives with its kind of
-record). Funnel counts and the caches hold no chat and stay."""
+"""Erasing personal data across the kinds of record: a chat on /forget, a trial booking on
+/cancel, and whatever has outlived its rule after the retention period. Each statement lives
+with its kind of record; this module only composes them into one transaction. Funnel counts
+and the caches hold no chat and stay."""
 
 from __future__ import annotations
 
@@ -9,16 +10,38 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.storage.chat_messages import DATE_UNDATED_MESSAGES, EXPIRE_ORPHANED_MESSAGES
+from bot.storage.chat_messages import (
+    DATE_UNDATED_MESSAGES,
+    DELETE_CHAT_MESSAGES,
+    EXPIRE_ORPHANED_MESSAGES,
+)
+from bot.storage.conversations import DELETE_CHAT_CONVERSATION
 from bot.storage.database import SqlRecords
 from bot.storage.forgotten import MARK_FORGOTTEN, ForgottenChat, forgotten_from_row
-from bot.storage.lead_customers import EXPIRE_CUSTOMERS
-from bot.storage.outbox import EXPIRE_LEASES, EXPIRE_SETTLED_LEADS, LeadStatus
-from bot.storage.perfectgym_events import EXPIRE_EVENTS
-from bot.storage.relays import EXPIRE_RELAYS, Direction
-from bot.storage.replies import EXPIRE_REPLIES, KEPT_SECONDS
-from bot.storage.threads import EXPIRE_THREADS, THREAD_COLUMNS, Thread, thread_from_row
-from bot.storage.trial_bookings import DATE_UNDATED_BOOKINGS, EXPIRE_SETTLED_BOOKINGS
+from bot.storage.lead_customers import DELETE_CHAT_CUSTOMERS, EXPIRE_CUSTOMERS, LATEST_CUSTOMER
+from bot.storage.outbox import (
+    DELETE_CHAT_LEADS,
+    EXPIRE_LEASES,
+    EXPIRE_SETTLED_LEADS,
+    LATEST_LEAD_OF_STATUS,
+    LeadStatus,
+)
+from bot.storage.perfectgym_events import DELETE_CHAT_EVENTS, EXPIRE_EVENTS
+from bot.storage.relays import DELETE_CHAT_RELAYS, EXPIRE_RELAYS, STAFF_COPIES, Direction
+from bot.storage.replies import DELETE_CHAT_REPLIES, EXPIRE_REPLIES, KEPT_SECONDS
+from bot.storage.threads import (
+    DELETE_CHAT_THREAD,
+    EXPIRE_THREADS,
+    SELECT_THREAD,
+    Thread,
+    thread_from_row,
+)
+from bot.storage.trial_bookings import (
+    CHAT_BOOKING,
+    DATE_UNDATED_BOOKINGS,
+    DELETE_CHAT_BOOKING,
+    EXPIRE_SETTLED_BOOKINGS,
+)
 from bot.storage.trial_reminders import DELETE_CHAT_REMINDERS, EXPIRE_REMINDERS
 
 
@@ -27,8 +50,9 @@ class ErasedChat:
     """What /forget left: the chat's record for staff, its trial booking as it was (the
     caller reads the booking id from it; storage does not read booking states), the studio
     of the created lead whose customer number the record keeps (its staff erase the person in
-    their PerfectGym; None: the single studio's, or no lead created), and its front desk thread
-    as it was (staff's topic is closed and told)."""
+    their PerfectGym; None: the single studio's, or no lead created), else of the lead posted
+    to staff for entry by hand, and its front desk thread as it was (staff's topic is closed
+    and told)."""
 
     forgotten: ForgottenChat
     booking: str | None
@@ -39,8 +63,9 @@ class ErasedChat:
 
 class Erasure(Protocol):
     async def forget_chat(self, chat_id: int, now: float | None = None) -> ErasedChat:
-        """Mark the chat as forgotten (with its PerfectGym customer number, if its lead was
-        created) and delete every other row about it, in one transaction."""
+        """Mark the chat as forgotten (with its PerfectGym customer number and booking id, if
+        its lead was created, and when its lead was posted to staff by hand, if it could not
+        be delivered) and delete every other row about it, in one transaction."""
         ...
 
     async def erase_idle(self, before: float) -> int:
@@ -75,37 +100,45 @@ class SqlErasure(SqlRecords):
     async def forget_chat(self, chat_id: int, now: float | None = None) -> ErasedChat:
         when = time.time() if now is None else now
         async with self._transaction() as db:
+            created = await db.fetchrow(LATEST_LEAD_OF_STATUS, chat_id, LeadStatus.CREATED.value)
+            failed = await db.fetchrow(LATEST_LEAD_OF_STATUS, chat_id, LeadStatus.FAILED.value)
+            # Outbox entries expire before the customer they created: it still names the person.
+            customer = await db.fetchrow(LATEST_CUSTOMER, chat_id)
+            customer_number: str | None = None if created is None else created["lead_ref"]
+            studio: str | None = None if created is None else created["studio"]
+            booking_id: int | None = None
+            if customer is not None:
+                customer_number = customer_number or str(customer["customer_id"])
+                studio = studio or customer["studio"] or None
+                booking_id = customer["booking_id"]
+            manual_entry_at: float | None = None if failed is None else failed["next_attempt_at"]
+            if studio is None and customer_number is None and failed is not None:
+                studio = failed["studio"]
             marked = await db.fetchrow(
-                MARK_FORGOTTEN, chat_id, when, LeadStatus.CREATED.value, secrets.token_urlsafe(12)
-            )
-            booking: str | None = await db.fetchval(
-                "SELECT state FROM trial_bookings WHERE chat_id = $1", chat_id
-            )
-            thread = await db.fetchrow(
-                f"SELECT {THREAD_COLUMNS} FROM threads WHERE chat_id = $1", chat_id
-            )
-            staff_messages = await db.fetch(
-                "SELECT sent_message_id FROM relays WHERE chat_id = $1 AND direction = $2 "
-                "AND sent_message_id IS NOT NULL ORDER BY id",
+                MARK_FORGOTTEN,
                 chat_id,
-                Direction.TO_STAFF.value,
+                when,
+                customer_number,
+                secrets.token_urlsafe(12),
+                booking_id,
+                manual_entry_at,
             )
-            studio: str | None = await db.fetchval(
-                "SELECT studio FROM outbox WHERE chat_id = $1 AND status = $2 "
-                "ORDER BY id DESC LIMIT 1",
-                chat_id,
-                LeadStatus.CREATED.value,
-            )
-            await db.execute("DELETE FROM conversations WHERE chat_id = $1", chat_id)
-            await db.execute("DELETE FROM outbox WHERE chat_id = $1", chat_id)
-            await db.execute("DELETE FROM chat_messages WHERE chat_id = $1", chat_id)
-            await db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
-            await db.execute(DELETE_CHAT_REMINDERS, chat_id)
-            await db.execute("DELETE FROM pending_replies WHERE chat_id = $1", chat_id)
-            await db.execute("DELETE FROM relays WHERE chat_id = $1", chat_id)
-            await db.execute("DELETE FROM threads WHERE chat_id = $1", chat_id)
-            await db.execute("DELETE FROM lead_customers WHERE chat_id = $1", chat_id)
-            await db.execute("DELETE FROM perfectgym_events WHERE chat_id = $1", chat_id)
+            booking: str | None = await db.fetchval(CHAT_BOOKING, chat_id)
+            thread = await db.fetchrow(SELECT_THREAD, chat_id)
+            staff_messages = await db.fetch(STAFF_COPIES, chat_id, Direction.TO_STAFF.value)
+            for delete in (
+                DELETE_CHAT_CONVERSATION,
+                DELETE_CHAT_LEADS,
+                DELETE_CHAT_MESSAGES,
+                DELETE_CHAT_BOOKING,
+                DELETE_CHAT_REMINDERS,
+                DELETE_CHAT_REPLIES,
+                DELETE_CHAT_RELAYS,
+                DELETE_CHAT_THREAD,
+                DELETE_CHAT_CUSTOMERS,
+                DELETE_CHAT_EVENTS,
+            ):
+                await db.execute(delete, chat_id)
         assert marked is not None  # an upsert ... RETURNING yields its row
         return ErasedChat(
             forgotten_from_row(marked),
@@ -114,6 +147,11 @@ class SqlErasure(SqlRecords):
             None if thread is None else thread_from_row(thread),
             tuple(int(row["sent_message_id"]) for row in staff_messages),
         )
+
+    async def delete_booking(self, chat_id: int) -> None:
+        async with self._transaction() as db:
+            await db.execute(DELETE_CHAT_BOOKING, chat_id)
+            await db.execute(DELETE_CHAT_REMINDERS, chat_id)
 
     async def erase_idle(self, before: float) -> int:
         pending = LeadStatus.PENDING.value

@@ -1,5 +1,6 @@
 """Chats whose prospect sent /forget, and the one thing kept about each: what the studio's staff
-need to erase the person in PerfectGym too (the customer number and the trial booking id).
+need to erase the person in PerfectGym too (the customer number and the trial booking id), or
+in what they entered by hand (the day their undeliverable lead was posted to them).
 
 The record is written in the transaction that erases everything else (``Erasure.forget_chat``),
 so work still under way for the chat (a lead or a booking in PerfectGym, a reminder, a reply)
@@ -25,6 +26,9 @@ class ForgottenChat:
     token: str  # names the record in the staff's confirming button
     customer_number: str | None = None
     booking_id: int | None = None
+    # When the chat's lead, undeliverable, was posted to staff with the person's details for
+    # entry by hand (None: never): the studio holds them though PerfectGym may not.
+    manual_entry_at: float | None = None
 
 
 class ForgottenChats(Protocol):
@@ -45,27 +49,23 @@ class ForgottenChats(Protocol):
         ...
 
 
-FORGOTTEN_COLUMNS = "chat_id, forgotten_at, customer_number, booking_id, token"
+FORGOTTEN_COLUMNS = "chat_id, forgotten_at, customer_number, booking_id, token, manual_entry_at"
 
-# Marks the chat as forgotten; a second /forget renews the mark and keeps what staff need, and
-# the token, so a button already under a staff notice still confirms it.
+# Marks the chat as forgotten with what staff need ($1 chat, $2 now, $3 customer number, $4 a
+# fresh token, $5 booking id, $6 when its lead was posted for entry by hand); read from the
+# other kinds by ``Erasure.forget_chat``. A second /forget renews the mark and keeps what staff
+# need, and the token, so a button already under a staff notice still confirms it.
 MARK_FORGOTTEN = (
-    "INSERT INTO forgotten_chats (chat_id, forgotten_at, customer_number, token) VALUES ($1, $2, "
-    "(SELECT lead_ref FROM outbox WHERE chat_id = $1 AND status = $3 ORDER BY id DESC LIMIT 1), "
-    "$4) "
+    "INSERT INTO forgotten_chats (chat_id, forgotten_at, customer_number, token, booking_id, "
+    "manual_entry_at) VALUES ($1, $2, $3, $4, $5, $6) "
     "ON CONFLICT (chat_id) DO UPDATE SET forgotten_at = excluded.forgotten_at, "
-    "customer_number = COALESCE(excluded.customer_number, forgotten_chats.customer_number) "
+    "customer_number = COALESCE(excluded.customer_number, forgotten_chats.customer_number), "
+    "booking_id = COALESCE(excluded.booking_id, forgotten_chats.booking_id), "
+    "manual_entry_at = COALESCE(excluded.manual_entry_at, forgotten_chats.manual_entry_at) "
     f"RETURNING {FORGOTTEN_COLUMNS}"
 )
-
-# "The chat still exists": what the bot writes for a chat after sending to it (message ids, a
-# reply to send again) is written only for a chat never forgotten, or one that has begun anew.
-CHAT_EXISTS = (
-    "(NOT EXISTS (SELECT 1 FROM forgotten_chats WHERE chat_id = $1) "
-    "OR EXISTS (SELECT 1 FROM conversations WHERE chat_id = $1) "
-    "OR EXISTS (SELECT 1 FROM outbox WHERE chat_id = $1) "
-    "OR EXISTS (SELECT 1 FROM trial_bookings WHERE chat_id = $1))"
-)
+# Part of "the chat still exists" (``bot.storage.chats``): never forgotten.
+NOT_FORGOTTEN = "NOT EXISTS (SELECT 1 FROM forgotten_chats WHERE chat_id = $1)"
 
 
 def forgotten_from_row(row: Row) -> ForgottenChat:
@@ -77,6 +77,7 @@ def forgotten_from_row(row: Row) -> ForgottenChat:
         token=str(row["token"]),
         customer_number=row["customer_number"],
         booking_id=None if booking_id is None else int(booking_id),
+        manual_entry_at=None if row["manual_entry_at"] is None else float(row["manual_entry_at"]),
     )
 
 

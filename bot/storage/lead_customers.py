@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from bot.storage.database import Row, SqlRecords
+from bot.storage.database import Database, Row, SqlRecords
 from bot.storage.funnel_counts import StoredCount, add_count
+from bot.storage.outbox import ENTRY_OWNER, CreatedCustomer
 from bot.storage.studios import studio_key
 
 
@@ -76,20 +77,22 @@ class LeadCustomerRecords(Protocol):
         or was marked before (nothing changed)."""
         ...
 
-    async def is_silenced(self, chat_id: int) -> bool:
-        """Whether PerfectGym said the chat's customer was deleted or disabled: nothing more
-        is sent to them about their lead or trial."""
+    async def remember_customer(self, entry_id: int, customer: CreatedCustomer) -> None:
+        """PerfectGym created outbox entry ``entry_id``'s lead as ``customer``: kept for the
+        entry's chat and studio, before the entry is closed, so that a crash in between loses
+        nothing; nothing when the entry is gone (/forget) or the customer is known."""
         ...
 
 
 _COLUMNS = "studio, customer_id, chat_id, campaign, booking_id"
 
-# A created lead's customer, inside the transaction that closes the outbox entry: $1 entry id,
-# $2 customer id, $3 campaign ('' for none), $4 now. A repeated close keeps the first row.
+# A created lead's customer, under its outbox entry's chat and studio: $1 entry id, $2 customer
+# id, $3 campaign ('' for none), $4 now. One statement: nothing if the entry is gone (/forget);
+# a repeated close keeps the first row. (SQLite reads an upsert's SELECT only with a WHERE.)
 REMEMBER_CUSTOMER = (
     "INSERT INTO lead_customers (studio, customer_id, chat_id, campaign, created_at, updated_at) "
-    "SELECT COALESCE(studio, ''), $2, chat_id, $3, $4, $4 FROM outbox WHERE id = $1 "
-    "ON CONFLICT (studio, customer_id) DO NOTHING"
+    f"SELECT COALESCE(entry.studio, ''), $2, entry.chat_id, $3, $4, $4 FROM ({ENTRY_OWNER}) entry "
+    "WHERE true ON CONFLICT (studio, customer_id) DO NOTHING"
 )
 # The trial booking the bot made for the chat's customer: $1 chat, $2 customer, $3 booking id,
 # $4 class slot id, $5 now.
@@ -99,6 +102,34 @@ NOTE_BOOKING = (
 )
 # Retention: customers whose last step was before $1.
 EXPIRE_CUSTOMERS = "DELETE FROM lead_customers WHERE updated_at < $1 RETURNING chat_id"
+DELETE_CHAT_CUSTOMERS = "DELETE FROM lead_customers WHERE chat_id = $1"  # /forget
+
+
+def chat_of_customers(chat: str) -> str:
+    """A value: the chat the placeholder ``chat`` names while a customer of the bot still
+    belongs to it, else NULL (/forget erased them meanwhile)."""
+    return f"(SELECT MAX(chat_id) FROM lead_customers WHERE chat_id = {chat})"
+
+
+# The chat's ($1) latest customer: where /forget finds the person in PerfectGym once the
+# outbox entry that created it has expired.
+LATEST_CUSTOMER = (
+    "SELECT studio, customer_id, booking_id FROM lead_customers WHERE chat_id = $1 "
+    "ORDER BY created_at DESC, customer_id DESC LIMIT 1"
+)
+
+
+async def note_booking(
+    db: Database,
+    chat_id: int,
+    customer_id: int,
+    booking_id: int,
+    class_slot_id: int | None,
+    now: float,
+) -> None:
+    """The trial booking PerfectGym holds for the chat's customer, inside the transaction that
+    saves the booking (``TrialBookingRecords.save_booking``)."""
+    await db.execute(NOTE_BOOKING, chat_id, customer_id, booking_id, class_slot_id, now)
 
 
 def _customer(row: Row) -> LeadCustomer:
@@ -173,9 +204,11 @@ class SqlLeadCustomers(SqlRecords):
                 )
         return customer
 
-    async def is_silenced(self, chat_id: int) -> bool:
-        silenced = await self._db.fetchval(
-            "SELECT 1 FROM lead_customers WHERE chat_id = $1 AND silenced_at IS NOT NULL LIMIT 1",
-            chat_id,
+    async def remember_customer(self, entry_id: int, customer: CreatedCustomer) -> None:
+        await self._db.execute(
+            REMEMBER_CUSTOMER,
+            entry_id,
+            customer.customer_id,
+            customer.campaign or "",
+            customer.now,
         )
-        return silenced is not None

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from bot.storage.conversations import replace
+from bot.storage.conversations import DELETE_CHAT_CONVERSATION, REOPEN_CONVERSATION, replace
 from bot.storage.database import Database, Row, SqlRecords
-from bot.storage.lead_customers import REMEMBER_CUSTOMER
 from bot.storage.studios import checked_studio
 
 
@@ -132,12 +131,6 @@ class OutboxRecords(Protocol):
         False: the entry is gone (its chat was forgotten while PerfectGym was answering)."""
         ...
 
-    async def remember_customer(self, entry_id: int, customer: CreatedCustomer) -> None:
-        """PerfectGym created the entry's lead as ``customer``: kept for the entry's chat and
-        studio (``lead_customers``), before the entry is closed, so that a crash in between
-        loses nothing; nothing when the entry is gone (/forget) or the customer is known."""
-        ...
-
     async def reopen_conversation(self, entry_id: int, state: str, now: float) -> None:
         """The studio refused the details: drop the entry, keep the conversation to correct."""
         ...
@@ -148,12 +141,18 @@ OUTBOX_COLUMNS = (
     "last_error, lead_ref, studio, campaign"
 )
 
-# A lead the studio refused goes back to the prospect to correct: one reminder may follow.
-REOPEN_CONVERSATION = (
-    "INSERT INTO conversations (chat_id, state, updated_at) VALUES ($1, $2, $3) "
-    "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, "
-    "reminder = NULL, reminder_until = NULL"
+# /forget; "the chat still exists" (``bot.storage.chats``).
+DELETE_CHAT_LEADS = "DELETE FROM outbox WHERE chat_id = $1"
+LEADS_EXIST = "EXISTS (SELECT 1 FROM outbox WHERE chat_id = $1)"
+# The chat's ($1) latest lead with status $2: what /forget keeps for staff of a created one
+# (its customer number and studio) and of a failed one (posted to staff by hand at its last
+# attempt).
+LATEST_LEAD_OF_STATUS = (
+    "SELECT lead_ref, studio, next_attempt_at FROM outbox WHERE chat_id = $1 AND status = $2 "
+    "ORDER BY id DESC LIMIT 1"
 )
+# The chat and studio of entry $1 (the customer its lead became is kept under them).
+ENTRY_OWNER = "SELECT chat_id, studio FROM outbox WHERE id = $1"
 
 
 # Retention: entries no longer pending (created, duplicate, refused, handed back to correct),
@@ -350,35 +349,22 @@ class SqlOutbox(SqlRecords):
         )
         return recorded is not None
 
-    async def remember_customer(self, entry_id: int, customer: CreatedCustomer) -> None:
-        await self._db.execute(
-            REMEMBER_CUSTOMER,
-            entry_id,
-            customer.customer_id,
-            customer.campaign or "",
-            customer.now,
-        )
-
     async def finish_lead(
         self, entry_id: int, status: LeadStatus, lead_ref: str | None, last_error: str | None
     ) -> bool:
         async with self._transaction() as db:
-            finished = await db.fetchval(
+            chat_id: int | None = await db.fetchval(
                 "UPDATE outbox SET status = $1, lead_ref = $2, last_error = $3 WHERE id = $4 "
-                "RETURNING id",
+                "RETURNING chat_id",
                 status.value,
                 lead_ref,
                 last_error,
                 entry_id,
             )
-            if finished is not None and status in ERASING:
+            if chat_id is not None and status in ERASING:
                 await db.execute("UPDATE outbox SET payload = NULL WHERE id = $1", entry_id)
-                await db.execute(
-                    "DELETE FROM conversations WHERE chat_id = "
-                    "(SELECT chat_id FROM outbox WHERE id = $1)",
-                    entry_id,
-                )
-        return finished is not None
+                await db.execute(DELETE_CHAT_CONVERSATION, chat_id)
+        return chat_id is not None
 
     async def reopen_conversation(self, entry_id: int, state: str, now: float) -> None:
         async with self._transaction() as db:

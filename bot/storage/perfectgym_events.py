@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.storage.database import Row, SqlRecords
+from bot.storage.lead_customers import chat_of_customers
 from bot.storage.studios import studio_key
 
 
@@ -45,7 +46,9 @@ class StoredEvent(NewEvent):
 class PerfectGymEventRecords(Protocol):
     async def store_event(self, event: NewEvent, now: float) -> bool:
         """Store ``event`` as pending, due now; False (nothing stored) when that delivery's
-        element is stored already (PerfectGym sent it again)."""
+        element is stored already (PerfectGym sent it again). Its chat is stored only while
+        the bot still has a customer in it: a chat forgotten since the event was recognised
+        as the bot's is not written again (the event is kept without it, and finds nobody)."""
         ...
 
     async def claim_events(self, now: float, limit: int, until: float) -> list[StoredEvent]:
@@ -65,6 +68,7 @@ _KEY = "studio = $1 AND uuid = $2 AND part = $3"
 
 # Retention: every event received before $1, processed or not.
 EXPIRE_EVENTS = "DELETE FROM perfectgym_events WHERE received_at < $1 RETURNING chat_id"
+DELETE_CHAT_EVENTS = "DELETE FROM perfectgym_events WHERE chat_id = $1"  # /forget
 # SQLite is one process: whatever held an event when it stopped is gone.
 RELEASE_EVENTS = "UPDATE perfectgym_events SET held_until = NULL WHERE held_until IS NOT NULL"
 
@@ -89,7 +93,7 @@ class SqlPerfectGymEvents(SqlRecords):
         stored = await self._db.fetchval(
             "INSERT INTO perfectgym_events (studio, uuid, part, type, entity_id, content, "
             "chat_id, timestamp, received_at, status, attempts, next_attempt_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $9) "
+            f"VALUES ($1, $2, $3, $4, $5, $6, {chat_of_customers('$7')}, $8, $9, $10, 0, $9) "
             "ON CONFLICT (studio, uuid, part) DO NOTHING RETURNING uuid",
             studio_key(event.studio),
             event.uuid,

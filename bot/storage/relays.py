@@ -89,6 +89,14 @@ RELAY_COLUMNS = (
 
 # Retention: relays queued before $1, whatever became of them.
 EXPIRE_RELAYS = "DELETE FROM relays WHERE created_at < $1 RETURNING chat_id"
+DELETE_CHAT_RELAYS = "DELETE FROM relays WHERE chat_id = $1"  # /forget
+# What the bot posted in the staff chat for chat $1 (direction $2 = to staff): /forget deletes it.
+STAFF_COPIES = (
+    "SELECT sent_message_id FROM relays WHERE chat_id = $1 AND direction = $2 "
+    "AND sent_message_id IS NOT NULL ORDER BY id"
+)
+# The chats whose relay to staff was sent as the staff chat's message $2 (a reply to it).
+RELAYED_AS = "SELECT chat_id FROM relays WHERE direction = $4 AND sent_message_id = $2"
 
 # The outer conditions repeat the inner ones: PostgreSQL re-checks them on a row another
 # instance changed meanwhile, so a relay is claimed once; the lane's order is the inner NOT EXISTS.
@@ -119,17 +127,19 @@ def relay_from_row(row: Row) -> Relay:
     )
 
 
-async def insert_relay(db: Database, chat_id: int, relay: NewRelay, now: float) -> int:
+async def insert_relay(
+    db: Database, chat_id: int, relay: NewRelay, now: float, thread_exists: str
+) -> int:
     """Queue ``relay`` for the chat's thread (1), unless its source message is queued already
-    (0: a redelivered update) or the chat has no thread (0: forgotten meanwhile)."""
+    (0: a redelivered update) or the chat has no thread (0: forgotten meanwhile).
+    ``thread_exists``: the threads' condition on chat $1, written by their kind."""
     inserted = await db.fetchval(
         "INSERT INTO relays (chat_id, direction, kind, source_chat_id, source_message_id, text, "
         "status, attempts, due_at, held_until, created_at, sent_message_id) "
         "SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS BIGINT), "
         "CAST($5 AS BIGINT), CAST($6 AS TEXT), CAST($7 AS TEXT), 0, "
         "CAST($8 AS DOUBLE PRECISION), NULL, CAST($8 AS DOUBLE PRECISION), NULL "
-        "WHERE EXISTS (SELECT 1 FROM threads WHERE chat_id = $1) "
-        "ON CONFLICT DO NOTHING RETURNING id",
+        f"WHERE {thread_exists} ON CONFLICT DO NOTHING RETURNING id",
         chat_id,
         relay.direction.value,
         relay.kind.value,

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from bot.storage.chats import CHAT_EXISTS
 from bot.storage.database import SqlRecords
-from bot.storage.forgotten import CHAT_EXISTS
 
 
 class ReplyKind(StrEnum):
@@ -73,6 +73,7 @@ class PendingReplies(Protocol):
 KEPT_SECONDS = 24 * 3600.0
 
 # Retention: replies kept since before $1.
+DELETE_CHAT_REPLIES = "DELETE FROM pending_replies WHERE chat_id = $1"  # /forget
 EXPIRE_REPLIES = "DELETE FROM pending_replies WHERE created_at < $1 RETURNING id"
 
 # The outer conditions repeat the inner ones: PostgreSQL re-checks them on a row another
@@ -147,7 +148,7 @@ class SqlPendingReplies(SqlRecords):
         )
 
     async def drop_replies(self, chat_id: int) -> None:
-        await self._db.execute("DELETE FROM pending_replies WHERE chat_id = $1", chat_id)
+        await self._db.execute(DELETE_CHAT_REPLIES, chat_id)
 
     async def any_replies(self) -> bool:
         return await self._db.fetchval("SELECT 1 FROM pending_replies LIMIT 1") is not None

@@ -328,6 +328,9 @@ FORGOTTEN_CHATS = Table(
         Column("booking_id", Type.BIGINT, nullable=True),
         # Random, names the record in the staff's confirming button instead of the chat id.
         Column("token", Type.TEXT),
+        # Added 2027-03: when the chat's lead, undeliverable, was posted to staff with the
+        # person's details for entry by hand (a date, nothing personal): the studio holds them.
+        Column("manual_entry_at", Type.REAL, nullable=True, added=True),
     ),
     indexes=(
         Index("forgotten_chats_age", ("forgotten_at",)),

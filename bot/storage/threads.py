@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.storage.database import Database, Row, SqlRecords
-from bot.storage.relays import Direction, NewRelay, RelayKind, insert_relay
+from bot.storage.relays import RELAYED_AS, Direction, NewRelay, RelayKind, insert_relay
 from bot.storage.studios import checked_studio
 
 
@@ -121,6 +121,9 @@ THREAD_COLUMNS = (
 
 # Retention: threads whose last message either way was before $1.
 EXPIRE_THREADS = "DELETE FROM threads WHERE updated_at < $1 RETURNING chat_id"
+DELETE_CHAT_THREAD = "DELETE FROM threads WHERE chat_id = $1"  # /forget
+SELECT_THREAD = f"SELECT {THREAD_COLUMNS} FROM threads WHERE chat_id = $1"
+THREAD_EXISTS = "EXISTS (SELECT 1 FROM threads WHERE chat_id = $1)"
 
 
 def thread_from_row(row: Row) -> Thread:
@@ -144,7 +147,7 @@ def thread_from_row(row: Row) -> Thread:
 
 
 async def _select(db: Database, chat_id: int) -> Thread | None:
-    row = await db.fetchrow(f"SELECT {THREAD_COLUMNS} FROM threads WHERE chat_id = $1", chat_id)
+    row = await db.fetchrow(SELECT_THREAD, chat_id)
     return None if row is None else thread_from_row(row)
 
 
@@ -210,7 +213,7 @@ class SqlThreads(SqlRecords):
                     "UPDATE threads SET updated_at = $2 WHERE chat_id = $1", chat_id, now
                 )
                 for relay in queue:
-                    relayed += await insert_relay(db, chat_id, relay, now)
+                    relayed += await insert_relay(db, chat_id, relay, now, THREAD_EXISTS)
             after = await _select(db, chat_id)
         return ThreadChange(after, created and after is not None, reopened, relayed)
 
@@ -246,8 +249,7 @@ class SqlThreads(SqlRecords):
             return None
         row = await self._db.fetchrow(
             f"SELECT {THREAD_COLUMNS} FROM threads WHERE staff_chat_id = $1 AND forum = $3 AND ("
-            "topic_id = $2 OR chat_id IN (SELECT chat_id FROM relays WHERE direction = $4 "
-            "AND sent_message_id = $2)) LIMIT 1",
+            f"topic_id = $2 OR chat_id IN ({RELAYED_AS})) LIMIT 1",
             staff_chat_id,
             reply_to,
             False,

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.storage.database import SqlRecords
-from bot.storage.lead_customers import NOTE_BOOKING
-from bot.storage.trial_reminders import DELETE_CHAT_REMINDERS
+from bot.storage.lead_customers import note_booking
+from bot.storage.outbox import LEADS_EXIST
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ class TrialBookingRecords(Protocol):
         ...
 
     async def delete_booking(self, chat_id: int) -> None:
-        """/cancel: the booking goes, and with it its reminders and follow-up."""
+        """/cancel: the booking goes, and with it its reminders and follow-up (a delete across
+        kinds, written with the others in ``bot.storage.erasure``)."""
         ...
 
 
@@ -63,22 +64,24 @@ class TrialBookingRecords(Protocol):
 EXPIRE_SETTLED_BOOKINGS = (
     "DELETE FROM trial_bookings WHERE due_at IS NULL AND updated_at < $1 RETURNING chat_id"
 )
+DELETE_CHAT_BOOKING = "DELETE FROM trial_bookings WHERE chat_id = $1"  # /cancel, /forget
+CHAT_BOOKING = "SELECT state FROM trial_bookings WHERE chat_id = $1"
+# "The chat has a booking": its reminders and "the chat still exists" (``bot.storage.chats``).
+BOOKING_EXISTS = "EXISTS (SELECT 1 FROM trial_bookings WHERE chat_id = $1)"
 # Bookings saved by a release that did not date them count from the first sweep that sees them.
 DATE_UNDATED_BOOKINGS = "UPDATE trial_bookings SET updated_at = $1 WHERE updated_at IS NULL"
 
 
 class SqlTrialBookings(SqlRecords):
     async def load_booking(self, chat_id: int) -> str | None:
-        state: str | None = await self._db.fetchval(
-            "SELECT state FROM trial_bookings WHERE chat_id = $1", chat_id
-        )
+        state: str | None = await self._db.fetchval(CHAT_BOOKING, chat_id)
         return state
 
     async def open_booking(self, chat_id: int, state: str, now: float) -> bool:
         opened = await self._db.fetchval(
             "INSERT INTO trial_bookings (chat_id, state, due_at, held_until, updated_at) "
             "SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), NULL, NULL, CAST($3 AS DOUBLE PRECISION) "
-            "WHERE EXISTS (SELECT 1 FROM outbox WHERE chat_id = $1) "
+            f"WHERE {LEADS_EXIST} "
             "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, due_at = NULL, "
             "held_until = NULL, updated_at = excluded.updated_at RETURNING chat_id",
             chat_id,
@@ -108,8 +111,8 @@ class SqlTrialBookings(SqlRecords):
                 now,
             )
             if saved is not None and booked is not None:
-                await db.execute(
-                    NOTE_BOOKING,
+                await note_booking(
+                    db,
                     chat_id,
                     booked.customer_id,
                     booked.booking_id,
@@ -136,8 +139,3 @@ class SqlTrialBookings(SqlRecords):
             limit,
         )
         return [int(row["chat_id"]) for row in rows]
-
-    async def delete_booking(self, chat_id: int) -> None:
-        async with self._transaction() as db:
-            await db.execute("DELETE FROM trial_bookings WHERE chat_id = $1", chat_id)
-            await db.execute(DELETE_CHAT_REMINDERS, chat_id)

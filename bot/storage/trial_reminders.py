@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.storage.database import Row, SqlRecords
+from bot.storage.trial_bookings import BOOKING_EXISTS
 
 FOLLOWUP = "followup"
 
@@ -174,10 +175,8 @@ class SqlTrialReminders(SqlRecords):
         planned: Sequence[Planned],
     ) -> bool:
         async with self._transaction() as db:
-            booked = await db.fetchval(
-                "SELECT chat_id FROM trial_bookings WHERE chat_id = $1", chat_id
-            )
-            if booked is None:
+            booked = await db.fetchval(f"SELECT {BOOKING_EXISTS}", chat_id)
+            if not booked:
                 return False
             await db.execute(f"DELETE FROM trial_reminders WHERE chat_id = $1 AND {OPEN}", chat_id)
             for plan in planned:
