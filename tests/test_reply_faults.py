@@ -247,6 +247,36 @@ async def test_after_the_hours_the_name_answers_the_question_they_showed_again(
     assert sum("last name" in text for text in _texts(tg, 22105)) == 1
 
 
+async def test_back_to_my_details_shows_the_question_their_next_words_answer(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    pg.set_config(load_config("all-inactive"))
+    staff = -100221
+    tg.add_group(staff, "Studio staff", forum=True)
+    clock = Clock()
+    env = bot_environment(tg, pg, database_url, STAFF_CHAT_ID=str(staff))
+    async with running_bot(env, clock=clock):
+        ann = Prospect(tg, chat_id=22109)
+        await ann.send("/start")
+        await ann.expect("first name")
+        tg.fail(*SENDS)
+        await _lost(tg, clock, lambda: ann.send("Ann"))  # the last-name question is lost
+        tg.recover()
+        await ann.send("/ask")
+        ask = await ann.expect("Write your question here")
+        await ann.press(ask, "Back to my details")
+        await ann.expect("last name")
+        assert not await _anything_kept(database_url)
+        await ann.answer("Tester", "e-mail")
+        clock.forward(HOUR + 60)
+        summary = await ann.answer("ann@example.com", "Please check your details")
+        await ann.press(summary, "Yes, send it")
+        await ann.expect_eventually("Thank you, Ann")
+    assert _lead_names(pg) == [("Ann", "Tester", "ann@example.com")]
+    assert pg.calls["create"] == 1
+    assert sum("last name" in text for text in _texts(tg, 22109)) == 1
+
+
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_a_club_typed_again_while_its_reply_was_lost_chooses_the_club_again(
     tg: FakeTelegram, database_url: str, tmp_path: Path, mode: str
