@@ -126,7 +126,6 @@ class ConversationState:
 
     def to_json(self) -> str:
         data: dict[str, Any] = {
-            "version": migrations.VERSION,
             "chat_id": self.chat_id,
             "locale": self.locale,
             "language": self.language,
@@ -146,14 +145,12 @@ class ConversationState:
             "partial": self.partial,
             "reached": list(self.reached),
             "reviewed": self.reviewed,
+            # Optional: written only when set (``migrations.OPTIONAL``).
+            "studio": self.studio,
+            "resume": None if self.resume is None else self.resume.value,
+            "seen": self.seen,
         }
-        if self.seen is not None:  # rare, and optional: see ``migrations`` on optional keys
-            data["seen"] = self.seen
-        if self.studio is not None:
-            data["studio"] = self.studio
-        if self.resume is not None:
-            data["resume"] = self.resume.value
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(migrations.stored(data), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> ConversationState:
@@ -181,7 +178,7 @@ class ConversationState:
             partial=data["partial"],
             reached=tuple(str(key) for key in data["reached"]),
             reviewed=bool(data["reviewed"]),
-            seen=data.get("seen"),
-            studio=data.get("studio"),
-            resume=Phase(data["resume"]) if data.get("resume") else None,
+            seen=data["seen"],
+            studio=data["studio"],
+            resume=Phase(data["resume"]) if data["resume"] else None,
         )
