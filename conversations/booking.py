@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_skeleton, format_time
 
-from conversations import callbacks
+from conversations import callbacks, migrations
 from conversations.context import AskContext
 from conversations.i18n import Translator
 from conversations.replies import Button, Outcome, Reply, Settle
@@ -138,14 +138,16 @@ class BookingState:
     studio: str | None = None  # the chain's club its lead went to; None: the single studio
 
     def to_json(self) -> str:
-        data = asdict(self)
-        if data["studio"] is None:
-            del data["studio"]  # as the release before chains wrote it, and can read it
+        """Versioned, and readable by the release before (``migrations.stored_booking``)."""
+        data = migrations.stored_booking(asdict(self))
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> BookingState:
-        data: dict[str, Any] = json.loads(text)
+        """``text`` as any release stored it: brought up to date first, a later release's
+        refused (``migrations.NewerFormat``); a key a later release added is ignored."""
+        upgraded = migrations.upgrade_booking(json.loads(text))
+        data: dict[str, Any] = {k: v for k, v in upgraded.items() if k in _BOOKING_FIELDS}
 
         def offer(value: Any) -> Offer | None:
             return None if value is None else Offer(**value)
@@ -168,6 +170,9 @@ class BookingState:
 
     def button(self, label: str, name: str, arg: str | int = "") -> Button:
         return Button(label, callbacks.encode(self.token, name, arg))
+
+
+_BOOKING_FIELDS = frozenset(f.name for f in fields(BookingState))
 
 
 # --- what the prospect sees ----------------------------------------------------------------------

@@ -58,7 +58,7 @@ from conversations.kinds.base import (
     skip_label,
 )
 from conversations.replies import Button, Outcome, Reply, Settle
-from conversations.state import ConversationState, Phase
+from conversations.state import SEEN_CLUB, SEEN_SUMMARY, ConversationState, Phase
 from conversations.studio import Studio
 from conversations.summary import review_items, summary
 from conversations.text import InvalidAnswer, Problem
@@ -113,10 +113,12 @@ def handle(state: ConversationState, event: Event, ctx: AskContext) -> Outcome:
 
 
 def repeat(state: ConversationState, ctx: AskContext) -> Outcome:
-    """Put the current question (or the summary) again, changing nothing."""
+    """Put the current question (the club question, the summary) again, changing nothing."""
     if state.phase is Phase.SUBMITTED or (state.phase is Phase.ASKING and not state.queue):
         return Outcome(changed=False)
-    return Outcome(replies=(render(state, ctx),), changed=False)
+    if state.phase is Phase.CHOOSING:  # asking it again changes nothing in this phase
+        return Outcome(replies=choosing.ask_club(state, ctx).replies, changed=False, repeats=True)
+    return Outcome(replies=(render(state, ctx),), changed=False, repeats=True)
 
 
 def offer_resume(state: ConversationState, ctx: AskContext) -> Outcome:
@@ -434,13 +436,27 @@ def _to_review_or_last(state: ConversationState, ctx: AskContext) -> Outcome:
 
 
 def _back_to_seen(state: ConversationState, event: Event) -> None:
-    """The reply that showed the current question never reached the prospect: what they type
-    now answers the question still on their screen. A pressed button names its own message
-    (its token), so it is taken for what it is."""
+    """A reply never reached the prospect: what they send now answers what is still on their
+    screen. A pressed button names its own message (its token), so it is taken for what it is;
+    a club button names none, so it chooses a club. While the club is asked (again, after
+    /club) nothing else can be answered: the question seen is left behind."""
     seen, state.seen = state.seen, None
-    if isinstance(event, ButtonPress) or seen is None or seen not in state.plan.keys:
+    if seen is None or state.phase in (Phase.SUBMITTED, Phase.CHOOSING):
         return
-    if state.phase is Phase.SUBMITTED or seen == state.current:
+    if seen == SEEN_CLUB:  # the club chosen never reached them: they are choosing still
+        state.phase = Phase.CHOOSING
+        _clear_question_state(state)
+        return
+    if isinstance(event, ButtonPress):
+        return
+    if seen == SEEN_SUMMARY:
+        if state.phase is Phase.ASKING:  # a correction or /back they never saw
+            state.phase = Phase.REVIEW
+            state.editing = False
+            state.queue = []
+            _clear_question_state(state)
+        return
+    if seen not in state.plan.keys or seen == state.current:
         return
     _go_to(state, seen)
     state.phase = Phase.ASKING

@@ -11,10 +11,19 @@ the keys and values of its own release, never today's types, so that later chang
 cannot change what an old step does. A new step: append it to :data:`STEPS` (``VERSION`` follows)
 and add a test with a state of the shape it upgrades.
 
-An optional key that is absent in the usual case (``seen``) is the one exception: it is written
-only when set and read with its default, takes no step and no new version, so that the release
-before it still reads every state (two releases run side by side during a rolling deploy) and
-merely ignores the key.
+Two releases run side by side during a rolling deploy, so the release before must still read
+what this one stores: a key added with a default that the usual state keeps is therefore no step
+and no new version but an optional key, listed with its default in :data:`OPTIONAL` (the one
+place that names them): written only when it differs from its default, read with it (``upgrade``
+fills it in), and merely ignored by the release before. A state holding a value the release
+before does not know (the phase ``"choosing"`` of a chain's club question, before chains) is
+refused by it with a ``ValueError``, as :class:`NewerFormat` is, never misread; either way it
+starts that chat over. A step and a new version are for what the release before would misread.
+
+The stored trial booking (``conversations.booking.BookingState``) is versioned here the same way
+(:data:`BOOKING_STEPS`, :data:`BOOKING_OPTIONAL`, :func:`upgrade_booking`). Its version 0, the
+format of every booking stored so far, is written without a ``"version"`` key, which the
+releases before this one would not read; from version 1 on the key is written.
 
 States stored until 2026-12-07 carry no version and count as version 0. They come in the shapes
 of several releases, so the steps up to version 5 look at what is there instead of assuming one
@@ -24,7 +33,7 @@ shape.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 Stored = dict[str, Any]
@@ -36,10 +45,10 @@ Step = Callable[[Stored], Stored]
 class NewerFormat(ValueError):
     """A state stored by a later release than this one (a rollback, or two releases at once)."""
 
-    def __init__(self, version: int) -> None:
+    def __init__(self, version: int, what: str = "conversation", known: int | None = None) -> None:
         super().__init__(
-            f"conversation stored in format version {version} by a later release; "
-            f"this release reads up to version {VERSION}"
+            f"{what} stored in format version {version} by a later release; "
+            f"this release reads up to version {VERSION if known is None else known}"
         )
         self.version = version
 
@@ -159,18 +168,77 @@ STEPS: tuple[Step, ...] = (
 VERSION = len(STEPS)
 """The format this release stores; written into every state as ``"version"``."""
 
+OPTIONAL: Mapping[str, Any] = {
+    # 2026-12-07: the chain's club the details go to (None: a single studio, or none chosen yet).
+    "studio": None,
+    # 2026-12-07: the phase to go back to when /club changes the club half way.
+    "resume": None,
+    # 2026-12-07: what the prospect still sees while a reply to them is kept to be sent again
+    # (a question's key; "#club" and "#summary", which the release before ignores).
+    "seen": None,
+}
+"""The conversation's optional keys and their defaults: see the module's docstring."""
+
 
 def upgrade(data: Stored) -> Stored:
-    """``data`` in the current format, whichever release stored it; raises :class:`NewerFormat`
-    for a later release's state (and ``ValueError`` for a version that is no number)."""
+    """``data`` in the current format, whichever release stored it, optional keys filled in;
+    raises :class:`NewerFormat` for a later release's state (and ``ValueError`` for a version
+    that is no number)."""
+    data = _upgraded(data, STEPS, "conversation")
+    return {**OPTIONAL, **data}
+
+
+def stored(data: Stored) -> Stored:
+    """A conversation as this release stores it: versioned, optional keys at their defaults
+    left out, so the release before reads it."""
+    return {"version": VERSION, **_without_defaults(data, OPTIONAL)}
+
+
+# --- the trial booking ---------------------------------------------------------------------------
+
+BOOKING_STEPS: tuple[Step, ...] = ()
+"""``BOOKING_STEPS[n]`` upgrades a stored booking of version ``n`` to version ``n + 1``."""
+
+BOOKING_VERSION = len(BOOKING_STEPS)
+
+BOOKING_OPTIONAL: Mapping[str, Any] = {
+    # 2026-12-07: the chain's club whose PerfectGym books it (None: the single studio).
+    "studio": None,
+}
+
+
+def upgrade_booking(data: Stored) -> Stored:
+    """A stored booking in the current format, optional keys filled in, with no ``"version"``
+    key (it is no field of the booking); :class:`NewerFormat` for a later release's."""
+    data = _upgraded(data, BOOKING_STEPS, "trial booking")
+    return {**BOOKING_OPTIONAL, **{k: v for k, v in data.items() if k != "version"}}
+
+
+def stored_booking(data: Stored) -> Stored:
+    """A booking as this release stores it: optional keys at their defaults left out; the
+    version from version 1 on (the releases before version 1 know no such key)."""
+    data = _without_defaults(data, BOOKING_OPTIONAL)
+    return {"version": BOOKING_VERSION, **data} if BOOKING_VERSION else data
+
+
+# --- the mechanics -------------------------------------------------------------------------------
+
+
+def _upgraded(data: Stored, steps: tuple[Step, ...], what: str) -> Stored:
     version = data.get("version", 0)
     if type(version) is not int or version < 0:
-        raise ValueError(f"conversation stored with an unreadable format version: {version!r}")
-    if version > VERSION:
-        raise NewerFormat(version)
-    for step in STEPS[version:]:
+        raise ValueError(f"{what} stored with an unreadable format version: {version!r}")
+    if version > len(steps):
+        raise NewerFormat(version, what, len(steps))
+    for step in steps[version:]:
         data = step(data)
-    return {**data, "version": VERSION}
+    return {**data, "version": len(steps)}
+
+
+def _without_defaults(data: Stored, optional: Mapping[str, Any]) -> Stored:
+    return {
+        key: value for key, value in data.items() if key not in optional or value != optional[key]
+    }
 
 
 def _distinct(keys: Iterable[str]) -> list[str]:

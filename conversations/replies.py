@@ -71,9 +71,11 @@ class Outcome:
     ``notice`` is a short toast for a pressed button (Telegram's callback answer); ``settle``
     applies to the newest earlier message with buttons; ``restart`` asks the caller for a fresh
     conversation (the prospect chose "Start over"); ``club`` is the club the prospect just chose
-    (the caller plans that club's questions). ``seen_before`` is the question the
-    prospect had on screen when these replies show them another: should the replies never reach
-    them, what they send next answers that one.
+    (the caller plans that club's questions). ``seen_before`` is what the prospect had on
+    screen before these replies (``ConversationState.on_screen``): should the replies never
+    reach them, what they send next answers that. ``repeats``: the replies put where the
+    conversation is again without changing it (a front-desk answer, "Back to my details"): once
+    they reach the prospect, that is what they see, whatever was kept for them before.
     """
 
     replies: tuple[Reply, ...] = ()
@@ -84,3 +86,4 @@ class Outcome:
     restart: bool = False
     seen_before: str | None = None
     club: str | None = None  # the prospect chose this club: the caller plans its questions
+    repeats: bool = False

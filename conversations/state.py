@@ -14,6 +14,12 @@ from conversations.field_plan import Answer, FieldPlan, Slot
 RECENT_UPDATES = 16
 
 
+# What ``seen`` holds when the screen the prospect still sees is not one of the form's questions
+# (no question key starts with "#"): the club question, and the summary.
+SEEN_CLUB = "#club"
+SEEN_SUMMARY = "#summary"
+
+
 class Phase(StrEnum):
     CHOOSING = "choosing"  # which club: a chain's first question, or /club later
     ASKING = "asking"
@@ -36,8 +42,10 @@ class ConversationState:
     ``studio`` is the club the details go to (None: the bot serves one studio, or none is
     chosen yet); ``resume`` is the phase to go back to when the prospect changes the club half
     way and the new club asks nothing new.
-    ``seen`` is set while the reply that showed the current question has not reached the
-    prospect (Telegram did not take it): it is the question they still see and answer.
+    ``seen`` is set while a reply to the prospect has not reached them (Telegram did not take
+    it, and it is kept to be sent again): it is what they still see and answer, a question's
+    key, :data:`SEEN_CLUB` or :data:`SEEN_SUMMARY`; the current one's own (:attr:`showing`)
+    when that reply only asked the same again. Their next update makes the kept reply obsolete.
     """
 
     chat_id: int
@@ -101,9 +109,23 @@ class ConversationState:
     def current(self) -> str | None:
         return self.queue[0] if self.phase is Phase.ASKING and self.queue else None
 
+    @property
+    def showing(self) -> str | None:
+        """What the prospect sees once the last reply reached them, as ``seen`` names it;
+        None once the details are sent (nothing is answered any more)."""
+        if self.phase is Phase.CHOOSING:
+            return SEEN_CLUB
+        if self.phase is Phase.REVIEW:
+            return SEEN_SUMMARY
+        return self.current
+
+    @property
+    def on_screen(self) -> str | None:
+        """What the prospect sees now: ``seen`` while a reply is kept, else :attr:`showing`."""
+        return self.seen or self.showing
+
     def to_json(self) -> str:
         data: dict[str, Any] = {
-            "version": migrations.VERSION,
             "chat_id": self.chat_id,
             "locale": self.locale,
             "language": self.language,
@@ -123,14 +145,12 @@ class ConversationState:
             "partial": self.partial,
             "reached": list(self.reached),
             "reviewed": self.reviewed,
+            # Optional: written only when set (``migrations.OPTIONAL``).
+            "studio": self.studio,
+            "resume": None if self.resume is None else self.resume.value,
+            "seen": self.seen,
         }
-        if self.seen is not None:  # rare, and optional: see ``migrations`` on optional keys
-            data["seen"] = self.seen
-        if self.studio is not None:
-            data["studio"] = self.studio
-        if self.resume is not None:
-            data["resume"] = self.resume.value
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(migrations.stored(data), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> ConversationState:
@@ -158,7 +178,7 @@ class ConversationState:
             partial=data["partial"],
             reached=tuple(str(key) for key in data["reached"]),
             reviewed=bool(data["reviewed"]),
-            seen=data.get("seen"),
-            studio=data.get("studio"),
-            resume=Phase(data["resume"]) if data.get("resume") else None,
+            seen=data["seen"],
+            studio=data["studio"],
+            resume=Phase(data["resume"]) if data["resume"] else None,
         )

@@ -1,5 +1,6 @@
 """Conversations stored by earlier releases load in today's format, one test per step of
-``conversations/migrations.py``, each with the smallest state of the shape that step upgrades.
+``conversations/migrations.py``, each with the smallest state of the shape that step upgrades;
+the optional keys, which the release before reads past; and the stored trial booking's version.
 
 The stored shapes are written out literally, as those releases wrote them: a test must not
 follow today's serialisation. ``tests/test_layers.py`` loads whole states of the 2026-12 release.
@@ -21,12 +22,13 @@ from bot.perfectgym.adapter import lead_request
 from bot.perfectgym.client import PerfectGymClient
 from bot.storage.sqlite import SqliteStorage
 from conversations import flow, migrations
+from conversations.booking import BookingPhase, BookingState
 from conversations.context import AskContext
 from conversations.drafting import draft_of
 from conversations.events import TextInput
 from conversations.i18n import Translator
 from conversations.migrations import NewerFormat
-from conversations.state import ConversationState, Phase
+from conversations.state import SEEN_CLUB, ConversationState, Phase
 
 
 def _question(key: str, slot: str, kind: str, *, required: bool = True) -> dict[str, Any]:
@@ -288,3 +290,119 @@ def test_2026_12_03_a_state_from_before_the_funnel_counted() -> None:
     counted = _load(_stored_2026_12(reached=["firstname"], reviewed=True))
     assert counted.reached == ("firstname",)
     assert counted.reviewed is True
+
+
+# --- optional keys -------------------------------------------------------------------------------
+
+# Every key of a state as the release before the optional keys stored it (version 5), literally:
+# what the release before reads, and ignores any other.
+KEYS_OF_VERSION_5 = {
+    "version",
+    "chat_id",
+    "locale",
+    "language",
+    "campaign",
+    "plan",
+    "answers",
+    "queue",
+    "phase",
+    "token",
+    "picks",
+    "editing",
+    "contact_keyboard",
+    "recent_updates",
+    "profile",
+    "joint_name",
+    "suggestions",
+    "partial",
+    "reached",
+    "reviewed",
+}
+
+
+def test_the_usual_state_stores_the_keys_of_the_release_before_and_no_other() -> None:
+    stored = json.loads(_load(_stored_2026_12()).to_json())
+    assert set(stored) == KEYS_OF_VERSION_5
+    assert stored["version"] == migrations.VERSION == 5  # no step: the release before reads it
+
+
+def test_the_optional_keys_are_stored_only_when_set_and_read_back() -> None:
+    state = _load(_stored_2026_12())
+    state.studio, state.resume, state.seen = "mitte", Phase.REVIEW, SEEN_CLUB
+    stored = json.loads(state.to_json())
+    assert set(stored) - KEYS_OF_VERSION_5 == set(migrations.OPTIONAL)
+    assert (stored["studio"], stored["resume"], stored["seen"]) == ("mitte", "review", "#club")
+    assert ConversationState.from_json(state.to_json()) == state
+
+
+def test_a_state_stored_without_the_optional_keys_reads_their_defaults() -> None:
+    version_5 = {**_stored_2026_12(), "version": 5, "recent_updates": [11], "reached": []}
+    version_5.update(profile=[None, None], joint_name=False, suggestions=[], partial=None)
+    version_5.update(reviewed=False)
+    del version_5["last_update_id"]
+    assert set(version_5) == KEYS_OF_VERSION_5
+    state = _load(version_5)
+    assert (state.studio, state.resume, state.seen) == (None, None, None)
+    assert state.current == "email"
+
+
+# --- the trial booking ---------------------------------------------------------------------------
+
+
+def _booking_until_2026_12_07(**changes: Any) -> dict[str, Any]:
+    """A trial booking as the releases until 2026-12-07 stored it: no version, and no studio
+    for the single studio."""
+    data: dict[str, Any] = {
+        "chat_id": 7,
+        "locale": "en_GB",
+        "language": "en",
+        "campaign": "spring",
+        "customer_id": 5001,
+        "phase": "times",
+        "token": 3,
+        "offers": [{"key": "class:1", "title": "Yoga", "minutes": 60}],
+        "offer": {"key": "class:1", "title": "Yoga", "minutes": 60},
+        "window": 0,
+        "days": ["2026-12-08"],
+        "times": [{"ref": "s1", "start": "2026-12-08T18:00:00+01:00", "end": None}],
+        "chosen": None,
+        "booked": None,
+        "booked_offer": None,
+        "booking_id": None,
+        "confirm_by": None,
+        "sent": False,
+        "changing": False,
+        "attempts": 0,
+        "first_attempt_at": None,
+    }
+    data["times"][0].update(instructor=None, place=None)
+    return {**data, **changes}
+
+
+def _booking(data: dict[str, Any]) -> BookingState:
+    return BookingState.from_json(json.dumps(data, ensure_ascii=False))
+
+
+def test_a_booking_stored_before_versions_reads_and_is_stored_as_it_was() -> None:
+    data = _booking_until_2026_12_07()
+    booking = _booking(data)
+    assert (booking.phase, booking.studio, booking.times[0].ref) == (BookingPhase.TIMES, None, "s1")
+    assert migrations.BOOKING_VERSION == 0
+    assert json.loads(booking.to_json()) == data  # the release before reads it: no new key
+
+
+def test_a_chains_booking_stores_its_studio_and_reads_it_back() -> None:
+    booking = _booking(_booking_until_2026_12_07(studio="mitte"))
+    assert booking.studio == "mitte"
+    assert json.loads(booking.to_json())["studio"] == "mitte"
+    assert BookingState.from_json(booking.to_json()) == booking
+
+
+def test_a_booking_from_a_later_release_is_refused_and_its_new_keys_ignored() -> None:
+    later = _booking_until_2026_12_07(version=migrations.BOOKING_VERSION + 1)
+    with pytest.raises(NewerFormat, match="trial booking stored in format version 1"):
+        _booking(later)
+    # An optional key a later release added, at this release's version: ignored.
+    assert _booking(_booking_until_2026_12_07(reminded=True)).token == 3
+    with pytest.raises(ValueError, match="unreadable format version"):
+        _booking(_booking_until_2026_12_07(version="1"))

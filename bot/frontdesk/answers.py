@@ -14,8 +14,9 @@ prospect is told the studio will answer personally and the question goes to staf
 a notice).
 
 Asked half way through the form, the answer comes first and then the question the prospect had
-open, put again exactly as it was: the conversation is only read, never written, so nothing a
-prospect answered is lost and no button goes stale.
+open, put again exactly as it was: the dialogue is only read, never moved, so nothing a
+prospect answered is lost and no button goes stale. Once that reaches them, it is the question
+they see (``Outcome.repeats``: a reply kept for them since is dropped).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from bot.intake.service import Chat
 from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
 from bot.storage.cache import CachedAnswers
-from conversations import choosing, flow
+from conversations import flow
 from conversations.context import AskContext
 from conversations.front_desk import Topic, address_text, choose_club_first, personally
 from conversations.i18n import negotiate
@@ -141,7 +142,8 @@ class Answers:
         log.info(
             "chat %s: asked /%s%s", chat_ref(chat.id), topic.value, f" of {club.id}" if club else ""
         )
-        return Outcome(replies=(reply, *self._pending(state, ctx)), changed=False)
+        pending = self._pending(state, ctx)
+        return Outcome(replies=(reply, *pending), changed=False, repeats=bool(pending))
 
     def _club_for(self, state: ConversationState | None) -> Club | None:
         """The conversation's club; in a chain before the choice, the only one on offer."""
@@ -164,10 +166,8 @@ class Answers:
 
     def _pending(self, state: ConversationState | None, ctx: AskContext) -> tuple[Reply, ...]:
         """The question on the prospect's screen, again; reads the state, never changes it."""
-        if state is None or state.phase is Phase.SUBMITTED:
+        if state is None:
             return ()
-        if state.phase is Phase.CHOOSING:  # asking it again changes nothing in this phase
-            return choosing.ask_club(state, ctx).replies
         return flow.repeat(state, ctx).replies
 
     async def _answer(self, chat: Chat, topic: Topic, club: Club, ctx: AskContext) -> Reply:

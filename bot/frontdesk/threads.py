@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol
 
 from bot.chain.chain import Chain
@@ -246,7 +247,7 @@ class Threads:
         if state is not None:
             repeated = flow.repeat(state, self._conversations.context_of(state))
             if repeated.replies:
-                return Outcome(replies=repeated.replies, changed=False, settle=Settle())
+                return replace(repeated, settle=Settle())
         tr = self._translator(chat, state)
         text = tr.gettext("Okay. Whenever you have another question, just send /ask.")
         return Outcome(replies=(Reply(text),), changed=False, settle=Settle())

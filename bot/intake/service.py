@@ -298,14 +298,24 @@ class Intake:
             )
             return replace(again, replies=(sorry, *again.replies), settle=chosen.settle)
         first = state.studio is None and state.resume is None
+        # Chosen before, but that reply never reached the prospect (``seen`` put the club
+        # question back): nothing answered yet, they have yet to see a welcome.
+        unseen = not first and state.resume is None and not state.answers
         moved = not first and state.studio != club.storage_key
         state.studio = club.storage_key
         plan = self._plan_for(club, config)
         ctx = self._conversations.context_of(state)
-        if first:
+        if first or unseen:
             state.plan = plan
             outcome = flow.begin(state, ctx, partial(self._welcome, tr, club.id))
-            await self._started(state)
+            if first:
+                await self._started(state)
+            else:
+                if moved:
+                    self._moved(state, plan)
+                reached = state.reach()
+                await self._conversations.save(state)
+                self._funnel.progressed(state.campaign, *reached, studio=state.studio)
             outcome = self._under_welcome(outcome, tr, state.studio)
         else:
             outcome = flow.replan(state, plan, ctx)
@@ -402,11 +412,14 @@ class Intake:
             return flow.handle(
                 state, Command(CommandName.BACK), self._conversations.context_of(state)
             )
+        on_screen = state.on_screen
+        await self._drop_kept(state)  # the club question replaces whatever was kept
+        state.seen = None
         outcome = choosing.ask_club(state, self._conversations.context_of(state), settle=True)
         if chat.update_id is not None:
             state.mark_applied(chat.update_id)
         await self._conversations.save(state)
-        return outcome
+        return replace(outcome, seen_before=on_screen)
 
     async def cancel(self, chat: Chat) -> Outcome:
         state = await self._conversations.load(chat.id)
@@ -485,10 +498,12 @@ class Intake:
         if chat.is_replay(state):
             return flow.repeat(state, ctx)
         asked = state.current
-        on_screen = state.seen or asked  # what the prospect sees, and answers
-        if state.seen is not None:
-            await self._storage.drop_answers(chat.id)  # answered afresh below
+        on_screen = state.on_screen  # what the prospect sees, and answers
+        dropped = await self._drop_kept(state)  # answered afresh below
         outcome = flow.handle(state, event, ctx)
+        if dropped and not (outcome.replies or outcome.submit or outcome.restart or outcome.club):
+            # A stale button's notice alone would leave them with nothing to answer.
+            outcome = replace(outcome, replies=flow.repeat(state, ctx).replies)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "chat %s: %s on %s -> %s",
@@ -504,9 +519,11 @@ class Intake:
             restarted = await self._begin(chat, state.campaign)
             return replace(restarted, settle=outcome.settle or Settle())
         if outcome.club is not None:
-            return await self._chose(chat, state, outcome)
-        if on_screen is not None and state.current != on_screen:
-            outcome = replace(outcome, seen_before=on_screen)
+            chosen = await self._chose(chat, state, outcome)
+            return replace(chosen, seen_before=on_screen)
+        # Should the replies never reach the prospect, this is what they still see: also when
+        # they ask the same again, so that the kept reply goes once they send anything else.
+        outcome = replace(outcome, seen_before=on_screen)
         if outcome.submit:
             return await self._submit(state, outcome)
         if outcome.changed or chat.update_id is not None:
@@ -514,6 +531,33 @@ class Intake:
             await self._conversations.save(state)
             self._funnel.progressed(state.campaign, *reached, studio=state.studio)
         return outcome
+
+    async def _drop_kept(self, state: ConversationState) -> bool:
+        """The replies kept for the prospect (``seen`` says there are), obsolete now that what
+        they see is answered afresh: dropped; whether there were any. ``seen`` is the caller's
+        to clear (the dialogue reads it first)."""
+        if state.seen is None:
+            return False
+        await self._storage.drop_answers(state.chat_id)
+        return True
+
+    async def shown_again(self, chat_id: int, outcome: Outcome) -> Outcome:
+        """``outcome`` puts where the conversation is again (``Outcome.repeats``): once it
+        reaches the prospect, that is what they see, so what was kept for them is dropped
+        first; should it be kept itself, ``seen_before`` says what they still see."""
+        if not outcome.replies:
+            return outcome
+        return await self._applied(chat_id, partial(self._shown_again, chat_id, outcome))
+
+    async def _shown_again(self, chat_id: int, outcome: Outcome) -> Outcome:
+        state = await self._conversations.load(chat_id)
+        if state is None:
+            return outcome
+        on_screen = state.on_screen
+        if await self._drop_kept(state):
+            state.seen = None
+            await self._conversations.save(state)
+        return replace(outcome, seen_before=on_screen)
 
     async def undelivered(self, chat_id: int, seen: str) -> None:
         """The reply to the prospect's last update did not reach them (it is kept to be sent

@@ -381,6 +381,8 @@ class TelegramHandlers:
         """
         self._unstored.stored(update.update_id)  # the intake stored it before answering
         chat = self._chat(update)
+        if chat is not None and outcome.repeats:
+            outcome = await self._intake.shown_again(chat.id, outcome)
         query = update.callback_query
         deliveries: list[Coroutine[Any, Any, object]] = []
         if query is not None:
