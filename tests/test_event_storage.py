@@ -49,7 +49,7 @@ async def created(
 ) -> None:
     entry = await storage.submit(chat_id, "{}", None, "{}", "en", NOW, studio=studio)
     assert entry is not None
-    await storage.remember_customer(entry.id, CreatedCustomer(customer_id, campaign, NOW))
+    await storage.remember_customer(entry.id, CreatedCustomer(customer_id, campaign, NOW, "1-1"))
     await storage.finish_lead(entry.id, LeadStatus.CREATED, "1-1", None)
 
 
@@ -144,7 +144,7 @@ async def test_forget_finds_the_customer_and_booking_after_the_outbox_entry_expi
     assert await cast(SqlStorage, storage)._db.fetch(EXPIRE_SETTLED_LEADS, NOW + 1)
     assert await storage.latest_lead(1) is None
     erased = await storage.forget_chat(1, NOW + 2)
-    assert erased.forgotten.customer_number == "5001"
+    assert erased.forgotten.customer_number == "1-1"  # PerfectGym's number, never its id
     assert erased.forgotten.booking_id == 777
     assert erased.forgotten.manual_entry_at is None
     assert erased.studio == "camden"

@@ -328,7 +328,7 @@ class Outbox:
         created = None
         if result is Delivery.CREATED and customer_id is not None:
             campaign = self._dropped.get(entry.id, lead.external_identifier)
-            created = CreatedCustomer(customer_id, campaign or None, self._clock())
+            created = CreatedCustomer(customer_id, campaign or None, self._clock(), ref)
         stored = await self._store_result(entry.id, status, ref, None, created)
         self._refused.discard(entry.studio)
         await self._heard(entry.studio, None, None)

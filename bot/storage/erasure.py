@@ -108,7 +108,7 @@ class SqlErasure(SqlRecords):
             studio: str | None = None if created is None else created["studio"]
             booking_id: int | None = None
             if customer is not None:
-                customer_number = customer_number or str(customer["customer_id"])
+                customer_number = customer_number or customer["customer_number"]
                 studio = studio or customer["studio"] or None
                 booking_id = customer["booking_id"]
             manual_entry_at: float | None = None if failed is None else failed["next_attempt_at"]

@@ -87,11 +87,13 @@ class LeadCustomerRecords(Protocol):
 _COLUMNS = "studio, customer_id, chat_id, campaign, booking_id"
 
 # A created lead's customer, under its outbox entry's chat and studio: $1 entry id, $2 customer
-# id, $3 campaign ('' for none), $4 now. One statement: nothing if the entry is gone (/forget);
-# a repeated close keeps the first row. (SQLite reads an upsert's SELECT only with a WHERE.)
+# id, $3 campaign ('' for none), $4 now, $5 customer number (kept for an erasure request after
+# the entry expired). One statement: nothing if the entry is gone (/forget); a repeated close
+# keeps the first row. (SQLite reads an upsert's SELECT only with a WHERE.)
 REMEMBER_CUSTOMER = (
-    "INSERT INTO lead_customers (studio, customer_id, chat_id, campaign, created_at, updated_at) "
-    f"SELECT COALESCE(entry.studio, ''), $2, entry.chat_id, $3, $4, $4 FROM ({ENTRY_OWNER}) entry "
+    "INSERT INTO lead_customers (studio, customer_id, chat_id, campaign, created_at, updated_at, "
+    "customer_number) "
+    f"SELECT COALESCE(entry.studio, ''), $2, entry.chat_id, $3, $4, $4, $5 FROM ({ENTRY_OWNER}) entry "
     "WHERE true ON CONFLICT (studio, customer_id) DO NOTHING"
 )
 # The trial booking the bot made for the chat's customer: $1 chat, $2 customer, $3 booking id,
@@ -114,7 +116,7 @@ def chat_of_customers(chat: str) -> str:
 # The chat's ($1) latest customer: where /forget finds the person in PerfectGym once the
 # outbox entry that created it has expired.
 LATEST_CUSTOMER = (
-    "SELECT studio, customer_id, booking_id FROM lead_customers WHERE chat_id = $1 "
+    "SELECT studio, customer_number, booking_id FROM lead_customers WHERE chat_id = $1 "
     "ORDER BY created_at DESC, customer_id DESC LIMIT 1"
 )
 
@@ -211,4 +213,5 @@ class SqlLeadCustomers(SqlRecords):
             customer.customer_id,
             customer.campaign or "",
             customer.now,
+            customer.customer_number,
         )

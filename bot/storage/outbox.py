@@ -33,6 +33,7 @@ class CreatedCustomer:
     customer_id: int
     campaign: str | None
     now: float
+    customer_number: str | None = None  # what staff look the customer up by
 
 
 @dataclass(frozen=True)

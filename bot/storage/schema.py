@@ -179,10 +179,10 @@ OUTBOX = Table(
         Column("create_sent", Type.BOOLEAN, default=False),
         Column("last_error", Type.TEXT, nullable=True),
         Column("lead_ref", Type.TEXT, nullable=True),
-        # Added 2027-01: the studio of a chain the lead goes to (its id); NULL: the one studio of
+        # Added 2026-12: the studio of a chain the lead goes to (its id); NULL: the one studio of
         # a single-studio deployment, and every entry stored by an earlier release.
         Column("studio", Type.TEXT, nullable=True, added=True),
-        # Added 2027-02: the campaign the lead came from (the front desk counts its threads by
+        # Added 2026-12: the campaign the lead came from (the front desk counts its threads by
         # it once the conversation is gone); NULL: none, or stored by an earlier release.
         Column("campaign", Type.TEXT, nullable=True, added=True),
     ),
@@ -255,7 +255,7 @@ FUNNEL_COUNTS = Table(
     key=("day", "campaign", "stage", "question"),
 )
 
-# Added 2027-01 (issue 24, a chain of studios): the funnel's counts per studio, written from then
+# Added 2026-12 (issue 24, a chain of studios): the funnel's counts per studio, written from then
 # on; ``funnel_counts`` above stays for what was counted before, read as the single studio's.
 # ``studio`` is '' for the single studio (studio id None), else the studio's id.
 STUDIO_FUNNEL_COUNTS = Table(
@@ -306,7 +306,7 @@ PENDING_REPLIES = Table(
         Column("due_at", Type.REAL),
         Column("created_at", Type.REAL),
         Column("held_until", Type.REAL, nullable=True),
-        # Added 2027-02: not sent after this (a trial reminder: its session's start); NULL:
+        # Added 2026-12: not sent after this (a trial reminder: its session's start); NULL:
         # sent however late, within the day the resender keeps any reply.
         Column("not_after", Type.REAL, nullable=True, added=True),
     ),
@@ -317,7 +317,7 @@ PENDING_REPLIES = Table(
     ),
 )
 
-# Added 2027-01: chats whose prospect sent /forget (bot/storage/forgotten.py): only what staff
+# Added 2026-12: chats whose prospect sent /forget (bot/storage/forgotten.py): only what staff
 # need to erase the person in PerfectGym too, until they confirm it or RETENTION_DAYS pass.
 FORGOTTEN_CHATS = Table(
     "forgotten_chats",
@@ -328,7 +328,7 @@ FORGOTTEN_CHATS = Table(
         Column("booking_id", Type.BIGINT, nullable=True),
         # Random, names the record in the staff's confirming button instead of the chat id.
         Column("token", Type.TEXT),
-        # Added 2027-03: when the chat's lead, undeliverable, was posted to staff with the
+        # Added 2026-12: when the chat's lead, undeliverable, was posted to staff with the
         # person's details for entry by hand (a date, nothing personal): the studio holds them.
         Column("manual_entry_at", Type.REAL, nullable=True, added=True),
     ),
@@ -338,7 +338,7 @@ FORGOTTEN_CHATS = Table(
     ),
 )
 
-# Added 2027-01: PerfectGym's last answers the bot can run on while it is unreachable, per studio
+# Added 2026-12: PerfectGym's last answers the bot can run on while it is unreachable, per studio
 # of a chain (bot/storage/cache.py). ``studio`` is the studio's id, '' for the one studio of a
 # single-studio deployment; ``kind`` names the answer ("config", "studio", ...); ``body`` is its
 # JSON. No chat and no personal data: kept while the studio is configured, replaced at each fetch.
@@ -353,7 +353,7 @@ STUDIO_CACHES = Table(
     key=("studio", "kind"),
 )
 
-# Added 2027-02 (issue 25, the front desk): a prospect's thread with the studio's staff, one per
+# Added 2026-12 (issue 25, the front desk): a prospect's thread with the studio's staff, one per
 # chat (bot/storage/threads.py). ``topic_id`` is the forum topic's message_thread_id when
 # ``forum``, else the id of the header message in a staff group without topics (NULL: not yet
 # created). ``updated_at`` is the last message either way (retention).
@@ -380,7 +380,7 @@ THREADS = Table(
     ),
 )
 
-# Added 2027-02: the front desk's relay queue (bot/storage/relays.py): a message to copy between
+# Added 2026-12: the front desk's relay queue (bot/storage/relays.py): a message to copy between
 # a prospect (``chat_id``) and their thread's staff chat, or the bot's own words to the topic.
 # ``held_until`` is the instance sending it, as for pending replies; ``sent_message_id`` the
 # copy's id in the target chat (a staff member's reply to it finds the thread).
@@ -411,7 +411,7 @@ RELAYS = Table(
     ),
 )
 
-# Added 2027-02 (issue 26): the PerfectGym customers the bot created, so that PerfectGym's events
+# Added 2026-12 (issue 26): the PerfectGym customers the bot created, so that PerfectGym's events
 # of them (check-in, contract, a trial booking cancelled) are matched without asking PerfectGym,
 # and nobody else's are kept. ``studio`` is '' for the single studio; ``campaign`` '' for none;
 # ``booking_id``/``class_slot_id`` the trial booking the bot made for the lead (if any); the
@@ -430,6 +430,7 @@ LEAD_CUSTOMERS = Table(
         Column("attended_at", Type.REAL, nullable=True),
         Column("member_at", Type.REAL, nullable=True),
         Column("silenced_at", Type.REAL, nullable=True),
+        Column("customer_number", Type.TEXT, nullable=True, added=True),  # Added 2026-12
     ),
     indexes=(
         Index("lead_customers_chat", ("chat_id",)),
@@ -442,7 +443,7 @@ LEAD_CUSTOMERS = Table(
     key=("studio", "customer_id"),
 )
 
-# Added 2027-02 (issue 26): PerfectGym's webhook events, stored before they are answered and
+# Added 2026-12 (issue 26): PerfectGym's webhook events, stored before they are answered and
 # processed afterwards (bot/events/). Only events of a customer or booking the bot brought
 # (``chat_id`` names its chat) and of the studio itself (``chat_id`` NULL) are kept; ``uuid``
 # and ``part`` (the element of the event's payload) make a repeated delivery a no-op.
@@ -472,7 +473,7 @@ PERFECTGYM_EVENTS = Table(
     key=("studio", "uuid", "part"),
 )
 
-# Added 2027-01 (issue 26): reminders before a booked trial session and the one follow-up after
+# Added 2026-12 (issue 26): reminders before a booked trial session and the one follow-up after
 # it (bot/followup/). One row per message to send: ``kind`` is how long before the session
 # ("24h", "2h") or "followup"; ``status`` pending, sending (held until ``held_until`` by one
 # instance, as outbox leases), sent, skipped, cancelled or blocked. ``studio`` is the chain's
