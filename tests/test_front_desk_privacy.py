@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
 
 from bot.standin.sample_studio import sample_information
-from bot.storage import Storage
+from bot.storage import Storage, open_storage
+from bot.storage.forgotten import MARK_FORGOTTEN
+from bot.storage.postgres import PostgresStorage
 from bot.storage.relays import Direction, NewRelay, RelayKind
 from bot.storage.threads import Opening
+from tests.databases import fresh_database_url
 from tests.fake_perfectgym import FakePerfectGym
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.harness import Prospect, bot_environment, load_config, running_bot
@@ -238,3 +245,51 @@ async def test_a_thread_is_not_opened_for_a_chat_forgotten_since_it_was_read(
     assert change.relayed == 2
     assert change.thread is not None
     assert change.thread.name == "Pat"
+
+
+@pytest.mark.e2e
+async def test_on_postgresql_a_thread_opening_waits_for_a_forget_in_flight(
+    tmp_path: Path,
+) -> None:
+    """Two instances on PostgreSQL: /forget's transaction has begun on one (and has not yet
+    committed) when the other, having read the chat before it, opens the chat's thread. The
+    opening waits for /forget and then finds the chat forgotten; without the per-chat lock its
+    "not forgotten since" check would run before /forget commits, and the thread (and its
+    intro for staff) would be written after the erasure deleted the chat's rows."""
+    chat = 43200
+    async with fresh_database_url("postgres", tmp_path) as url:
+        storage = await open_storage(url)
+        forgetting = await asyncpg.connect(url)
+        try:
+            erasure = forgetting.transaction()
+            await erasure.start()
+            await forgetting.execute(PostgresStorage._ERASING_CHAT, chat)
+            opening = asyncio.create_task(
+                storage.record_thread(
+                    chat,
+                    1001.0,
+                    opening=Opening(None, STAFF, "spring", "Pat", "en", since=999.0),
+                    intro=(NewRelay(Direction.TO_STAFF, RelayKind.TEXT, text="intro"),),
+                )
+            )
+            await _until_waiting_for_a_lock(forgetting)
+            assert not opening.done()
+            await forgetting.execute(MARK_FORGOTTEN, chat, 1000.0, None, "token", None, None)
+            await erasure.commit()
+            change = await opening
+            assert (change.thread, change.created, change.relayed) == (None, False, 0)
+            assert await storage.thread(chat) is None
+            assert await storage.claim_relays(2000.0, 2060.0, 10) == []
+        finally:
+            await forgetting.close()
+            await storage.close()
+
+
+async def _until_waiting_for_a_lock(db: asyncpg.Connection[asyncpg.Record]) -> None:
+    """Until another session waits for an advisory lock (what PostgreSQL itself reports)."""
+    waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    for _ in range(200):
+        if await db.fetchval(waiting):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the thread's opening never waited for /forget's lock")

@@ -43,3 +43,17 @@ class SqlRecords(ABC):
 
         Await nothing but that database inside: SQLite's one connection is shared by all tasks.
         """
+
+    # A lock per chat for the rest of a transaction, taken by /forget (exclusive) and by a write
+    # that checks "not forgotten since" (shared). PostgreSQL only: SQLite runs one transaction at
+    # a time. Under READ COMMITTED such a check, run just before /forget commits in another
+    # instance, would pass and add a row after /forget deleted the chat's rows.
+    _ERASING_CHAT: str | None = None
+    _WRITING_CHAT: str | None = None
+
+    async def _hold_chat(self, db: Database, chat_id: int, *, erasing: bool) -> None:
+        """Order this transaction with any /forget of ``chat_id``: the later one sees the
+        earlier one's rows."""
+        lock = self._ERASING_CHAT if erasing else self._WRITING_CHAT
+        if lock is not None:
+            await db.execute(lock, chat_id)

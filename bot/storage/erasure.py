@@ -100,6 +100,7 @@ class SqlErasure(SqlRecords):
     async def forget_chat(self, chat_id: int, now: float | None = None) -> ErasedChat:
         when = time.time() if now is None else now
         async with self._transaction() as db:
+            await self._hold_chat(db, chat_id, erasing=True)
             created = await db.fetchrow(LATEST_LEAD_OF_STATUS, chat_id, LeadStatus.CREATED.value)
             failed = await db.fetchrow(LATEST_LEAD_OF_STATUS, chat_id, LeadStatus.FAILED.value)
             # Outbox entries expire before the customer they created: it still names the person.

@@ -26,6 +26,7 @@ SCHEMA_VERSION = 1
 
 # Taken for the schema setup, so two processes starting at once do not race on CREATE TABLE.
 SCHEMA_LOCK = 0x5EAD_B07
+CHAT_LOCKS = 0x0C4A7  # the first key of the per-chat locks (``SqlRecords._hold_chat``)
 
 # A database set up by a newer release may have tables this one would misread.
 VERSION_TABLE = Table(
@@ -144,6 +145,10 @@ class PostgresStorage(SqlStorage):
     the state it was computed from (``replace_conversation``), and outbox entries are leased."""
 
     _SKIP_LOCKED = " FOR UPDATE OF o SKIP LOCKED"
+    # The two-key advisory locks (a key space apart from the one-key locks of the schema and the
+    # poller): CHAT_LOCKS and the chat id's hash; two chats sharing a hash only wait for each other.
+    _ERASING_CHAT = f"SELECT pg_advisory_xact_lock({CHAT_LOCKS}, hashint8($1))"
+    _WRITING_CHAT = f"SELECT pg_advisory_xact_lock_shared({CHAT_LOCKS}, hashint8($1))"
 
     def __init__(
         self, pool: asyncpg.Pool[asyncpg.Record], url: str, health: StorageHealth | None = None

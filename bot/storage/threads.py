@@ -167,6 +167,8 @@ class SqlThreads(SqlRecords):
         if opening is not None:
             checked_studio(opening.studio)
         async with self._transaction() as db:
+            if opening is not None:
+                await self._hold_chat(db, chat_id, erasing=False)
             before = await _select(db, chat_id)
             created = reopened = False
             queue: list[NewRelay] = []
