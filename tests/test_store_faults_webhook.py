@@ -33,6 +33,7 @@ from tests.harness import (
     bot_environment,
     free_port,
     load_config,
+    run_command,
     running_bot,
 )
 from tests.required import missing, require_tool
@@ -233,3 +234,20 @@ async def test_sqlite_files_made_unwritable_name_the_cause_and_the_bot_carries_o
     assert "Traceback" not in log
     assert "unhandled" not in log
     _assert_one_lead_and_no_retype(tg, pg, maxi.chat_id)
+
+
+async def test_start_with_an_unwritable_sqlite_file_exits_with_one_line_naming_it(
+    tg: FakeTelegram, pg: FakePerfectGym, tmp_path: Path
+) -> None:
+    """Found before SQLite opens it (``access`` honours the immutable flag on any file system)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    database = folder / "bot.sqlite3"
+    env = bot_environment(tg, pg, f"sqlite:///{database}", DATABASE_WAIT_SECONDS="1")
+    database.write_bytes(b"")  # an empty database: SQLite makes its tables in it
+    with _unwritable(folder):
+        status, _, stderr = await run_command(env=env)
+    assert status == 1
+    lines = stderr.strip().splitlines()
+    assert lines[-1] == f"database unavailable: {folder} is not writable by this process"
+    assert "Traceback" not in stderr
