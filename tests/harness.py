@@ -294,6 +294,11 @@ class BotProcess:
         assert self._process is not None, "not running"
         return self._process.pid
 
+    @property
+    def returncode(self) -> int | None:
+        """None while the process runs (or before it started): how a test sees it died."""
+        return None if self._process is None else self._process.returncode
+
     async def stop(self, sig: signal.Signals) -> int:
         assert self._process is not None
         self._process.send_signal(sig)

@@ -14,7 +14,7 @@ The file is opened in exclusive locking mode before WAL is switched on: the proc
 file alone anyway (``<file>.lock``), and so SQLite keeps its WAL index in memory instead of a
 memory-mapped ``-shm`` file, whose failing page (a full or unwritable disk) would kill the process
 with SIGBUS and no log line. A database failure is raised as ``StorageUnavailable`` with SQLite's
-own message.
+own message, and after an I/O error the name of a file that is no longer writable.
 """
 
 from __future__ import annotations
@@ -98,13 +98,26 @@ def _unwritable(path: str) -> str | None:
     return None
 
 
-def _unavailable(exc: sqlite3.Error) -> StorageUnavailable | None:
+def _cause(exc: sqlite3.Error, path: str | None) -> str:
+    """SQLite's message; after an I/O error also the file this process may no longer write,
+    if there is one (made read-only or immutable while the bot runs): SQLite says only "disk
+    I/O error". The file's name alone: ``/health`` shows the cause to anyone."""
+    if path is None or exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_IOERR:
+        return str(exc)
+    files = [f"{path}{suffix}" for suffix in ("", "-wal", "-journal")]
+    for candidate in files:
+        if os.path.exists(candidate) and not os.access(candidate, os.W_OK):
+            return f"{exc} ({os.path.basename(candidate)} is not writable by this process)"
+    return str(exc)
+
+
+def _unavailable(exc: sqlite3.Error, path: str | None = None) -> StorageUnavailable | None:
     """SQLite's own failures (full, read-only, I/O error, locked, not a database) as
     ``StorageUnavailable``; a broken statement or constraint stays the programming error it is."""
     if isinstance(exc, (sqlite3.OperationalError, sqlite3.InternalError)) or (
         type(exc) is sqlite3.DatabaseError
     ):
-        return StorageUnavailable(str(exc))
+        return StorageUnavailable(_cause(exc, path))
     return None
 
 
@@ -117,9 +130,12 @@ def _numbered(query: str) -> str:
 class _Database:
     """The ``Database`` calls over a sqlite3 connection, run synchronously."""
 
-    def __init__(self, connection: sqlite3.Connection, health: StorageHealth) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, health: StorageHealth, path: str | None = None
+    ) -> None:
         self._connection = connection
         self._health = health
+        self._path = path  # the database's file, to name one that became unwritable
 
     @contextmanager
     def _statement(self, query: str | None) -> Iterator[None]:
@@ -129,7 +145,7 @@ class _Database:
         try:
             yield
         except sqlite3.Error as exc:
-            unavailable = _unavailable(exc)
+            unavailable = _unavailable(exc, self._path)
             if unavailable is None:
                 raise
             self._health.failed(unavailable.cause)
@@ -191,7 +207,7 @@ class SqliteStorage(SqlStorage, SoleInstance):
         held: str | None = None,
         health: StorageHealth | None = None,
     ) -> None:
-        database = _Database(connection, health or StorageHealth())
+        database = _Database(connection, health or StorageHealth(), held)
         super().__init__(database)
         self._database = database
         self._connection = connection
