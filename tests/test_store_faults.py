@@ -34,6 +34,7 @@ from tests.harness import (
     running_bot,
 )
 from tests.postgres_server import PostgresServer
+from tests.required import missing
 
 SECRET = "webhook-secret-0123456789"
 METRICS_TOKEN = "scrape-token-0123456789"
@@ -246,7 +247,7 @@ def _small_disk(path: Path) -> Iterator[Path]:
         ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(path)], capture_output=True
     )
     if mounted.returncode != 0:
-        pytest.skip("cannot mount a small tmpfs here (needs root)")
+        missing("cannot mount a small tmpfs here (needs root)")
     try:
         yield path
     finally:
