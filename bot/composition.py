@@ -218,6 +218,7 @@ def assemble(
         staff_locale=default_locale,
         interval=sweep_interval,
         retry_base=(policy or RetryPolicy()).base_delay,
+        hold=(policy or RetryPolicy()).lease,
         clock=clock,
     )
     threads: Threads | None = None

@@ -61,7 +61,7 @@ from conversations.replies import Outcome, Reply
 
 log = logging.getLogger(__name__)
 
-HOLD_SECONDS = 120.0  # how long one instance holds a booking while it calls PerfectGym
+HOLD_SECONDS = 120.0  # how long one instance holds a booking while it calls PerfectGym, at least
 GIVE_UP_AFTER = 24 * 3600.0  # then the studio arranges it by hand
 MAX_DELAY = 900.0
 
@@ -107,9 +107,14 @@ class TrialBooking:
         staff_locale: str,
         interval: float = 60.0,
         retry_base: float = 10.0,
+        hold: float = HOLD_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """``hold``: how long an attempt (validate, book, store) keeps other instances off the
+        booking; at least as long as an outbox attempt's lease, which the settings make hold
+        three whole PerfectGym calls."""
         self._storage = storage
+        self._hold = max(HOLD_SECONDS, hold)
         self._erasure = erasure
         self._catalogs = catalogs
         self._retry_base = retry_base
@@ -242,7 +247,7 @@ class TrialBooking:
         try:
             if isinstance(effect, Book):
                 await self._save(
-                    state, due_at=self._clock(), held_until=self._clock() + HOLD_SECONDS
+                    state, due_at=self._clock(), held_until=self._clock() + self._hold
                 )
                 self._attempt_soon(chat_id, held=True)
             else:
@@ -399,7 +404,7 @@ class TrialBooking:
         stored = (
             await self._storage.load_booking(chat_id)
             if held
-            else await self._storage.hold_booking(chat_id, now, now + HOLD_SECONDS)
+            else await self._storage.hold_booking(chat_id, now, now + self._hold)
         )
         if stored is None:
             return
@@ -450,7 +455,7 @@ class TrialBooking:
         if verdict is not None:
             return Attempt(verdict, reason=f"validation: {verdict.value}")
         state.sent = True  # stored before the request: a lost answer is checked, not repeated
-        await self._save(state, due_at=self._clock(), held_until=self._clock() + HOLD_SECONDS)
+        await self._save(state, due_at=self._clock(), held_until=self._clock() + self._hold)
         return await catalog.book(state.chosen, state.customer_id, state.offer)
 
     async def _later(
