@@ -142,11 +142,11 @@ async def test_forget_while_validate_is_in_flight_creates_nothing(
     async with running_bot(_env(tg, pg, database_url_all_backends)):
         val = Prospect(tg, chat_id=23003)
         summary = await val.introduce("Valentina", "Vex", "valentina@example.com")
-        pg.hold()
+        validate = pg.hold_next("validate")  # only it: a refresh meanwhile is answered
         await val.press(summary, "Yes, send it")
-        await pg.holding("validate")
+        await validate.arrived.wait()
         await val.answer("/forget", "has been deleted")
-        pg.release()
+        validate.released.set()
     # Stopping the bot waited for the attempt under way: it ended without a create.
     assert pg.calls["validate"] == 1
     assert pg.calls["create"] == 0

@@ -38,6 +38,7 @@ from tests.harness import (
 )
 from tests.required import missing, require_tool
 from tests.test_store_faults import (
+    METRICS_TOKEN,
     _assert_one_lead_and_no_retype,
     _exists,
     _fill,
@@ -65,7 +66,12 @@ def _webhook(port: int) -> dict[str, str]:
         "PORT": str(port),
         "WEBHOOK_SECRET": SECRET,
         "WEBHOOK_LISTEN_HOST": "127.0.0.1",
+        "METRICS_TOKEN": METRICS_TOKEN,  # the webhook port serves /metrics only with it
     }
+
+
+# What a scraper sends for /metrics (the tests count processed updates there).
+SCRAPER = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 @contextlib.contextmanager
@@ -94,7 +100,7 @@ async def test_webhook_a_full_disk_answers_503_and_the_update_is_applied_once_th
     with _small_disk(tmp_path / "disk") as disk:
         database = disk / "bot.sqlite3"
         env = bot_environment(tg, pg, f"sqlite:///{database}", **_webhook(port))
-        async with running_bot(env), httpx.AsyncClient() as http:
+        async with running_bot(env), httpx.AsyncClient(headers=SCRAPER) as http:
             maxi = Prospect(tg, chat_id=22201, first_name="Maxi")
             await maxi.introduce()
             await _until_handled(http, port, 1)
@@ -206,7 +212,7 @@ async def test_sqlite_files_made_unwritable_name_the_cause_and_the_bot_carries_o
     with _immutable_files_refuse_open_writers(folder):
         await bot.start(webhook=mode == "webhook")
         try:
-            async with httpx.AsyncClient() as http:
+            async with httpx.AsyncClient(headers=SCRAPER) as http:
                 maxi = Prospect(tg, chat_id=22202, first_name="Maxi")
                 await maxi.introduce()
                 await _until_handled(http, port, 1)
