@@ -185,6 +185,41 @@ async def test_forget_while_the_topic_is_created_leaves_no_named_topic_open(
     assert tg.errors == []
 
 
+async def test_forget_while_a_copy_goes_to_staff_deletes_that_copy_too(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    """A message of the prospect's is being copied into the topic when /forget comes: /forget
+    deletes the copies it knows of, and the one that arrives after it is deleted as it does."""
+    async with running_bot(_env(tg, pg, database_url)):
+        pia = await _at_summary(tg, 43009, "Pia")
+        await pia.press(tg.messages_to(43009)[-1], "Yes, send it")
+        await pia.expect_eventually("Thank you")
+        await tg.next_message(STAFF)  # the lead's notice
+        held = tg.hold_next_copy(STAFF)
+        await pia.send("my number is +49 151 7654321")
+        await pia.expect("has your message")
+        await asyncio.wait_for(held.arrived.wait(), 10)
+        await pia.send("/forget")
+        await pia.expect("Done: everything this bot stored about this chat has been deleted.")
+        held.released.set()
+        copies = [m for m in tg.messages_to(STAFF) if m.method == "copyMessage"]
+        await _until(
+            lambda: len([m for m in tg.messages_to(STAFF) if m.method == "copyMessage"]) == 1,
+            "the held copy made",
+        )
+        (copy,) = [m for m in tg.messages_to(STAFF) if m.method == "copyMessage"]
+        await _until(
+            lambda: any(
+                m.method == "deleteMessages" and m.message_id == copy.message_id
+                for m in tg.messages_to(STAFF)
+            ),
+            "the late copy deleted",
+        )
+        assert copies == []  # it was held until after /forget
+    assert len(pg.created) == 1
+    assert tg.errors == []
+
+
 async def test_forget_without_topics_takes_the_name_off_the_header_and_deletes_the_copies(
     tg: FakeTelegram, pg: FakePerfectGym, database_url: str
 ) -> None:
