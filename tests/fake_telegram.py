@@ -750,6 +750,7 @@ class FakeTelegram:
         self._handlers: set[asyncio.Task[Any]] = set()
         self._held_sends: dict[int, deque[Hold]] = {}
         self._held_topics: dict[int, deque[Hold]] = {}
+        self._held_copies: dict[int, deque[Hold]] = {}
         self._background: set[asyncio.Task[None]] = set()
         # Forum groups' topics: chat -> topic id (its message_thread_id) -> name and whether closed.
         self.topics: dict[int, dict[int, Topic]] = {}
@@ -1526,6 +1527,8 @@ class FakeTelegram:
 
     async def _copy_message(self, call: _Call) -> JSONDict:
         chat_id = call.get_int("chat_id")
+        if not await self._held(chat_id, self._held_copies):
+            raise _bad_request("the fake stopped while the copy was held")
         source = (call.get_int("from_chat_id"), call.get_int("message_id"))
         content = self._contents.get(source)
         if content is None:
@@ -1736,6 +1739,12 @@ class FakeTelegram:
         sets ``released``; then it is sent for real. Stopping the fake lets it go unanswered."""
         hold = Hold()
         self._held_sends.setdefault(chat_id, deque()).append(hold)
+        return hold
+
+    def hold_next_copy(self, chat_id: int) -> Hold:
+        """Keep the next copyMessage into ``chat_id`` waiting, as :meth:`hold_next` does."""
+        hold = Hold()
+        self._held_copies.setdefault(chat_id, deque()).append(hold)
         return hold
 
     def hold_next_topic(self, chat_id: int) -> Hold:

@@ -16,6 +16,7 @@ from bot.storage.chat_messages import ChatMessages
 from bot.storage.lead_customers import Counted, CustomerMark, LeadCustomer
 from bot.storage.outbox import EXPIRE_SETTLED_LEADS, CreatedCustomer
 from bot.storage.perfectgym_events import EventStatus, NewEvent
+from bot.storage.replies import ReplyKind
 from bot.storage.sql import SqlStorage
 from bot.storage.threads import Opening
 from bot.storage.trial_bookings import BookedTrial
@@ -211,3 +212,44 @@ async def test_a_database_from_before_manual_entry_dates_is_upgraded(
         assert erased.forgotten.manual_entry_at is None
     finally:
         await upgraded.close()
+
+
+async def test_a_thread_for_what_an_instance_remembers_is_not_opened_after_forget(
+    storage: Storage,
+) -> None:
+    """An instance read the chat's conversation from its memory after another instance's
+    /forget began (so ``since`` is later than the erasure): the thread opens only while the
+    conversation or lead it was opened for is stored, and they are gone."""
+    chat = 43101
+    await storage.forget_chat(chat, now=1000.0)
+    remembered = Opening(None, -100777, "spring", "Pat", "en", since=1001.0, begun=True)
+    change = await storage.record_thread(chat, 1002.0, opening=remembered)
+    assert (change.thread, change.created) == (None, False)
+    assert await storage.thread(chat) is None
+    # A question after the erasure from a chat with nothing stored is a new beginning.
+    newcomer = Opening(None, -100777, "spring", "Pat", "en", since=1001.0)
+    assert (await storage.record_thread(chat, 1003.0, opening=newcomer)).created
+
+
+async def test_a_lead_posted_for_manual_entry_is_dated_by_its_last_attempt(
+    storage: Storage,
+) -> None:
+    """Due long before PerfectGym answered (the bot was down): staff are told the day it was
+    posted to them, when PerfectGym refused it, not the day it was due."""
+    entry = await storage.submit(9, "{}", None, "{}", "en", NOW)
+    assert entry is not None
+    answered = NOW + 2 * 86400
+    assert await storage.finish_lead(entry.id, LeadStatus.FAILED, None, "refused", at=answered)
+    erased = await storage.forget_chat(9, answered + 60)
+    assert erased.forgotten.manual_entry_at == answered
+
+
+async def test_a_kept_staff_notice_about_a_prospect_is_erased_with_them(storage: Storage) -> None:
+    """A staff notice with a prospect's details that Telegram did not take waits under the
+    staff chat's id: /forget of the prospect deletes it; one about another prospect stays."""
+    staff = -100777
+    await storage.hold_reply(staff, ReplyKind.NOTICE, '[{"text": "Pat <p@x>"}]', NOW, about=11)
+    await storage.hold_reply(staff, ReplyKind.NOTICE, '[{"text": "Sam <s@x>"}]', NOW, about=12)
+    await storage.forget_chat(11, NOW + 1)
+    kept = await storage.claim_replies(NOW + 2, NOW + 60, 10)
+    assert [json.loads(reply.payload)[0]["text"] for reply in kept] == ["Sam <s@x>"]

@@ -342,3 +342,30 @@ async def test_forget_while_a_reminder_is_being_sent(
     sent = [m for m in tg.messages_to(23008) if m.method == "sendMessage"]
     assert sent[sent.index(done) + 1 :] == [held]
     await _only_the_record_is_left(database_url_all_backends, 23008, ("Rosamunde",))
+
+
+async def test_forget_while_a_refused_leads_notice_goes_out_keeps_the_details_from_staff(
+    tg: FakeTelegram, pg: FakePerfectGym, database_url: str
+) -> None:
+    """PerfectGym refused the lead, and /forget comes while the prospect's notice is still on
+    its way (Telegram slow): staff are told of the erasure, and the details to enter by hand,
+    which would have followed the prospect's notice, never do."""
+    async with running_bot(_env(tg, pg, database_url)):
+        bo = Prospect(tg, chat_id=23011)
+        summary = await bo.introduce("Bodil", "Brandt", "bodil@example.com")
+        pg.fail_next("create", 400)
+        create = pg.hold_next("create")
+        await bo.press(summary, "Yes, send it")
+        await create.arrived.wait()
+        notice = tg.hold_next(23011)
+        create.released.set()
+        await notice.arrived.wait()
+        await bo.answer("/forget", "has been deleted")
+        staff = await tg.next_message(STAFF)
+        notice.released.set()
+        await tg.wait_idle(STAFF, quiet=0.3)
+    assert pg.calls["create"] == 1
+    assert pg.created == []
+    assert (staff.text or "").startswith("Erasure requested: a prospect asked the bot to delete")
+    assert not any("Bodil" in text or "bodil@" in text for text in _sent(tg, STAFF))
+    await _only_the_record_is_left(database_url, 23011, ("Bodil", "Brandt", "bodil@"))

@@ -127,11 +127,18 @@ def test_any_event_at_any_question_gets_an_answer(
 class _Nobody:
     """A sender that drops what it is given: here only the intake's own answers matter."""
 
-    async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
+    async def send(
+        self, chat_id: int, replies: Sequence[Reply], *, about: int | None = None
+    ) -> None:
         pass
 
     async def deliver(
-        self, chat_id: int, outcome: Outcome, *, not_after: float | None = None
+        self,
+        chat_id: int,
+        outcome: Outcome,
+        *,
+        not_after: float | None = None,
+        about: int | None = None,
     ) -> Sent:
         return Sent.DELIVERED
 

@@ -59,6 +59,7 @@ class StubRecords:
         now: float,
         *,
         not_after: float | None = None,
+        about: int | None = None,
     ) -> None:
         self.held.append(payload)
 

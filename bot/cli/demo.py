@@ -87,11 +87,18 @@ class TerminalChat:
         self._choices: list[Event] = []
         self._location_offered = False
 
-    async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
+    async def send(
+        self, chat_id: int, replies: Sequence[Reply], *, about: int | None = None
+    ) -> None:
         self.show(replies)
 
     async def deliver(
-        self, chat_id: int, outcome: Outcome, *, not_after: float | None = None
+        self,
+        chat_id: int,
+        outcome: Outcome,
+        *,
+        not_after: float | None = None,
+        about: int | None = None,
     ) -> Sent:
         self.settle(outcome)
         self.show(outcome.replies)

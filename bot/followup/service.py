@@ -326,7 +326,12 @@ class Followups:
         outcome = await self._give_up(first.chat_id, booking_id, Happening.CANCELLED, note)
         if outcome is None:
             return
-        sent = await self._sender.deliver(first.chat_id, outcome, not_after=first.starts_at)
+        try:
+            sent = await self._sender.deliver(first.chat_id, outcome, not_after=first.starts_at)
+        except Exception:
+            # The booking is given up already: a retried event would find nothing to tell.
+            log.exception("chat %s: the cancelled session's notice", chat_ref(first.chat_id))
+            return
         if sent is Sent.BLOCKED:
             await self._storage.stop_chat_reminders(first.chat_id, ReminderStatus.BLOCKED)
 

@@ -223,7 +223,15 @@ class Relayer:
             )
             await self._storage.relay_failed(relay.id)
             return
-        await self._storage.relay_done(relay.id, sent)
+        if await self._storage.relay_done(relay.id, sent):
+            return
+        # /forget came while the copy was on its way: it deleted the copies it knew of, this
+        # one it could not know.
+        if relay.direction is Direction.TO_STAFF and sent is not None:
+            try:
+                await self._courier.delete(thread.staff_chat_id, (sent,))
+            except RelayError as error:
+                log.warning("a copy sent after /forget was not deleted (%s)", error)
 
     async def _send(self, relay: Relay, thread: Thread) -> int | None:
         if relay.direction is Direction.TO_PROSPECT:

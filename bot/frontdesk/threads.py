@@ -196,6 +196,7 @@ class Threads:
             name=(chat.first_name or "?")[:64],
             locale=self._translator(chat, state).locale,
             since=since,
+            begun=state is not None or lead is not None,
         )
         change = await self._storage.record_thread(
             chat.id, self._clock(), opening=opening, intro=self._intro(state, lead), relays=relays
@@ -215,7 +216,8 @@ class Threads:
         does: the customer number of a created lead (its topic's title or header names the
         campaign), that a confirmed lead is on its way, or that the prospect is at the summary,
         not yet confirmed. The details as confirmed only for a lead that failed (staff enter it
-        by hand) or with ``STAFF_NOTICE_DETAILS=full``; nothing for a prospect mid-form."""
+        by hand) or, with ``STAFF_NOTICE_DETAILS=full``, one still on its way (a created one's
+        notice had them, and the bot keeps none of them); nothing for a prospect mid-form."""
         tr = Translator(self._staff_locale)
         status = None if lead is None else lead.status
         lines: list[str] = []
@@ -232,7 +234,8 @@ class Threads:
                 tr.gettext("The prospect is at the summary of the form and has not sent it yet.")
             )
         confirmed = state is not None and state.phase is Phase.SUBMITTED
-        if state is not None and confirmed and (self._details or status is LeadStatus.FAILED):
+        wanted = status is LeadStatus.FAILED or (self._details and status is LeadStatus.PENDING)
+        if state is not None and confirmed and wanted:
             ctx = self._conversations.context(self._staff_locale, None, state.studio)
             lines += [tr.gettext("📋 Their details:"), *summary_lines(state, ctx)]
         if not lines:

@@ -158,8 +158,11 @@ class DeliveryNotices:
             ]
             await self._to_prospect(report, replies)
         # Staff after the prospect: a staff chat Telegram refuses (gone, or upgraded to a
-        # supergroup) must not cost the prospect their thank-you (``StaffChats``).
-        if report.result in (Delivery.CREATED, Delivery.FAILED):
+        # supergroup) must not cost the prospect their thank-you (``StaffChats``). Sending that
+        # may take seconds (Telegram's limits): a /forget meanwhile has already told staff
+        # what they need, and the details must not follow it.
+        for_staff = report.result in (Delivery.CREATED, Delivery.FAILED)
+        if for_staff and await self._leads.get_lead(entry.id) is not None:
             await self._notify_staff(report)
 
     async def _invitation(self, report: DeliveryReport) -> Reply | None:
@@ -240,8 +243,10 @@ class DeliveryNotices:
             text = tr.gettext("{studio} is taking new prospects again.").format(studio=club.name)
         await self._to_staff(club.storage_key, text, named=False)
 
-    async def _to_staff(self, studio: str | None, text: str, *, named: bool = True) -> None:
-        await self._staff.tell(studio, text, named=named)
+    async def _to_staff(
+        self, studio: str | None, text: str, *, named: bool = True, about: int | None = None
+    ) -> None:
+        await self._staff.tell(studio, text, named=named, about=about)
 
     async def _notify_staff(self, report: DeliveryReport) -> None:
         """A created lead is named by its customer number alone (unless the studio asked for
@@ -279,7 +284,7 @@ class DeliveryNotices:
             text += " " + tr.gettext(
                 "PerfectGym refused the campaign code {campaign}, so the lead was sent without it."
             ).format(campaign=report.dropped_campaign)
-        await self._to_staff(report.entry.studio, text)
+        await self._to_staff(report.entry.studio, text, about=report.entry.chat_id)
 
 
 def _language_tag(report: DeliveryReport) -> str | None:

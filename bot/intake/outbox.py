@@ -361,12 +361,13 @@ class Outbox:
         flight, its lease renewed) holds the entry meanwhile. False: the entry is gone
         (/forget)."""
         delay = self._policy.poll_interval
+        answered = self._clock()
         while True:
             try:
                 if customer is not None:
                     await self._storage.remember_customer(entry_id, customer)
                     customer = None
-                stored = await self._storage.finish_lead(entry_id, status, ref, why)
+                stored = await self._storage.finish_lead(entry_id, status, ref, why, at=answered)
             except Exception as exc:
                 log.warning(
                     "lead %s: %s in PerfectGym, but storing that failed (%s); "

@@ -22,13 +22,21 @@ class Sent(Enum):
 
 
 class Sender(Protocol):
-    async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
-        """Replies outside an update's own answer: delivery results, staff notices. A refusal
+    async def send(
+        self, chat_id: int, replies: Sequence[Reply], *, about: int | None = None
+    ) -> None:
+        """Replies outside an update's own answer: delivery results, staff notices (``about``:
+        the prospect a staff notice names, so /forget reaches it while it is kept). A refusal
         is logged, not raised."""
         ...
 
     async def deliver(
-        self, chat_id: int, outcome: Outcome, *, not_after: float | None = None
+        self,
+        chat_id: int,
+        outcome: Outcome,
+        *,
+        not_after: float | None = None,
+        about: int | None = None,
     ) -> Sent:
         """An outcome of the bot's own (a thank-you, a reminder), old buttons settled. Never
         raises for what Telegram answers; a kept one is not sent after ``not_after`` (a

@@ -28,13 +28,15 @@ class StaffChats:
         *,
         buttons: tuple[tuple[Button, ...], ...] = (),
         named: bool = True,
+        about: int | None = None,
     ) -> None:
         """To the club's staff chat and the chain's; in a chain, named for the club (unless
-        ``named`` is False: the text names it already)."""
+        ``named`` is False: the text names it already). ``about``: the prospect whose details
+        the text carries (/forget deletes it while it waits to be sent again)."""
         chain = self._chain
         if named and chain.is_chain:
             text = f"🏠 {chain.club(studio).name} · {text}"
-        await self._send(chain.staff_chats(studio), Reply(text, buttons=buttons))
+        await self._send(chain.staff_chats(studio), Reply(text, buttons=buttons), about)
 
     async def tell_chain(self, text: str, *, buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
         """When no club is known: the chain's own chat (a single studio's is its staff chat;
@@ -46,11 +48,11 @@ class StaffChats:
             chats = chain.staff_chats(None)
         await self._send(chats, Reply(text, buttons=buttons))
 
-    async def _send(self, chats: tuple[int, ...], reply: Reply) -> None:
+    async def _send(self, chats: tuple[int, ...], reply: Reply, about: int | None = None) -> None:
         """Each chat on its own: one that fails (a database fault keeping a notice Telegram did
         not take) stops neither the others nor what the caller does next."""
         for chat in chats:
             try:
-                await self._sender.send(chat, [reply])
+                await self._sender.send(chat, [reply], about=about)
             except Exception:
                 log.exception("staff chat %s: a notice could not be sent", chat)

@@ -134,8 +134,10 @@ class SqlErasure(SqlRecords):
                 DELETE_CHAT_BOOKING,
                 DELETE_CHAT_REMINDERS,
                 DELETE_CHAT_REPLIES,
-                DELETE_CHAT_RELAYS,
+                # The thread before its relays: a relay is queued under the thread's row lock,
+                # so on PostgreSQL one queued meanwhile is committed, and seen, by then.
                 DELETE_CHAT_THREAD,
+                DELETE_CHAT_RELAYS,
                 DELETE_CHAT_CUSTOMERS,
                 DELETE_CHAT_EVENTS,
             ):

@@ -126,9 +126,17 @@ class OutboxRecords(Protocol):
         ...
 
     async def finish_lead(
-        self, entry_id: int, status: LeadStatus, lead_ref: str | None, last_error: str | None
+        self,
+        entry_id: int,
+        status: LeadStatus,
+        lead_ref: str | None,
+        last_error: str | None,
+        *,
+        at: float | None = None,
     ) -> bool:
         """Close an entry. Once it is final, erase the personal data (payload and conversation).
+        ``at``: when PerfectGym answered, the entry's last attempt (retention counts from it, and
+        a lead posted to staff by hand is dated by it); None keeps the time it was due.
         False: the entry is gone (its chat was forgotten while PerfectGym was answering)."""
         ...
 
@@ -351,16 +359,24 @@ class SqlOutbox(SqlRecords):
         return recorded is not None
 
     async def finish_lead(
-        self, entry_id: int, status: LeadStatus, lead_ref: str | None, last_error: str | None
+        self,
+        entry_id: int,
+        status: LeadStatus,
+        lead_ref: str | None,
+        last_error: str | None,
+        *,
+        at: float | None = None,
     ) -> bool:
         async with self._transaction() as db:
             chat_id: int | None = await db.fetchval(
-                "UPDATE outbox SET status = $1, lead_ref = $2, last_error = $3 WHERE id = $4 "
-                "RETURNING chat_id",
+                "UPDATE outbox SET status = $1, lead_ref = $2, last_error = $3, "
+                "next_attempt_at = COALESCE(CAST($5 AS DOUBLE PRECISION), next_attempt_at) "
+                "WHERE id = $4 RETURNING chat_id",
                 status.value,
                 lead_ref,
                 last_error,
                 entry_id,
+                at,
             )
             if chat_id is not None and status in ERASING:
                 await db.execute("UPDATE outbox SET payload = NULL WHERE id = $1", entry_id)

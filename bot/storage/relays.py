@@ -64,8 +64,9 @@ class RelayRecords(Protocol):
         held until ``until``: of two instances claiming at once, exactly one gets each."""
         ...
 
-    async def relay_done(self, relay_id: int, sent_message_id: int | None) -> None:
-        """Sent: the copy's id in the target chat is kept (staff reply to it), any text goes."""
+    async def relay_done(self, relay_id: int, sent_message_id: int | None) -> bool:
+        """Sent: the copy's id in the target chat is kept (staff reply to it), any text goes.
+        False when the relay is gone: /forget came while it was on its way."""
         ...
 
     async def retry_relay(self, relay_id: int, due_at: float) -> None: ...
@@ -157,14 +158,15 @@ class SqlRelays(SqlRecords):
         rows = await self._db.fetch(CLAIM_RELAYS, now, until, limit, RelayStatus.PENDING.value)
         return sorted((relay_from_row(row) for row in rows), key=lambda relay: relay.id)
 
-    async def relay_done(self, relay_id: int, sent_message_id: int | None) -> None:
-        await self._db.execute(
+    async def relay_done(self, relay_id: int, sent_message_id: int | None) -> bool:
+        done = await self._db.fetchval(
             "UPDATE relays SET status = $2, text = NULL, held_until = NULL, sent_message_id = $3 "
-            "WHERE id = $1",
+            "WHERE id = $1 RETURNING id",
             relay_id,
             RelayStatus.DONE.value,
             sent_message_id,
         )
+        return done is not None
 
     async def retry_relay(self, relay_id: int, due_at: float) -> None:
         await self._db.execute(

@@ -40,6 +40,7 @@ class PendingReplies(Protocol):
         now: float,
         *,
         not_after: float | None = None,
+        about: int | None = None,
     ) -> None:
         """Keep replies Telegram did not take, due at once, and not to be sent after
         ``not_after``. A notice for a chat forgotten meanwhile (a thank-you, a reminder on its
@@ -73,7 +74,8 @@ class PendingReplies(Protocol):
 KEPT_SECONDS = 24 * 3600.0
 
 # Retention: replies kept since before $1.
-DELETE_CHAT_REPLIES = "DELETE FROM pending_replies WHERE chat_id = $1"  # /forget
+# /forget: the chat's kept replies, and kept staff notices about it.
+DELETE_CHAT_REPLIES = "DELETE FROM pending_replies WHERE chat_id = $1 OR about_chat_id = $1"
 EXPIRE_REPLIES = "DELETE FROM pending_replies WHERE created_at < $1 RETURNING id"
 
 # The outer conditions repeat the inner ones: PostgreSQL re-checks them on a row another
@@ -95,13 +97,14 @@ class SqlPendingReplies(SqlRecords):
         now: float,
         *,
         not_after: float | None = None,
+        about: int | None = None,
     ) -> None:
         await self._db.execute(
             "INSERT INTO pending_replies "
-            "(chat_id, kind, payload, attempts, due_at, created_at, not_after) "
+            "(chat_id, kind, payload, attempts, due_at, created_at, not_after, about_chat_id) "
             "SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), CAST($3 AS TEXT), 0, "
             "CAST($4 AS DOUBLE PRECISION), CAST($4 AS DOUBLE PRECISION), "
-            "CAST($6 AS DOUBLE PRECISION) "
+            "CAST($6 AS DOUBLE PRECISION), CAST($7 AS BIGINT) "
             f"WHERE CAST($2 AS TEXT) = $5 OR {CHAT_EXISTS}",
             chat_id,
             kind.value,
@@ -109,6 +112,7 @@ class SqlPendingReplies(SqlRecords):
             now,
             ReplyKind.ANSWER.value,
             not_after,
+            about,
         )
 
     async def claim_replies(self, now: float, until: float, limit: int) -> list[PendingReply]:

@@ -309,6 +309,9 @@ PENDING_REPLIES = Table(
         # Added 2026-12: not sent after this (a trial reminder: its session's start); NULL:
         # sent however late, within the day the resender keeps any reply.
         Column("not_after", Type.REAL, nullable=True, added=True),
+        # Added 2026-12: the prospect a staff notice is about (its chat id), so /forget
+        # deletes a kept notice with their details too; NULL: the chat's own reply.
+        Column("about_chat_id", Type.BIGINT, nullable=True, added=True),
     ),
     indexes=(
         Index("pending_replies_due", ("due_at",)),

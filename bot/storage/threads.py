@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from bot.storage.conversations import CONVERSATION_EXISTS
 from bot.storage.database import Database, Row, SqlRecords
+from bot.storage.outbox import LEADS_EXIST
 from bot.storage.relays import RELAYED_AS, Direction, NewRelay, RelayKind, insert_relay
 from bot.storage.studios import checked_studio
 
@@ -50,7 +52,9 @@ class Thread:
 class Opening:
     """What a thread is opened with, if the chat has none yet. ``since``: when the caller read
     the chat (its conversation, its lead); a chat forgotten at or after it gets no thread, as
-    /forget on another instance meanwhile must win."""
+    /forget on another instance meanwhile must win. ``begun``: the caller found a conversation
+    or a lead (and may have told staff of it): a chat ever forgotten then gets a thread only
+    while one is still stored, whatever an instance's memory of the chat says."""
 
     studio: str | None
     staff_chat_id: int
@@ -58,6 +62,7 @@ class Opening:
     name: str
     locale: str
     since: float | None = None
+    begun: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,6 +187,8 @@ class SqlThreads(SqlRecords):
                     "CAST($6 AS DOUBLE PRECISION) "
                     "WHERE NOT EXISTS (SELECT 1 FROM forgotten_chats WHERE chat_id = $1 "
                     "AND forgotten_at >= CAST($10 AS DOUBLE PRECISION)) "
+                    f"AND (NOT CAST($11 AS BOOLEAN) OR {CONVERSATION_EXISTS} OR {LEADS_EXIST} "
+                    "OR NOT EXISTS (SELECT 1 FROM forgotten_chats WHERE chat_id = $1)) "
                     "ON CONFLICT (chat_id) DO NOTHING RETURNING chat_id",
                     chat_id,
                     opening.studio,
@@ -193,11 +200,14 @@ class SqlThreads(SqlRecords):
                     opening.name,
                     opening.locale,
                     opening.since,
+                    opening.begun,
                 )
-                if inserted is None:  # forgotten meanwhile (or opened by another update)
-                    return ThreadChange(await _select(db, chat_id))
-                created = True
-                queue += intro
+                if inserted is not None:
+                    created = True
+                    queue += intro
+                elif await _select(db, chat_id) is None:  # forgotten meanwhile
+                    return ThreadChange(None)
+                # else opened meanwhile by another update of the chat: its relays still go
             elif opening is not None and before is not None and before.state is ThreadState.CLOSED:
                 await db.execute(
                     "UPDATE threads SET state = $2, blocked = $3, locale = $4 WHERE chat_id = $1",

@@ -130,8 +130,10 @@ class TelegramSender:
         # Told whenever a reply is kept, so the resender looks for it (set by the runtime).
         self.on_kept: Callable[[], None] | None = None
 
-    async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
-        await self.deliver(chat_id, Outcome(replies=tuple(replies)))
+    async def send(
+        self, chat_id: int, replies: Sequence[Reply], *, about: int | None = None
+    ) -> None:
+        await self.deliver(chat_id, Outcome(replies=tuple(replies)), about=about)
 
     def typing_soon(self, chat_id: int) -> None:
         task = asyncio.create_task(self._typing(chat_id))
@@ -148,14 +150,21 @@ class TelegramSender:
             log.warning("showing typing… failed", exc_info=True)
 
     async def deliver(
-        self, chat_id: int, outcome: Outcome, *, not_after: float | None = None
+        self,
+        chat_id: int,
+        outcome: Outcome,
+        *,
+        not_after: float | None = None,
+        about: int | None = None,
     ) -> Sent:
         """An outcome of the bot's own (a thank-you, a reminder, a staff notice): the delivery
         policy in one place. Kept and sent later when Telegram does not take it now; refused
         for good (a 400) is logged and told, never raised, so one chat's refusal stops no other
         message. A group upgraded to a supergroup is followed to its new id."""
         try:
-            return await self.reply(chat_id, outcome, kind=ReplyKind.NOTICE, not_after=not_after)
+            return await self.reply(
+                chat_id, outcome, kind=ReplyKind.NOTICE, not_after=not_after, about=about
+            )
         except ChatMigrated as moved:
             # Only a group moves, and its id is no one's personal data: the operator needs it.
             log.warning(
@@ -166,7 +175,11 @@ class TelegramSender:
             )
             try:
                 return await self.reply(
-                    moved.new_chat_id, outcome, kind=ReplyKind.NOTICE, not_after=not_after
+                    moved.new_chat_id,
+                    outcome,
+                    kind=ReplyKind.NOTICE,
+                    not_after=not_after,
+                    about=about,
                 )
             except TelegramError as error:
                 return _refused(moved.new_chat_id, error)
@@ -184,6 +197,7 @@ class TelegramSender:
         query: CallbackQuery | None = None,
         kind: ReplyKind | None = ReplyKind.ANSWER,
         not_after: float | None = None,
+        about: int | None = None,
     ) -> Sent:
         """Send ``outcome``. Replies Telegram does not take for a passing reason are kept as
         ``kind`` until ``not_after`` (None: the error is raised instead)."""
@@ -223,7 +237,9 @@ class TelegramSender:
             if sent_count == len(outcome.replies):  # only the old buttons stayed: no matter
                 log.info("chat %s: old buttons not taken off (%s)", chat_ref(chat_id), error)
             else:
-                await self._keep(chat_id, outcome.replies[sent_count:], kind, error, not_after)
+                await self._keep(
+                    chat_id, outcome.replies[sent_count:], kind, error, not_after, about
+                )
                 if now != ChatMessages():
                     await self._storage.save_messages(chat_id, now, self._clock())
                 return Sent.KEPT
@@ -238,6 +254,7 @@ class TelegramSender:
         kind: ReplyKind,
         error: TelegramError,
         not_after: float | None,
+        about: int | None,
     ) -> None:
         log.warning(
             "chat %s: Telegram did not take a reply (%s: %s); kept to send again",
@@ -246,7 +263,7 @@ class TelegramSender:
             error,
         )
         await self._storage.hold_reply(
-            chat_id, kind, encode(replies), self._clock(), not_after=not_after
+            chat_id, kind, encode(replies), self._clock(), not_after=not_after, about=about
         )
         if self.on_kept is not None:
             self.on_kept()

@@ -246,9 +246,7 @@ class TrialBooking:
             )
         try:
             if isinstance(effect, Book):
-                await self._save(
-                    state, due_at=self._clock(), held_until=self._clock() + self._hold
-                )
+                await self._save(state, due_at=self._clock(), held_until=self._clock() + self._hold)
                 self._attempt_soon(chat_id, held=True)
             else:
                 await self._save(state)
