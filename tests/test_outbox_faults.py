@@ -140,12 +140,17 @@ async def test_a_result_waiting_for_the_database_keeps_its_lease_from_another_in
         return held
 
     async def finish_once_allowed(
-        entry_id: int, status: LeadStatus, ref: str | None, why: str | None
+        entry_id: int,
+        status: LeadStatus,
+        ref: str | None,
+        why: str | None,
+        *,
+        at: float | None = None,
     ) -> bool:
         if not store.is_set():
             refused.set()
             raise OSError("the database is away")
-        return await finish(entry_id, status, ref, why)
+        return await finish(entry_id, status, ref, why, at=at)
 
     monkeypatch.setattr(storage, "renew_lease", renew_and_tell)
     monkeypatch.setattr(storage, "finish_lead", finish_once_allowed)
