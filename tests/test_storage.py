@@ -131,6 +131,18 @@ async def test_a_lead_is_leased_to_one_instance_at_a_time(storage: Storage) -> N
     assert await storage.claim_lead(entry.id, "d", NOW + 123, NOW + 243) is None  # finished
 
 
+async def test_a_lease_its_own_holder_claims_again_is_its_own(storage: Storage) -> None:
+    """A process's sweep claimed the entry an instant before that process's first attempt
+    did: the attempt goes ahead (the process keeps one attempt per entry by itself) instead of
+    waiting a whole lease; another instance still may not take it."""
+    entry = await submitted(storage, 9, "{}", '{"lead": 1}', "en", NOW)
+    assert [e.id for e in await storage.claim_due_leads(NOW, 10, "a", NOW + 60)] == [entry.id]
+    again = await storage.claim_lead(entry.id, "a", NOW + 0.01, NOW + 60.01)
+    assert again is not None
+    assert again.id == entry.id
+    assert await storage.claim_lead(entry.id, "b", NOW + 1, NOW + 61) is None
+
+
 async def test_two_instances_claiming_at_once_split_the_due_leads(
     database_url_all_backends: str,
 ) -> None:

@@ -271,13 +271,16 @@ class SqlOutbox(SqlRecords):
     async def _claim(
         self, db: Database, entry_id: int, owner: str, now: float, until: float
     ) -> OutboxEntry | None:
-        """The lease, if nobody holds an unexpired one, and the entry as it is now. The upsert's
-        condition is checked against the latest committed lease, so of two instances claiming
-        at once exactly one gets the row back."""
+        """The lease, if nobody else holds an unexpired one, and the entry as it is now. The
+        upsert's condition is checked against the latest committed lease, so of two instances
+        claiming at once exactly one gets the row back. ``owner`` itself may hold it: its
+        sweep may have claimed the entry an instant before its first attempt did (the process
+        keeps one attempt per entry by itself), and that attempt must not wait out the lease."""
         won = await db.fetchval(
             "INSERT INTO outbox_leases (entry_id, owner, until) VALUES ($1, $2, $3) "
             "ON CONFLICT (entry_id) DO UPDATE SET owner = excluded.owner, until = excluded.until "
-            "WHERE outbox_leases.until < $4 RETURNING entry_id",
+            "WHERE outbox_leases.until < $4 OR outbox_leases.owner = excluded.owner "
+            "RETURNING entry_id",
             entry_id,
             owner,
             until,
