@@ -22,8 +22,8 @@ scripts/install-chromium.sh
 
 .venv/bin/ruff check .
 .venv/bin/mypy
-# Two workers (pytest-xdist): most tests wait on real processes, sockets and a real database,
-# so two at once keep both cores busy; an idle worker takes tests from the other's queue
-# (worksteal), so the long ones at the end do not leave one core waiting. TEST_WORKERS=0 runs
-# them one after another.
-.venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist worksteal "$@"
+# Three workers (pytest-xdist) on the 2-core machine: most tests wait on real processes,
+# sockets and a real database, so three at once keep both cores busy; an idle worker takes
+# tests from another's queue (worksteal), so the long ones at the end leave no core waiting.
+# TEST_WORKERS=0 runs them one after another.
+.venv/bin/python -m pytest -n "${TEST_WORKERS:-3}" --dist worksteal "$@"
