@@ -28,6 +28,7 @@ from bot.followup import messages, schedule
 from bot.intake.routing import Buttons
 from bot.intake.sender import Sender, Sent
 from bot.intake.service import Chat
+from bot.intake.staff import StaffChats
 from bot.intake.store import ConversationStore
 from bot.logging_setup import chat_ref
 from bot.perfectgym.errors import PerfectGymError
@@ -52,7 +53,7 @@ from conversations.booking_flow import (
 from conversations.callbacks import Action
 from conversations.context import AskContext
 from conversations.i18n import Translator
-from conversations.replies import Outcome, Reply
+from conversations.replies import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class Followups:
         self._storage = storage
         self._conversations = conversations
         self._sender = sender
+        self._staff = StaffChats(conversations.chain, sender)
         self._offsets = offsets
         self._give_up = give_up
         self._current_slot = current_slot
@@ -289,17 +291,10 @@ class Followups:
             when = messages.when(
                 start, self._conversations.context(self._staff_locale, None), self._zone(studio)
             )
-        await self._to_staff(
+        await self._staff.tell(
             studio, messages.staff_cant(state.customer_id, session, when, booking_id, staff)
         )
         return outcome
-
-    async def _to_staff(self, studio: str | None, text: str) -> None:
-        chain = self._conversations.chain
-        if chain.is_chain:
-            text = f"🏠 {chain.club(studio).name} · {text}"
-        for chat in chain.staff_chats(studio):
-            await self._sender.send(chat, [Reply(text)])
 
     # --- PerfectGym's events (BookingEvents) ---------------------------------------------------
 
