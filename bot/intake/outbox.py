@@ -50,6 +50,7 @@ from bot.perfectgym.errors import (
 )
 from bot.perfectgym.models import LeadCreationRequest, ValidationStatus
 from bot.settings import LEASE_PER_DEADLINE
+from bot.storage.errors import failure_cause
 from bot.storage.lead_customers import LeadCustomerRecords
 from bot.storage.outbox import CreatedCustomer, LeadStatus, OutboxEntry, OutboxRecords
 from bot.studio.leads_config import ConfigProblem
@@ -192,7 +193,7 @@ class Outbox:
             return await self._attempt_claimed(claimed)
         except Exception as exc:
             log.warning(
-                "lead %s: not attempted now, the database failed (%s)", entry.id, _cause(exc)
+                "lead %s: not attempted now, the database failed (%s)", entry.id, failure_cause(exc)
             )
             return DeliveryReport(entry, Delivery.RETRYING, None)
         finally:
@@ -211,7 +212,7 @@ class Outbox:
             # A storage failure before any outcome was known (the entry records all that was
             # sent): the next attempt goes on from the stored state, validate first.
             log.warning(
-                "lead %s: attempt broken off (%s); tried again later", entry.id, _cause(exc)
+                "lead %s: attempt broken off (%s); tried again later", entry.id, failure_cause(exc)
             )
             return DeliveryReport(entry, Delivery.RETRYING, None)
         finally:
@@ -231,7 +232,7 @@ class Outbox:
                     entry_id, self._owner, self._clock() + self._policy.lease
                 )
             except Exception as exc:
-                log.warning("lead %s: lease not renewed (%s)", entry_id, _cause(exc))
+                log.warning("lead %s: lease not renewed (%s)", entry_id, failure_cause(exc))
                 continue
             if not held:
                 log.warning("lead %s: lease lost to another instance while attempting", entry_id)
@@ -374,7 +375,7 @@ class Outbox:
                     "trying again in %.1f s",
                     entry_id,
                     status.value,
-                    _cause(exc),
+                    failure_cause(exc),
                     delay,
                 )
             else:
@@ -421,7 +422,7 @@ class Outbox:
         except Exception as failure:
             # Nothing is lost: ``create_sent`` was stored before any create left, and the
             # entry is simply due again once its lease is gone.
-            log.warning("lead %s: attempt not recorded (%s)", entry.id, _cause(failure))
+            log.warning("lead %s: attempt not recorded (%s)", entry.id, failure_cause(failure))
             recorded = True
         if not recorded:
             log.info("lead %s: its chat was forgotten; not retried", entry.id)
@@ -502,9 +503,3 @@ class Outbox:
             except Exception:
                 log.exception("outbox pass failed")
             await asyncio.sleep(self._policy.poll_interval)
-
-
-def _cause(exc: Exception) -> str:
-    """A storage failure for the log: the driver's class and message, which name the fault
-    (connection refused, disk full), not the statement's values."""
-    return f"{type(exc).__name__}: {exc}"
