@@ -228,10 +228,7 @@ class Relayer:
         # /forget came while the copy was on its way: it deleted the copies it knew of, this
         # one it could not know.
         if relay.direction is Direction.TO_STAFF and sent is not None:
-            try:
-                await self._courier.delete(thread.staff_chat_id, (sent,))
-            except RelayError as error:
-                log.warning("a copy sent after /forget was not deleted (%s)", error)
+            await self._erase_copies(thread, (sent,))
 
     async def _send(self, relay: Relay, thread: Thread) -> int | None:
         if relay.direction is Direction.TO_PROSPECT:
@@ -332,15 +329,20 @@ class Relayer:
             "nothing more of it is stored. Please delete any of their messages still here."
         )
         if copies:
-            try:
-                await self._courier.delete(thread.staff_chat_id, copies)
-            except RelayError as error:
-                log.warning("an erased thread's copies were not deleted (%s)", error)
+            await self._erase_copies(thread, copies)
         try:
             await self._courier.say(staff_place(thread), note)
         except RelayError as error:
             log.warning("the staff chat was not told of an erased thread (%s)", error)
         await self._neutralised(thread)
+
+    async def _erase_copies(self, thread: Thread, copies: tuple[int, ...]) -> None:
+        """The bot's copies of a forgotten prospect's messages out of the staff chat, as far as
+        Telegram still lets it (48 hours)."""
+        try:
+            await self._courier.delete(thread.staff_chat_id, copies)
+        except RelayError as error:
+            log.warning("an erased thread's copies were not deleted (%s)", error)
 
     async def _neutralised(self, thread: Thread) -> None:
         """The thread's place in the staff chat without the prospect's name: a topic renamed
